@@ -1,0 +1,54 @@
+//! Store errors, saying whose fault it is: the user's (a missing or foreign workspace), the
+//! disk's, or ours.
+
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path}: not an orgmirror workspace (run `orgmirror init {path}` first)")]
+    NotAWorkspace { path: PathBuf },
+    #[error("{path}: already an orgmirror workspace")]
+    AlreadyAWorkspace { path: PathBuf },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Parquet {
+        path: PathBuf,
+        source: parquet::errors::ParquetError,
+    },
+    #[error("workspace database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{path}: damaged: {reason}")]
+    Corrupt { path: PathBuf, reason: String },
+    #[error("another process changed the workspace during this run ({0}); run it again")]
+    Conflict(String),
+    #[error("internal error (a bug in orgmirror): {0}")]
+    Internal(String),
+}
+
+impl StoreError {
+    pub fn io(path: &Path, source: std::io::Error) -> StoreError {
+        StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+    pub fn parquet(path: &Path, source: parquet::errors::ParquetError) -> StoreError {
+        StoreError::Parquet {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+    pub fn corrupt(path: &Path, reason: &str) -> StoreError {
+        StoreError::Corrupt {
+            path: path.to_path_buf(),
+            reason: reason.to_string(),
+        }
+    }
+    pub fn internal(what: impl Into<String>) -> StoreError {
+        StoreError::Internal(what.into())
+    }
+}

@@ -1,0 +1,42 @@
+//! The orgmirror workspace: where ingested people, identities, survey answers, interactions and
+//! results live. Metadata sits in an embedded SQLite database; interactions and result tables in
+//! Parquet files that pandas, DuckDB or Spark open directly.
+//!
+//! Everything a front end needs goes through the [`Store`] trait, so that a server database can
+//! take the embedded one's place without the ingest or analysis code changing.
+
+mod error;
+pub mod segment;
+pub mod table;
+mod workspace;
+
+pub use error::StoreError;
+pub use segment::{EventReader, SegmentStats, SegmentWriter};
+pub use workspace::{
+    IngestCommit, IngestKind, IngestRunRecord, PeopleTable, SegmentInfo, SqliteStore, StoredPerson,
+    TableCommit,
+};
+
+use std::path::PathBuf;
+use vocab::SurveyAnswer;
+
+/// Operations the front ends need from a workspace. Every write is one atomic commit: either all of
+/// an ingest run is stored, or none of it.
+pub trait Store {
+    /// Everyone known to the workspace, registered or only seen in interactions.
+    fn people(&self) -> Result<PeopleTable, StoreError>;
+    /// The keyed pseudonym of an external id (same id and workspace key, same pseudonym).
+    fn pseudonym(&self, external_id: &str) -> String;
+    /// A fresh path where an ingest run may write its interaction segment before committing.
+    fn staging_path(&self, what: &str) -> Result<PathBuf, StoreError>;
+    /// Applies an ingest run atomically and returns its run id.
+    fn commit_ingest(&mut self, commit: IngestCommit) -> Result<i64, StoreError>;
+    /// Interaction segments in commit order.
+    fn segments(&self) -> Result<Vec<SegmentInfo>, StoreError>;
+    fn survey_answers(&self) -> Result<Vec<SurveyAnswer>, StoreError>;
+    fn ingest_runs(&self) -> Result<Vec<IngestRunRecord>, StoreError>;
+    /// Registers result tables written at staging paths, replacing earlier tables of the same names.
+    fn commit_tables(&mut self, commit: TableCommit) -> Result<i64, StoreError>;
+    /// The current path of a named result table, if one was committed.
+    fn table_path(&self, name: &str) -> Result<Option<PathBuf>, StoreError>;
+}

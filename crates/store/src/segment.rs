@@ -1,0 +1,439 @@
+//! Interaction segments: one Parquet file per ingest run, one row per actor–recipient pair,
+//! each row group sorted by (time, event_id). Readers merge all row groups of all segments into
+//! one stream in time order while holding only a small batch of each in memory.
+
+use crate::StoreError;
+use crate::table::{ColumnData, ColumnDef, ColumnType, TableWriter};
+use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
+use parquet::data_type::{DataType, FloatType, Int32Type, Int64Type};
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::file::statistics::Statistics;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use vocab::{Channel, Interaction, Kind, PersonIdx, Role};
+
+/// Columns of an interaction segment. Role, channel and kind are stored as small integer codes
+/// (their order in `vocab`); the code tables are in each file's key-value metadata.
+pub const SEGMENT_COLUMNS: &[ColumnDef] = &[
+    ColumnDef::new("event_id", ColumnType::I64),
+    ColumnDef::nullable("time", ColumnType::TimestampMs),
+    ColumnDef::new("actor", ColumnType::I32),
+    ColumnDef::new("recipient", ColumnType::I32),
+    ColumnDef::new("role", ColumnType::I32),
+    ColumnDef::new("channel", ColumnType::I32),
+    ColumnDef::new("kind", ColumnType::I32),
+    ColumnDef::nullable("thread_id", ColumnType::I64),
+    ColumnDef::nullable("in_reply_to", ColumnType::I64),
+    ColumnDef::nullable("duration_s", ColumnType::I32),
+    ColumnDef::nullable("speaking_s", ColumnType::I32),
+    ColumnDef::new("weight", ColumnType::F32),
+];
+
+/// Rows per row group: large enough for good compression, small enough to sort in memory.
+pub const SEGMENT_ROW_GROUP: usize = 1 << 20;
+
+fn code_table<T: Copy>(all: &[T], name: impl Fn(T) -> &'static str) -> String {
+    all.iter()
+        .enumerate()
+        .map(|(i, &v)| format!("{i}={}", name(v)))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// What a finished segment holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentStats {
+    pub rows: u64,
+    pub events: u64,
+    pub min_time_ms: Option<i64>,
+    pub max_time_ms: Option<i64>,
+    /// Whether the input arrived in time order (if not, row groups overlap and readers merge).
+    pub arrived_sorted: bool,
+}
+
+/// Writes one interaction segment. Rows of one event must be pushed one after the other.
+pub struct SegmentWriter {
+    table: TableWriter,
+    buffer: Vec<Interaction>,
+    stats: SegmentStats,
+    last_key: Option<(i64, u64)>,
+    row_group: usize,
+}
+
+fn sort_key(row: &Interaction) -> (i64, u64) {
+    (row.time_ms.unwrap_or(i64::MIN), row.event_id)
+}
+
+impl SegmentWriter {
+    pub fn create(path: &Path) -> Result<SegmentWriter, StoreError> {
+        SegmentWriter::with_row_group(path, SEGMENT_ROW_GROUP)
+    }
+
+    pub fn with_row_group(path: &Path, row_group: usize) -> Result<SegmentWriter, StoreError> {
+        let metadata = [
+            (
+                "orgmirror.role_codes",
+                code_table(Role::ALL, Role::as_str),
+            ),
+            (
+                "orgmirror.channel_codes",
+                code_table(Channel::ALL, Channel::as_str),
+            ),
+            (
+                "orgmirror.kind_codes",
+                code_table(Kind::ALL, Kind::as_str),
+            ),
+            (
+                "orgmirror.people",
+                "actor and recipient are person indices of the workspace's people table".into(),
+            ),
+        ];
+        Ok(SegmentWriter {
+            table: TableWriter::create(path, "interactions", SEGMENT_COLUMNS, &metadata)?,
+            buffer: Vec::with_capacity(row_group.min(1 << 16)),
+            stats: SegmentStats {
+                rows: 0,
+                events: 0,
+                min_time_ms: None,
+                max_time_ms: None,
+                arrived_sorted: true,
+            },
+            last_key: None,
+            row_group,
+        })
+    }
+
+    pub fn push(&mut self, row: Interaction) -> Result<(), StoreError> {
+        let key = sort_key(&row);
+        match self.last_key {
+            Some(last) if last == key => {}
+            Some(last) => {
+                if key < last {
+                    self.stats.arrived_sorted = false;
+                }
+                self.stats.events += 1;
+            }
+            None => self.stats.events += 1,
+        }
+        self.last_key = Some(key);
+        if let Some(t) = row.time_ms {
+            self.stats.min_time_ms = Some(self.stats.min_time_ms.map_or(t, |m| m.min(t)));
+            self.stats.max_time_ms = Some(self.stats.max_time_ms.map_or(t, |m| m.max(t)));
+        }
+        self.stats.rows += 1;
+        self.buffer.push(row);
+        // Never split an event across row groups: flush only between events.
+        if self.buffer.len() >= self.row_group {
+            let last = sort_key(self.buffer.last().expect("non-empty"));
+            if self.buffer.len() >= 2 && sort_key(&self.buffer[self.buffer.len() - 2]) != last {
+                let tail = self.buffer.pop().expect("non-empty");
+                self.flush()?;
+                self.buffer.push(tail);
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), StoreError> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        self.buffer.sort_by_key(sort_key);
+        let rows = std::mem::take(&mut self.buffer);
+        self.table.write_row_group(&interactions_to_columns(&rows))?;
+        self.buffer = rows;
+        self.buffer.clear();
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> Result<SegmentStats, StoreError> {
+        self.flush()?;
+        self.table.finish()?;
+        Ok(self.stats)
+    }
+}
+
+/// Turns rows into the columns of [`SEGMENT_COLUMNS`].
+pub fn interactions_to_columns(rows: &[Interaction]) -> Vec<ColumnData> {
+    let map_i64 = |f: fn(&Interaction) -> i64| rows.iter().map(f).collect::<Vec<_>>();
+    let map_i32 = |f: fn(&Interaction) -> i32| rows.iter().map(f).collect::<Vec<_>>();
+    vec![
+        ColumnData::I64(map_i64(|r| r.event_id as i64)),
+        ColumnData::OptI64(rows.iter().map(|r| r.time_ms).collect()),
+        ColumnData::I32(map_i32(|r| r.actor.0 as i32)),
+        ColumnData::I32(map_i32(|r| r.recipient.0 as i32)),
+        ColumnData::I32(map_i32(|r| r.role.code() as i32)),
+        ColumnData::I32(map_i32(|r| r.channel.code() as i32)),
+        ColumnData::I32(map_i32(|r| r.kind.code() as i32)),
+        ColumnData::OptI64(rows.iter().map(|r| r.thread_id.map(|v| v as i64)).collect()),
+        ColumnData::OptI64(rows.iter().map(|r| r.in_reply_to.map(|v| v as i64)).collect()),
+        ColumnData::OptI32(rows.iter().map(|r| r.duration_s.map(|v| v as i32)).collect()),
+        ColumnData::OptI32(rows.iter().map(|r| r.speaking_s.map(|v| v as i32)).collect()),
+        ColumnData::F32(rows.iter().map(|r| r.weight).collect()),
+    ]
+}
+
+/// A sorted run: one row group of one segment, read lazily in batches.
+struct Run {
+    path: PathBuf,
+    readers: RunReaders,
+    remaining: usize,
+    batch: Vec<Interaction>,
+    pos: usize,
+}
+
+struct RunReaders {
+    event_id: ColumnReaderImpl<Int64Type>,
+    time: ColumnReaderImpl<Int64Type>,
+    actor: ColumnReaderImpl<Int32Type>,
+    recipient: ColumnReaderImpl<Int32Type>,
+    role: ColumnReaderImpl<Int32Type>,
+    channel: ColumnReaderImpl<Int32Type>,
+    kind: ColumnReaderImpl<Int32Type>,
+    thread_id: ColumnReaderImpl<Int64Type>,
+    in_reply_to: ColumnReaderImpl<Int64Type>,
+    duration_s: ColumnReaderImpl<Int32Type>,
+    speaking_s: ColumnReaderImpl<Int32Type>,
+    weight: ColumnReaderImpl<FloatType>,
+}
+
+const BATCH: usize = 8192;
+
+fn typed<T: DataType>(r: ColumnReader) -> ColumnReaderImpl<T> {
+    parquet::column::reader::get_typed_column_reader::<T>(r)
+}
+
+/// Reads `n` values of a nullable column into `out` as options.
+fn read_opt<T: DataType>(
+    r: &mut ColumnReaderImpl<T>,
+    n: usize,
+    vals: &mut Vec<T::T>,
+    defs: &mut Vec<i16>,
+    out: &mut Vec<Option<T::T>>,
+) -> parquet::errors::Result<()>
+where
+    T::T: Copy,
+{
+    vals.clear();
+    defs.clear();
+    out.clear();
+    r.read_records(n, Some(defs), None, vals)?;
+    let mut it = vals.iter().copied();
+    out.extend(defs.iter().map(|&d| if d > 0 { it.next() } else { None }));
+    Ok(())
+}
+
+fn read_req<T: DataType>(
+    r: &mut ColumnReaderImpl<T>,
+    n: usize,
+    vals: &mut Vec<T::T>,
+) -> parquet::errors::Result<()> {
+    vals.clear();
+    r.read_records(n, None, None, vals)?;
+    Ok(())
+}
+
+impl Run {
+    fn refill(&mut self) -> Result<(), StoreError> {
+        let n = self.remaining.min(BATCH);
+        self.batch.clear();
+        self.pos = 0;
+        if n == 0 {
+            return Ok(());
+        }
+        let err = |e| StoreError::parquet(&self.path, e);
+        let r = &mut self.readers;
+        let (mut ev, mut tm, mut th, mut ir) = (vec![], vec![], vec![], vec![]);
+        let (mut ac, mut rc, mut ro, mut ch, mut ki, mut du, mut sp) =
+            (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+        let mut we = vec![];
+        let (mut v64, mut v32, mut defs) = (vec![], vec![], vec![]);
+        read_req(&mut r.event_id, n, &mut ev).map_err(err)?;
+        read_opt(&mut r.time, n, &mut v64, &mut defs, &mut tm).map_err(err)?;
+        read_req(&mut r.actor, n, &mut ac).map_err(err)?;
+        read_req(&mut r.recipient, n, &mut rc).map_err(err)?;
+        read_req(&mut r.role, n, &mut ro).map_err(err)?;
+        read_req(&mut r.channel, n, &mut ch).map_err(err)?;
+        read_req(&mut r.kind, n, &mut ki).map_err(err)?;
+        read_opt(&mut r.thread_id, n, &mut v64, &mut defs, &mut th).map_err(err)?;
+        read_opt(&mut r.in_reply_to, n, &mut v64, &mut defs, &mut ir).map_err(err)?;
+        read_opt(&mut r.duration_s, n, &mut v32, &mut defs, &mut du).map_err(err)?;
+        read_opt(&mut r.speaking_s, n, &mut v32, &mut defs, &mut sp).map_err(err)?;
+        read_req(&mut r.weight, n, &mut we).map_err(err)?;
+        let lens = [ev.len(), tm.len(), ac.len(), rc.len(), we.len(), sp.len()];
+        if lens.iter().any(|&l| l != n) {
+            return Err(StoreError::corrupt(&self.path, "columns of a row group differ in length"));
+        }
+        for i in 0..n {
+            let code = |v: i32| u8::try_from(v).ok();
+            let (Some(role), Some(channel), Some(kind)) = (
+                code(ro[i]).and_then(Role::from_code),
+                code(ch[i]).and_then(Channel::from_code),
+                code(ki[i]).and_then(Kind::from_code),
+            ) else {
+                return Err(StoreError::corrupt(&self.path, "unknown role/channel/kind code"));
+            };
+            self.batch.push(Interaction {
+                event_id: ev[i] as u64,
+                time_ms: tm[i],
+                actor: PersonIdx(ac[i] as u32),
+                recipient: PersonIdx(rc[i] as u32),
+                role,
+                channel,
+                kind,
+                thread_id: th[i].map(|v| v as u64),
+                in_reply_to: ir[i].map(|v| v as u64),
+                duration_s: du[i].map(|v| v as u32),
+                speaking_s: sp[i].map(|v| v as u32),
+                weight: we[i],
+            });
+        }
+        self.remaining -= n;
+        Ok(())
+    }
+
+    fn peek(&mut self) -> Result<Option<&Interaction>, StoreError> {
+        if self.pos >= self.batch.len() {
+            self.refill()?;
+        }
+        Ok(self.batch.get(self.pos))
+    }
+}
+
+/// Key range of a run, for the no-overlap fast path.
+struct RunSpan {
+    run: Run,
+    min: i64,
+    max: i64,
+}
+
+/// Streams every row of the given segments in (time, event_id) order; undated rows first.
+pub struct EventReader {
+    runs: Vec<Run>,
+    /// Index of the next run to read when runs do not overlap; `None` when merging.
+    sequential: Option<usize>,
+    heap: BinaryHeap<Reverse<((i64, u64), usize)>>,
+    primed: bool,
+    total_rows: u64,
+}
+
+impl EventReader {
+    pub fn open(paths: &[PathBuf]) -> Result<EventReader, StoreError> {
+        let mut spans = Vec::new();
+        for path in paths {
+            let file = File::open(path).map_err(|e| StoreError::io(path, e))?;
+            let reader =
+                SerializedFileReader::new(file).map_err(|e| StoreError::parquet(path, e))?;
+            let schema = reader.metadata().file_metadata().schema_descr();
+            let names: Vec<&str> = schema.columns().iter().map(|c| c.name()).collect();
+            let want: Vec<&str> = SEGMENT_COLUMNS.iter().map(|c| c.name).collect();
+            if names != want {
+                return Err(StoreError::corrupt(path, "not an orgmirror interaction segment"));
+            }
+            for rg in 0..reader.num_row_groups() {
+                let rgr = reader
+                    .get_row_group(rg)
+                    .map_err(|e| StoreError::parquet(path, e))?;
+                let meta = rgr.metadata();
+                let time_col = meta.column(1);
+                let (min, max) = match time_col.statistics() {
+                    Some(Statistics::Int64(s)) if time_col.statistics().is_some() => {
+                        let has_nulls = s.null_count_opt().unwrap_or(1) > 0;
+                        let lo = if has_nulls {
+                            i64::MIN
+                        } else {
+                            s.min_opt().copied().unwrap_or(i64::MIN)
+                        };
+                        (lo, s.max_opt().copied().unwrap_or(i64::MIN))
+                    }
+                    _ => (i64::MIN, i64::MAX),
+                };
+                let col = |i| {
+                    rgr.get_column_reader(i)
+                        .map_err(|e| StoreError::parquet(path, e))
+                };
+                let readers = RunReaders {
+                    event_id: typed(col(0)?),
+                    time: typed(col(1)?),
+                    actor: typed(col(2)?),
+                    recipient: typed(col(3)?),
+                    role: typed(col(4)?),
+                    channel: typed(col(5)?),
+                    kind: typed(col(6)?),
+                    thread_id: typed(col(7)?),
+                    in_reply_to: typed(col(8)?),
+                    duration_s: typed(col(9)?),
+                    speaking_s: typed(col(10)?),
+                    weight: typed(col(11)?),
+                };
+                spans.push(RunSpan {
+                    run: Run {
+                        path: path.clone(),
+                        readers,
+                        remaining: meta.num_rows() as usize,
+                        batch: Vec::new(),
+                        pos: 0,
+                    },
+                    min,
+                    max,
+                });
+            }
+        }
+        spans.sort_by_key(|s| (s.min, s.max));
+        // Runs that touch at a boundary time could hold rows of one timestamp on both sides;
+        // that is still in (time, event_id) order only if they do not overlap strictly.
+        let disjoint = spans.windows(2).all(|w| w[0].max < w[1].min);
+        let total_rows = spans.iter().map(|s| s.run.remaining as u64).sum();
+        Ok(EventReader {
+            runs: spans.into_iter().map(|s| s.run).collect(),
+            sequential: disjoint.then_some(0),
+            heap: BinaryHeap::new(),
+            primed: false,
+            total_rows,
+        })
+    }
+
+    /// Number of rows the reader will yield.
+    pub fn total_rows(&self) -> u64 {
+        self.total_rows
+    }
+
+    /// The next row in order, or `None` at the end.
+    pub fn next_row(&mut self) -> Result<Option<Interaction>, StoreError> {
+        if let Some(i) = self.sequential.as_mut() {
+            while *i < self.runs.len() {
+                let run = &mut self.runs[*i];
+                if run.peek()?.is_some() {
+                    let row = run.batch[run.pos];
+                    run.pos += 1;
+                    return Ok(Some(row));
+                }
+                *i += 1;
+            }
+            return Ok(None);
+        }
+        if !self.primed {
+            self.primed = true;
+            for (i, run) in self.runs.iter_mut().enumerate() {
+                if let Some(row) = run.peek()? {
+                    self.heap.push(Reverse((sort_key(row), i)));
+                }
+            }
+        }
+        let Some(Reverse((key, i))) = self.heap.pop() else {
+            return Ok(None);
+        };
+        let run = &mut self.runs[i];
+        let row = run.batch[run.pos];
+        run.pos += 1;
+        // Keep the rows of one event together: drain the run while the key is unchanged.
+        if let Some(next) = run.peek()? {
+            let next_key = sort_key(next);
+            self.heap.push(Reverse((next_key, i)));
+            debug_assert!(next_key >= key);
+        }
+        Ok(Some(row))
+    }
+}

@@ -1,0 +1,300 @@
+//! A small typed columnar writer and reader over Parquet, for every table orgmirror stores or
+//! writes (interaction segments, generated events, aggregates). Columns are written a row group
+//! at a time, so memory is bounded by the row group, not the table.
+
+use crate::StoreError;
+use parquet::basic::Compression;
+use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, FloatType, Int32Type, Int64Type};
+use parquet::file::properties::WriterProperties;
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::file::writer::SerializedFileWriter;
+use parquet::file::metadata::KeyValue;
+use parquet::schema::parser::parse_message_type;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Physical and logical type of a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    I32,
+    I64,
+    /// Milliseconds since the epoch, UTC.
+    TimestampMs,
+    F32,
+    F64,
+    Str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnDef {
+    pub name: &'static str,
+    pub ty: ColumnType,
+    pub nullable: bool,
+}
+
+impl ColumnDef {
+    pub const fn new(name: &'static str, ty: ColumnType) -> ColumnDef {
+        ColumnDef {
+            name,
+            ty,
+            nullable: false,
+        }
+    }
+    pub const fn nullable(name: &'static str, ty: ColumnType) -> ColumnDef {
+        ColumnDef {
+            name,
+            ty,
+            nullable: true,
+        }
+    }
+}
+
+/// Values of one column for one row group. `Opt*` variants are for nullable columns.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ColumnData {
+    I32(Vec<i32>),
+    I64(Vec<i64>),
+    F32(Vec<f32>),
+    F64(Vec<f64>),
+    Str(Vec<String>),
+    OptI32(Vec<Option<i32>>),
+    OptI64(Vec<Option<i64>>),
+    OptF32(Vec<Option<f32>>),
+    OptF64(Vec<Option<f64>>),
+    OptStr(Vec<Option<String>>),
+}
+
+impl ColumnData {
+    pub fn len(&self) -> usize {
+        match self {
+            ColumnData::I32(v) => v.len(),
+            ColumnData::I64(v) => v.len(),
+            ColumnData::F32(v) => v.len(),
+            ColumnData::F64(v) => v.len(),
+            ColumnData::Str(v) => v.len(),
+            ColumnData::OptI32(v) => v.len(),
+            ColumnData::OptI64(v) => v.len(),
+            ColumnData::OptF32(v) => v.len(),
+            ColumnData::OptF64(v) => v.len(),
+            ColumnData::OptStr(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn schema_text(name: &str, defs: &[ColumnDef]) -> String {
+    let mut text = format!("message {name} {{\n");
+    for def in defs {
+        let rep = if def.nullable { "OPTIONAL" } else { "REQUIRED" };
+        let ty = match def.ty {
+            ColumnType::I32 => "INT32",
+            ColumnType::I64 => "INT64",
+            ColumnType::TimestampMs => "INT64 __NAME__ (TIMESTAMP(MILLIS,true))",
+            ColumnType::F32 => "FLOAT",
+            ColumnType::F64 => "DOUBLE",
+            ColumnType::Str => "BYTE_ARRAY __NAME__ (UTF8)",
+        };
+        if ty.contains("__NAME__") {
+            text += &format!("  {rep} {};\n", ty.replace("__NAME__", def.name));
+        } else {
+            text += &format!("  {rep} {ty} {};\n", def.name);
+        }
+    }
+    text + "}\n"
+}
+
+/// Writes a Parquet file row group by row group. The file appears under its final name only
+/// when [`TableWriter::finish`] succeeds (written to `NAME.partial` first, then renamed), so a
+/// reader never sees half a table.
+pub struct TableWriter {
+    writer: SerializedFileWriter<File>,
+    defs: Vec<ColumnDef>,
+    partial: PathBuf,
+    path: PathBuf,
+    rows: u64,
+}
+
+impl TableWriter {
+    pub fn create(
+        path: &Path,
+        table_name: &str,
+        defs: &[ColumnDef],
+        metadata: &[(&str, String)],
+    ) -> Result<TableWriter, StoreError> {
+        let schema = parse_message_type(&schema_text(table_name, defs))
+            .map_err(|e| StoreError::internal(format!("schema of {table_name}: {e}")))?;
+        let kv: Vec<KeyValue> = metadata
+            .iter()
+            .map(|(k, v)| KeyValue::new(k.to_string(), v.clone()))
+            .collect();
+        let props = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .set_key_value_metadata(if kv.is_empty() { None } else { Some(kv) })
+            .set_created_by("orgmirror".to_string())
+            .build();
+        let partial = path.with_extension("parquet.partial");
+        let file = File::create(&partial).map_err(|e| StoreError::io(&partial, e))?;
+        let writer = SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props))
+            .map_err(|e| StoreError::parquet(&partial, e))?;
+        Ok(TableWriter {
+            writer,
+            defs: defs.to_vec(),
+            partial,
+            path: path.to_path_buf(),
+            rows: 0,
+        })
+    }
+
+    /// Writes one row group; every column must have the same number of rows, in schema order.
+    pub fn write_row_group(&mut self, columns: &[ColumnData]) -> Result<(), StoreError> {
+        assert_eq!(columns.len(), self.defs.len(), "one ColumnData per column");
+        let n = columns.first().map_or(0, ColumnData::len);
+        if n == 0 {
+            return Ok(());
+        }
+        assert!(columns.iter().all(|c| c.len() == n), "ragged row group");
+        let err = |e| StoreError::parquet(&self.partial, e);
+        let mut rg = self.writer.next_row_group().map_err(err)?;
+        for data in columns {
+            let mut col = rg
+                .next_column()
+                .map_err(err)?
+                .ok_or_else(|| StoreError::internal("fewer columns than data"))?;
+            let written = match data {
+                ColumnData::I32(v) => col.typed::<Int32Type>().write_batch(v, None, None),
+                ColumnData::I64(v) => col.typed::<Int64Type>().write_batch(v, None, None),
+                ColumnData::F32(v) => col.typed::<FloatType>().write_batch(v, None, None),
+                ColumnData::F64(v) => col.typed::<DoubleType>().write_batch(v, None, None),
+                ColumnData::Str(v) => {
+                    let bytes: Vec<ByteArray> =
+                        v.iter().map(|s| ByteArray::from(s.as_str())).collect();
+                    col.typed::<ByteArrayType>().write_batch(&bytes, None, None)
+                }
+                ColumnData::OptI32(v) => {
+                    let (vals, defs) = split_optional(v.iter().copied());
+                    col.typed::<Int32Type>().write_batch(&vals, Some(&defs), None)
+                }
+                ColumnData::OptI64(v) => {
+                    let (vals, defs) = split_optional(v.iter().copied());
+                    col.typed::<Int64Type>().write_batch(&vals, Some(&defs), None)
+                }
+                ColumnData::OptF32(v) => {
+                    let (vals, defs) = split_optional(v.iter().copied());
+                    col.typed::<FloatType>().write_batch(&vals, Some(&defs), None)
+                }
+                ColumnData::OptF64(v) => {
+                    let (vals, defs) = split_optional(v.iter().copied());
+                    col.typed::<DoubleType>().write_batch(&vals, Some(&defs), None)
+                }
+                ColumnData::OptStr(v) => {
+                    let (vals, defs) =
+                        split_optional(v.iter().map(|s| s.as_deref().map(ByteArray::from)));
+                    col.typed::<ByteArrayType>()
+                        .write_batch(&vals, Some(&defs), None)
+                }
+            };
+            written.map_err(err)?;
+            col.close().map_err(err)?;
+        }
+        rg.close().map_err(err)?;
+        self.rows += n as u64;
+        Ok(())
+    }
+
+    /// Closes the file and moves it to its final name. Returns the number of rows.
+    pub fn finish(self) -> Result<u64, StoreError> {
+        let partial = self.partial.clone();
+        self.writer
+            .close()
+            .map_err(|e| StoreError::parquet(&partial, e))?;
+        std::fs::rename(&partial, &self.path).map_err(|e| StoreError::io(&self.path, e))?;
+        Ok(self.rows)
+    }
+}
+
+fn split_optional<T>(values: impl Iterator<Item = Option<T>>) -> (Vec<T>, Vec<i16>) {
+    let mut vals = Vec::new();
+    let mut defs = Vec::new();
+    for v in values {
+        match v {
+            Some(x) => {
+                vals.push(x);
+                defs.push(1);
+            }
+            None => defs.push(0),
+        }
+    }
+    (vals, defs)
+}
+
+/// Reads a whole table written by [`TableWriter`] into memory, column by column. For tests,
+/// exports and small tables; large tables are read through their own streaming readers.
+pub fn read_table(path: &Path) -> Result<Vec<(String, ColumnData)>, StoreError> {
+    use parquet::column::reader::ColumnReader;
+    let file = File::open(path).map_err(|e| StoreError::io(path, e))?;
+    let reader = SerializedFileReader::new(file).map_err(|e| StoreError::parquet(path, e))?;
+    let schema = reader.metadata().file_metadata().schema_descr_ptr();
+    let mut out: Vec<(String, ColumnData)> = Vec::new();
+    for (i, col) in schema.columns().iter().enumerate() {
+        let nullable = col.max_def_level() > 0;
+        let mut data: Option<ColumnData> = None;
+        for rg in 0..reader.num_row_groups() {
+            let rgr = reader
+                .get_row_group(rg)
+                .map_err(|e| StoreError::parquet(path, e))?;
+            let n = rgr.metadata().num_rows() as usize;
+            let cr = rgr
+                .get_column_reader(i)
+                .map_err(|e| StoreError::parquet(path, e))?;
+            let mut defs = Vec::new();
+            macro_rules! read {
+                ($r:expr, $plain:ident, $opt:ident, $conv:expr) => {{
+                    let mut r = $r;
+                    let mut vals = Vec::new();
+                    r.read_records(n, nullable.then_some(&mut defs), None, &mut vals)
+                        .map_err(|e| StoreError::parquet(path, e))?;
+                    let vals: Vec<_> = vals.into_iter().map($conv).collect();
+                    if nullable {
+                        let mut it = vals.into_iter();
+                        let opt: Vec<_> = defs
+                            .iter()
+                            .map(|&d| if d > 0 { it.next() } else { None })
+                            .collect();
+                        match data.get_or_insert(ColumnData::$opt(Vec::new())) {
+                            ColumnData::$opt(v) => v.extend(opt),
+                            _ => unreachable!(),
+                        }
+                    } else {
+                        match data.get_or_insert(ColumnData::$plain(Vec::new())) {
+                            ColumnData::$plain(v) => v.extend(vals),
+                            _ => unreachable!(),
+                        }
+                    }
+                }};
+            }
+            match cr {
+                ColumnReader::Int32ColumnReader(r) => read!(r, I32, OptI32, |x| x),
+                ColumnReader::Int64ColumnReader(r) => read!(r, I64, OptI64, |x| x),
+                ColumnReader::FloatColumnReader(r) => read!(r, F32, OptF32, |x| x),
+                ColumnReader::DoubleColumnReader(r) => read!(r, F64, OptF64, |x| x),
+                ColumnReader::ByteArrayColumnReader(r) => read!(r, Str, OptStr, |x: ByteArray| {
+                    String::from_utf8_lossy(x.data()).into_owned()
+                }),
+                _ => {
+                    return Err(StoreError::internal(format!(
+                        "{}: column {} has a type this reader does not handle",
+                        path.display(),
+                        col.name()
+                    )));
+                }
+            }
+        }
+        let data = data.unwrap_or(ColumnData::I64(Vec::new()));
+        out.push((col.name().to_string(), data));
+    }
+    Ok(out)
+}

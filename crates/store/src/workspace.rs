@@ -1,0 +1,777 @@
+//! The embedded workspace: a directory with an SQLite database (people, identities, survey
+//! answers, ingest history, table registry), a pseudonymization key, and Parquet files.
+//!
+//! Layout:
+//! ```text
+//! DIR/orgmirror.sqlite     metadata, identities, history
+//! DIR/.orgmirror/key       the keyed-hash key for pseudonyms (never printed)
+//! DIR/events/seg-NNNNNN.parquet   interaction segments, one per ingest run
+//! DIR/tables/run-NNNNNN/NAME.parquet   result tables (aggregates, later analyses)
+//! DIR/staging/             files being written by a run that has not committed
+//! ```
+
+use crate::segment::SegmentStats;
+use crate::{Store, StoreError};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use vocab::{OrgChart, Person, PersonIdx, Question, RoleTag, SurveyAnswer};
+
+const DB_FILE: &str = "orgmirror.sqlite";
+const KEY_FILE: &str = ".orgmirror/key";
+const SCHEMA_VERSION: &str = "1";
+
+const SCHEMA: &str = "
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE people(
+  idx INTEGER PRIMARY KEY,
+  pseudo TEXT NOT NULL UNIQUE,
+  manager_idx INTEGER,
+  title TEXT, department TEXT, level INTEGER, time_zone TEXT,
+  start_day INTEGER, end_day INTEGER,
+  tags TEXT NOT NULL DEFAULT '',
+  attributes TEXT NOT NULL DEFAULT '{}',
+  registered INTEGER NOT NULL,
+  run INTEGER NOT NULL);
+CREATE TABLE identities(
+  idx INTEGER PRIMARY KEY,
+  external_id TEXT NOT NULL UNIQUE,
+  name TEXT,
+  emails TEXT NOT NULL DEFAULT '');
+CREATE TABLE aliases(alias TEXT PRIMARY KEY, idx INTEGER NOT NULL);
+CREATE TABLE survey(run INTEGER NOT NULL, respondent INTEGER NOT NULL, question TEXT NOT NULL,
+  colleague INTEGER NOT NULL, weight REAL NOT NULL, day INTEGER);
+CREATE TABLE ingest_runs(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, source TEXT NOT NULL,
+  accepted INTEGER NOT NULL, rejected INTEGER NOT NULL, repaired INTEGER NOT NULL,
+  summary TEXT NOT NULL, committed_at TEXT NOT NULL DEFAULT (datetime('now')));
+CREATE TABLE segments(id INTEGER PRIMARY KEY, run INTEGER NOT NULL, path TEXT NOT NULL,
+  rows INTEGER NOT NULL, events INTEGER NOT NULL, min_time INTEGER, max_time INTEGER,
+  arrived_sorted INTEGER NOT NULL);
+CREATE TABLE table_runs(id INTEGER PRIMARY KEY, what TEXT NOT NULL, summary TEXT NOT NULL,
+  committed_at TEXT NOT NULL DEFAULT (datetime('now')));
+CREATE TABLE tables(name TEXT PRIMARY KEY, path TEXT NOT NULL, run INTEGER NOT NULL,
+  rows INTEGER NOT NULL, description TEXT NOT NULL);
+";
+
+/// One person as stored. `person.manager` holds the manager's external id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredPerson {
+    pub idx: PersonIdx,
+    pub pseudo: String,
+    pub person: Person,
+    /// True when the person came from a people file; false when only seen in interactions or
+    /// survey answers.
+    pub registered: bool,
+}
+
+/// Everyone in the workspace, with lookups by external id and by alias (lower-cased email).
+#[derive(Debug, Clone, Default)]
+pub struct PeopleTable {
+    pub people: Vec<StoredPerson>,
+    by_external: HashMap<String, u32>,
+    by_alias: HashMap<String, u32>,
+}
+
+impl PeopleTable {
+    pub fn from_people(people: Vec<StoredPerson>) -> PeopleTable {
+        let mut table = PeopleTable {
+            people: Vec::new(),
+            by_external: HashMap::with_capacity(people.len()),
+            by_alias: HashMap::new(),
+        };
+        for p in people {
+            table.insert(p);
+        }
+        table
+    }
+
+    /// Adds or replaces a person (by index).
+    pub fn insert(&mut self, p: StoredPerson) {
+        let i = p.idx.0;
+        self.by_external.insert(p.person.id.clone(), i);
+        for email in &p.person.emails {
+            self.by_alias.entry(email.to_ascii_lowercase()).or_insert(i);
+        }
+        if (i as usize) < self.people.len() {
+            self.people[i as usize] = p;
+        } else {
+            assert_eq!(i as usize, self.people.len(), "people indices are dense");
+            self.people.push(p);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.people.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.people.is_empty()
+    }
+
+    /// Finds a person by external id, or by an email alias (case-insensitive).
+    pub fn lookup(&self, text: &str) -> Option<PersonIdx> {
+        if let Some(&i) = self.by_external.get(text) {
+            return Some(PersonIdx(i));
+        }
+        if text.contains('@') {
+            return self
+                .by_alias
+                .get(&text.to_ascii_lowercase())
+                .map(|&i| PersonIdx(i));
+        }
+        None
+    }
+
+    pub fn get(&self, idx: PersonIdx) -> &StoredPerson {
+        &self.people[idx.index()]
+    }
+
+    /// The formal hierarchy over every person in the table (people without a manager are roots).
+    pub fn org_chart(&self) -> Result<OrgChart, vocab::HierarchyError> {
+        let managers = self
+            .people
+            .iter()
+            .map(|p| {
+                p.person
+                    .manager
+                    .as_deref()
+                    .and_then(|m| self.by_external.get(m).copied())
+            })
+            .collect();
+        let levels: Vec<Option<u32>> = self.people.iter().map(|p| p.person.level).collect();
+        OrgChart::from_managers(managers, &levels).map_err(|cycles| {
+            let positions = cycles.into_iter().next().unwrap_or_default();
+            let ids = positions
+                .iter()
+                .map(|&p| self.people[p].person.id.clone())
+                .collect();
+            vocab::HierarchyError::Cycle { positions, ids }
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IngestKind {
+    People,
+    Events,
+    Survey,
+}
+
+impl IngestKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IngestKind::People => "people",
+            IngestKind::Events => "events",
+            IngestKind::Survey => "survey",
+        }
+    }
+}
+
+/// Everything one ingest run stores, applied in one transaction.
+#[derive(Debug)]
+pub struct IngestCommit {
+    pub kind: IngestKind,
+    pub source: String,
+    /// New people (index = next free index, in order) and changed people (full new state).
+    pub people: Vec<StoredPerson>,
+    /// The number of people the run saw when it started; a different count at commit time
+    /// means another run committed in between, and this one is refused.
+    pub people_seen: usize,
+    pub survey: Vec<SurveyAnswer>,
+    /// A finished segment at a staging path.
+    pub segment: Option<(PathBuf, SegmentStats)>,
+    pub accepted: u64,
+    pub rejected: u64,
+    pub repaired: u64,
+    pub summary: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IngestRunRecord {
+    pub id: i64,
+    pub kind: String,
+    pub source: String,
+    pub accepted: u64,
+    pub rejected: u64,
+    pub repaired: u64,
+    pub summary: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SegmentInfo {
+    pub run: i64,
+    pub path: PathBuf,
+    pub rows: u64,
+    pub events: u64,
+    pub min_time_ms: Option<i64>,
+    pub max_time_ms: Option<i64>,
+}
+
+/// Result tables written at staging paths, registered together.
+#[derive(Debug)]
+pub struct TableCommit {
+    pub what: String,
+    /// (name, staging path, rows, description)
+    pub tables: Vec<(String, PathBuf, u64, String)>,
+    pub summary: serde_json::Value,
+}
+
+/// The embedded workspace.
+pub struct SqliteStore {
+    root: PathBuf,
+    conn: Connection,
+    key: [u8; 32],
+}
+
+static STAGING_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn random_key() -> Result<[u8; 32], StoreError> {
+    let mut key = [0u8; 32];
+    let path = Path::new("/dev/urandom");
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut key))
+        .map_err(|e| StoreError::io(path, e))?;
+    Ok(key)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<[u8; 32]> {
+    let text = text.trim();
+    if text.len() != 64 {
+        return None;
+    }
+    let mut key = [0u8; 32];
+    for (i, chunk) in text.as_bytes().chunks(2).enumerate() {
+        key[i] = u8::from_str_radix(std::str::from_utf8(chunk).ok()?, 16).ok()?;
+    }
+    Some(key)
+}
+
+impl SqliteStore {
+    /// Creates a workspace in `root` (created if missing; must not already be a workspace).
+    pub fn init(root: &Path) -> Result<SqliteStore, StoreError> {
+        if root.join(DB_FILE).exists() {
+            return Err(StoreError::AlreadyAWorkspace {
+                path: root.to_path_buf(),
+            });
+        }
+        for dir in ["", ".orgmirror", "events", "tables", "staging"] {
+            let d = root.join(dir);
+            std::fs::create_dir_all(&d).map_err(|e| StoreError::io(&d, e))?;
+        }
+        let key_path = root.join(KEY_FILE);
+        let key = random_key()?;
+        std::fs::write(&key_path, hex(&key) + "\n").map_err(|e| StoreError::io(&key_path, e))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let perms = std::fs::Permissions::from_mode(0o600);
+            std::fs::set_permissions(&key_path, perms).map_err(|e| StoreError::io(&key_path, e))?;
+        }
+        let conn = Connection::open(root.join(DB_FILE))?;
+        conn.execute_batch("PRAGMA journal_mode=WAL;")?;
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(SCHEMA)?;
+        tx.execute(
+            "INSERT INTO meta(key, value) VALUES ('schema_version', ?1)",
+            [SCHEMA_VERSION],
+        )?;
+        tx.commit()?;
+        Ok(SqliteStore {
+            root: root.to_path_buf(),
+            conn,
+            key,
+        })
+    }
+
+    /// Opens an existing workspace.
+    pub fn open(root: &Path) -> Result<SqliteStore, StoreError> {
+        let db = root.join(DB_FILE);
+        if !db.exists() {
+            return Err(StoreError::NotAWorkspace {
+                path: root.to_path_buf(),
+            });
+        }
+        let key_path = root.join(KEY_FILE);
+        let text = std::fs::read_to_string(&key_path).map_err(|e| StoreError::io(&key_path, e))?;
+        let key = unhex(&text).ok_or_else(|| StoreError::corrupt(&key_path, "bad key"))?;
+        let conn = Connection::open(db)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let version: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key='schema_version'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if version.as_deref() != Some(SCHEMA_VERSION) {
+            return Err(StoreError::corrupt(
+                &root.join(DB_FILE),
+                "unknown schema version",
+            ));
+        }
+        Ok(SqliteStore {
+            root: root.to_path_buf(),
+            conn,
+            key,
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn load_people(&self) -> Result<Vec<StoredPerson>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT p.idx, p.pseudo, p.manager_idx, p.title, p.department, p.level, p.time_zone,
+                    p.start_day, p.end_day, p.tags, p.attributes, p.registered,
+                    i.external_id, i.name, i.emails
+             FROM people p JOIN identities i ON i.idx = p.idx ORDER BY p.idx",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let tags: String = r.get(9)?;
+            let attrs: String = r.get(10)?;
+            let emails: String = r.get(14)?;
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+                Person {
+                    id: r.get(12)?,
+                    name: r.get(13)?,
+                    emails: emails
+                        .split('\n')
+                        .filter(|s| !s.is_empty())
+                        .map(String::from)
+                        .collect(),
+                    manager: None,
+                    title: r.get(3)?,
+                    department: r.get(4)?,
+                    level: r.get::<_, Option<i64>>(5)?.map(|v| v as u32),
+                    time_zone: r.get(6)?,
+                    start_day: r.get::<_, Option<i64>>(7)?.map(|v| v as i32),
+                    end_day: r.get::<_, Option<i64>>(8)?.map(|v| v as i32),
+                    tags: tags.split(',').filter_map(RoleTag::parse).collect(),
+                    attributes: serde_json::from_str::<BTreeMap<String, String>>(&attrs)
+                        .unwrap_or_default(),
+                },
+                r.get::<_, i64>(11)? != 0,
+            ))
+        })?;
+        let mut people = Vec::new();
+        let mut managers = Vec::new();
+        for row in rows {
+            let (idx, pseudo, manager_idx, person, registered) = row?;
+            if idx as usize != people.len() {
+                return Err(StoreError::corrupt(
+                    &self.root.join(DB_FILE),
+                    "people indices are not dense",
+                ));
+            }
+            managers.push(manager_idx);
+            people.push(StoredPerson {
+                idx: PersonIdx(idx as u32),
+                pseudo,
+                person,
+                registered,
+            });
+        }
+        for (i, m) in managers.into_iter().enumerate() {
+            if let Some(m) = m {
+                let id = people
+                    .get(m as usize)
+                    .map(|p| p.person.id.clone())
+                    .ok_or_else(|| {
+                        StoreError::corrupt(&self.root.join(DB_FILE), "manager index out of range")
+                    })?;
+                people[i].person.manager = Some(id);
+            }
+        }
+        Ok(people)
+    }
+}
+
+impl Store for SqliteStore {
+    fn people(&self) -> Result<PeopleTable, StoreError> {
+        Ok(PeopleTable::from_people(self.load_people()?))
+    }
+
+    fn pseudonym(&self, external_id: &str) -> String {
+        let hash = blake3::keyed_hash(&self.key, external_id.as_bytes());
+        format!("p{}", hex(&hash.as_bytes()[..8]))
+    }
+
+    fn staging_path(&self, what: &str) -> Result<PathBuf, StoreError> {
+        let dir = self.root.join("staging");
+        std::fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
+        let n = STAGING_COUNTER.fetch_add(1, Ordering::Relaxed);
+        Ok(dir.join(format!("{what}-{}-{n}.parquet", std::process::id())))
+    }
+
+    fn commit_ingest(&mut self, commit: IngestCommit) -> Result<i64, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let count: i64 = tx.query_row("SELECT COUNT(*) FROM people", [], |r| r.get(0))?;
+        if count as usize != commit.people_seen {
+            return Err(StoreError::Conflict(format!(
+                "{} people when the run started, {count} now",
+                commit.people_seen
+            )));
+        }
+        tx.execute(
+            "INSERT INTO ingest_runs(kind, source, accepted, rejected, repaired, summary)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                commit.kind.as_str(),
+                commit.source,
+                commit.accepted as i64,
+                commit.rejected as i64,
+                commit.repaired as i64,
+                commit.summary.to_string()
+            ],
+        )?;
+        let run = tx.last_insert_rowid();
+        {
+            let ext_index: HashMap<&str, u32> = commit
+                .people
+                .iter()
+                .map(|p| (p.person.id.as_str(), p.idx.0))
+                .collect();
+            let mut find_manager = tx.prepare("SELECT idx FROM identities WHERE external_id = ?1")?;
+            let mut put_person = tx.prepare(
+                "INSERT OR REPLACE INTO people(idx, pseudo, manager_idx, title, department, level,
+                   time_zone, start_day, end_day, tags, attributes, registered, run)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )?;
+            let mut put_identity = tx.prepare(
+                "INSERT OR REPLACE INTO identities(idx, external_id, name, emails) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            let mut put_alias =
+                tx.prepare("INSERT OR IGNORE INTO aliases(alias, idx) VALUES (?1, ?2)")?;
+            for sp in &commit.people {
+                let p = &sp.person;
+                let manager_idx: Option<i64> = match p.manager.as_deref() {
+                    None => None,
+                    Some(m) => match ext_index.get(m) {
+                        Some(&i) => Some(i as i64),
+                        None => find_manager.query_row([m], |r| r.get(0)).optional()?,
+                    },
+                };
+                let tags: Vec<&str> = p.tags.iter().map(|t| t.as_str()).collect();
+                put_person.execute(params![
+                    sp.idx.0 as i64,
+                    sp.pseudo,
+                    manager_idx,
+                    p.title,
+                    p.department,
+                    p.level.map(|v| v as i64),
+                    p.time_zone,
+                    p.start_day.map(|v| v as i64),
+                    p.end_day.map(|v| v as i64),
+                    tags.join(","),
+                    serde_json::to_string(&p.attributes).unwrap_or_else(|_| "{}".into()),
+                    sp.registered as i64,
+                    run
+                ])?;
+                put_identity.execute(params![
+                    sp.idx.0 as i64,
+                    p.id,
+                    p.name,
+                    p.emails.join("\n")
+                ])?;
+                for email in &p.emails {
+                    put_alias.execute(params![email.to_ascii_lowercase(), sp.idx.0 as i64])?;
+                }
+            }
+            let mut put_answer = tx.prepare(
+                "INSERT INTO survey(run, respondent, question, colleague, weight, day)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for a in &commit.survey {
+                put_answer.execute(params![
+                    run,
+                    a.respondent.0 as i64,
+                    a.question.as_str(),
+                    a.colleague.0 as i64,
+                    a.weight as f64,
+                    a.day.map(|d| d as i64)
+                ])?;
+            }
+        }
+        let count_after: i64 = tx.query_row("SELECT COUNT(*) FROM people", [], |r| r.get(0))?;
+        let max_idx: Option<i64> = tx.query_row("SELECT MAX(idx) FROM people", [], |r| r.get(0))?;
+        if max_idx.map_or(0, |m| m + 1) != count_after {
+            return Err(StoreError::internal("people indices would not be dense"));
+        }
+        let mut moved: Option<PathBuf> = None;
+        if let Some((staging, stats)) = &commit.segment {
+            let rel = format!("events/seg-{run:06}.parquet");
+            let dest = self.root.join(&rel);
+            std::fs::rename(staging, &dest).map_err(|e| StoreError::io(&dest, e))?;
+            moved = Some(dest);
+            tx.execute(
+                "INSERT INTO segments(run, path, rows, events, min_time, max_time, arrived_sorted)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    run,
+                    rel,
+                    stats.rows as i64,
+                    stats.events as i64,
+                    stats.min_time_ms,
+                    stats.max_time_ms,
+                    stats.arrived_sorted as i64
+                ],
+            )?;
+        }
+        if let Err(e) = tx.commit() {
+            if let Some(dest) = moved {
+                let _ = std::fs::remove_file(dest);
+            }
+            return Err(e.into());
+        }
+        Ok(run)
+    }
+
+    fn segments(&self) -> Result<Vec<SegmentInfo>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT run, path, rows, events, min_time, max_time FROM segments ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(SegmentInfo {
+                run: r.get(0)?,
+                path: self.root.join(r.get::<_, String>(1)?),
+                rows: r.get::<_, i64>(2)? as u64,
+                events: r.get::<_, i64>(3)? as u64,
+                min_time_ms: r.get(4)?,
+                max_time_ms: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn survey_answers(&self) -> Result<Vec<SurveyAnswer>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT respondent, question, colleague, weight, day FROM survey ORDER BY rowid",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(SurveyAnswer {
+                respondent: PersonIdx(r.get::<_, i64>(0)? as u32),
+                question: Question::parse(&r.get::<_, String>(1)?),
+                colleague: PersonIdx(r.get::<_, i64>(2)? as u32),
+                weight: r.get::<_, f64>(3)? as f32,
+                day: r.get::<_, Option<i64>>(4)?.map(|d| d as i32),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn ingest_runs(&self) -> Result<Vec<IngestRunRecord>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, kind, source, accepted, rejected, repaired, summary FROM ingest_runs ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(IngestRunRecord {
+                id: r.get(0)?,
+                kind: r.get(1)?,
+                source: r.get(2)?,
+                accepted: r.get::<_, i64>(3)? as u64,
+                rejected: r.get::<_, i64>(4)? as u64,
+                repaired: r.get::<_, i64>(5)? as u64,
+                summary: serde_json::from_str(&r.get::<_, String>(6)?)
+                    .unwrap_or(serde_json::Value::Null),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn commit_tables(&mut self, commit: TableCommit) -> Result<i64, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO table_runs(what, summary) VALUES (?1, ?2)",
+            params![commit.what, commit.summary.to_string()],
+        )?;
+        let run = tx.last_insert_rowid();
+        let dir_rel = format!("tables/run-{run:06}");
+        let dir = self.root.join(&dir_rel);
+        std::fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
+        let mut replaced = Vec::new();
+        for (name, staging, rows, description) in &commit.tables {
+            let rel = format!("{dir_rel}/{name}.parquet");
+            let dest = self.root.join(&rel);
+            std::fs::rename(staging, &dest).map_err(|e| StoreError::io(&dest, e))?;
+            let old: Option<String> = tx
+                .query_row("SELECT path FROM tables WHERE name = ?1", [name], |r| r.get(0))
+                .optional()?;
+            replaced.extend(old);
+            tx.execute(
+                "INSERT OR REPLACE INTO tables(name, path, run, rows, description) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![name, rel, run, *rows as i64, description],
+            )?;
+        }
+        if let Err(e) = tx.commit() {
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(e.into());
+        }
+        for old in replaced {
+            let _ = std::fs::remove_file(self.root.join(old));
+        }
+        Ok(run)
+    }
+
+    fn table_path(&self, name: &str) -> Result<Option<PathBuf>, StoreError> {
+        let rel: Option<String> = self
+            .conn
+            .query_row("SELECT path FROM tables WHERE name = ?1", [name], |r| r.get(0))
+            .optional()?;
+        Ok(rel.map(|r| self.root.join(r)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::segment::{EventReader, SegmentWriter};
+    use vocab::{Channel, Interaction, Kind, Role};
+
+    fn row(event_id: u64, time: i64, actor: u32, recipient: u32) -> Interaction {
+        Interaction {
+            event_id,
+            time_ms: Some(time),
+            actor: PersonIdx(actor),
+            recipient: PersonIdx(recipient),
+            role: Role::To,
+            channel: Channel::Email,
+            kind: Kind::Request,
+            thread_id: None,
+            in_reply_to: if event_id % 2 == 0 { Some(1) } else { None },
+            duration_s: None,
+            speaking_s: Some(event_id as u32),
+            weight: 1.0,
+        }
+    }
+
+    fn person(idx: u32, id: &str, store: &SqliteStore) -> StoredPerson {
+        StoredPerson {
+            idx: PersonIdx(idx),
+            pseudo: store.pseudonym(id),
+            person: Person {
+                id: id.into(),
+                emails: vec![format!("{id}@example.org")],
+                ..Person::default()
+            },
+            registered: true,
+        }
+    }
+
+    #[test]
+    fn pseudonyms_are_keyed_and_stable() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = SqliteStore::init(&dir.path().join("a")).unwrap();
+        let b = SqliteStore::init(&dir.path().join("b")).unwrap();
+        assert_eq!(a.pseudonym("alice"), a.pseudonym("alice"));
+        assert_ne!(a.pseudonym("alice"), b.pseudonym("alice"));
+        let a2 = SqliteStore::open(&dir.path().join("a")).unwrap();
+        assert_eq!(a.pseudonym("alice"), a2.pseudonym("alice"));
+        assert!(SqliteStore::init(&dir.path().join("a")).is_err());
+        assert!(SqliteStore::open(&dir.path().join("nope")).is_err());
+    }
+
+    #[test]
+    fn ingest_commit_round_trips_and_refuses_stale_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::init(dir.path()).unwrap();
+        let mut boss = person(0, "boss", &store);
+        boss.person.title = Some("CEO".into());
+        let mut worker = person(1, "worker", &store);
+        worker.person.manager = Some("boss".into());
+        let commit = IngestCommit {
+            kind: IngestKind::People,
+            source: "people.csv".into(),
+            people: vec![boss, worker],
+            people_seen: 0,
+            survey: vec![],
+            segment: None,
+            accepted: 2,
+            rejected: 0,
+            repaired: 0,
+            summary: serde_json::json!({}),
+        };
+        store.commit_ingest(commit).unwrap();
+        let people = store.people().unwrap();
+        assert_eq!(people.len(), 2);
+        assert_eq!(people.get(PersonIdx(1)).person.manager.as_deref(), Some("boss"));
+        assert_eq!(people.lookup("WORKER@example.org"), Some(PersonIdx(1)));
+        let chart = people.org_chart().unwrap();
+        assert_eq!(chart.manager(1), Some(0));
+
+        // A run that started before the previous commit is refused and changes nothing.
+        let stale = IngestCommit {
+            kind: IngestKind::People,
+            source: "other.csv".into(),
+            people: vec![person(0, "intruder", &store)],
+            people_seen: 0,
+            survey: vec![],
+            segment: None,
+            accepted: 1,
+            rejected: 0,
+            repaired: 0,
+            summary: serde_json::json!({}),
+        };
+        assert!(matches!(
+            store.commit_ingest(stale),
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(store.people().unwrap().get(PersonIdx(0)).person.id, "boss");
+        assert_eq!(store.ingest_runs().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn segments_merge_overlapping_runs_in_time_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::init(dir.path()).unwrap();
+        // Out-of-order input with row groups of 3 rows: runs overlap and must be merged.
+        let times = [50, 10, 40, 20, 30, 60, 5, 45];
+        let staging = store.staging_path("events").unwrap();
+        let mut w = SegmentWriter::with_row_group(&staging, 3).unwrap();
+        for (i, &t) in times.iter().enumerate() {
+            w.push(row(i as u64 + 1, t, 0, 1)).unwrap();
+        }
+        let stats = w.finish().unwrap();
+        assert!(!stats.arrived_sorted);
+        assert_eq!((stats.rows, stats.events), (8, 8));
+        store
+            .commit_ingest(IngestCommit {
+                kind: IngestKind::Events,
+                source: "e.csv".into(),
+                people: vec![],
+                people_seen: 0,
+                survey: vec![],
+                segment: Some((staging, stats)),
+                accepted: 8,
+                rejected: 0,
+                repaired: 0,
+                summary: serde_json::json!({}),
+            })
+            .unwrap();
+        let paths: Vec<_> = store.segments().unwrap().into_iter().map(|s| s.path).collect();
+        let mut reader = EventReader::open(&paths).unwrap();
+        assert_eq!(reader.total_rows(), 8);
+        let mut got = Vec::new();
+        while let Some(r) = reader.next_row().unwrap() {
+            got.push(r);
+        }
+        let mut want: Vec<_> = times
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| row(i as u64 + 1, t, 0, 1))
+            .collect();
+        want.sort_by_key(|r| r.time_ms);
+        assert_eq!(got, want);
+    }
+}
