@@ -23,6 +23,8 @@ use vocab::SurveyAnswer;
 /// Operations the front ends need from a workspace. Every write is one atomic commit: either all of
 /// an ingest run is stored, or none of it.
 pub trait Store {
+    /// The local folder where runs keep their files (listings of rejected rows, exports).
+    fn local_dir(&self) -> &std::path::Path;
     /// Everyone known to the workspace, registered or only seen in interactions.
     fn people(&self) -> Result<PeopleTable, StoreError>;
     /// The keyed pseudonym of an external id (same id and workspace key, same pseudonym).

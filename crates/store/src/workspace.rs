@@ -395,6 +395,10 @@ impl SqliteStore {
 }
 
 impl Store for SqliteStore {
+    fn local_dir(&self) -> &Path {
+        &self.root
+    }
+
     fn people(&self) -> Result<PeopleTable, StoreError> {
         Ok(PeopleTable::from_people(self.load_people()?))
     }

@@ -1,0 +1,456 @@
+//! Interaction ingest: streams rows (one per actor–recipient pair, or one per message with a
+//! recipient list), groups them into interactions, resolves people, and writes one Parquet
+//! segment that is committed only if the whole file was read.
+
+use crate::diag::{Diagnostics, IngestReport};
+use crate::error::{IngestError, RowError};
+use crate::mapping::{Binder, EventsMapping, Slot};
+use crate::source::{Cell, Row, RowReader};
+use crate::value::{Stamp, parse_int, parse_number, parse_offset, parse_time};
+use crate::{IngestOptions, Progress, file_listing, listing_path, split_list, stable_id};
+use chrono::FixedOffset;
+use std::collections::HashMap;
+use std::path::Path;
+use store::{IngestCommit, IngestKind, PeopleTable, SegmentWriter, Store, StoredPerson};
+use vocab::{Channel, Interaction, Kind, Person, PersonIdx, Role};
+
+const F_EVENT: usize = 0;
+const F_TIME: usize = 1;
+const F_ACTOR: usize = 2;
+const F_RECIPIENT: usize = 3;
+const F_RECIPIENTS: usize = 4;
+const F_ROLE: usize = 5;
+const F_CHANNEL: usize = 6;
+const F_KIND: usize = 7;
+const F_THREAD: usize = 8;
+const F_REPLY: usize = 9;
+const F_DURATION: usize = 10;
+const F_SPEAKING: usize = 11;
+const F_WEIGHT: usize = 12;
+
+/// Parses a word column with a small cache: exports repeat a handful of values.
+struct WordCache<T: Copy> {
+    cache: HashMap<String, Option<T>>,
+    parse: fn(&str) -> Option<T>,
+}
+
+impl<T: Copy> WordCache<T> {
+    fn new(parse: fn(&str) -> Option<T>) -> Self {
+        WordCache { cache: HashMap::new(), parse }
+    }
+    fn get(&mut self, text: &str) -> Option<T> {
+        if let Some(v) = self.cache.get(text) {
+            return *v;
+        }
+        let v = (self.parse)(text);
+        if self.cache.len() < 1024 {
+            self.cache.insert(text.to_string(), v);
+        }
+        v
+    }
+}
+
+/// How unknown people are treated.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unknown {
+    Add,
+    Reject,
+}
+
+pub(crate) fn unknown_policy(text: Option<&str>, file: &Path) -> Result<Unknown, IngestError> {
+    match text {
+        None | Some("add") => Ok(Unknown::Add),
+        Some("reject") => Ok(Unknown::Reject),
+        Some(other) => Err(IngestError::Mapping {
+            file: file.to_path_buf(),
+            reason: format!("unknown_people = `{other}`: expected \"add\" or \"reject\""),
+        }),
+    }
+}
+
+/// Resolves people by id or email, adding unregistered people when allowed.
+pub(crate) struct Resolver<'a> {
+    pub table: PeopleTable,
+    pub added: Vec<StoredPerson>,
+    pub policy: Unknown,
+    pub store: &'a dyn Store,
+}
+
+impl Resolver<'_> {
+    pub fn resolve(&mut self, text: &str) -> Option<(PersonIdx, bool)> {
+        if let Some(idx) = self.table.lookup(text) {
+            return Some((idx, false));
+        }
+        if self.policy == Unknown::Reject {
+            return None;
+        }
+        let idx = PersonIdx(self.table.len() as u32);
+        let person = Person {
+            id: text.to_string(),
+            emails: if text.contains('@') { vec![text.to_string()] } else { vec![] },
+            ..Person::default()
+        };
+        let sp = StoredPerson { idx, pseudo: self.store.pseudonym(text), person, registered: false };
+        self.table.insert(sp.clone());
+        self.added.push(sp);
+        Some((idx, true))
+    }
+}
+
+fn day_ms(text: &str, field: &str, file: &Path) -> Result<i64, IngestError> {
+    let stamp = parse_time(&Cell::Str(text.to_string()), FixedOffset::east_opt(0).expect("utc"));
+    stamp.map(|s| s.ms).map_err(|e| IngestError::Mapping { file: file.to_path_buf(), reason: format!("{field}: {e}") })
+}
+
+/// Ingests an interaction file. Rows of one interaction share an `event_id`; without that
+/// column, consecutive rows with the same actor, time and thread form one interaction.
+pub fn ingest_events(
+    store: &mut dyn Store,
+    file: &Path,
+    opts: &IngestOptions,
+    progress: &dyn Progress,
+) -> Result<IngestReport, IngestError> {
+    let mut diag = Diagnostics::new(opts.strict, listing_path(store)?);
+    let staging = store.staging_path("events")?;
+    let result = run(store, file, opts, progress, &mut diag, &staging);
+    if result.is_err() {
+        diag.discard();
+        let _ = std::fs::remove_file(&staging);
+        let _ = std::fs::remove_file(staging.with_extension("parquet.partial"));
+    }
+    result
+}
+
+#[allow(clippy::too_many_lines)]
+fn run(
+    store: &mut dyn Store,
+    file: &Path,
+    opts: &IngestOptions,
+    progress: &dyn Progress,
+    diag: &mut Diagnostics,
+    staging: &Path,
+) -> Result<IngestReport, IngestError> {
+    let mapping: EventsMapping = opts.mapping.events.clone().unwrap_or_default();
+    let assume = match &mapping.assume_offset {
+        None => FixedOffset::east_opt(0).expect("utc"),
+        Some(t) => parse_offset(t).ok_or_else(|| IngestError::Mapping {
+            file: file.to_path_buf(),
+            reason: format!("assume_offset `{t}` is not an offset like +02:00"),
+        })?,
+    };
+    let valid_from = day_ms(mapping.valid_from.as_deref().unwrap_or("1970-01-01"), "valid_from", file)?;
+    let valid_to = day_ms(mapping.valid_to.as_deref().unwrap_or("2100-01-01"), "valid_to", file)?;
+    let policy = unknown_policy(mapping.unknown_people.as_deref(), file)?;
+
+    let source = opts.mapping.source_options(file, opts.format)?;
+    let mut binder = Binder::default();
+    let m = &mapping;
+    for (name, spec, required) in [
+        ("event_id", &m.event_id, false),
+        ("time", &m.time, false),
+        ("actor", &m.actor, true),
+        ("recipient", &m.recipient, false),
+        ("recipients", &m.recipients, false),
+        ("role", &m.role, false),
+        ("channel", &m.channel, false),
+        ("kind", &m.kind, false),
+        ("thread_id", &m.thread_id, false),
+        ("in_reply_to", &m.in_reply_to, false),
+        ("duration_s", &m.duration_s, false),
+        ("speaking_s", &m.speaking_s, false),
+        ("weight", &m.weight, false),
+    ] {
+        binder.field(name, spec.as_ref(), required);
+    }
+    let mut reader = RowReader::open(file, &source, &binder.wanted)?;
+    reader.set_wanted(&binder.wanted, source.header)?;
+    let slots: Vec<Slot> = binder.bind(&reader)?;
+    if !slots[F_RECIPIENT].is_present() && !slots[F_RECIPIENTS].is_present() {
+        return Err(IngestError::MissingColumn {
+            file: file.to_path_buf(),
+            field: "recipient".into(),
+            column: "recipient".into(),
+            available: reader.header().join(", "),
+        });
+    }
+
+    let table = store.people()?;
+    let people_seen = table.len();
+    let existing_rows: u64 = store.segments()?.iter().map(|s| s.rows).sum();
+    let mut resolver = Resolver { table, added: Vec::new(), policy, store: &*store };
+    let mut writer = SegmentWriter::create(staging)?;
+    let mut roles = WordCache::new(Role::parse);
+    let mut channels = WordCache::new(Channel::parse);
+    let mut kinds = WordCache::new(Kind::parse);
+
+    // Interactions without an id get one from this run's base (stable for the same history).
+    let synthetic_base = {
+        let h = blake3::hash(format!("{}#{existing_rows}", file.display()).as_bytes());
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&h.as_bytes()[..8]);
+        (u64::from_le_bytes(b) >> 24 << 22) | (1 << 63)
+    };
+    let mut synthetic_counter = 0u64;
+    // The current interaction: its grouping key, id, and the recipients already written.
+    let mut group_key: Option<(String, Option<i64>, Option<u64>)> = None;
+    let mut group_event: u64 = 0;
+    let mut group_recipients: Vec<PersonIdx> = Vec::new();
+
+    progress.start(reader.total_bytes());
+    let (mut rows_read, mut accepted) = (0u64, 0u64);
+    let mut row = Row::default();
+    let mut recipients: Vec<(String, Option<String>)> = Vec::new();
+    loop {
+        match reader.next_row(&mut row) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(Ok(e)) => {
+                rows_read += 1;
+                diag.reject(e)?;
+                continue;
+            }
+            Err(Err(e)) => return Err(e),
+        }
+        rows_read += 1;
+        if rows_read % 65536 == 0 {
+            progress.update(reader.bytes_read());
+        }
+        let line = row.line;
+        let field_name = |i: usize, default: &str| slots[i].column().unwrap_or(default).to_string();
+        let bad = |i: usize, default: &str, reason: &'static str, detail: String| {
+            RowError::new(file, line, &field_name(i, default), reason, detail)
+        };
+
+        let Some(actor_text) = slots[F_ACTOR].text(&row).map(|t| t.into_owned()) else {
+            diag.reject(bad(F_ACTOR, "actor", "missing_value", "no actor".into()))?;
+            continue;
+        };
+        // Time.
+        let time_ms = if slots[F_TIME].is_present() {
+            let cell = slots[F_TIME].cell(&row);
+            if matches!(cell.as_ref(), Cell::Null) || cell.text().is_none() {
+                diag.reject(bad(F_TIME, "time", "missing_value", "no time".into()))?;
+                continue;
+            }
+            match parse_time(&cell, assume) {
+                Ok(Stamp { ms, had_zone }) => {
+                    if !(valid_from..valid_to).contains(&ms) {
+                        let when = chrono::DateTime::from_timestamp_millis(ms).map(|d| d.to_rfc3339()).unwrap_or_default();
+                        diag.skip(bad(F_TIME, "time", "timestamp_out_of_range", format!("{when} is outside the valid range of this data set")))?;
+                        continue;
+                    }
+                    if !had_zone {
+                        diag.repair(bad(F_TIME, "time", "timestamp_without_zone", format!("no zone given; {} assumed", assume)))?;
+                    }
+                    Some(ms)
+                }
+                Err(e) => {
+                    diag.reject(bad(F_TIME, "time", "bad_timestamp", e))?;
+                    continue;
+                }
+            }
+        } else {
+            None
+        };
+        // Words.
+        let mut word_error = None;
+        let channel = match slots[F_CHANNEL].text(&row) {
+            None => Channel::Email,
+            Some(t) => channels.get(&t).unwrap_or_else(|| {
+                word_error = Some((F_CHANNEL, "channel", format!("`{t}` is not a channel ({})", Channel::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "))));
+                Channel::Other
+            }),
+        };
+        let kind = match slots[F_KIND].text(&row) {
+            None if channel == Channel::Meeting => Kind::Meeting,
+            None => Kind::Message,
+            Some(t) => kinds.get(&t).unwrap_or_else(|| {
+                word_error = Some((F_KIND, "kind", format!("`{t}` is not a kind ({})", Kind::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "))));
+                Kind::Message
+            }),
+        };
+        let default_role = if channel == Channel::Meeting || kind == Kind::Meeting { Role::Attendee } else { Role::To };
+        let row_role = match slots[F_ROLE].text(&row) {
+            None => default_role,
+            Some(t) => roles.get(&t).unwrap_or_else(|| {
+                word_error = Some((F_ROLE, "role", format!("`{t}` is not a recipient role (to, cc, bcc, attendee, organizer)")));
+                Role::To
+            }),
+        };
+        if let Some((i, name, detail)) = word_error {
+            diag.reject(bad(i, name, "unknown_value", detail))?;
+            continue;
+        }
+        // Numbers.
+        let mut number_error = None;
+        let mut count = |i: usize, name: &str| -> Option<u32> {
+            slots[i].text(&row)?;
+            match parse_int(&slots[i].cell(&row)) {
+                Ok(v) if (0..=u32::MAX as i64).contains(&v) => Some(v as u32),
+                Ok(v) => {
+                    number_error = Some((i, name.to_string(), format!("{v} is not a count of seconds")));
+                    None
+                }
+                Err(e) => {
+                    number_error = Some((i, name.to_string(), e));
+                    None
+                }
+            }
+        };
+        let duration_s = count(F_DURATION, "duration_s");
+        let speaking_s = count(F_SPEAKING, "speaking_s");
+        let weight = if slots[F_WEIGHT].text(&row).is_some() {
+            match parse_number(&slots[F_WEIGHT].cell(&row)) {
+                Ok(w) if w >= 0.0 => w as f32,
+                Ok(w) => {
+                    number_error = Some((F_WEIGHT, "weight".into(), format!("weight {w} is negative")));
+                    0.0
+                }
+                Err(e) => {
+                    number_error = Some((F_WEIGHT, "weight".into(), e));
+                    0.0
+                }
+            }
+        } else {
+            1.0
+        };
+        if let Some((i, name, detail)) = number_error {
+            diag.reject(bad(i, &name, "bad_number", detail))?;
+            continue;
+        }
+        let thread_id = slots[F_THREAD].text(&row).map(|t| stable_id(&t));
+        let in_reply_to = slots[F_REPLY].text(&row).map(|t| stable_id(&t));
+        // Recipients: one column, or a list.
+        recipients.clear();
+        if let Some(t) = slots[F_RECIPIENT].text(&row) {
+            recipients.push((t.into_owned(), None));
+        }
+        match slots[F_RECIPIENTS].cell(&row).as_ref() {
+            Cell::List(items) => recipients.extend(items.iter().cloned()),
+            other => {
+                if let Some(t) = other.text() {
+                    recipients.extend(split_list(&t).map(|s| (s.to_string(), None)));
+                }
+            }
+        }
+        if recipients.is_empty() {
+            diag.reject(bad(F_RECIPIENT, "recipient", "missing_value", "no recipient".into()))?;
+            continue;
+        }
+        // People.
+        let Some((actor, actor_new)) = resolver.resolve(&actor_text) else {
+            diag.reject(bad(F_ACTOR, "actor", "unknown_person", format!("`{actor_text}` is not in the people table")))?;
+            continue;
+        };
+        if actor_new {
+            diag.repair(bad(F_ACTOR, "actor", "unknown_person_added", format!("`{actor_text}` was not in the people table; added as unregistered")))?;
+        }
+        // Grouping into interactions.
+        let (key, from_id) = match slots[F_EVENT].text(&row) {
+            Some(t) => ((t.into_owned(), None, None), true),
+            None => ((actor_text.clone(), time_ms, thread_id), false),
+        };
+        if group_key.as_ref() != Some(&key) {
+            group_event = if from_id {
+                stable_id(&key.0)
+            } else {
+                synthetic_counter += 1;
+                synthetic_base + synthetic_counter
+            };
+            group_key = Some(key);
+            group_recipients.clear();
+        }
+        let mut wrote_any = false;
+        for (recipient_text, list_role) in recipients.iter() {
+            let role = match list_role {
+                None => row_role,
+                Some(r) => match roles.get(r) {
+                    Some(role) => role,
+                    None => {
+                        diag.reject(bad(F_RECIPIENTS, "recipients", "unknown_value", format!("`{r}` is not a recipient role")))?;
+                        continue;
+                    }
+                },
+            };
+            let Some((recipient, new)) = resolver.resolve(recipient_text) else {
+                diag.reject(bad(F_RECIPIENT, "recipient", "unknown_person", format!("`{recipient_text}` is not in the people table")))?;
+                continue;
+            };
+            if new {
+                diag.repair(bad(F_RECIPIENT, "recipient", "unknown_person_added", format!("`{recipient_text}` was not in the people table; added as unregistered")))?;
+            }
+            if recipient == actor && role != Role::Organizer {
+                diag.skip(bad(F_RECIPIENT, "recipient", "self_loop", format!("`{recipient_text}` sent to themselves")))?;
+                continue;
+            }
+            if group_recipients.contains(&recipient) {
+                diag.skip(bad(F_RECIPIENT, "recipient", "duplicate_recipient", format!("`{recipient_text}` already a recipient of this interaction (e.g. a bcc row repeating a cc row)")))?;
+                continue;
+            }
+            if group_recipients.len() < 100_000 {
+                group_recipients.push(recipient);
+            }
+            writer.push(Interaction {
+                event_id: group_event,
+                time_ms,
+                actor,
+                recipient,
+                role,
+                channel,
+                kind,
+                thread_id,
+                in_reply_to,
+                duration_s,
+                speaking_s,
+                weight,
+            })?;
+            wrote_any = true;
+        }
+        if wrote_any {
+            accepted += 1;
+        }
+    }
+    progress.finish();
+    let stats = writer.finish()?;
+    if stats.rows == 0 {
+        return Err(IngestError::NothingUsable { file: file.to_path_buf(), rejected: diag.n_rejected() + diag.n_skipped() });
+    }
+    let listing = diag.finish()?;
+    let added = resolver.added;
+    let people_added = added.len() as u64;
+    let summary = serde_json::json!({
+        "rejected": diag.rejected, "repaired": diag.repaired, "skipped": diag.skipped,
+        "events": stats.events, "rows": stats.rows, "people_added": people_added,
+    });
+    let events = stats.events;
+    let rows_stored = stats.rows;
+    let run = store.commit_ingest(IngestCommit {
+        kind: IngestKind::Events,
+        source: file.display().to_string(),
+        people: added,
+        people_seen,
+        survey: Vec::new(),
+        segment: Some((staging.to_path_buf(), stats)),
+        accepted,
+        rejected: diag.n_rejected(),
+        repaired: diag.n_repaired(),
+        summary,
+    })?;
+    Ok(IngestReport {
+        run,
+        kind: "events",
+        file: file.to_path_buf(),
+        rows_read,
+        accepted,
+        rejected: diag.rejected.clone(),
+        repaired: diag.repaired.clone(),
+        skipped: diag.skipped.clone(),
+        people_added,
+        people_updated: 0,
+        events,
+        rows_stored,
+        answers: 0,
+        rejects_file: file_listing(listing, store.local_dir(), run),
+        examples: diag.examples.iter().map(|(o, e)| (*o, e.to_string())).collect(),
+    })
+}

@@ -1,0 +1,86 @@
+//! Ingest: reads people (HRIS exports), interactions (CSV, JSON Lines, Parquet) and relational
+//! survey answers into a workspace. Every run is all-or-nothing: rows are checked, repaired or
+//! rejected with file, line, field and reason, and only a run that finishes is committed.
+//! Interactions stream through with bounded memory; identities are pseudonymized on the way in;
+//! subjects and bodies are never read, even when a file has them.
+
+mod diag;
+mod error;
+mod events;
+mod mapping;
+mod people;
+mod source;
+mod survey;
+pub mod value;
+
+pub use diag::{Diagnostics, IngestReport, Outcome};
+pub use error::{IngestError, RowError};
+pub use events::ingest_events;
+pub use mapping::{EventsMapping, FieldSpec, Mapping, PeopleMapping, SurveyMapping};
+pub use people::ingest_people;
+pub use source::{Cell, Format};
+pub use survey::ingest_survey;
+
+use std::path::{Path, PathBuf};
+
+/// Options shared by every ingest kind.
+#[derive(Debug, Clone, Default)]
+pub struct IngestOptions {
+    pub mapping: Mapping,
+    /// Folder of the mapping file (join files are found relative to it).
+    pub mapping_dir: Option<PathBuf>,
+    pub format: Option<Format>,
+    /// Fail on the first rejected row.
+    pub strict: bool,
+}
+
+/// Progress of a long run, in bytes of the input file.
+pub trait Progress {
+    fn start(&self, total_bytes: u64);
+    fn update(&self, done_bytes: u64);
+    fn finish(&self);
+}
+
+/// A progress sink that shows nothing.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start(&self, _: u64) {}
+    fn update(&self, _: u64) {}
+    fn finish(&self) {}
+}
+
+/// Where a run lists its problems while it runs (moved next to the history when it commits).
+fn listing_path(store: &dyn store::Store) -> Result<PathBuf, IngestError> {
+    Ok(store.staging_path("rejects")?.with_extension("csv"))
+}
+
+/// Moves a finished listing to `ingest/run-NNNNNN.rejects.csv` under the workspace root.
+fn file_listing(listing: Option<PathBuf>, workspace: &Path, run: i64) -> Option<PathBuf> {
+    let listing = listing?;
+    let dir = workspace.join("ingest");
+    std::fs::create_dir_all(&dir).ok()?;
+    let dest = dir.join(format!("run-{run:06}.rejects.csv"));
+    std::fs::rename(&listing, &dest).ok()?;
+    Some(dest)
+}
+
+/// Splits a multi-value cell (`a;b`, `a, b`).
+fn split_list(text: &str) -> impl Iterator<Item = &str> {
+    text.split([';', ','])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+/// A stable 63-bit id for an external id text: the number itself when it is one, else a hash.
+fn stable_id(text: &str) -> u64 {
+    match text.parse::<u64>() {
+        Ok(v) if v < (1 << 62) => v,
+        _ => {
+            let h = blake3::hash(text.as_bytes());
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&h.as_bytes()[..8]);
+            (u64::from_le_bytes(b) >> 2) | (1 << 62)
+        }
+    }
+}

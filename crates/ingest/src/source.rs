@@ -1,0 +1,701 @@
+//! Row sources: CSV (any delimiter), whitespace-separated edge lists, JSON Lines and Parquet, all
+//! behind one reader that yields rows of typed cells by column, one row at a time.
+
+use crate::error::{IngestError, RowError};
+use parquet::basic::{LogicalType, TimeUnit};
+use parquet::column::reader::ColumnReader;
+use parquet::data_type::ByteArray;
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// A value as the file gave it, before it is checked against its field.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Cell {
+    #[default]
+    Null,
+    Str(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    /// A timestamp column of a typed format, in milliseconds UTC.
+    TimeMs(i64),
+    /// A JSON array, e.g. a list of recipients: (id, optional role).
+    List(Vec<(String, Option<String>)>),
+}
+
+impl Cell {
+    /// The cell as text, for parsing and for error messages.
+    pub fn text(&self) -> Option<std::borrow::Cow<'_, str>> {
+        use std::borrow::Cow;
+        match self {
+            Cell::Null => None,
+            Cell::Str(s) => {
+                let t = s.trim();
+                if t.is_empty() || t.eq_ignore_ascii_case("na") || t.eq_ignore_ascii_case("null") {
+                    None
+                } else {
+                    Some(Cow::Borrowed(t))
+                }
+            }
+            Cell::Int(v) | Cell::TimeMs(v) => Some(Cow::Owned(v.to_string())),
+            Cell::Float(v) => Some(Cow::Owned(v.to_string())),
+            Cell::Bool(v) => Some(Cow::Owned(v.to_string())),
+            Cell::List(items) => Some(Cow::Owned(
+                items
+                    .iter()
+                    .map(|(id, _)| id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(";"),
+            )),
+        }
+    }
+
+    fn set_str(&mut self, value: &str) {
+        if let Cell::Str(s) = self {
+            s.clear();
+            s.push_str(value);
+        } else {
+            *self = Cell::Str(value.to_string());
+        }
+    }
+}
+
+/// How a file is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Csv,
+    Tsv,
+    /// Fields separated by runs of spaces or tabs (SNAP-style edge lists).
+    Whitespace,
+    Jsonl,
+    Parquet,
+}
+
+impl Format {
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        let name = name.strip_suffix(".gz").unwrap_or(&name);
+        Some(match name.rsplit('.').next()? {
+            "csv" => Format::Csv,
+            "tsv" | "tab" => Format::Tsv,
+            "txt" | "edges" | "edgelist" => Format::Whitespace,
+            "jsonl" | "ndjson" | "json" => Format::Jsonl,
+            "parquet" | "pq" => Format::Parquet,
+            _ => return None,
+        })
+    }
+
+    pub fn parse(text: &str) -> Option<Format> {
+        Some(match text.to_ascii_lowercase().as_str() {
+            "csv" => Format::Csv,
+            "tsv" => Format::Tsv,
+            "whitespace" | "txt" | "edgelist" => Format::Whitespace,
+            "jsonl" | "ndjson" | "json" => Format::Jsonl,
+            "parquet" => Format::Parquet,
+            _ => return None,
+        })
+    }
+}
+
+/// Layout options of a delimited or line file.
+#[derive(Debug, Clone)]
+pub struct SourceOptions {
+    pub format: Format,
+    /// Whether the first line names the columns; without one, columns are named "0", "1", ...
+    pub header: bool,
+    pub delimiter: Option<u8>,
+    /// Lines longer than this are rejected (and skipped) rather than held in memory.
+    pub max_line_bytes: usize,
+}
+
+/// One row: the 1-based line (or row) number and the cells of the requested columns.
+#[derive(Debug, Default)]
+pub struct Row {
+    pub line: u64,
+    pub cells: Vec<Cell>,
+}
+
+enum Inner {
+    Csv {
+        reader: csv::Reader<CountingRead<File>>,
+        record: csv::ByteRecord,
+        indices: Vec<Option<usize>>,
+        n_fields: usize,
+    },
+    Lines {
+        reader: BufReader<CountingRead<File>>,
+        buf: Vec<u8>,
+        json: bool,
+        indices: Vec<Option<usize>>,
+        wanted: Vec<String>,
+        first_data_line: Option<Vec<u8>>,
+    },
+    Parquet(Box<ParquetRows>),
+}
+
+/// Counts bytes read, for progress.
+pub struct CountingRead<R> {
+    inner: R,
+    count: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R: Read> Read for CountingRead<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Reads rows from one file, yielding the requested columns in the requested order.
+pub struct RowReader {
+    path: PathBuf,
+    inner: Inner,
+    line: u64,
+    header: Vec<String>,
+    bytes_read: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    total_bytes: u64,
+    max_line_bytes: usize,
+}
+
+impl RowReader {
+    /// Opens `path` and prepares to yield the `wanted` columns. A wanted column the file does
+    /// not have is reported by [`RowReader::missing`], not here, so that the caller can name
+    /// the field that needed it.
+    pub fn open(path: &Path, opts: &SourceOptions, wanted: &[String]) -> Result<RowReader, IngestError> {
+        let file = File::open(path).map_err(|e| IngestError::io(path, e))?;
+        let total_bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
+        if total_bytes == 0 {
+            return Err(IngestError::Empty { file: path.to_path_buf() });
+        }
+        let bytes_read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counting = CountingRead {
+            inner: file,
+            count: bytes_read.clone(),
+        };
+        let mut line = 0;
+        let (inner, header) = match opts.format {
+            Format::Csv | Format::Tsv => {
+                let delimiter = opts
+                    .delimiter
+                    .unwrap_or(if opts.format == Format::Tsv { b'\t' } else { b',' });
+                let mut reader = csv::ReaderBuilder::new()
+                    .delimiter(delimiter)
+                    .has_headers(false)
+                    .flexible(true)
+                    .from_reader(counting);
+                let mut record = csv::ByteRecord::new();
+                let header: Vec<String> = if opts.header {
+                    let has = reader.read_byte_record(&mut record).map_err(|e| IngestError::Csv {
+                        file: path.to_path_buf(),
+                        line: 1,
+                        reason: e.to_string(),
+                    })?;
+                    if !has {
+                        return Err(IngestError::Empty { file: path.to_path_buf() });
+                    }
+                    line = 1;
+                    record
+                        .iter()
+                        .enumerate()
+                        .map(|(i, f)| {
+                            let name = String::from_utf8_lossy(f).trim().to_string();
+                            if i == 0 { name.trim_start_matches('\u{feff}').to_string() } else { name }
+                        })
+                        .collect()
+                } else {
+                    // Peek the width from the first record without consuming it as a header.
+                    Vec::new()
+                };
+                let n_fields = header.len();
+                (
+                    Inner::Csv {
+                        reader,
+                        record,
+                        indices: Vec::new(),
+                        n_fields,
+                    },
+                    header,
+                )
+            }
+            Format::Whitespace | Format::Jsonl => {
+                let mut reader = BufReader::with_capacity(1 << 16, counting);
+                let json = opts.format == Format::Jsonl;
+                let mut header = Vec::new();
+                let mut first_data_line = None;
+                if !json {
+                    let mut buf = Vec::new();
+                    // Skip comment lines (# ...) before the first data line.
+                    loop {
+                        buf.clear();
+                        let n = read_capped_line(&mut reader, &mut buf, opts.max_line_bytes)
+                            .map_err(|e| IngestError::io(path, e))?;
+                        if n.is_none() {
+                            return Err(IngestError::Empty { file: path.to_path_buf() });
+                        }
+                        line += 1;
+                        let text = String::from_utf8_lossy(&buf);
+                        if text.trim().is_empty() || text.trim_start().starts_with('#') {
+                            continue;
+                        }
+                        let fields: Vec<String> = text.split_whitespace().map(String::from).collect();
+                        if opts.header {
+                            header = fields;
+                        } else {
+                            header = (0..fields.len()).map(|i| i.to_string()).collect();
+                            first_data_line = Some(buf.clone());
+                            line -= 1;
+                        }
+                        break;
+                    }
+                }
+                (
+                    Inner::Lines {
+                        reader,
+                        buf: Vec::new(),
+                        json,
+                        indices: Vec::new(),
+                        wanted: wanted.to_vec(),
+                        first_data_line,
+                    },
+                    header,
+                )
+            }
+            Format::Parquet => {
+                let rows = ParquetRows::open(path, wanted)?;
+                let header = rows.names.clone();
+                (Inner::Parquet(Box::new(rows)), header)
+            }
+        };
+        let mut reader = RowReader {
+            path: path.to_path_buf(),
+            inner,
+            line,
+            header,
+            bytes_read,
+            total_bytes,
+            max_line_bytes: opts.max_line_bytes,
+        };
+        reader.resolve(wanted, opts.header);
+        Ok(reader)
+    }
+
+    /// Changes the columns to yield (before the first row is read), e.g. once the header shows
+    /// which columns are left over for free attributes.
+    pub fn set_wanted(&mut self, wanted: &[String], has_header: bool) -> Result<(), IngestError> {
+        if let Inner::Parquet(p) = &mut self.inner {
+            let path = self.path.clone();
+            **p = ParquetRows::open(&path, wanted)?;
+        }
+        if let Inner::Lines { wanted: w, .. } = &mut self.inner {
+            *w = wanted.to_vec();
+        }
+        self.resolve(wanted, has_header);
+        Ok(())
+    }
+
+    fn resolve(&mut self, wanted: &[String], has_header: bool) {
+        let header = &self.header;
+        let find = |name: &String| -> Option<usize> {
+            if let Some(i) = header.iter().position(|h| h == name) {
+                return Some(i);
+            }
+            if let Some(i) = header.iter().position(|h| h.eq_ignore_ascii_case(name)) {
+                return Some(i);
+            }
+            // Without a header, columns are addressed by position.
+            if !has_header { name.parse::<usize>().ok() } else { None }
+        };
+        match &mut self.inner {
+            Inner::Csv { indices, .. } | Inner::Lines { indices, .. } => {
+                *indices = wanted.iter().map(find).collect();
+            }
+            Inner::Parquet(_) => {}
+        }
+    }
+
+    /// The column names of the file (positions "0", "1", ... when it has no header).
+    pub fn header(&self) -> &[String] {
+        &self.header
+    }
+
+    /// Whether the file has a column (always true for JSON Lines, whose keys vary by row).
+    pub fn has_column(&self, name: &str) -> bool {
+        match &self.inner {
+            Inner::Lines { json: true, .. } => true,
+            Inner::Csv { n_fields: 0, .. } => name.parse::<usize>().is_ok(),
+            Inner::Parquet(p) => p.names.iter().any(|n| n == name || n.eq_ignore_ascii_case(name)),
+            _ => self
+                .header
+                .iter()
+                .any(|h| h == name || h.eq_ignore_ascii_case(name)),
+        }
+    }
+
+    pub fn bytes_read(&self) -> u64 {
+        match &self.inner {
+            Inner::Parquet(p) => p.rows_done * self.total_bytes / p.total_rows.max(1),
+            _ => self.bytes_read.load(std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+
+    pub fn total_bytes(&self) -> u64 {
+        self.total_bytes
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads the next row into `row`. `Ok(false)` at the end. A row that cannot be read at all
+    /// (bad JSON, invalid UTF-8, too long) is an `Err(RowError)`; reading can go on after it.
+    pub fn next_row(&mut self, row: &mut Row) -> Result<bool, Result<RowError, IngestError>> {
+        let path = self.path.clone();
+        match &mut self.inner {
+            Inner::Csv {
+                reader,
+                record,
+                indices,
+                ..
+            } => {
+                match reader.read_byte_record(record) {
+                    Ok(false) => return Ok(false),
+                    Ok(true) => {}
+                    Err(e) => {
+                        self.line += 1;
+                        return Err(Err(IngestError::Csv {
+                            file: path,
+                            line: self.line,
+                            reason: e.to_string(),
+                        }));
+                    }
+                }
+                self.line = record.position().map_or(self.line + 1, |p| p.line());
+                row.line = self.line;
+                let len: usize = record.as_slice().len();
+                if len > self.max_line_bytes {
+                    return Err(Ok(RowError::new(&path, self.line, "", "line_too_long", format!(
+                        "line is {len} bytes, more than the limit of {}",
+                        self.max_line_bytes
+                    ))));
+                }
+                row.cells.resize(indices.len(), Cell::Null);
+                for (slot, index) in row.cells.iter_mut().zip(indices.iter()) {
+                    match index.and_then(|i| record.get(i)) {
+                        None => *slot = Cell::Null,
+                        Some(bytes) => match std::str::from_utf8(bytes) {
+                            Ok(text) => slot.set_str(text),
+                            Err(_) => {
+                                let field = index.map(|i| i.to_string()).unwrap_or_default();
+                                return Err(Ok(RowError::new(
+                                    &path,
+                                    self.line,
+                                    &field,
+                                    "invalid_utf8",
+                                    "the value is not valid UTF-8".into(),
+                                )));
+                            }
+                        },
+                    }
+                }
+                Ok(true)
+            }
+            Inner::Lines {
+                reader,
+                buf,
+                json,
+                indices,
+                wanted,
+                first_data_line,
+            } => loop {
+                buf.clear();
+                if let Some(first) = first_data_line.take() {
+                    *buf = first;
+                } else {
+                    match read_capped_line(reader, buf, self.max_line_bytes) {
+                        Ok(None) => return Ok(false),
+                        Ok(Some(true)) => {}
+                        Ok(Some(false)) => {
+                            self.line += 1;
+                            return Err(Ok(RowError::new(&path, self.line, "", "line_too_long", format!(
+                                "line is longer than the limit of {} bytes",
+                                self.max_line_bytes
+                            ))));
+                        }
+                        Err(e) => return Err(Err(IngestError::io(&path, e))),
+                    }
+                }
+                self.line += 1;
+                row.line = self.line;
+                let Ok(text) = std::str::from_utf8(buf) else {
+                    return Err(Ok(RowError::new(&path, self.line, "", "invalid_utf8",
+                        "the line is not valid UTF-8".into())));
+                };
+                let trimmed = text.trim();
+                if trimmed.is_empty() || (!*json && trimmed.starts_with('#')) {
+                    continue;
+                }
+                row.cells.resize(wanted.len(), Cell::Null);
+                if *json {
+                    let value: serde_json::Value = match serde_json::from_str(trimmed) {
+                        Ok(v) => v,
+                        Err(e) => {
+                            return Err(Ok(RowError::new(&path, self.line, "", "bad_json", e.to_string())));
+                        }
+                    };
+                    let Some(object) = value.as_object() else {
+                        return Err(Ok(RowError::new(&path, self.line, "", "bad_json",
+                            "each line must be a JSON object".into())));
+                    };
+                    for (slot, name) in row.cells.iter_mut().zip(wanted.iter()) {
+                        *slot = json_cell(object.get(name.as_str()));
+                    }
+                } else {
+                    let fields: Vec<&str> = trimmed.split_whitespace().collect();
+                    for (slot, index) in row.cells.iter_mut().zip(indices.iter()) {
+                        match index.and_then(|i| fields.get(i)) {
+                            Some(f) => slot.set_str(f),
+                            None => *slot = Cell::Null,
+                        }
+                    }
+                }
+                return Ok(true);
+            },
+            Inner::Parquet(p) => match p.next_row(row) {
+                Ok(has) => Ok(has),
+                Err(e) => Err(Err(e)),
+            },
+        }
+    }
+}
+
+fn json_cell(value: Option<&serde_json::Value>) -> Cell {
+    use serde_json::Value;
+    match value {
+        None | Some(Value::Null) => Cell::Null,
+        Some(Value::Bool(b)) => Cell::Bool(*b),
+        Some(Value::Number(n)) => match n.as_i64() {
+            Some(i) => Cell::Int(i),
+            None => Cell::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Some(Value::String(s)) => Cell::Str(s.clone()),
+        Some(Value::Array(items)) => Cell::List(
+            items
+                .iter()
+                .filter_map(|item| match item {
+                    Value::String(s) => Some((s.clone(), None)),
+                    Value::Number(n) => Some((n.to_string(), None)),
+                    Value::Object(o) => {
+                        let id = o.get("id").or_else(|| o.get("person"))?;
+                        let id = match id {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        };
+                        let role = o.get("role").and_then(|r| r.as_str()).map(String::from);
+                        Some((id, role))
+                    }
+                    _ => None,
+                })
+                .collect(),
+        ),
+        Some(other) => Cell::Str(other.to_string()),
+    }
+}
+
+/// Reads one line (without its end) into `buf`, keeping at most `cap` bytes.
+/// `None` at the end of input; `Some(false)` when the line was longer than `cap` (its remainder
+/// is consumed and dropped).
+fn read_capped_line<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>, cap: usize) -> std::io::Result<Option<bool>> {
+    let mut any = false;
+    let mut fits = true;
+    loop {
+        let available = reader.fill_buf()?;
+        if available.is_empty() {
+            return Ok(if any { Some(fits) } else { None });
+        }
+        any = true;
+        let (chunk, done) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (&available[..i], Some(i + 1)),
+            None => (available, None),
+        };
+        if fits {
+            if buf.len() + chunk.len() > cap {
+                fits = false;
+                buf.clear();
+            } else {
+                buf.extend_from_slice(chunk);
+            }
+        }
+        let consumed = done.unwrap_or(available.len());
+        reader.consume(consumed);
+        if done.is_some() {
+            if buf.last() == Some(&b'\r') {
+                buf.pop();
+            }
+            return Ok(Some(fits));
+        }
+    }
+}
+
+/// Column-at-a-time Parquet reading, handed out row by row.
+struct ParquetRows {
+    path: PathBuf,
+    reader: SerializedFileReader<File>,
+    names: Vec<String>,
+    /// For each wanted column: its leaf index in the file and whether it is a timestamp (and its unit).
+    wanted: Vec<Option<(usize, Option<TimeUnit>)>>,
+    row_group: usize,
+    columns: Vec<Option<ColumnReader>>,
+    remaining_in_group: usize,
+    batch: Vec<Vec<Cell>>,
+    batch_pos: usize,
+    line: u64,
+    rows_done: u64,
+    total_rows: u64,
+}
+
+impl ParquetRows {
+    fn open(path: &Path, wanted: &[String]) -> Result<ParquetRows, IngestError> {
+        let file = File::open(path).map_err(|e| IngestError::io(path, e))?;
+        let reader = SerializedFileReader::new(file).map_err(|e| IngestError::Format {
+            file: path.to_path_buf(),
+            reason: format!("not a readable Parquet file: {e}"),
+        })?;
+        let schema = reader.metadata().file_metadata().schema_descr_ptr();
+        let names: Vec<String> = schema.columns().iter().map(|c| c.name().to_string()).collect();
+        let wanted_cols = wanted
+            .iter()
+            .map(|w| {
+                let i = names
+                    .iter()
+                    .position(|n| n == w)
+                    .or_else(|| names.iter().position(|n| n.eq_ignore_ascii_case(w)))?;
+                let unit = match schema.column(i).logical_type_ref() {
+                    Some(LogicalType::Timestamp(t)) => Some(t.unit.clone()),
+                    _ => None,
+                };
+                Some((i, unit))
+            })
+            .collect();
+        let total_rows = reader.metadata().file_metadata().num_rows() as u64;
+        Ok(ParquetRows {
+            path: path.to_path_buf(),
+            reader,
+            names,
+            wanted: wanted_cols,
+            row_group: 0,
+            columns: Vec::new(),
+            remaining_in_group: 0,
+            batch: Vec::new(),
+            batch_pos: 0,
+            line: 0,
+            rows_done: 0,
+            total_rows,
+        })
+    }
+
+    fn refill(&mut self) -> Result<bool, IngestError> {
+        let err = |e: parquet::errors::ParquetError| IngestError::Format {
+            file: self.path.clone(),
+            reason: e.to_string(),
+        };
+        while self.remaining_in_group == 0 {
+            if self.row_group >= self.reader.num_row_groups() {
+                return Ok(false);
+            }
+            let rg = self.reader.get_row_group(self.row_group).map_err(err)?;
+            self.remaining_in_group = rg.metadata().num_rows() as usize;
+            self.columns = self
+                .wanted
+                .iter()
+                .map(|w| match w {
+                    Some((i, _)) => rg.get_column_reader(*i).map(Some),
+                    None => Ok(None),
+                })
+                .collect::<Result<_, _>>()
+                .map_err(err)?;
+            self.row_group += 1;
+        }
+        let n = self.remaining_in_group.min(8192);
+        self.batch.resize_with(self.wanted.len(), Vec::new);
+        for (k, column) in self.columns.iter_mut().enumerate() {
+            let out = &mut self.batch[k];
+            out.clear();
+            let unit = self.wanted[k].and_then(|(_, u)| u);
+            let Some(column) = column else {
+                out.resize(n, Cell::Null);
+                continue;
+            };
+            let mut defs: Vec<i16> = Vec::new();
+            macro_rules! read {
+                ($r:expr, $conv:expr) => {{
+                    let mut vals = Vec::new();
+                    $r.read_records(n, Some(&mut defs), None, &mut vals).map_err(err)?;
+                    let mut it = vals.into_iter();
+                    if defs.is_empty() {
+                        // A required column: no definition levels are written.
+                        out.extend(it.map($conv));
+                    } else {
+                        for &d in &defs {
+                            out.push(if d > 0 { it.next().map($conv).unwrap_or(Cell::Null) } else { Cell::Null });
+                        }
+                    }
+                }};
+            }
+            let to_ms = move |v: i64| match unit {
+                Some(TimeUnit::MILLIS) => Cell::TimeMs(v),
+                Some(TimeUnit::MICROS) => Cell::TimeMs(v.div_euclid(1000)),
+                Some(TimeUnit::NANOS) => Cell::TimeMs(v.div_euclid(1_000_000)),
+                None => Cell::Int(v),
+            };
+            match column {
+                ColumnReader::BoolColumnReader(r) => read!(r, Cell::Bool),
+                ColumnReader::Int32ColumnReader(r) => read!(r, |v: i32| Cell::Int(v as i64)),
+                ColumnReader::Int64ColumnReader(r) => read!(r, to_ms),
+                ColumnReader::FloatColumnReader(r) => read!(r, |v: f32| Cell::Float(v as f64)),
+                ColumnReader::DoubleColumnReader(r) => read!(r, Cell::Float),
+                ColumnReader::ByteArrayColumnReader(r) => read!(r, |v: ByteArray| {
+                    match std::str::from_utf8(v.data()) {
+                        Ok(s) => Cell::Str(s.to_string()),
+                        Err(_) => Cell::Null,
+                    }
+                }),
+                _ => {
+                    return Err(IngestError::Format {
+                        file: self.path.clone(),
+                        reason: format!("column `{}` has a type orgmirror does not read", self.names[self.wanted[k].map_or(0, |w| w.0)]),
+                    });
+                }
+            }
+            if out.len() != n {
+                return Err(IngestError::Format {
+                    file: self.path.clone(),
+                    reason: "columns of a row group differ in length".into(),
+                });
+            }
+        }
+        self.remaining_in_group -= n;
+        self.batch_pos = 0;
+        Ok(true)
+    }
+
+    fn next_row(&mut self, row: &mut Row) -> Result<bool, IngestError> {
+        let have = self.batch.first().map_or(0, Vec::len);
+        if self.batch_pos >= have && !self.refill()? {
+            return Ok(false);
+        }
+        self.line += 1;
+        self.rows_done += 1;
+        row.line = self.line;
+        row.cells.resize(self.batch.len(), Cell::Null);
+        for (slot, column) in row.cells.iter_mut().zip(self.batch.iter_mut()) {
+            *slot = std::mem::take(&mut column[self.batch_pos]);
+        }
+        self.batch_pos += 1;
+        Ok(true)
+    }
+}
