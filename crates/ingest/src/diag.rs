@@ -50,7 +50,8 @@ impl Diagnostics {
 
     fn list(&mut self, outcome: Outcome, e: &RowError) -> Result<(), IngestError> {
         if self.listing.is_none() {
-            let file = File::create(&self.listing_path).map_err(|err| IngestError::io(&self.listing_path, err))?;
+            let file = File::create(&self.listing_path)
+                .map_err(|err| IngestError::io(&self.listing_path, err))?;
             let mut w = csv::Writer::from_writer(file);
             w.write_record(["outcome", "file", "line", "field", "reason", "detail"])
                 .map_err(|err| IngestError::io(&self.listing_path, err.into()))?;
@@ -172,17 +173,35 @@ impl IngestReport {
             self.accepted
         );
         let total = |m: &BTreeMap<&str, u64>| m.values().sum::<u64>();
-        for (label, map) in [("rejected", &self.rejected), ("repaired", &self.repaired), ("skipped", &self.skipped)] {
+        for (label, map) in [
+            ("rejected", &self.rejected),
+            ("repaired", &self.repaired),
+            ("skipped", &self.skipped),
+        ] {
             out += &format!(", {} {label}", total(map));
         }
         out.push('\n');
         match self.kind {
-            "events" => out += &format!("  stored {} interactions ({} rows)", self.events, self.rows_stored),
+            "events" => {
+                out += &format!(
+                    "  stored {} interactions ({} rows)",
+                    self.events, self.rows_stored
+                )
+            }
             "survey" => out += &format!("  stored {} survey answers", self.answers),
             _ => {}
         }
-        out += &format!("{}people added {}, updated {}\n", if self.kind == "people" { "  " } else { "; " }, self.people_added, self.people_updated);
-        for (label, map) in [("rejected", &self.rejected), ("repaired", &self.repaired), ("skipped", &self.skipped)] {
+        out += &format!(
+            "{}people added {}, updated {}\n",
+            if self.kind == "people" { "  " } else { "; " },
+            self.people_added,
+            self.people_updated
+        );
+        for (label, map) in [
+            ("rejected", &self.rejected),
+            ("repaired", &self.repaired),
+            ("skipped", &self.skipped),
+        ] {
             if !map.is_empty() {
                 let parts: Vec<String> = map.iter().map(|(k, v)| format!("{k} {v}")).collect();
                 out += &format!("  {label}: {}\n", parts.join(", "));

@@ -18,7 +18,13 @@ pub struct RowError {
 }
 
 impl RowError {
-    pub fn new(file: &Path, line: u64, field: &str, reason: &'static str, detail: String) -> RowError {
+    pub fn new(
+        file: &Path,
+        line: u64,
+        field: &str,
+        reason: &'static str,
+        detail: String,
+    ) -> RowError {
         RowError {
             file: file.to_path_buf(),
             line,
@@ -42,11 +48,18 @@ impl std::fmt::Display for RowError {
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     #[error("{}: {source}", file.display())]
-    Io { file: PathBuf, source: std::io::Error },
+    Io {
+        file: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{}: the file is empty", file.display())]
     Empty { file: PathBuf },
     #[error("{}:{line}: {reason}", file.display())]
-    Csv { file: PathBuf, line: u64, reason: String },
+    Csv {
+        file: PathBuf,
+        line: u64,
+        reason: String,
+    },
     #[error("{}: {reason}", file.display())]
     Format { file: PathBuf, reason: String },
     #[error("{}:1: field `{field}`: column `{column}` is not in the file (its columns: {available})", file.display())]

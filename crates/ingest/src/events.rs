@@ -36,7 +36,10 @@ struct WordCache<T: Copy> {
 
 impl<T: Copy> WordCache<T> {
     fn new(parse: fn(&str) -> Option<T>) -> Self {
-        WordCache { cache: HashMap::new(), parse }
+        WordCache {
+            cache: HashMap::new(),
+            parse,
+        }
     }
     fn get(&mut self, text: &str) -> Option<T> {
         if let Some(v) = self.cache.get(text) {
@@ -87,10 +90,19 @@ impl Resolver<'_> {
         let idx = PersonIdx(self.table.len() as u32);
         let person = Person {
             id: text.to_string(),
-            emails: if text.contains('@') { vec![text.to_string()] } else { vec![] },
+            emails: if text.contains('@') {
+                vec![text.to_string()]
+            } else {
+                vec![]
+            },
             ..Person::default()
         };
-        let sp = StoredPerson { idx, pseudo: self.store.pseudonym(text), person, registered: false };
+        let sp = StoredPerson {
+            idx,
+            pseudo: self.store.pseudonym(text),
+            person,
+            registered: false,
+        };
         self.table.insert(sp.clone());
         self.added.push(sp);
         Some((idx, true))
@@ -98,8 +110,14 @@ impl Resolver<'_> {
 }
 
 fn day_ms(text: &str, field: &str, file: &Path) -> Result<i64, IngestError> {
-    let stamp = parse_time(&Cell::Str(text.to_string()), FixedOffset::east_opt(0).expect("utc"));
-    stamp.map(|s| s.ms).map_err(|e| IngestError::Mapping { file: file.to_path_buf(), reason: format!("{field}: {e}") })
+    let stamp = parse_time(
+        &Cell::Str(text.to_string()),
+        FixedOffset::east_opt(0).expect("utc"),
+    );
+    stamp.map(|s| s.ms).map_err(|e| IngestError::Mapping {
+        file: file.to_path_buf(),
+        reason: format!("{field}: {e}"),
+    })
 }
 
 /// Ingests an interaction file. Rows of one interaction share an `event_id`; without that
@@ -138,8 +156,16 @@ fn run(
             reason: format!("assume_offset `{t}` is not an offset like +02:00"),
         })?,
     };
-    let valid_from = day_ms(mapping.valid_from.as_deref().unwrap_or("1970-01-01"), "valid_from", file)?;
-    let valid_to = day_ms(mapping.valid_to.as_deref().unwrap_or("2100-01-01"), "valid_to", file)?;
+    let valid_from = day_ms(
+        mapping.valid_from.as_deref().unwrap_or("1970-01-01"),
+        "valid_from",
+        file,
+    )?;
+    let valid_to = day_ms(
+        mapping.valid_to.as_deref().unwrap_or("2100-01-01"),
+        "valid_to",
+        file,
+    )?;
     let policy = unknown_policy(mapping.unknown_people.as_deref(), file)?;
 
     let source = opts.mapping.source_options(file, opts.format)?;
@@ -177,7 +203,12 @@ fn run(
     let table = store.people()?;
     let people_seen = table.len();
     let existing_rows: u64 = store.segments()?.iter().map(|s| s.rows).sum();
-    let mut resolver = Resolver { table, added: Vec::new(), policy, store: &*store };
+    let mut resolver = Resolver {
+        table,
+        added: Vec::new(),
+        policy,
+        store: &*store,
+    };
     let mut writer = SegmentWriter::create(staging)?;
     let mut roles = WordCache::new(Role::parse);
     let mut channels = WordCache::new(Channel::parse);
@@ -235,12 +266,24 @@ fn run(
             match parse_time(&cell, assume) {
                 Ok(Stamp { ms, had_zone }) => {
                     if !(valid_from..valid_to).contains(&ms) {
-                        let when = chrono::DateTime::from_timestamp_millis(ms).map(|d| d.to_rfc3339()).unwrap_or_default();
-                        diag.skip(bad(F_TIME, "time", "timestamp_out_of_range", format!("{when} is outside the valid range of this data set")))?;
+                        let when = chrono::DateTime::from_timestamp_millis(ms)
+                            .map(|d| d.to_rfc3339())
+                            .unwrap_or_default();
+                        diag.skip(bad(
+                            F_TIME,
+                            "time",
+                            "timestamp_out_of_range",
+                            format!("{when} is outside the valid range of this data set"),
+                        ))?;
                         continue;
                     }
                     if !had_zone {
-                        diag.repair(bad(F_TIME, "time", "timestamp_without_zone", format!("no zone given; {} assumed", assume)))?;
+                        diag.repair(bad(
+                            F_TIME,
+                            "time",
+                            "timestamp_without_zone",
+                            format!("no zone given; {} assumed", assume),
+                        ))?;
                     }
                     Some(ms)
                 }
@@ -257,7 +300,18 @@ fn run(
         let channel = match slots[F_CHANNEL].text(&row) {
             None => Channel::Email,
             Some(t) => channels.get(&t).unwrap_or_else(|| {
-                word_error = Some((F_CHANNEL, "channel", format!("`{t}` is not a channel ({})", Channel::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "))));
+                word_error = Some((
+                    F_CHANNEL,
+                    "channel",
+                    format!(
+                        "`{t}` is not a channel ({})",
+                        Channel::ALL
+                            .iter()
+                            .map(|c| c.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
                 Channel::Other
             }),
         };
@@ -265,15 +319,34 @@ fn run(
             None if channel == Channel::Meeting => Kind::Meeting,
             None => Kind::Message,
             Some(t) => kinds.get(&t).unwrap_or_else(|| {
-                word_error = Some((F_KIND, "kind", format!("`{t}` is not a kind ({})", Kind::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "))));
+                word_error = Some((
+                    F_KIND,
+                    "kind",
+                    format!(
+                        "`{t}` is not a kind ({})",
+                        Kind::ALL
+                            .iter()
+                            .map(|c| c.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
                 Kind::Message
             }),
         };
-        let default_role = if channel == Channel::Meeting || kind == Kind::Meeting { Role::Attendee } else { Role::To };
+        let default_role = if channel == Channel::Meeting || kind == Kind::Meeting {
+            Role::Attendee
+        } else {
+            Role::To
+        };
         let row_role = match slots[F_ROLE].text(&row) {
             None => default_role,
             Some(t) => roles.get(&t).unwrap_or_else(|| {
-                word_error = Some((F_ROLE, "role", format!("`{t}` is not a recipient role (to, cc, bcc, attendee, organizer)")));
+                word_error = Some((
+                    F_ROLE,
+                    "role",
+                    format!("`{t}` is not a recipient role (to, cc, bcc, attendee, organizer)"),
+                ));
                 Role::To
             }),
         };
@@ -288,7 +361,11 @@ fn run(
             match parse_int(&slots[i].cell(&row)) {
                 Ok(v) if (0..=u32::MAX as i64).contains(&v) => Some(v as u32),
                 Ok(v) => {
-                    number_error = Some((i, name.to_string(), format!("{v} is not a count of seconds")));
+                    number_error = Some((
+                        i,
+                        name.to_string(),
+                        format!("{v} is not a count of seconds"),
+                    ));
                     None
                 }
                 Err(e) => {
@@ -303,7 +380,8 @@ fn run(
             match parse_number(&slots[F_WEIGHT].cell(&row)) {
                 Ok(w) if w >= 0.0 => w as f32,
                 Ok(w) => {
-                    number_error = Some((F_WEIGHT, "weight".into(), format!("weight {w} is negative")));
+                    number_error =
+                        Some((F_WEIGHT, "weight".into(), format!("weight {w} is negative")));
                     0.0
                 }
                 Err(e) => {
@@ -334,16 +412,31 @@ fn run(
             }
         }
         if recipients.is_empty() {
-            diag.reject(bad(F_RECIPIENT, "recipient", "missing_value", "no recipient".into()))?;
+            diag.reject(bad(
+                F_RECIPIENT,
+                "recipient",
+                "missing_value",
+                "no recipient".into(),
+            ))?;
             continue;
         }
         // People.
         let Some((actor, actor_new)) = resolver.resolve(&actor_text) else {
-            diag.reject(bad(F_ACTOR, "actor", "unknown_person", format!("`{actor_text}` is not in the people table")))?;
+            diag.reject(bad(
+                F_ACTOR,
+                "actor",
+                "unknown_person",
+                format!("`{actor_text}` is not in the people table"),
+            ))?;
             continue;
         };
         if actor_new {
-            diag.repair(bad(F_ACTOR, "actor", "unknown_person_added", format!("`{actor_text}` was not in the people table; added as unregistered")))?;
+            diag.repair(bad(
+                F_ACTOR,
+                "actor",
+                "unknown_person_added",
+                format!("`{actor_text}` was not in the people table; added as unregistered"),
+            ))?;
         }
         // Grouping into interactions.
         let (key, from_id) = match slots[F_EVENT].text(&row) {
@@ -367,20 +460,42 @@ fn run(
                 Some(r) => match roles.get(r) {
                     Some(role) => role,
                     None => {
-                        diag.reject(bad(F_RECIPIENTS, "recipients", "unknown_value", format!("`{r}` is not a recipient role")))?;
+                        diag.reject(bad(
+                            F_RECIPIENTS,
+                            "recipients",
+                            "unknown_value",
+                            format!("`{r}` is not a recipient role"),
+                        ))?;
                         continue;
                     }
                 },
             };
             let Some((recipient, new)) = resolver.resolve(recipient_text) else {
-                diag.reject(bad(F_RECIPIENT, "recipient", "unknown_person", format!("`{recipient_text}` is not in the people table")))?;
+                diag.reject(bad(
+                    F_RECIPIENT,
+                    "recipient",
+                    "unknown_person",
+                    format!("`{recipient_text}` is not in the people table"),
+                ))?;
                 continue;
             };
             if new {
-                diag.repair(bad(F_RECIPIENT, "recipient", "unknown_person_added", format!("`{recipient_text}` was not in the people table; added as unregistered")))?;
+                diag.repair(bad(
+                    F_RECIPIENT,
+                    "recipient",
+                    "unknown_person_added",
+                    format!(
+                        "`{recipient_text}` was not in the people table; added as unregistered"
+                    ),
+                ))?;
             }
             if recipient == actor && role != Role::Organizer {
-                diag.skip(bad(F_RECIPIENT, "recipient", "self_loop", format!("`{recipient_text}` sent to themselves")))?;
+                diag.skip(bad(
+                    F_RECIPIENT,
+                    "recipient",
+                    "self_loop",
+                    format!("`{recipient_text}` sent to themselves"),
+                ))?;
                 continue;
             }
             if group_recipients.contains(&recipient) {
@@ -413,7 +528,10 @@ fn run(
     progress.finish();
     let stats = writer.finish()?;
     if stats.rows == 0 {
-        return Err(IngestError::NothingUsable { file: file.to_path_buf(), rejected: diag.n_rejected() + diag.n_skipped() });
+        return Err(IngestError::NothingUsable {
+            file: file.to_path_buf(),
+            rejected: diag.n_rejected() + diag.n_skipped(),
+        });
     }
     let listing = diag.finish()?;
     let added = resolver.added;
@@ -451,6 +569,10 @@ fn run(
         rows_stored,
         answers: 0,
         rejects_file: file_listing(listing, store.local_dir(), run),
-        examples: diag.examples.iter().map(|(o, e)| (*o, e.to_string())).collect(),
+        examples: diag
+            .examples
+            .iter()
+            .map(|(o, e)| (*o, e.to_string()))
+            .collect(),
     })
 }

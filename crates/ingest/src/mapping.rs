@@ -138,7 +138,11 @@ impl Mapping {
     }
 
     /// Layout options for `file`: the mapping's `[source]`, else the file's extension.
-    pub fn source_options(&self, file: &Path, format_override: Option<Format>) -> Result<SourceOptions, IngestError> {
+    pub fn source_options(
+        &self,
+        file: &Path,
+        format_override: Option<Format>,
+    ) -> Result<SourceOptions, IngestError> {
         let format = match (format_override, &self.source.format) {
             (Some(f), _) => f,
             (None, Some(text)) => Format::parse(text).ok_or_else(|| IngestError::Mapping {
@@ -243,7 +247,8 @@ impl Binder {
                 self.wanted.push(c);
             }
         }
-        self.pending.push((name.to_string(), spec.cloned(), required));
+        self.pending
+            .push((name.to_string(), spec.cloned(), required));
         self.pending.len() - 1
     }
 
@@ -262,7 +267,9 @@ impl Binder {
             let (column, constant, map, explicit) = match spec {
                 None => (Some(name.clone()), None, BTreeMap::new(), false),
                 Some(FieldSpec::Column(c)) => (Some(c.clone()), None, BTreeMap::new(), true),
-                Some(FieldSpec::Detailed { column, value, map }) => (column.clone(), value.clone(), map.clone(), true),
+                Some(FieldSpec::Detailed { column, value, map }) => {
+                    (column.clone(), value.clone(), map.clone(), true)
+                }
             };
             let slot = match (column, constant) {
                 (Some(c), _) if reader.has_column(&c) => Slot::Column {

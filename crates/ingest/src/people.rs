@@ -13,7 +13,17 @@ use store::{IngestCommit, IngestKind, Store, StoredPerson};
 use vocab::{OrgChart, Person, PersonIdx, RoleTag};
 
 const FIELDS: [&str; 11] = [
-    "id", "name", "emails", "manager", "title", "department", "level", "time_zone", "start", "end", "tags",
+    "id",
+    "name",
+    "emails",
+    "manager",
+    "title",
+    "department",
+    "level",
+    "time_zone",
+    "start",
+    "end",
+    "tags",
 ];
 
 /// Reads a join file into id -> (field -> value).
@@ -39,18 +49,27 @@ fn load_join(
         max_line_bytes: 1 << 20,
     };
     let mut wanted = vec![spec.key.clone()];
-    let fields: Vec<(String, String)> = spec.columns.iter().map(|(f, c)| (f.clone(), c.clone())).collect();
+    let fields: Vec<(String, String)> = spec
+        .columns
+        .iter()
+        .map(|(f, c)| (f.clone(), c.clone()))
+        .collect();
     for (field, column) in &fields {
         if !FIELDS.contains(&field.as_str()) || field == "id" {
             return Err(IngestError::Mapping {
                 file: path.clone(),
-                reason: format!("join field `{field}` is not a people field ({})", FIELDS[1..].join(", ")),
+                reason: format!(
+                    "join field `{field}` is not a people field ({})",
+                    FIELDS[1..].join(", ")
+                ),
             });
         }
         wanted.push(column.clone());
     }
     let mut reader = RowReader::open(&path, &opts, &wanted)?;
-    for (field, column) in std::iter::once(("id".to_string(), spec.key.clone())).chain(fields.iter().cloned()) {
+    for (field, column) in
+        std::iter::once(("id".to_string(), spec.key.clone())).chain(fields.iter().cloned())
+    {
         if !reader.has_column(&column) {
             return Err(IngestError::MissingColumn {
                 file: path.clone(),
@@ -66,10 +85,17 @@ fn load_join(
         match reader.next_row(&mut row) {
             Ok(false) => break,
             Ok(true) => {}
-            Err(Ok(e)) => return Err(IngestError::Format { file: path.clone(), reason: e.to_string() }),
+            Err(Ok(e)) => {
+                return Err(IngestError::Format {
+                    file: path.clone(),
+                    reason: e.to_string(),
+                });
+            }
             Err(Err(e)) => return Err(e),
         }
-        let Some(key) = row.cells[0].text().map(|t| t.into_owned()) else { continue };
+        let Some(key) = row.cells[0].text().map(|t| t.into_owned()) else {
+            continue;
+        };
         let entry = out.entry(key).or_default();
         for (k, (field, _)) in fields.iter().enumerate() {
             if let Some(v) = row.cells[k + 1].text() {
@@ -123,8 +149,17 @@ fn run(
     let source = opts.mapping.source_options(file, opts.format)?;
     let mut binder = Binder::default();
     let specs = [
-        &mapping.id, &mapping.name, &mapping.emails, &mapping.manager, &mapping.title, &mapping.department,
-        &mapping.level, &mapping.time_zone, &mapping.start, &mapping.end, &mapping.tags,
+        &mapping.id,
+        &mapping.name,
+        &mapping.emails,
+        &mapping.manager,
+        &mapping.title,
+        &mapping.department,
+        &mapping.level,
+        &mapping.time_zone,
+        &mapping.start,
+        &mapping.end,
+        &mapping.tags,
     ];
     for (name, spec) in FIELDS.iter().zip(specs) {
         binder.field(name, spec.as_ref(), *name == "id");
@@ -142,7 +177,11 @@ fn run(
     };
     let mut attr_slots = Vec::new();
     for column in &attribute_columns {
-        let i = binder.field(&format!("attribute {column}"), Some(&crate::FieldSpec::Column(column.clone())), false);
+        let i = binder.field(
+            &format!("attribute {column}"),
+            Some(&crate::FieldSpec::Column(column.clone())),
+            false,
+        );
         attr_slots.push((column.clone(), i));
     }
     reader.set_wanted(&binder.wanted, source.header)?;
@@ -169,21 +208,37 @@ fn run(
             progress.update(reader.bytes_read());
         }
         let line = row.line;
-        let bad = |field: &str, reason: &'static str, detail: String| RowError::new(file, line, field, reason, detail);
+        let bad = |field: &str, reason: &'static str, detail: String| {
+            RowError::new(file, line, field, reason, detail)
+        };
         let text = |i: usize| slots[i].text(&row).map(|t| t.into_owned());
         let Some(id) = text(0) else {
-            diag.reject(bad(slots[0].column().unwrap_or("id"), "missing_value", "the person has no id".into()))?;
+            diag.reject(bad(
+                slots[0].column().unwrap_or("id"),
+                "missing_value",
+                "the person has no id".into(),
+            ))?;
             continue;
         };
         if let Some(&first) = seen.get(&id) {
-            let e = bad("id", "duplicate_id", format!("person `{id}` already appeared on line {first}"));
-            if first_only { diag.skip(e)?; } else { diag.reject(e)?; }
+            let e = bad(
+                "id",
+                "duplicate_id",
+                format!("person `{id}` already appeared on line {first}"),
+            );
+            if first_only {
+                diag.skip(e)?;
+            } else {
+                diag.reject(e)?;
+            }
             continue;
         }
         let mut person = Person {
             id: id.clone(),
             name: text(1),
-            emails: text(2).map(|t| split_list(&t).map(String::from).collect()).unwrap_or_default(),
+            emails: text(2)
+                .map(|t| split_list(&t).map(String::from).collect())
+                .unwrap_or_default(),
             manager: text(3),
             title: text(4),
             department: text(5),
@@ -195,7 +250,11 @@ fn run(
             match parse_int(&slots[6].cell(&row)) {
                 Ok(v) if (0..=1000).contains(&v) => person.level = Some(v as u32),
                 Ok(v) => {
-                    diag.reject(bad("level", "bad_integer", format!("level {v} is outside 0..1000")))?;
+                    diag.reject(bad(
+                        "level",
+                        "bad_integer",
+                        format!("level {v} is outside 0..1000"),
+                    ))?;
                     row_ok = false;
                 }
                 Err(e) => {
@@ -241,17 +300,27 @@ fn run(
     // Joined columns fill fields the main file left empty.
     for join in &joins {
         for (_, person) in rows.iter_mut() {
-            let Some(values) = join.get(&person.id) else { continue };
+            let Some(values) = join.get(&person.id) else {
+                continue;
+            };
             for (field, value) in values {
                 match field.as_str() {
                     "manager" if person.manager.is_none() => person.manager = Some(value.clone()),
                     "title" if person.title.is_none() => person.title = Some(value.clone()),
-                    "department" if person.department.is_none() => person.department = Some(value.clone()),
-                    "time_zone" if person.time_zone.is_none() => person.time_zone = Some(value.clone()),
+                    "department" if person.department.is_none() => {
+                        person.department = Some(value.clone())
+                    }
+                    "time_zone" if person.time_zone.is_none() => {
+                        person.time_zone = Some(value.clone())
+                    }
                     "name" if person.name.is_none() => person.name = Some(value.clone()),
-                    "emails" if person.emails.is_empty() => person.emails = split_list(value).map(String::from).collect(),
+                    "emails" if person.emails.is_empty() => {
+                        person.emails = split_list(value).map(String::from).collect()
+                    }
                     "level" if person.level.is_none() => person.level = value.parse().ok(),
-                    "tags" => person.tags.extend(split_list(value).filter_map(RoleTag::parse)),
+                    "tags" => person
+                        .tags
+                        .extend(split_list(value).filter_map(RoleTag::parse)),
                     _ => {}
                 }
             }
@@ -265,10 +334,18 @@ fn run(
     let mut line_of: HashMap<u32, u64> = HashMap::new();
     let (mut added, mut updated) = (0u64, 0u64);
     for (line, person) in &rows {
-        let sp = match table.lookup(&person.id).filter(|i| table.get(*i).person.id == person.id) {
+        let sp = match table
+            .lookup(&person.id)
+            .filter(|i| table.get(*i).person.id == person.id)
+        {
             Some(idx) => {
                 updated += 1;
-                StoredPerson { idx, pseudo: table.get(idx).pseudo.clone(), person: person.clone(), registered: true }
+                StoredPerson {
+                    idx,
+                    pseudo: table.get(idx).pseudo.clone(),
+                    person: person.clone(),
+                    registered: true,
+                }
             }
             None => {
                 added += 1;
@@ -284,14 +361,24 @@ fn run(
         table.insert(sp);
     }
     // Managers must be known people other than themselves; otherwise the link is cleared.
-    let ids: HashMap<String, u32> = table.people.iter().map(|p| (p.person.id.clone(), p.idx.0)).collect();
+    let ids: HashMap<String, u32> = table
+        .people
+        .iter()
+        .map(|p| (p.person.id.clone(), p.idx.0))
+        .collect();
     for (&idx, &line) in &line_of {
         let p = &table.people[idx as usize].person;
         let Some(m) = p.manager.clone() else { continue };
         let reason = if m == p.id {
-            Some(("self_managed", format!("person `{m}` is listed as their own manager; manager cleared")))
+            Some((
+                "self_managed",
+                format!("person `{m}` is listed as their own manager; manager cleared"),
+            ))
         } else if !ids.contains_key(&m) {
-            Some(("unknown_manager", format!("manager `{m}` is not in the people table; manager cleared")))
+            Some((
+                "unknown_manager",
+                format!("manager `{m}` is not in the people table; manager cleared"),
+            ))
         } else {
             None
         };
@@ -320,10 +407,16 @@ fn run(
                 }
             })
             .collect();
-        return Err(IngestError::Cycle { file: file.to_path_buf(), members });
+        return Err(IngestError::Cycle {
+            file: file.to_path_buf(),
+            members,
+        });
     }
     if rows.is_empty() {
-        return Err(IngestError::NothingUsable { file: file.to_path_buf(), rejected: diag.n_rejected() });
+        return Err(IngestError::NothingUsable {
+            file: file.to_path_buf(),
+            rejected: diag.n_rejected(),
+        });
     }
     let mut idxs: Vec<u32> = line_of.keys().copied().collect();
     idxs.sort_unstable();
@@ -362,6 +455,10 @@ fn run(
         rows_stored: 0,
         answers: 0,
         rejects_file: file_listing(listing, store.local_dir(), run),
-        examples: diag.examples.iter().map(|(o, e)| (*o, e.to_string())).collect(),
+        examples: diag
+            .examples
+            .iter()
+            .map(|(o, e)| (*o, e.to_string()))
+            .collect(),
     })
 }

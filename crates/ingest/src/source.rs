@@ -166,11 +166,17 @@ impl RowReader {
     /// Opens `path` and prepares to yield the `wanted` columns. A wanted column the file does
     /// not have is reported by [`RowReader::missing`], not here, so that the caller can name
     /// the field that needed it.
-    pub fn open(path: &Path, opts: &SourceOptions, wanted: &[String]) -> Result<RowReader, IngestError> {
+    pub fn open(
+        path: &Path,
+        opts: &SourceOptions,
+        wanted: &[String],
+    ) -> Result<RowReader, IngestError> {
         let file = File::open(path).map_err(|e| IngestError::io(path, e))?;
         let total_bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
         if total_bytes == 0 {
-            return Err(IngestError::Empty { file: path.to_path_buf() });
+            return Err(IngestError::Empty {
+                file: path.to_path_buf(),
+            });
         }
         let bytes_read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         let counting = CountingRead {
@@ -180,9 +186,11 @@ impl RowReader {
         let mut line = 0;
         let (inner, header) = match opts.format {
             Format::Csv | Format::Tsv => {
-                let delimiter = opts
-                    .delimiter
-                    .unwrap_or(if opts.format == Format::Tsv { b'\t' } else { b',' });
+                let delimiter = opts.delimiter.unwrap_or(if opts.format == Format::Tsv {
+                    b'\t'
+                } else {
+                    b','
+                });
                 let mut reader = csv::ReaderBuilder::new()
                     .delimiter(delimiter)
                     .has_headers(false)
@@ -190,13 +198,18 @@ impl RowReader {
                     .from_reader(counting);
                 let mut record = csv::ByteRecord::new();
                 let header: Vec<String> = if opts.header {
-                    let has = reader.read_byte_record(&mut record).map_err(|e| IngestError::Csv {
-                        file: path.to_path_buf(),
-                        line: 1,
-                        reason: e.to_string(),
-                    })?;
+                    let has =
+                        reader
+                            .read_byte_record(&mut record)
+                            .map_err(|e| IngestError::Csv {
+                                file: path.to_path_buf(),
+                                line: 1,
+                                reason: e.to_string(),
+                            })?;
                     if !has {
-                        return Err(IngestError::Empty { file: path.to_path_buf() });
+                        return Err(IngestError::Empty {
+                            file: path.to_path_buf(),
+                        });
                     }
                     line = 1;
                     record
@@ -204,7 +217,11 @@ impl RowReader {
                         .enumerate()
                         .map(|(i, f)| {
                             let name = String::from_utf8_lossy(f).trim().to_string();
-                            if i == 0 { name.trim_start_matches('\u{feff}').to_string() } else { name }
+                            if i == 0 {
+                                name.trim_start_matches('\u{feff}').to_string()
+                            } else {
+                                name
+                            }
                         })
                         .collect()
                 } else {
@@ -235,14 +252,17 @@ impl RowReader {
                         let n = read_capped_line(&mut reader, &mut buf, opts.max_line_bytes)
                             .map_err(|e| IngestError::io(path, e))?;
                         if n.is_none() {
-                            return Err(IngestError::Empty { file: path.to_path_buf() });
+                            return Err(IngestError::Empty {
+                                file: path.to_path_buf(),
+                            });
                         }
                         line += 1;
                         let text = String::from_utf8_lossy(&buf);
                         if text.trim().is_empty() || text.trim_start().starts_with('#') {
                             continue;
                         }
-                        let fields: Vec<String> = text.split_whitespace().map(String::from).collect();
+                        let fields: Vec<String> =
+                            text.split_whitespace().map(String::from).collect();
                         if opts.header {
                             header = fields;
                         } else {
@@ -308,7 +328,11 @@ impl RowReader {
                 return Some(i);
             }
             // Without a header, columns are addressed by position.
-            if !has_header { name.parse::<usize>().ok() } else { None }
+            if !has_header {
+                name.parse::<usize>().ok()
+            } else {
+                None
+            }
         };
         match &mut self.inner {
             Inner::Csv { indices, .. } | Inner::Lines { indices, .. } => {
@@ -328,7 +352,10 @@ impl RowReader {
         match &self.inner {
             Inner::Lines { json: true, .. } => true,
             Inner::Csv { n_fields: 0, .. } => name.parse::<usize>().is_ok(),
-            Inner::Parquet(p) => p.names.iter().any(|n| n == name || n.eq_ignore_ascii_case(name)),
+            Inner::Parquet(p) => p
+                .names
+                .iter()
+                .any(|n| n == name || n.eq_ignore_ascii_case(name)),
             _ => self
                 .header
                 .iter()
@@ -378,10 +405,16 @@ impl RowReader {
                 row.line = self.line;
                 let len: usize = record.as_slice().len();
                 if len > self.max_line_bytes {
-                    return Err(Ok(RowError::new(&path, self.line, "", "line_too_long", format!(
-                        "line is {len} bytes, more than the limit of {}",
-                        self.max_line_bytes
-                    ))));
+                    return Err(Ok(RowError::new(
+                        &path,
+                        self.line,
+                        "",
+                        "line_too_long",
+                        format!(
+                            "line is {len} bytes, more than the limit of {}",
+                            self.max_line_bytes
+                        ),
+                    )));
                 }
                 row.cells.resize(indices.len(), Cell::Null);
                 for (slot, index) in row.cells.iter_mut().zip(indices.iter()) {
@@ -421,10 +454,16 @@ impl RowReader {
                         Ok(Some(true)) => {}
                         Ok(Some(false)) => {
                             self.line += 1;
-                            return Err(Ok(RowError::new(&path, self.line, "", "line_too_long", format!(
-                                "line is longer than the limit of {} bytes",
-                                self.max_line_bytes
-                            ))));
+                            return Err(Ok(RowError::new(
+                                &path,
+                                self.line,
+                                "",
+                                "line_too_long",
+                                format!(
+                                    "line is longer than the limit of {} bytes",
+                                    self.max_line_bytes
+                                ),
+                            )));
                         }
                         Err(e) => return Err(Err(IngestError::io(&path, e))),
                     }
@@ -432,8 +471,13 @@ impl RowReader {
                 self.line += 1;
                 row.line = self.line;
                 let Ok(text) = std::str::from_utf8(buf) else {
-                    return Err(Ok(RowError::new(&path, self.line, "", "invalid_utf8",
-                        "the line is not valid UTF-8".into())));
+                    return Err(Ok(RowError::new(
+                        &path,
+                        self.line,
+                        "",
+                        "invalid_utf8",
+                        "the line is not valid UTF-8".into(),
+                    )));
                 };
                 let trimmed = text.trim();
                 if trimmed.is_empty() || (!*json && trimmed.starts_with('#')) {
@@ -444,12 +488,23 @@ impl RowReader {
                     let value: serde_json::Value = match serde_json::from_str(trimmed) {
                         Ok(v) => v,
                         Err(e) => {
-                            return Err(Ok(RowError::new(&path, self.line, "", "bad_json", e.to_string())));
+                            return Err(Ok(RowError::new(
+                                &path,
+                                self.line,
+                                "",
+                                "bad_json",
+                                e.to_string(),
+                            )));
                         }
                     };
                     let Some(object) = value.as_object() else {
-                        return Err(Ok(RowError::new(&path, self.line, "", "bad_json",
-                            "each line must be a JSON object".into())));
+                        return Err(Ok(RowError::new(
+                            &path,
+                            self.line,
+                            "",
+                            "bad_json",
+                            "each line must be a JSON object".into(),
+                        )));
                     };
                     for (slot, name) in row.cells.iter_mut().zip(wanted.iter()) {
                         *slot = json_cell(object.get(name.as_str()));
@@ -509,7 +564,11 @@ fn json_cell(value: Option<&serde_json::Value>) -> Cell {
 /// Reads one line (without its end) into `buf`, keeping at most `cap` bytes.
 /// `None` at the end of input; `Some(false)` when the line was longer than `cap` (its remainder
 /// is consumed and dropped).
-fn read_capped_line<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>, cap: usize) -> std::io::Result<Option<bool>> {
+fn read_capped_line<R: BufRead>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+    cap: usize,
+) -> std::io::Result<Option<bool>> {
     let mut any = false;
     let mut fits = true;
     loop {
@@ -566,7 +625,11 @@ impl ParquetRows {
             reason: format!("not a readable Parquet file: {e}"),
         })?;
         let schema = reader.metadata().file_metadata().schema_descr_ptr();
-        let names: Vec<String> = schema.columns().iter().map(|c| c.name().to_string()).collect();
+        let names: Vec<String> = schema
+            .columns()
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect();
         let wanted_cols = wanted
             .iter()
             .map(|w| {
@@ -634,14 +697,19 @@ impl ParquetRows {
             macro_rules! read {
                 ($r:expr, $conv:expr) => {{
                     let mut vals = Vec::new();
-                    $r.read_records(n, Some(&mut defs), None, &mut vals).map_err(err)?;
+                    $r.read_records(n, Some(&mut defs), None, &mut vals)
+                        .map_err(err)?;
                     let mut it = vals.into_iter();
                     if defs.is_empty() {
                         // A required column: no definition levels are written.
                         out.extend(it.map($conv));
                     } else {
                         for &d in &defs {
-                            out.push(if d > 0 { it.next().map($conv).unwrap_or(Cell::Null) } else { Cell::Null });
+                            out.push(if d > 0 {
+                                it.next().map($conv).unwrap_or(Cell::Null)
+                            } else {
+                                Cell::Null
+                            });
                         }
                     }
                 }};
@@ -667,7 +735,10 @@ impl ParquetRows {
                 _ => {
                     return Err(IngestError::Format {
                         file: self.path.clone(),
-                        reason: format!("column `{}` has a type orgmirror does not read", self.names[self.wanted[k].map_or(0, |w| w.0)]),
+                        reason: format!(
+                            "column `{}` has a type orgmirror does not read",
+                            self.names[self.wanted[k].map_or(0, |w| w.0)]
+                        ),
                     });
                 }
             }

@@ -54,7 +54,12 @@ fn run(
     let slots: Vec<Slot> = binder.bind(&reader)?;
     let table = store.people()?;
     let people_seen = table.len();
-    let mut resolver = Resolver { table, added: Vec::new(), policy, store: &*store };
+    let mut resolver = Resolver {
+        table,
+        added: Vec::new(),
+        policy,
+        store: &*store,
+    };
     let mut answers: Vec<SurveyAnswer> = Vec::new();
     let mut seen = HashSet::new();
     let mut rows_read = 0u64;
@@ -77,22 +82,36 @@ fn run(
         }
         let line = row.line;
         let col = |i: usize, d: &str| slots[i].column().unwrap_or(d).to_string();
-        let bad = |i: usize, d: &str, reason: &'static str, detail: String| RowError::new(file, line, &col(i, d), reason, detail);
-        let (Some(respondent), Some(question), Some(colleague)) =
-            (slots[0].text(&row), slots[1].text(&row), slots[2].text(&row))
-        else {
+        let bad = |i: usize, d: &str, reason: &'static str, detail: String| {
+            RowError::new(file, line, &col(i, d), reason, detail)
+        };
+        let (Some(respondent), Some(question), Some(colleague)) = (
+            slots[0].text(&row),
+            slots[1].text(&row),
+            slots[2].text(&row),
+        ) else {
             let missing = [(0, "respondent"), (1, "question"), (2, "colleague")]
                 .into_iter()
                 .find(|(i, _)| slots[*i].text(&row).is_none())
                 .expect("one is missing");
-            diag.reject(bad(missing.0, missing.1, "missing_value", format!("no {}", missing.1)))?;
+            diag.reject(bad(
+                missing.0,
+                missing.1,
+                "missing_value",
+                format!("no {}", missing.1),
+            ))?;
             continue;
         };
         let weight = if slots[3].text(&row).is_some() {
             match parse_number(&slots[3].cell(&row)) {
                 Ok(w) if w >= 0.0 => w as f32,
                 Ok(w) => {
-                    diag.reject(bad(3, "weight", "bad_number", format!("weight {w} is negative")))?;
+                    diag.reject(bad(
+                        3,
+                        "weight",
+                        "bad_number",
+                        format!("weight {w} is negative"),
+                    ))?;
                     continue;
                 }
                 Err(e) => {
@@ -117,31 +136,65 @@ fn run(
         let question = Question::parse(&question);
         let (respondent, colleague) = (respondent.into_owned(), colleague.into_owned());
         let Some((r, r_new)) = resolver.resolve(&respondent) else {
-            diag.reject(bad(0, "respondent", "unknown_person", format!("`{respondent}` is not in the people table")))?;
+            diag.reject(bad(
+                0,
+                "respondent",
+                "unknown_person",
+                format!("`{respondent}` is not in the people table"),
+            ))?;
             continue;
         };
         let Some((c, c_new)) = resolver.resolve(&colleague) else {
-            diag.reject(bad(2, "colleague", "unknown_person", format!("`{colleague}` is not in the people table")))?;
+            diag.reject(bad(
+                2,
+                "colleague",
+                "unknown_person",
+                format!("`{colleague}` is not in the people table"),
+            ))?;
             continue;
         };
         for (new, i, who) in [(r_new, 0, &respondent), (c_new, 2, &colleague)] {
             if new {
-                diag.repair(bad(i, "person", "unknown_person_added", format!("`{who}` was not in the people table; added as unregistered")))?;
+                diag.repair(bad(
+                    i,
+                    "person",
+                    "unknown_person_added",
+                    format!("`{who}` was not in the people table; added as unregistered"),
+                ))?;
             }
         }
         if r == c {
-            diag.skip(bad(2, "colleague", "self_nomination", "respondent named themselves".into()))?;
+            diag.skip(bad(
+                2,
+                "colleague",
+                "self_nomination",
+                "respondent named themselves".into(),
+            ))?;
             continue;
         }
         if !seen.insert((r, question.clone(), c)) {
-            diag.skip(bad(2, "colleague", "duplicate_answer", "the same colleague was already named for this question".into()))?;
+            diag.skip(bad(
+                2,
+                "colleague",
+                "duplicate_answer",
+                "the same colleague was already named for this question".into(),
+            ))?;
             continue;
         }
-        answers.push(SurveyAnswer { respondent: r, question, colleague: c, weight, day });
+        answers.push(SurveyAnswer {
+            respondent: r,
+            question,
+            colleague: c,
+            weight,
+            day,
+        });
     }
     progress.finish();
     if answers.is_empty() {
-        return Err(IngestError::NothingUsable { file: file.to_path_buf(), rejected: diag.n_rejected() });
+        return Err(IngestError::NothingUsable {
+            file: file.to_path_buf(),
+            rejected: diag.n_rejected(),
+        });
     }
     let listing = diag.finish()?;
     let added = resolver.added;
@@ -178,6 +231,10 @@ fn run(
         rows_stored: 0,
         answers: n,
         rejects_file: file_listing(listing, store.local_dir(), run),
-        examples: diag.examples.iter().map(|(o, e)| (*o, e.to_string())).collect(),
+        examples: diag
+            .examples
+            .iter()
+            .map(|(o, e)| (*o, e.to_string()))
+            .collect(),
     })
 }

@@ -14,7 +14,8 @@ pub struct Stamp {
 /// Reads an offset like `+02:00`, `-0700`, `Z` or `UTC`.
 pub fn parse_offset(text: &str) -> Option<FixedOffset> {
     let t = text.trim();
-    if t.eq_ignore_ascii_case("z") || t.eq_ignore_ascii_case("utc") || t.eq_ignore_ascii_case("gmt") {
+    if t.eq_ignore_ascii_case("z") || t.eq_ignore_ascii_case("utc") || t.eq_ignore_ascii_case("gmt")
+    {
         return FixedOffset::east_opt(0);
     }
     let (sign, rest) = match t.as_bytes().first()? {
@@ -25,7 +26,10 @@ pub fn parse_offset(text: &str) -> Option<FixedOffset> {
     let digits: String = rest.chars().filter(|c| c.is_ascii_digit()).collect();
     let (h, m) = match digits.len() {
         2 => (digits.parse::<i32>().ok()?, 0),
-        4 => (digits[..2].parse::<i32>().ok()?, digits[2..].parse::<i32>().ok()?),
+        4 => (
+            digits[..2].parse::<i32>().ok()?,
+            digits[2..].parse::<i32>().ok()?,
+        ),
         _ => return None,
     };
     FixedOffset::east_opt(sign * (h * 3600 + m * 60))
@@ -45,11 +49,25 @@ fn digits(b: &[u8]) -> Option<i64> {
 /// Fast path for `YYYY-MM-DD[ T]HH:MM:SS` (the commonest export shape), without a zone.
 fn fast_naive(t: &str) -> Option<NaiveDateTime> {
     let b = t.as_bytes();
-    if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b' ' || b[10] == b'T') || b[13] != b':' || b[16] != b':' {
+    if b.len() != 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b' ' || b[10] == b'T')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
-    let date = NaiveDate::from_ymd_opt(digits(&b[0..4])? as i32, digits(&b[5..7])? as u32, digits(&b[8..10])? as u32)?;
-    date.and_hms_opt(digits(&b[11..13])? as u32, digits(&b[14..16])? as u32, digits(&b[17..19])? as u32)
+    let date = NaiveDate::from_ymd_opt(
+        digits(&b[0..4])? as i32,
+        digits(&b[5..7])? as u32,
+        digits(&b[8..10])? as u32,
+    )?;
+    date.and_hms_opt(
+        digits(&b[11..13])? as u32,
+        digits(&b[14..16])? as u32,
+        digits(&b[17..19])? as u32,
+    )
 }
 
 /// Parses a timestamp cell. Integers are epoch seconds, milliseconds, microseconds or
@@ -70,15 +88,24 @@ pub fn parse_time(cell: &Cell, assume: FixedOffset) -> Result<Stamp, String> {
         Stamp { ms, had_zone: true }
     };
     match cell {
-        Cell::TimeMs(ms) => Ok(Stamp { ms: *ms, had_zone: true }),
+        Cell::TimeMs(ms) => Ok(Stamp {
+            ms: *ms,
+            had_zone: true,
+        }),
         Cell::Int(v) => Ok(from_epoch(*v)),
         Cell::Float(v) if v.is_finite() => Ok(from_epoch(*v as i64)),
         _ => {
             let text = cell.text().ok_or_else(|| "no value".to_string())?;
             let t = text.trim();
             if let Some(naive) = fast_naive(t) {
-                let dt = naive.and_local_timezone(assume).single().ok_or("ambiguous local time")?;
-                return Ok(Stamp { ms: dt.timestamp_millis(), had_zone: false });
+                let dt = naive
+                    .and_local_timezone(assume)
+                    .single()
+                    .ok_or("ambiguous local time")?;
+                return Ok(Stamp {
+                    ms: dt.timestamp_millis(),
+                    had_zone: false,
+                });
             }
             let unsigned = t.strip_prefix('-').unwrap_or(t);
             if unsigned.len() >= 9 && unsigned.bytes().all(|c| c.is_ascii_digit()) {
@@ -87,29 +114,65 @@ pub fn parse_time(cell: &Cell, assume: FixedOffset) -> Result<Stamp, String> {
                 }
             }
             if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
-                return Ok(Stamp { ms: dt.timestamp_millis(), had_zone: true });
+                return Ok(Stamp {
+                    ms: dt.timestamp_millis(),
+                    had_zone: true,
+                });
             }
             if let Ok(dt) = DateTime::parse_from_rfc2822(t) {
-                return Ok(Stamp { ms: dt.timestamp_millis(), had_zone: true });
+                return Ok(Stamp {
+                    ms: dt.timestamp_millis(),
+                    had_zone: true,
+                });
             }
-            for fmt in ["%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%dT%H:%M:%S%.f%z"] {
+            for fmt in [
+                "%Y-%m-%d %H:%M:%S%.f%:z",
+                "%Y-%m-%d %H:%M:%S%z",
+                "%Y-%m-%dT%H:%M:%S%.f%z",
+            ] {
                 if let Ok(dt) = DateTime::parse_from_str(t, fmt) {
-                    return Ok(Stamp { ms: dt.timestamp_millis(), had_zone: true });
+                    return Ok(Stamp {
+                        ms: dt.timestamp_millis(),
+                        had_zone: true,
+                    });
                 }
             }
-            for fmt in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M"] {
+            for fmt in [
+                "%Y-%m-%d %H:%M:%S%.f",
+                "%Y-%m-%dT%H:%M:%S%.f",
+                "%Y-%m-%d %H:%M",
+                "%Y-%m-%dT%H:%M",
+                "%m/%d/%Y %H:%M:%S",
+                "%m/%d/%Y %H:%M",
+            ] {
                 if let Ok(naive) = NaiveDateTime::parse_from_str(t, fmt) {
-                    let dt = naive.and_local_timezone(assume).single().ok_or("ambiguous local time")?;
-                    return Ok(Stamp { ms: dt.timestamp_millis(), had_zone: false });
+                    let dt = naive
+                        .and_local_timezone(assume)
+                        .single()
+                        .ok_or("ambiguous local time")?;
+                    return Ok(Stamp {
+                        ms: dt.timestamp_millis(),
+                        had_zone: false,
+                    });
                 }
             }
             for fmt in ["%Y-%m-%d", "%m/%d/%Y", "%Y/%m/%d"] {
                 if let Ok(date) = NaiveDate::parse_from_str(t, fmt) {
-                    let dt = date.and_hms_opt(0, 0, 0).expect("midnight").and_local_timezone(assume).single().ok_or("ambiguous local time")?;
-                    return Ok(Stamp { ms: dt.timestamp_millis(), had_zone: false });
+                    let dt = date
+                        .and_hms_opt(0, 0, 0)
+                        .expect("midnight")
+                        .and_local_timezone(assume)
+                        .single()
+                        .ok_or("ambiguous local time")?;
+                    return Ok(Stamp {
+                        ms: dt.timestamp_millis(),
+                        had_zone: false,
+                    });
                 }
             }
-            Err(format!("`{t}` is not a timestamp (expected e.g. 2001-05-14T16:39:00-07:00, 2001-05-14 16:39:00, an RFC 2822 date, or epoch seconds)"))
+            Err(format!(
+                "`{t}` is not a timestamp (expected e.g. 2001-05-14T16:39:00-07:00, 2001-05-14 16:39:00, an RFC 2822 date, or epoch seconds)"
+            ))
         }
     }
 }
@@ -164,14 +227,33 @@ mod tests {
     fn timestamps_in_real_export_shapes() {
         let s = |t: &str| parse_time(&Cell::Str(t.into()), utc());
         let want = 989_858_340_000; // 2001-05-14T16:39:00Z
-        assert_eq!(s("2001-05-14T16:39:00Z").unwrap(), Stamp { ms: want, had_zone: true });
+        assert_eq!(
+            s("2001-05-14T16:39:00Z").unwrap(),
+            Stamp {
+                ms: want,
+                had_zone: true
+            }
+        );
         assert_eq!(s("2001-05-14T09:39:00-07:00").unwrap().ms, want);
         assert_eq!(s("Mon, 14 May 2001 09:39:00 -0700").unwrap().ms, want);
-        assert_eq!(s("2001-05-14 16:39:00").unwrap(), Stamp { ms: want, had_zone: false });
+        assert_eq!(
+            s("2001-05-14 16:39:00").unwrap(),
+            Stamp {
+                ms: want,
+                had_zone: false
+            }
+        );
         assert_eq!(s("989858340").unwrap().ms, want);
-        assert_eq!(parse_time(&Cell::Int(989_858_340_000), utc()).unwrap().ms, want);
+        assert_eq!(
+            parse_time(&Cell::Int(989_858_340_000), utc()).unwrap().ms,
+            want
+        );
         assert_eq!(s("2001-05-14").unwrap().ms, 989_798_400_000);
-        let plus2 = parse_time(&Cell::Str("2001-05-14 18:39:00".into()), parse_offset("+02:00").unwrap()).unwrap();
+        let plus2 = parse_time(
+            &Cell::Str("2001-05-14 18:39:00".into()),
+            parse_offset("+02:00").unwrap(),
+        )
+        .unwrap();
         assert_eq!(plus2.ms, want);
         assert!(s("yesterday").is_err());
         assert!(s("2001-02-30 10:00:00").is_err());

@@ -73,18 +73,12 @@ impl SegmentWriter {
 
     pub fn with_row_group(path: &Path, row_group: usize) -> Result<SegmentWriter, StoreError> {
         let metadata = [
-            (
-                "orgmirror.role_codes",
-                code_table(Role::ALL, Role::as_str),
-            ),
+            ("orgmirror.role_codes", code_table(Role::ALL, Role::as_str)),
             (
                 "orgmirror.channel_codes",
                 code_table(Channel::ALL, Channel::as_str),
             ),
-            (
-                "orgmirror.kind_codes",
-                code_table(Kind::ALL, Kind::as_str),
-            ),
+            ("orgmirror.kind_codes", code_table(Kind::ALL, Kind::as_str)),
             (
                 "orgmirror.people",
                 "actor and recipient are person indices of the workspace's people table".into(),
@@ -142,7 +136,8 @@ impl SegmentWriter {
         }
         self.buffer.sort_by_key(sort_key);
         let rows = std::mem::take(&mut self.buffer);
-        self.table.write_row_group(&interactions_to_columns(&rows))?;
+        self.table
+            .write_row_group(&interactions_to_columns(&rows))?;
         self.buffer = rows;
         self.buffer.clear();
         Ok(())
@@ -168,9 +163,21 @@ pub fn interactions_to_columns(rows: &[Interaction]) -> Vec<ColumnData> {
         ColumnData::I32(map_i32(|r| r.channel.code() as i32)),
         ColumnData::I32(map_i32(|r| r.kind.code() as i32)),
         ColumnData::OptI64(rows.iter().map(|r| r.thread_id.map(|v| v as i64)).collect()),
-        ColumnData::OptI64(rows.iter().map(|r| r.in_reply_to.map(|v| v as i64)).collect()),
-        ColumnData::OptI32(rows.iter().map(|r| r.duration_s.map(|v| v as i32)).collect()),
-        ColumnData::OptI32(rows.iter().map(|r| r.speaking_s.map(|v| v as i32)).collect()),
+        ColumnData::OptI64(
+            rows.iter()
+                .map(|r| r.in_reply_to.map(|v| v as i64))
+                .collect(),
+        ),
+        ColumnData::OptI32(
+            rows.iter()
+                .map(|r| r.duration_s.map(|v| v as i32))
+                .collect(),
+        ),
+        ColumnData::OptI32(
+            rows.iter()
+                .map(|r| r.speaking_s.map(|v| v as i32))
+                .collect(),
+        ),
         ColumnData::F32(rows.iter().map(|r| r.weight).collect()),
     ]
 }
@@ -264,7 +271,10 @@ impl Run {
         read_req(&mut r.weight, n, &mut we).map_err(err)?;
         let lens = [ev.len(), tm.len(), ac.len(), rc.len(), we.len(), sp.len()];
         if lens.iter().any(|&l| l != n) {
-            return Err(StoreError::corrupt(&self.path, "columns of a row group differ in length"));
+            return Err(StoreError::corrupt(
+                &self.path,
+                "columns of a row group differ in length",
+            ));
         }
         for i in 0..n {
             let code = |v: i32| u8::try_from(v).ok();
@@ -273,7 +283,10 @@ impl Run {
                 code(ch[i]).and_then(Channel::from_code),
                 code(ki[i]).and_then(Kind::from_code),
             ) else {
-                return Err(StoreError::corrupt(&self.path, "unknown role/channel/kind code"));
+                return Err(StoreError::corrupt(
+                    &self.path,
+                    "unknown role/channel/kind code",
+                ));
             };
             self.batch.push(Interaction {
                 event_id: ev[i] as u64,
@@ -317,11 +330,13 @@ pub struct EventReader {
     heap: BinaryHeap<Reverse<((i64, u64), usize)>>,
     primed: bool,
     total_rows: u64,
+    reply_ids: u64,
 }
 
 impl EventReader {
     pub fn open(paths: &[PathBuf]) -> Result<EventReader, StoreError> {
         let mut spans = Vec::new();
+        let mut reply_ids = 0u64;
         for path in paths {
             let file = File::open(path).map_err(|e| StoreError::io(path, e))?;
             let reader =
@@ -330,13 +345,20 @@ impl EventReader {
             let names: Vec<&str> = schema.columns().iter().map(|c| c.name()).collect();
             let want: Vec<&str> = SEGMENT_COLUMNS.iter().map(|c| c.name).collect();
             if names != want {
-                return Err(StoreError::corrupt(path, "not an orgmirror interaction segment"));
+                return Err(StoreError::corrupt(
+                    path,
+                    "not an orgmirror interaction segment",
+                ));
             }
             for rg in 0..reader.num_row_groups() {
                 let rgr = reader
                     .get_row_group(rg)
                     .map_err(|e| StoreError::parquet(path, e))?;
                 let meta = rgr.metadata();
+                if let Some(stats) = meta.column(8).statistics() {
+                    let nulls = stats.null_count_opt().unwrap_or(meta.num_rows() as u64);
+                    reply_ids += (meta.num_rows() as u64).saturating_sub(nulls);
+                }
                 let time_col = meta.column(1);
                 let (min, max) = match time_col.statistics() {
                     Some(Statistics::Int64(s)) if time_col.statistics().is_some() => {
@@ -392,12 +414,19 @@ impl EventReader {
             heap: BinaryHeap::new(),
             primed: false,
             total_rows,
+            reply_ids,
         })
     }
 
     /// Number of rows the reader will yield.
     pub fn total_rows(&self) -> u64 {
         self.total_rows
+    }
+
+    /// Number of rows that name the interaction they answer (`in_reply_to`), from the files'
+    /// statistics: zero means replies can only be paired by the next message back.
+    pub fn rows_with_reply_ids(&self) -> u64 {
+        self.reply_ids
     }
 
     /// The next row in order, or `None` at the end.

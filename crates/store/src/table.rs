@@ -5,10 +5,10 @@
 use crate::StoreError;
 use parquet::basic::Compression;
 use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, FloatType, Int32Type, Int64Type};
+use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::file::writer::SerializedFileWriter;
-use parquet::file::metadata::KeyValue;
 use parquet::schema::parser::parse_message_type;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -63,6 +63,11 @@ pub enum ColumnData {
     OptF32(Vec<Option<f32>>),
     OptF64(Vec<Option<f64>>),
     OptStr(Vec<Option<String>>),
+    /// Text from a small dictionary: `codes[i]` indexes `values` (cheap for repeated ids and words).
+    Dict {
+        values: std::sync::Arc<Vec<String>>,
+        codes: Vec<u32>,
+    },
 }
 
 impl ColumnData {
@@ -78,6 +83,7 @@ impl ColumnData {
             ColumnData::OptF32(v) => v.len(),
             ColumnData::OptF64(v) => v.len(),
             ColumnData::OptStr(v) => v.len(),
+            ColumnData::Dict { codes, .. } => codes.len(),
         }
     }
 
@@ -174,21 +180,32 @@ impl TableWriter {
                         v.iter().map(|s| ByteArray::from(s.as_str())).collect();
                     col.typed::<ByteArrayType>().write_batch(&bytes, None, None)
                 }
+                ColumnData::Dict { values, codes } => {
+                    let dict: Vec<ByteArray> =
+                        values.iter().map(|s| ByteArray::from(s.as_str())).collect();
+                    let bytes: Vec<ByteArray> =
+                        codes.iter().map(|&c| dict[c as usize].clone()).collect();
+                    col.typed::<ByteArrayType>().write_batch(&bytes, None, None)
+                }
                 ColumnData::OptI32(v) => {
                     let (vals, defs) = split_optional(v.iter().copied());
-                    col.typed::<Int32Type>().write_batch(&vals, Some(&defs), None)
+                    col.typed::<Int32Type>()
+                        .write_batch(&vals, Some(&defs), None)
                 }
                 ColumnData::OptI64(v) => {
                     let (vals, defs) = split_optional(v.iter().copied());
-                    col.typed::<Int64Type>().write_batch(&vals, Some(&defs), None)
+                    col.typed::<Int64Type>()
+                        .write_batch(&vals, Some(&defs), None)
                 }
                 ColumnData::OptF32(v) => {
                     let (vals, defs) = split_optional(v.iter().copied());
-                    col.typed::<FloatType>().write_batch(&vals, Some(&defs), None)
+                    col.typed::<FloatType>()
+                        .write_batch(&vals, Some(&defs), None)
                 }
                 ColumnData::OptF64(v) => {
                     let (vals, defs) = split_optional(v.iter().copied());
-                    col.typed::<DoubleType>().write_batch(&vals, Some(&defs), None)
+                    col.typed::<DoubleType>()
+                        .write_batch(&vals, Some(&defs), None)
                 }
                 ColumnData::OptStr(v) => {
                     let (vals, defs) =

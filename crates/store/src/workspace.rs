@@ -303,9 +303,11 @@ impl SqliteStore {
         let conn = Connection::open(db)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         let version: Option<String> = conn
-            .query_row("SELECT value FROM meta WHERE key='schema_version'", [], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT value FROM meta WHERE key='schema_version'",
+                [],
+                |r| r.get(0),
+            )
             .optional()?;
         if version.as_deref() != Some(SCHEMA_VERSION) {
             return Err(StoreError::corrupt(
@@ -445,7 +447,8 @@ impl Store for SqliteStore {
                 .iter()
                 .map(|p| (p.person.id.as_str(), p.idx.0))
                 .collect();
-            let mut find_manager = tx.prepare("SELECT idx FROM identities WHERE external_id = ?1")?;
+            let mut find_manager =
+                tx.prepare("SELECT idx FROM identities WHERE external_id = ?1")?;
             let mut put_person = tx.prepare(
                 "INSERT OR REPLACE INTO people(idx, pseudo, manager_idx, title, department, level,
                    time_zone, start_day, end_day, tags, attributes, registered, run)
@@ -610,7 +613,9 @@ impl Store for SqliteStore {
             let dest = self.root.join(&rel);
             std::fs::rename(staging, &dest).map_err(|e| StoreError::io(&dest, e))?;
             let old: Option<String> = tx
-                .query_row("SELECT path FROM tables WHERE name = ?1", [name], |r| r.get(0))
+                .query_row("SELECT path FROM tables WHERE name = ?1", [name], |r| {
+                    r.get(0)
+                })
                 .optional()?;
             replaced.extend(old);
             tx.execute(
@@ -631,7 +636,9 @@ impl Store for SqliteStore {
     fn table_path(&self, name: &str) -> Result<Option<PathBuf>, StoreError> {
         let rel: Option<String> = self
             .conn
-            .query_row("SELECT path FROM tables WHERE name = ?1", [name], |r| r.get(0))
+            .query_row("SELECT path FROM tables WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
             .optional()?;
         Ok(rel.map(|r| self.root.join(r)))
     }
@@ -709,7 +716,10 @@ mod tests {
         store.commit_ingest(commit).unwrap();
         let people = store.people().unwrap();
         assert_eq!(people.len(), 2);
-        assert_eq!(people.get(PersonIdx(1)).person.manager.as_deref(), Some("boss"));
+        assert_eq!(
+            people.get(PersonIdx(1)).person.manager.as_deref(),
+            Some("boss")
+        );
         assert_eq!(people.lookup("WORKER@example.org"), Some(PersonIdx(1)));
         let chart = people.org_chart().unwrap();
         assert_eq!(chart.manager(1), Some(0));
@@ -763,7 +773,12 @@ mod tests {
                 summary: serde_json::json!({}),
             })
             .unwrap();
-        let paths: Vec<_> = store.segments().unwrap().into_iter().map(|s| s.path).collect();
+        let paths: Vec<_> = store
+            .segments()
+            .unwrap()
+            .into_iter()
+            .map(|s| s.path)
+            .collect();
         let mut reader = EventReader::open(&paths).unwrap();
         assert_eq!(reader.total_rows(), 8);
         let mut got = Vec::new();

@@ -424,8 +424,8 @@ mod tests {
         let org = OrgChart::from_managers(vec![None, Some(0), None], &[Some(1), Some(3), Some(3)])
             .unwrap();
         assert_eq!(org.relation(1, 2), RelationClass::LeftRight);
-        let org = OrgChart::from_managers(vec![None, Some(0), None], &[Some(1), Some(3), None])
-            .unwrap();
+        let org =
+            OrgChart::from_managers(vec![None, Some(0), None], &[Some(1), Some(3), None]).unwrap();
         assert_eq!(org.relation(1, 2), RelationClass::CrossLevel);
     }
 }

@@ -132,7 +132,9 @@ impl Window {
                 .trim_end_matches('-')
                 .parse()
                 .map_err(|_| format!("window `{t}`: bad year"))?;
-            let quarter: u32 = q.parse().map_err(|_| format!("window `{t}`: bad quarter"))?;
+            let quarter: u32 = q
+                .parse()
+                .map_err(|_| format!("window `{t}`: bad quarter"))?;
             if !(1..=4).contains(&quarter) {
                 return Err(format!("window `{t}`: quarter must be 1 to 4"));
             }

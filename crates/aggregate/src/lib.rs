@@ -1,0 +1,21 @@
+//! Aggregation: streams the stored interactions once, in time order, into per-window weighted
+//! directed pair tables (one column per layer, plus counts by kind, channel and recipient role)
+//! and a table of paired reply latencies. This is what the graph engine and the mirror model
+//! read; it never looks at anything but metadata.
+//!
+//! Layers of a pair `(a, b)` (a acted, b received):
+//! - `w_communication`: weight of messages a→b (every channel but meetings);
+//! - `w_meetings`: co-attendance, a meeting of k people adding 1/(k-1) to each ordered pair;
+//! - `w_requests`: requests a→b addressed `to` b;
+//! - `w_help`: requests of b that a fulfilled (a reply or accept paired to b's request);
+//! - `w_introductions`: introductions a made to b;
+//! - `w_feedback`: feedback a gave b or asked of b.
+//!
+//! Reply latency on `(a, b)` is how long **a** took to answer **b**; `n_ignored` counts b's
+//! requests that a left unanswered for the whole pairing window.
+
+mod pairs;
+
+pub use pairs::{
+    AggregateOptions, AggregateSummary, LATENCY_COLUMNS, PAIR_COLUMNS, Pairing, aggregate,
+};

@@ -1,0 +1,797 @@
+//! The pair tables: one pass over time-ordered interactions, window accumulators that are
+//! written and dropped as soon as no later row can change them, and reply pairing.
+
+use rustc_hash::FxHashMap;
+use std::collections::VecDeque;
+use std::path::Path;
+use store::table::{ColumnData, ColumnDef, ColumnType, TableWriter};
+use store::{EventReader, StoreError};
+use vocab::{Channel, Interaction, Kind, OrgChart, Role, Window, WindowSpec};
+
+/// How replies are matched to what they answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pairing {
+    /// Use `in_reply_to` when the data has it, else the next message back.
+    Auto,
+    /// Only `in_reply_to`.
+    Thread,
+    /// The first message from b to a after a message from a to b, within the pairing window.
+    NextMessage,
+}
+
+#[derive(Debug, Clone)]
+pub struct AggregateOptions {
+    pub windows: Vec<WindowSpec>,
+    /// Meetings with more participants count only organizer–attendee pairs.
+    pub max_meeting_size: usize,
+    /// How long a reply may take to count as one; unanswered requests older than this are ignored ones.
+    pub reply_window_ms: i64,
+    pub pairing: Pairing,
+}
+
+impl Default for AggregateOptions {
+    fn default() -> Self {
+        AggregateOptions {
+            windows: vec![WindowSpec::All, WindowSpec::Months],
+            max_meeting_size: 50,
+            reply_window_ms: 30 * 86_400_000,
+            pairing: Pairing::Auto,
+        }
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AggregateSummary {
+    pub rows: u64,
+    pub events: u64,
+    pub undated_rows: u64,
+    pub pairing: Pairing,
+    pub latency_samples: u64,
+    pub large_meetings: u64,
+    /// (window label, pairs written)
+    pub windows: Vec<(String, u64)>,
+    pub pair_rows: u64,
+}
+
+const N_KINDS: usize = 13;
+const N_CHANNELS: usize = 8;
+const N_ROLES: usize = 5;
+
+fn kind_column(k: Kind) -> &'static str {
+    match k {
+        Kind::Message => "n_message",
+        Kind::Request => "n_request",
+        Kind::Reply => "n_reply",
+        Kind::Fyi => "n_fyi",
+        Kind::Decline => "n_decline",
+        Kind::Accept => "n_accept",
+        Kind::Introduction => "n_introduction",
+        Kind::FeedbackGiven => "n_feedback_given",
+        Kind::FeedbackAsked => "n_feedback_asked",
+        Kind::Praise => "n_praise",
+        Kind::Decision => "n_decision",
+        Kind::Meeting => "n_meeting",
+        Kind::Tie => "n_tie",
+    }
+}
+
+fn channel_column(c: Channel) -> &'static str {
+    match c {
+        Channel::Email => "ch_email",
+        Channel::Chat => "ch_chat",
+        Channel::Meeting => "ch_meeting",
+        Channel::Call => "ch_call",
+        Channel::Ticket => "ch_ticket",
+        Channel::Review => "ch_review",
+        Channel::Collaboration => "ch_collaboration",
+        Channel::Other => "ch_other",
+    }
+}
+
+fn role_column(r: Role) -> &'static str {
+    match r {
+        Role::To => "n_to",
+        Role::Cc => "n_cc",
+        Role::Bcc => "n_bcc",
+        Role::Attendee => "n_attendee",
+        Role::Organizer => "n_organizer",
+    }
+}
+
+/// Columns of the `pairs` table, in order.
+pub static PAIR_COLUMNS: std::sync::LazyLock<Vec<ColumnDef>> = std::sync::LazyLock::new(|| {
+    use ColumnType::*;
+    let mut cols = vec![
+        ColumnDef::new("window", Str),
+        ColumnDef::new("a", I32),
+        ColumnDef::new("b", I32),
+        ColumnDef::new("relation", Str),
+        ColumnDef::new("n", I64),
+        ColumnDef::new("weight", F64),
+        ColumnDef::new("w_communication", F64),
+        ColumnDef::new("w_meetings", F64),
+        ColumnDef::new("w_requests", F64),
+        ColumnDef::new("w_help", F64),
+        ColumnDef::new("w_introductions", F64),
+        ColumnDef::new("w_feedback", F64),
+        ColumnDef::new("meeting_s", F64),
+    ];
+    cols.extend(
+        Kind::ALL
+            .iter()
+            .map(|&k| ColumnDef::new(kind_column(k), I64)),
+    );
+    cols.extend(
+        Channel::ALL
+            .iter()
+            .map(|&c| ColumnDef::new(channel_column(c), I64)),
+    );
+    cols.extend(
+        Role::ALL
+            .iter()
+            .map(|&r| ColumnDef::new(role_column(r), I64)),
+    );
+    cols.extend([
+        ColumnDef::new("n_ignored", I64),
+        ColumnDef::new("n_latency", I64),
+        ColumnDef::nullable("latency_median_s", F64),
+        ColumnDef::nullable("latency_mean_s", F64),
+        ColumnDef::nullable("first_time", TimestampMs),
+        ColumnDef::nullable("last_time", TimestampMs),
+    ]);
+    cols
+});
+
+/// Columns of the `latencies` table: one row per paired reply.
+pub const LATENCY_COLUMNS: &[ColumnDef] = &[
+    ColumnDef::new("responder", ColumnType::I32),
+    ColumnDef::new("requester", ColumnType::I32),
+    ColumnDef::new("asked_time", ColumnType::TimestampMs),
+    ColumnDef::new("answer_time", ColumnType::TimestampMs),
+    ColumnDef::new("latency_s", ColumnType::F64),
+    ColumnDef::new("asked_kind", ColumnType::Str),
+    ColumnDef::new("answer_kind", ColumnType::Str),
+    ColumnDef::new("pairing", ColumnType::Str),
+];
+
+#[derive(Debug, Clone)]
+struct PairAcc {
+    n: u32,
+    weight: f64,
+    w_communication: f64,
+    w_meetings: f64,
+    meeting_s: f64,
+    w_requests: u32,
+    w_help: u32,
+    w_introductions: u32,
+    w_feedback: u32,
+    kinds: [u32; N_KINDS],
+    channels: [u32; N_CHANNELS],
+    roles: [u32; N_ROLES],
+    n_ignored: u32,
+    first: i64,
+    last: i64,
+    latencies: Vec<f32>,
+}
+
+impl Default for PairAcc {
+    fn default() -> Self {
+        PairAcc {
+            n: 0,
+            weight: 0.0,
+            w_communication: 0.0,
+            w_meetings: 0.0,
+            meeting_s: 0.0,
+            w_requests: 0,
+            w_help: 0,
+            w_introductions: 0,
+            w_feedback: 0,
+            kinds: [0; N_KINDS],
+            channels: [0; N_CHANNELS],
+            roles: [0; N_ROLES],
+            n_ignored: 0,
+            first: i64::MAX,
+            last: i64::MIN,
+            latencies: Vec::new(),
+        }
+    }
+}
+
+fn pair_key(a: u32, b: u32) -> u64 {
+    ((a as u64) << 32) | b as u64
+}
+
+struct Slot {
+    window: Window,
+    pairs: FxHashMap<u64, PairAcc>,
+    /// Rows may still change this window until this time (`None`: until the end).
+    open_until: Option<i64>,
+}
+
+/// Where the windows of each spec stand: slot indices by window.
+struct Windows {
+    specs: Vec<WindowSpec>,
+    slots: Vec<Option<Slot>>,
+    by_window: FxHashMap<Window, usize>,
+    /// Per spec: the last window seen and its slot, with its bounds (a cache for sorted input).
+    last: Vec<Option<(Window, usize, i64, i64)>>,
+    reply_window_ms: i64,
+}
+
+impl Windows {
+    fn slot_for(&mut self, window: Window) -> usize {
+        if let Some(&i) = self.by_window.get(&window) {
+            return i;
+        }
+        let open_until = window
+            .bounds()
+            .map(|(_, end)| end.saturating_add(self.reply_window_ms));
+        self.slots.push(Some(Slot {
+            window,
+            pairs: FxHashMap::default(),
+            open_until,
+        }));
+        let i = self.slots.len() - 1;
+        self.by_window.insert(window, i);
+        i
+    }
+
+    /// The slots a row at `time` belongs to.
+    fn slots_of(&mut self, time: Option<i64>, out: &mut Vec<usize>) {
+        out.clear();
+        for s in 0..self.specs.len() {
+            if let (Some(t), Some((_, slot, lo, hi))) = (time, self.last[s]) {
+                if lo <= t && t < hi {
+                    out.push(slot);
+                    continue;
+                }
+            }
+            let Some(w) = self.specs[s].window_of(time) else {
+                continue;
+            };
+            let slot = self.slot_for(w);
+            if let Some((lo, hi)) = w.bounds() {
+                self.last[s] = Some((w, slot, lo, hi));
+            }
+            out.push(slot);
+        }
+    }
+
+    fn pair(&mut self, slot: usize, a: u32, b: u32) -> Option<&mut PairAcc> {
+        self.slots[slot]
+            .as_mut()
+            .map(|s| s.pairs.entry(pair_key(a, b)).or_default())
+    }
+}
+
+/// What the reply pairing remembers about a sent interaction.
+#[derive(Clone, Copy)]
+struct Sent {
+    time: i64,
+    actor: u32,
+    kind: Kind,
+}
+
+struct Writers {
+    pairs: TableWriter,
+    latencies: TableWriter,
+    lat_buf: Vec<(u32, u32, i64, i64, Kind, Kind, &'static str)>,
+    pair_rows: u64,
+    latency_rows: u64,
+}
+
+impl Writers {
+    fn flush_latencies(&mut self) -> Result<(), StoreError> {
+        if self.lat_buf.is_empty() {
+            return Ok(());
+        }
+        let b = &self.lat_buf;
+        let kinds: std::sync::Arc<Vec<String>> =
+            std::sync::Arc::new(Kind::ALL.iter().map(|k| k.as_str().to_string()).collect());
+        let pairings: std::sync::Arc<Vec<String>> =
+            std::sync::Arc::new(vec!["thread".into(), "next_message".into()]);
+        self.latencies.write_row_group(&[
+            ColumnData::I32(b.iter().map(|r| r.0 as i32).collect()),
+            ColumnData::I32(b.iter().map(|r| r.1 as i32).collect()),
+            ColumnData::I64(b.iter().map(|r| r.2).collect()),
+            ColumnData::I64(b.iter().map(|r| r.3).collect()),
+            ColumnData::F64(b.iter().map(|r| (r.3 - r.2) as f64 / 1000.0).collect()),
+            ColumnData::Dict {
+                values: kinds.clone(),
+                codes: b.iter().map(|r| r.4.code() as u32).collect(),
+            },
+            ColumnData::Dict {
+                values: kinds,
+                codes: b.iter().map(|r| r.5.code() as u32).collect(),
+            },
+            ColumnData::Dict {
+                values: pairings,
+                codes: b.iter().map(|r| u32::from(r.6 != "thread")).collect(),
+            },
+        ])?;
+        self.latency_rows += b.len() as u64;
+        self.lat_buf.clear();
+        Ok(())
+    }
+
+    fn write_slot(&mut self, slot: Slot, org: Option<&OrgChart>) -> Result<u64, StoreError> {
+        let label = slot.window.label();
+        let mut entries: Vec<(u64, PairAcc)> = slot.pairs.into_iter().collect();
+        entries.sort_unstable_by_key(|(k, _)| *k);
+        let n = entries.len() as u64;
+        for chunk in entries.chunks_mut(1 << 20) {
+            let label_dict = std::sync::Arc::new(vec![label.clone()]);
+            let relations: std::sync::Arc<Vec<String>> = std::sync::Arc::new(
+                vocab::RelationClass::ALL
+                    .iter()
+                    .map(|r| r.as_str().to_string())
+                    .chain(["self".to_string(), "unknown".to_string()])
+                    .collect(),
+            );
+            let relation_code = |a: u32, b: u32| -> u32 {
+                match org {
+                    Some(o) if (a as usize) < o.len() && (b as usize) < o.len() => {
+                        let r = o.relation(a as usize, b as usize);
+                        vocab::RelationClass::ALL
+                            .iter()
+                            .position(|x| *x == r)
+                            .unwrap_or(7) as u32
+                    }
+                    _ => 8,
+                }
+            };
+            let a_of = |k: u64| (k >> 32) as u32;
+            let b_of = |k: u64| (k & 0xFFFF_FFFF) as u32;
+            let mut columns = vec![
+                ColumnData::Dict {
+                    values: label_dict,
+                    codes: vec![0; chunk.len()],
+                },
+                ColumnData::I32(chunk.iter().map(|(k, _)| a_of(*k) as i32).collect()),
+                ColumnData::I32(chunk.iter().map(|(k, _)| b_of(*k) as i32).collect()),
+                ColumnData::Dict {
+                    values: relations,
+                    codes: chunk
+                        .iter()
+                        .map(|(k, _)| relation_code(a_of(*k), b_of(*k)))
+                        .collect(),
+                },
+                ColumnData::I64(chunk.iter().map(|(_, p)| p.n as i64).collect()),
+                ColumnData::F64(chunk.iter().map(|(_, p)| p.weight).collect()),
+                ColumnData::F64(chunk.iter().map(|(_, p)| p.w_communication).collect()),
+                ColumnData::F64(chunk.iter().map(|(_, p)| p.w_meetings).collect()),
+                ColumnData::F64(chunk.iter().map(|(_, p)| p.w_requests as f64).collect()),
+                ColumnData::F64(chunk.iter().map(|(_, p)| p.w_help as f64).collect()),
+                ColumnData::F64(
+                    chunk
+                        .iter()
+                        .map(|(_, p)| p.w_introductions as f64)
+                        .collect(),
+                ),
+                ColumnData::F64(chunk.iter().map(|(_, p)| p.w_feedback as f64).collect()),
+                ColumnData::F64(chunk.iter().map(|(_, p)| p.meeting_s).collect()),
+            ];
+            for k in 0..N_KINDS {
+                columns.push(ColumnData::I64(
+                    chunk.iter().map(|(_, p)| p.kinds[k] as i64).collect(),
+                ));
+            }
+            for c in 0..N_CHANNELS {
+                columns.push(ColumnData::I64(
+                    chunk.iter().map(|(_, p)| p.channels[c] as i64).collect(),
+                ));
+            }
+            for r in 0..N_ROLES {
+                columns.push(ColumnData::I64(
+                    chunk.iter().map(|(_, p)| p.roles[r] as i64).collect(),
+                ));
+            }
+            let mut medians = Vec::with_capacity(chunk.len());
+            let mut means = Vec::with_capacity(chunk.len());
+            for (_, p) in chunk.iter_mut() {
+                if p.latencies.is_empty() {
+                    medians.push(None);
+                    means.push(None);
+                } else {
+                    p.latencies.sort_unstable_by(f32::total_cmp);
+                    let l = &p.latencies;
+                    let m = l.len();
+                    let median = if m % 2 == 1 {
+                        l[m / 2] as f64
+                    } else {
+                        (l[m / 2 - 1] as f64 + l[m / 2] as f64) / 2.0
+                    };
+                    medians.push(Some(median));
+                    means.push(Some(l.iter().map(|&x| x as f64).sum::<f64>() / m as f64));
+                }
+            }
+            columns.push(ColumnData::I64(
+                chunk.iter().map(|(_, p)| p.n_ignored as i64).collect(),
+            ));
+            columns.push(ColumnData::I64(
+                chunk
+                    .iter()
+                    .map(|(_, p)| p.latencies.len() as i64)
+                    .collect(),
+            ));
+            columns.push(ColumnData::OptF64(medians));
+            columns.push(ColumnData::OptF64(means));
+            columns.push(ColumnData::OptI64(
+                chunk
+                    .iter()
+                    .map(|(_, p)| (p.first != i64::MAX).then_some(p.first))
+                    .collect(),
+            ));
+            columns.push(ColumnData::OptI64(
+                chunk
+                    .iter()
+                    .map(|(_, p)| (p.last != i64::MIN).then_some(p.last))
+                    .collect(),
+            ));
+            self.pairs.write_row_group(&columns)?;
+        }
+        self.pair_rows += n;
+        Ok(n)
+    }
+}
+
+/// Aggregates every row of `reader` into `pairs_path` and `latencies_path` (Parquet).
+/// `org` gives each pair its relation class; without it the class is `unknown`.
+pub fn aggregate(
+    reader: &mut EventReader,
+    org: Option<&OrgChart>,
+    opts: &AggregateOptions,
+    pairs_path: &Path,
+    latencies_path: &Path,
+    progress: &dyn Fn(u64),
+) -> Result<AggregateSummary, StoreError> {
+    let pairing = match opts.pairing {
+        Pairing::Auto if reader.rows_with_reply_ids() > 0 => Pairing::Thread,
+        Pairing::Auto => Pairing::NextMessage,
+        other => other,
+    };
+    let mut windows = Windows {
+        specs: opts.windows.clone(),
+        slots: Vec::new(),
+        by_window: FxHashMap::default(),
+        last: vec![None; opts.windows.len()],
+        reply_window_ms: opts.reply_window_ms,
+    };
+    let mut writers = Writers {
+        pairs: TableWriter::create(pairs_path, "pairs", &PAIR_COLUMNS, &[])?,
+        latencies: TableWriter::create(latencies_path, "latencies", LATENCY_COLUMNS, &[])?,
+        lat_buf: Vec::new(),
+        pair_rows: 0,
+        latency_rows: 0,
+    };
+    let mut summary = AggregateSummary {
+        rows: 0,
+        events: 0,
+        undated_rows: 0,
+        pairing,
+        latency_samples: 0,
+        large_meetings: 0,
+        windows: Vec::new(),
+        pair_rows: 0,
+    };
+    // Thread pairing: what was sent (by event), which requests are still open (event, recipient),
+    // and the order in which they expire.
+    let mut sent: FxHashMap<u64, Sent> = FxHashMap::default();
+    let mut open_requests: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
+    let mut expiry: VecDeque<(i64, u64)> = VecDeque::new();
+    // Next-message pairing: the earliest unanswered message of each directed pair.
+    let mut unanswered: FxHashMap<u64, (i64, Kind)> = FxHashMap::default();
+
+    let mut group: Vec<Interaction> = Vec::new();
+    let mut row_slots = Vec::new();
+    let mut request_slots = Vec::new();
+    let mut participants: Vec<(u32, Role)> = Vec::new();
+    let mut next_close_check = i64::MIN;
+
+    let mut process_group = |group: &[Interaction],
+                             windows: &mut Windows,
+                             writers: &mut Writers,
+                             summary: &mut AggregateSummary|
+     -> Result<(), StoreError> {
+        let first = group[0];
+        summary.events += 1;
+        let time = first.time_ms;
+        windows.slots_of(time, &mut row_slots);
+        let is_meeting = group
+            .iter()
+            .any(|r| r.channel == Channel::Meeting || r.kind == Kind::Meeting);
+        for r in group {
+            let (a, b) = (r.actor.0, r.recipient.0);
+            if a == b {
+                continue;
+            }
+            for &slot in &row_slots {
+                let Some(p) = windows.pair(slot, a, b) else {
+                    continue;
+                };
+                p.n += 1;
+                p.weight += r.weight as f64;
+                p.kinds[r.kind.code() as usize] += 1;
+                p.channels[r.channel.code() as usize] += 1;
+                p.roles[r.role.code() as usize] += 1;
+                if let Some(t) = time {
+                    p.first = p.first.min(t);
+                    p.last = p.last.max(t);
+                }
+                if !is_meeting {
+                    p.w_communication += r.weight as f64;
+                }
+                match r.kind {
+                    Kind::Request if r.role == Role::To => p.w_requests += 1,
+                    Kind::Introduction => p.w_introductions += 1,
+                    Kind::FeedbackGiven | Kind::FeedbackAsked => p.w_feedback += 1,
+                    _ => {}
+                }
+            }
+        }
+        // Meetings: co-attendance between every two participants.
+        if is_meeting {
+            participants.clear();
+            participants.push((first.actor.0, Role::Organizer));
+            for r in group {
+                if !participants.iter().any(|(p, _)| *p == r.recipient.0) {
+                    participants.push((r.recipient.0, r.role));
+                }
+            }
+            let k = participants.len();
+            let duration = group.iter().filter_map(|r| r.duration_s).max().unwrap_or(0) as f64;
+            if k >= 2 {
+                let w = 1.0 / (k as f64 - 1.0);
+                let large = k > opts.max_meeting_size;
+                if large {
+                    summary.large_meetings += 1;
+                }
+                for i in 0..k {
+                    for j in 0..k {
+                        if i == j || (large && i != 0 && j != 0) {
+                            continue;
+                        }
+                        let (a, b) = (participants[i].0, participants[j].0);
+                        for &slot in &row_slots {
+                            if let Some(p) = windows.pair(slot, a, b) {
+                                p.w_meetings += w;
+                                p.meeting_s += duration;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let Some(t) = time else { return Ok(()) };
+        // Reply pairing.
+        for r in group {
+            let (a, b) = (r.actor.0, r.recipient.0);
+            if a == b || r.role == Role::Organizer {
+                continue;
+            }
+            let mut answered: Option<(i64, Kind, &'static str)> = None;
+            match pairing {
+                Pairing::Thread | Pairing::Auto => {
+                    if let Some(e) = r.in_reply_to {
+                        if let Some(s) = sent.get(&e) {
+                            if s.actor == b && s.time <= t {
+                                let was_open = match open_requests.get_mut(&e) {
+                                    Some(open) => match open.iter().position(|&x| x == a) {
+                                        Some(i) => {
+                                            open.swap_remove(i);
+                                            true
+                                        }
+                                        None => false,
+                                    },
+                                    None => false,
+                                };
+                                if was_open || s.kind != Kind::Request {
+                                    answered = Some((s.time, s.kind, "thread"));
+                                }
+                            }
+                        }
+                    }
+                }
+                Pairing::NextMessage => {
+                    if let Some((t0, kind)) = unanswered.remove(&pair_key(b, a)) {
+                        if t - t0 <= opts.reply_window_ms {
+                            answered = Some((t0, kind, "next_message"));
+                        } else if kind == Kind::Request {
+                            // Too late to count: the earlier request was ignored.
+                            windows.slots_of(Some(t0), &mut request_slots);
+                            for &slot in &request_slots {
+                                if let Some(p) = windows.pair(slot, a, b) {
+                                    p.n_ignored += 1;
+                                }
+                            }
+                        }
+                    }
+                    unanswered.entry(pair_key(a, b)).or_insert((t, r.kind));
+                }
+            }
+            if let Some((asked, asked_kind, how)) = answered {
+                let latency_s = ((t - asked) as f64 / 1000.0) as f32;
+                for &slot in &row_slots {
+                    if let Some(p) = windows.pair(slot, a, b) {
+                        p.latencies.push(latency_s);
+                        if asked_kind == Kind::Request
+                            && matches!(r.kind, Kind::Reply | Kind::Accept)
+                        {
+                            p.w_help += 1;
+                        }
+                    }
+                }
+                writers
+                    .lat_buf
+                    .push((a, b, asked, t, asked_kind, r.kind, how));
+                summary.latency_samples += 1;
+                if writers.lat_buf.len() >= 1 << 20 {
+                    writers.flush_latencies()?;
+                }
+            } else if r.kind == Kind::Accept && pairing == Pairing::NextMessage {
+                for &slot in &row_slots {
+                    if let Some(p) = windows.pair(slot, a, b) {
+                        p.w_help += 1;
+                    }
+                }
+            }
+        }
+        if pairing != Pairing::NextMessage {
+            sent.insert(
+                first.event_id,
+                Sent {
+                    time: t,
+                    actor: first.actor.0,
+                    kind: first.kind,
+                },
+            );
+            expiry.push_back((t, first.event_id));
+            if first.kind == Kind::Request {
+                let open: Vec<u32> = group
+                    .iter()
+                    .filter(|r| r.role == Role::To && r.recipient != r.actor)
+                    .map(|r| r.recipient.0)
+                    .collect();
+                if !open.is_empty() {
+                    open_requests.insert(first.event_id, open);
+                }
+            }
+            // Expire what can no longer be answered; open requests among them were ignored.
+            while let Some(&(t0, e)) = expiry.front() {
+                if t - t0 <= opts.reply_window_ms {
+                    break;
+                }
+                expiry.pop_front();
+                if let Some(s) = sent.remove(&e) {
+                    if s.kind == Kind::Request {
+                        expire_requests(e, s, &mut open_requests, windows, &mut request_slots);
+                    }
+                }
+            }
+        }
+        Ok(())
+    };
+
+    let total = reader.total_rows();
+    let mut since_progress = 0u64;
+    while let Some(row) = reader.next_row()? {
+        summary.rows += 1;
+        if row.time_ms.is_none() {
+            summary.undated_rows += 1;
+        }
+        since_progress += 1;
+        if since_progress >= 1 << 20 {
+            progress(summary.rows);
+            since_progress = 0;
+        }
+        if let Some(g) = group.first() {
+            if g.event_id != row.event_id || g.time_ms != row.time_ms {
+                process_group(&group, &mut windows, &mut writers, &mut summary)?;
+                group.clear();
+                // Close windows that no later row can change.
+                if let Some(t) = row.time_ms {
+                    if t >= next_close_check {
+                        next_close_check = t + 3_600_000;
+                        close_windows(&mut windows, &mut writers, org, Some(t), &mut summary)?;
+                    }
+                }
+            }
+        }
+        group.push(row);
+    }
+    if !group.is_empty() {
+        process_group(&group, &mut windows, &mut writers, &mut summary)?;
+    }
+    // Requests still open at the end were ignored only if they had the whole pairing window.
+    let end = windows_end(&expiry);
+    if let Some(end) = end {
+        while let Some((t0, e)) = expiry.pop_front() {
+            if end - t0 <= opts.reply_window_ms {
+                break;
+            }
+            if let Some(s) = sent.remove(&e) {
+                if s.kind == Kind::Request {
+                    expire_requests(e, s, &mut open_requests, &mut windows, &mut request_slots);
+                }
+            }
+        }
+    }
+    if pairing == Pairing::NextMessage {
+        let last_time = windows.last.iter().flatten().map(|l| l.3).max();
+        let mut leftovers: Vec<(u64, (i64, Kind))> = unanswered
+            .into_iter()
+            .filter(|(_, (_, k))| *k == Kind::Request)
+            .collect();
+        leftovers.sort_unstable_by_key(|(k, (t, _))| (*t, *k));
+        for (key, (t0, _)) in leftovers {
+            if last_time.is_some_and(|end| end - t0 > opts.reply_window_ms) {
+                let (asker, target) = ((key >> 32) as u32, (key & 0xFFFF_FFFF) as u32);
+                windows.slots_of(Some(t0), &mut request_slots);
+                for &slot in &request_slots {
+                    if let Some(p) = windows.pair(slot, target, asker) {
+                        p.n_ignored += 1;
+                    }
+                }
+            }
+        }
+    }
+    close_windows(&mut windows, &mut writers, org, None, &mut summary)?;
+    writers.flush_latencies()?;
+    writers.pairs.finish()?;
+    writers.latencies.finish()?;
+    summary.pair_rows = writers.pair_rows;
+    progress(total);
+    Ok(summary)
+}
+
+fn windows_end(expiry: &VecDeque<(i64, u64)>) -> Option<i64> {
+    expiry.back().map(|(t, _)| *t)
+}
+
+fn expire_requests(
+    event: u64,
+    sent: Sent,
+    open: &mut FxHashMap<u64, Vec<u32>>,
+    windows: &mut Windows,
+    slots: &mut Vec<usize>,
+) {
+    let Some(recipients) = open.remove(&event) else {
+        return;
+    };
+    if recipients.is_empty() {
+        return;
+    }
+    windows.slots_of(Some(sent.time), slots);
+    for recipient in recipients {
+        for &slot in slots.iter() {
+            if let Some(p) = windows.pair(slot, recipient, sent.actor) {
+                p.n_ignored += 1;
+            }
+        }
+    }
+}
+
+fn close_windows(
+    windows: &mut Windows,
+    writers: &mut Writers,
+    org: Option<&OrgChart>,
+    now: Option<i64>,
+    summary: &mut AggregateSummary,
+) -> Result<(), StoreError> {
+    let mut closing: Vec<usize> = (0..windows.slots.len())
+        .filter(|&i| match (&windows.slots[i], now) {
+            (Some(_), None) => true,
+            (Some(s), Some(t)) => s.open_until.is_some_and(|u| t >= u),
+            (None, _) => false,
+        })
+        .collect();
+    closing.sort_by_key(|&i| windows.slots[i].as_ref().map(|s| s.window));
+    for i in closing {
+        let slot = windows.slots[i].take().expect("open slot");
+        let label = slot.window.label();
+        let n = writers.write_slot(slot, org)?;
+        summary.windows.push((label, n));
+    }
+    Ok(())
+}

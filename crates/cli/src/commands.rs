@@ -1,0 +1,525 @@
+//! What each subcommand does: open the workspace, call the library crates, print a summary.
+
+use crate::progress::Bar;
+use crate::{Cli, Command, FileFormat, GenFormat, IngestWhat, PairingArg};
+use anyhow::{Context, Result, bail};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use store::table::{ColumnData, ColumnDef, ColumnType, TableWriter};
+use store::{EventReader, SqliteStore, Store, TableCommit};
+use vocab::WindowSpec;
+
+fn workspace_dir(cli_dir: &Option<PathBuf>) -> PathBuf {
+    cli_dir.clone().unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn open(cli_dir: &Option<PathBuf>) -> Result<SqliteStore> {
+    Ok(SqliteStore::open(&workspace_dir(cli_dir))?)
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    let quiet = cli.quiet;
+    let mut out = std::io::stdout().lock();
+    match cli.command {
+        Command::Init { dir } => {
+            let dir = dir.or(cli.workspace).unwrap_or_else(|| PathBuf::from("."));
+            SqliteStore::init(&dir)?;
+            writeln!(out, "created workspace {}", dir.display())?;
+        }
+        Command::Ingest {
+            what,
+            file,
+            mapping,
+            strict,
+            format,
+            json,
+        } => {
+            let mut store = open(&cli.workspace)?;
+            let report = ingest_file(
+                &mut store,
+                what,
+                &file,
+                mapping.as_deref(),
+                strict,
+                format,
+                quiet,
+            )?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+            } else {
+                write!(out, "{}", report.summary())?;
+            }
+        }
+        Command::Generate {
+            people,
+            days,
+            seed,
+            events,
+            out: dir,
+            format,
+        } => {
+            let summary = generate(people, days, seed, events, &dir, format, quiet)?;
+            writeln!(
+                out,
+                "generated {} people in {} departments, {} interactions ({} event rows), {} survey answers",
+                summary.people,
+                summary.departments,
+                summary.events,
+                summary.event_rows,
+                summary.survey_answers
+            )?;
+            for f in &summary.files {
+                writeln!(out, "  {}", f.display())?;
+            }
+        }
+        Command::Aggregate {
+            windows,
+            pairing,
+            max_meeting_size,
+            reply_window_days,
+        } => {
+            let mut store = open(&cli.workspace)?;
+            let opts = aggregate_options(&windows, pairing, max_meeting_size, reply_window_days)?;
+            let summary = aggregate(&mut store, &opts, quiet)?;
+            print_aggregate(&mut out, &summary)?;
+        }
+        Command::Status => {
+            let store = open(&cli.workspace)?;
+            status(&store, &mut out)?;
+        }
+        Command::Demo {
+            dir,
+            people,
+            days,
+            seed,
+        } => demo(&dir, people, days, seed, quiet, &mut out)?,
+    }
+    Ok(())
+}
+
+fn ingest_file(
+    store: &mut SqliteStore,
+    what: IngestWhat,
+    file: &Path,
+    mapping: Option<&Path>,
+    strict: bool,
+    format: Option<FileFormat>,
+    quiet: bool,
+) -> Result<ingest::IngestReport> {
+    let mut opts = ingest::IngestOptions {
+        strict,
+        ..Default::default()
+    };
+    if let Some(m) = mapping {
+        opts.mapping = ingest::Mapping::load(m)?;
+        opts.mapping_dir = m.parent().map(Path::to_path_buf);
+    }
+    opts.format = format.map(|f| match f {
+        FileFormat::Csv => ingest::Format::Csv,
+        FileFormat::Tsv => ingest::Format::Tsv,
+        FileFormat::Whitespace => ingest::Format::Whitespace,
+        FileFormat::Jsonl => ingest::Format::Jsonl,
+        FileFormat::Parquet => ingest::Format::Parquet,
+    });
+    let bar = Bar::new(quiet, "ingest", true);
+    let report = match what {
+        IngestWhat::People => ingest::ingest_people(store, file, &opts, &bar),
+        IngestWhat::Events => ingest::ingest_events(store, file, &opts, &bar),
+        IngestWhat::Survey => ingest::ingest_survey(store, file, &opts, &bar),
+    };
+    bar.done();
+    Ok(report?)
+}
+
+fn generate(
+    people: usize,
+    days: u32,
+    seed: u64,
+    events: Option<u64>,
+    dir: &Path,
+    format: GenFormat,
+    quiet: bool,
+) -> Result<synth::GenerateSummary> {
+    let mut cfg = synth::GenerateConfig::new(people, days, seed);
+    cfg.events = events;
+    cfg.format = match format {
+        GenFormat::Parquet => synth::EventFormat::Parquet,
+        GenFormat::Csv => synth::EventFormat::Csv,
+    };
+    let bar = Bar::new(quiet, "generate", false);
+    bar.set_length(days as u64);
+    let summary = synth::generate(&cfg, dir, &|d, _| bar.set_position(d as u64));
+    bar.done();
+    Ok(summary?)
+}
+
+fn aggregate_options(
+    windows: &[String],
+    pairing: PairingArg,
+    max_meeting_size: usize,
+    reply_window_days: u32,
+) -> Result<aggregate::AggregateOptions> {
+    let mut specs = Vec::new();
+    for w in windows {
+        for part in w.split(',') {
+            let spec = WindowSpec::parse(part).map_err(anyhow::Error::msg)?;
+            if !specs.contains(&spec) {
+                specs.push(spec);
+            }
+        }
+    }
+    if max_meeting_size < 2 {
+        bail!("--max-meeting-size must be at least 2");
+    }
+    Ok(aggregate::AggregateOptions {
+        windows: specs,
+        max_meeting_size,
+        reply_window_ms: reply_window_days as i64 * 86_400_000,
+        pairing: match pairing {
+            PairingArg::Auto => aggregate::Pairing::Auto,
+            PairingArg::Thread => aggregate::Pairing::Thread,
+            PairingArg::NextMessage => aggregate::Pairing::NextMessage,
+        },
+    })
+}
+
+const PEOPLE_COLUMNS: &[ColumnDef] = &[
+    ColumnDef::new("person", ColumnType::I32),
+    ColumnDef::new("pseudo", ColumnType::Str),
+    ColumnDef::new("registered", ColumnType::I32),
+    ColumnDef::nullable("manager", ColumnType::I32),
+    ColumnDef::nullable("department", ColumnType::Str),
+    ColumnDef::nullable("title", ColumnType::Str),
+    ColumnDef::nullable("level", ColumnType::I32),
+    ColumnDef::nullable("time_zone", ColumnType::Str),
+];
+
+/// The people table for analysts: pseudonyms and org fields, never names or emails.
+fn write_people_table(people: &store::PeopleTable, path: &Path) -> Result<u64> {
+    let mut w = TableWriter::create(path, "people", PEOPLE_COLUMNS, &[])?;
+    let ps = &people.people;
+    let manager = |p: &store::StoredPerson| {
+        p.person
+            .manager
+            .as_deref()
+            .and_then(|m| people.lookup(m))
+            .map(|i| i.0 as i32)
+    };
+    w.write_row_group(&[
+        ColumnData::I32(ps.iter().map(|p| p.idx.0 as i32).collect()),
+        ColumnData::Str(ps.iter().map(|p| p.pseudo.clone()).collect()),
+        ColumnData::I32(ps.iter().map(|p| p.registered as i32).collect()),
+        ColumnData::OptI32(ps.iter().map(manager).collect()),
+        ColumnData::OptStr(ps.iter().map(|p| p.person.department.clone()).collect()),
+        ColumnData::OptStr(ps.iter().map(|p| p.person.title.clone()).collect()),
+        ColumnData::OptI32(
+            ps.iter()
+                .map(|p| p.person.level.map(|l| l as i32))
+                .collect(),
+        ),
+        ColumnData::OptStr(ps.iter().map(|p| p.person.time_zone.clone()).collect()),
+    ])?;
+    Ok(w.finish()?)
+}
+
+fn aggregate(
+    store: &mut SqliteStore,
+    opts: &aggregate::AggregateOptions,
+    quiet: bool,
+) -> Result<aggregate::AggregateSummary> {
+    let segments = store.segments()?;
+    if segments.is_empty() {
+        bail!("no interactions in the workspace: run `orgmirror ingest events FILE` first");
+    }
+    let paths: Vec<PathBuf> = segments.iter().map(|s| s.path.clone()).collect();
+    let mut reader = EventReader::open(&paths)?;
+    let people = store.people()?;
+    let has_hierarchy = people.people.iter().any(|p| p.person.manager.is_some());
+    let org = if has_hierarchy {
+        Some(people.org_chart().context("the stored hierarchy")?)
+    } else {
+        None
+    };
+    let pairs_path = store.staging_path("pairs")?;
+    let latencies_path = store.staging_path("latencies")?;
+    let people_path = store.staging_path("people")?;
+    let bar = Bar::new(quiet, "aggregate", false);
+    bar.set_length(reader.total_rows());
+    let result = aggregate::aggregate(
+        &mut reader,
+        org.as_ref(),
+        opts,
+        &pairs_path,
+        &latencies_path,
+        &|n| bar.set_position(n),
+    );
+    bar.done();
+    let summary = match result {
+        Ok(s) => s,
+        Err(e) => {
+            for p in [&pairs_path, &latencies_path] {
+                let _ = std::fs::remove_file(p);
+                let _ = std::fs::remove_file(p.with_extension("parquet.partial"));
+            }
+            return Err(e.into());
+        }
+    };
+    let n_people = write_people_table(&people, &people_path)?;
+    store.commit_tables(TableCommit {
+        what: "aggregate".into(),
+        tables: vec![
+            (
+                "pairs".into(),
+                pairs_path,
+                summary.pair_rows,
+                "per-window weighted directed pair table (one column per layer)".into(),
+            ),
+            (
+                "latencies".into(),
+                latencies_path,
+                summary.latency_samples,
+                "paired reply latencies".into(),
+            ),
+            (
+                "people".into(),
+                people_path,
+                n_people,
+                "people with pseudonymous ids and org fields".into(),
+            ),
+        ],
+        summary: serde_json::to_value(&summary)?,
+    })?;
+    Ok(summary)
+}
+
+fn print_aggregate(out: &mut impl Write, s: &aggregate::AggregateSummary) -> Result<()> {
+    writeln!(
+        out,
+        "aggregated {} interactions ({} rows{}) into {} pair rows over {} windows; {} reply latencies paired by {}",
+        s.events,
+        s.rows,
+        if s.undated_rows > 0 {
+            format!(", {} undated", s.undated_rows)
+        } else {
+            String::new()
+        },
+        s.pair_rows,
+        s.windows.len(),
+        s.latency_samples,
+        match s.pairing {
+            aggregate::Pairing::NextMessage => "next message back",
+            _ => "thread (in_reply_to)",
+        }
+    )?;
+    if s.large_meetings > 0 {
+        writeln!(
+            out,
+            "  {} meetings over the size limit counted organizer–attendee pairs only",
+            s.large_meetings
+        )?;
+    }
+    let shown: Vec<String> = s
+        .windows
+        .iter()
+        .take(14)
+        .map(|(w, n)| format!("{w}: {n}"))
+        .collect();
+    writeln!(
+        out,
+        "  pairs per window: {}{}",
+        shown.join(", "),
+        if s.windows.len() > 14 { ", ..." } else { "" }
+    )?;
+    Ok(())
+}
+
+fn status(store: &SqliteStore, out: &mut impl Write) -> Result<()> {
+    let people = store.people()?;
+    let registered = people.people.iter().filter(|p| p.registered).count();
+    writeln!(out, "workspace {}", store.root().display())?;
+    writeln!(
+        out,
+        "  people: {} ({} from people files, {} seen only in interactions or survey)",
+        people.len(),
+        registered,
+        people.len() - registered
+    )?;
+    let mut departments: Vec<&str> = people
+        .people
+        .iter()
+        .filter_map(|p| p.person.department.as_deref())
+        .collect();
+    departments.sort_unstable();
+    departments.dedup();
+    if !departments.is_empty() {
+        writeln!(out, "  departments: {}", departments.len())?;
+    }
+    let segments = store.segments()?;
+    let rows: u64 = segments.iter().map(|s| s.rows).sum();
+    let events: u64 = segments.iter().map(|s| s.events).sum();
+    let span = |ms: Option<i64>| ms.and_then(chrono_date).unwrap_or_else(|| "-".into());
+    let min = segments.iter().filter_map(|s| s.min_time_ms).min();
+    let max = segments.iter().filter_map(|s| s.max_time_ms).max();
+    writeln!(
+        out,
+        "  interactions: {events} ({rows} rows in {} segments), {} to {}",
+        segments.len(),
+        span(min),
+        span(max)
+    )?;
+    writeln!(out, "  survey answers: {}", store.survey_answers()?.len())?;
+    for run in store.ingest_runs()? {
+        writeln!(
+            out,
+            "  run {}: {} {} — {} accepted, {} rejected, {} repaired",
+            run.id, run.kind, run.source, run.accepted, run.rejected, run.repaired
+        )?;
+    }
+    for name in ["pairs", "latencies", "people"] {
+        if let Some(path) = store.table_path(name)? {
+            writeln!(out, "  table {name}: {}", path.display())?;
+        }
+    }
+    Ok(())
+}
+
+fn chrono_date(ms: i64) -> Option<String> {
+    vocab::Window::month_of(ms);
+    let days = ms.div_euclid(86_400_000);
+    let w = vocab::Window::Range {
+        start_ms: days * 86_400_000,
+        end_ms: (days + 1) * 86_400_000,
+    };
+    w.label().split("..").next().map(String::from)
+}
+
+fn demo(
+    dir: &Path,
+    people: usize,
+    days: u32,
+    seed: u64,
+    quiet: bool,
+    out: &mut impl Write,
+) -> Result<()> {
+    let marker = dir.join(".orgmirror-demo");
+    if dir.exists() {
+        if !marker.exists() {
+            bail!(
+                "{} exists and is not an earlier demo; choose another --dir",
+                dir.display()
+            );
+        }
+        std::fs::remove_dir_all(dir)
+            .with_context(|| format!("removing the earlier demo in {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(&marker, "made by `orgmirror demo`; safe to delete\n")?;
+    let input = dir.join("input");
+    let ws = dir.join("workspace");
+    writeln!(
+        out,
+        "1. generating a synthetic organization of {people} people over {days} days (seed {seed}) in {}",
+        input.display()
+    )?;
+    let g = generate(people, days, seed, None, &input, GenFormat::Parquet, quiet)?;
+    writeln!(
+        out,
+        "   {} people, {} departments, {} interactions ({} rows), {} survey answers, planted truth in truth.json",
+        g.people, g.departments, g.events, g.event_rows, g.survey_answers
+    )?;
+    writeln!(out, "2. creating the workspace {}", ws.display())?;
+    let mut store = SqliteStore::init(&ws)?;
+    writeln!(out, "3. ingesting")?;
+    for (what, file) in [
+        (IngestWhat::People, "people.csv"),
+        (IngestWhat::Events, "events.parquet"),
+        (IngestWhat::Survey, "survey.csv"),
+    ] {
+        let report = ingest_file(
+            &mut store,
+            what,
+            &input.join(file),
+            None,
+            false,
+            None,
+            quiet,
+        )?;
+        for line in report.summary().lines() {
+            writeln!(out, "   {line}")?;
+        }
+    }
+    writeln!(
+        out,
+        "4. aggregating into pair tables (all + monthly windows)"
+    )?;
+    let summary = aggregate(&mut store, &aggregate::AggregateOptions::default(), quiet)?;
+    let mut buf = Vec::new();
+    print_aggregate(&mut buf, &summary)?;
+    for line in String::from_utf8_lossy(&buf).lines() {
+        writeln!(out, "   {line}")?;
+    }
+    writeln!(out, "5. what the workspace holds")?;
+    let mut buf = Vec::new();
+    status(&store, &mut buf)?;
+    for line in String::from_utf8_lossy(&buf).lines() {
+        writeln!(out, "   {line}")?;
+    }
+    strongest_pairs(&store, out)?;
+    writeln!(
+        out,
+        "\nNext: open {} with pandas or DuckDB, or run `orgmirror --workspace {} status`.",
+        ws.join("tables").display(),
+        ws.display()
+    )?;
+    Ok(())
+}
+
+/// The heaviest working relationships of the whole period, by pseudonym.
+fn strongest_pairs(store: &SqliteStore, out: &mut impl Write) -> Result<()> {
+    let Some(path) = store.table_path("pairs")? else {
+        return Ok(());
+    };
+    let table = store::table::read_table(&path)?;
+    let col = |name: &str| table.iter().find(|(n, _)| n == name).map(|(_, c)| c);
+    let (
+        Some(ColumnData::Str(window)),
+        Some(ColumnData::I32(a)),
+        Some(ColumnData::I32(b)),
+        Some(ColumnData::F64(w)),
+        Some(ColumnData::Str(rel)),
+    ) = (
+        col("window"),
+        col("a"),
+        col("b"),
+        col("weight"),
+        col("relation"),
+    )
+    else {
+        return Ok(());
+    };
+    let people = store.people()?;
+    let mut rows: Vec<usize> = (0..a.len()).filter(|&i| window[i] == "all").collect();
+    rows.sort_by(|&x, &y| w[y].total_cmp(&w[x]).then(x.cmp(&y)));
+    writeln!(
+        out,
+        "   strongest working relationships (all time, pseudonymous):"
+    )?;
+    for &i in rows.iter().take(5) {
+        let name = |p: i32| {
+            people
+                .people
+                .get(p as usize)
+                .map(|s| s.pseudo.clone())
+                .unwrap_or_default()
+        };
+        writeln!(
+            out,
+            "     {} -> {} ({}): {:.0} interactions",
+            name(a[i]),
+            name(b[i]),
+            rel[i],
+            w[i]
+        )?;
+    }
+    Ok(())
+}

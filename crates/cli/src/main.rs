@@ -1,0 +1,137 @@
+//! The orgmirror command line. The only crate that knows about argv, terminals and exit codes.
+
+mod commands;
+mod progress;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "orgmirror",
+    version,
+    about = "A mirror of an organization's power and relationship dynamics, from metadata only."
+)]
+pub struct Cli {
+    /// Workspace folder (default: the current folder).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+    /// No progress bars.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum IngestWhat {
+    People,
+    Events,
+    Survey,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum FileFormat {
+    Csv,
+    Tsv,
+    Whitespace,
+    Jsonl,
+    Parquet,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum GenFormat {
+    Parquet,
+    Csv,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum PairingArg {
+    Auto,
+    Thread,
+    NextMessage,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Create a workspace (an embedded database and a folder of Parquet files).
+    Init {
+        /// Folder to create it in (default: the current folder).
+        dir: Option<PathBuf>,
+    },
+    /// Load people, interactions or survey answers into the workspace (all-or-nothing).
+    Ingest {
+        what: IngestWhat,
+        file: PathBuf,
+        /// Column mapping (TOML) for files whose columns are not orgmirror's own names.
+        #[arg(long = "map", value_name = "MAPPING.toml")]
+        mapping: Option<PathBuf>,
+        /// Stop at the first rejected row.
+        #[arg(long)]
+        strict: bool,
+        /// File format, when the extension does not tell.
+        #[arg(long)]
+        format: Option<FileFormat>,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a synthetic organization with planted dynamics and its ground truth.
+    Generate {
+        #[arg(long)]
+        people: usize,
+        #[arg(long)]
+        days: u32,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Target number of event rows (default: people × days × 6).
+        #[arg(long)]
+        events: Option<u64>,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value = "parquet")]
+        format: GenFormat,
+    },
+    /// Build the per-window pair tables and reply latencies from the stored interactions.
+    Aggregate {
+        /// all, month, quarter, YYYY-MM, YYYY-Qn or YYYY-MM-DD..YYYY-MM-DD; repeat for several.
+        #[arg(long = "window", default_values_t = vec!["all".to_string(), "month".to_string()])]
+        windows: Vec<String>,
+        #[arg(long, default_value = "auto")]
+        pairing: PairingArg,
+        /// Meetings larger than this count only organizer–attendee pairs.
+        #[arg(long, default_value_t = 50)]
+        max_meeting_size: usize,
+        /// Days a reply may take; requests unanswered for longer count as ignored.
+        #[arg(long, default_value_t = 30)]
+        reply_window_days: u32,
+    },
+    /// What the workspace holds.
+    Status,
+    /// Generate an organization, ingest it into a fresh workspace, aggregate, and report.
+    Demo {
+        /// Where to put the demo (replaced if it is an earlier demo).
+        #[arg(long, default_value = "target/orgmirror-demo")]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 1000)]
+        people: usize,
+        #[arg(long, default_value_t = 90)]
+        days: u32,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    if let Err(err) = commands::run(cli) {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+        let text = format!("{err:#}").replace('\n', " ");
+        eprintln!("orgmirror: error: {text}");
+        std::process::exit(2);
+    }
+}
