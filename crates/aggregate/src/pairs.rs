@@ -265,6 +265,15 @@ impl Windows {
     }
 }
 
+/// Next-message pairing: the earliest unanswered message of a directed pair, and its earliest
+/// unanswered request.
+#[derive(Clone, Copy)]
+struct Open {
+    first: i64,
+    kind: Kind,
+    request: Option<i64>,
+}
+
 /// What the reply pairing remembers about a sent interaction.
 #[derive(Clone, Copy)]
 struct Sent {
@@ -481,7 +490,7 @@ pub fn aggregate(
     let mut open_requests: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
     let mut expiry: VecDeque<(i64, u64)> = VecDeque::new();
     // Next-message pairing: the earliest unanswered message of each directed pair.
-    let mut unanswered: FxHashMap<u64, (i64, Kind)> = FxHashMap::default();
+    let mut unanswered: FxHashMap<u64, Open> = FxHashMap::default();
 
     let mut group: Vec<Interaction> = Vec::new();
     let mut row_slots = Vec::new();
@@ -571,6 +580,7 @@ pub fn aggregate(
                 continue;
             }
             let mut answered: Option<(i64, Kind, &'static str)> = None;
+            let mut fulfils = false;
             match pairing {
                 Pairing::Thread | Pairing::Auto => {
                     if let Some(e) = r.in_reply_to {
@@ -588,18 +598,24 @@ pub fn aggregate(
                                 };
                                 if was_open || s.kind != Kind::Request {
                                     answered = Some((s.time, s.kind, "thread"));
+                                    fulfils = was_open;
                                 }
                             }
                         }
                     }
                 }
                 Pairing::NextMessage => {
-                    if let Some((t0, kind)) = unanswered.remove(&pair_key(b, a)) {
-                        if t - t0 <= opts.reply_window_ms {
-                            answered = Some((t0, kind, "next_message"));
-                        } else if kind == Kind::Request {
+                    if let Some(open) = unanswered.remove(&pair_key(b, a)) {
+                        let in_time = |t0: i64| t - t0 <= opts.reply_window_ms;
+                        fulfils = open.request.is_some_and(in_time);
+                        if in_time(open.first) {
+                            answered = Some((open.first, open.kind, "next_message"));
+                        } else if let Some(tr) = open.request.filter(|&tr| in_time(tr)) {
+                            answered = Some((tr, Kind::Request, "next_message"));
+                        }
+                        if let Some(tr) = open.request.filter(|&tr| !in_time(tr)) {
                             // Too late to count: the earlier request was ignored.
-                            windows.slots_of(Some(t0), &mut request_slots);
+                            windows.slots_of(Some(tr), &mut request_slots);
                             for &slot in &request_slots {
                                 if let Some(p) = windows.pair(slot, a, b) {
                                     p.n_ignored += 1;
@@ -607,7 +623,10 @@ pub fn aggregate(
                             }
                         }
                     }
-                    unanswered.entry(pair_key(a, b)).or_insert((t, r.kind));
+                    let open = unanswered.entry(pair_key(a, b)).or_insert(Open { first: t, kind: r.kind, request: None });
+                    if r.kind == Kind::Request && open.request.is_none() {
+                        open.request = Some(t);
+                    }
                 }
             }
             if let Some((asked, asked_kind, how)) = answered {
@@ -615,9 +634,7 @@ pub fn aggregate(
                 for &slot in &row_slots {
                     if let Some(p) = windows.pair(slot, a, b) {
                         p.latencies.push(latency_s);
-                        if asked_kind == Kind::Request
-                            && matches!(r.kind, Kind::Reply | Kind::Accept)
-                        {
+                        if fulfils && matches!(r.kind, Kind::Reply | Kind::Accept) {
                             p.w_help += 1;
                         }
                     }
@@ -674,9 +691,13 @@ pub fn aggregate(
     };
 
     let total = reader.total_rows();
+    let mut last_seen: Option<i64> = None;
     let mut since_progress = 0u64;
     while let Some(row) = reader.next_row()? {
         summary.rows += 1;
+        if row.time_ms.is_some() {
+            last_seen = row.time_ms;
+        }
         if row.time_ms.is_none() {
             summary.undated_rows += 1;
         }
@@ -718,13 +739,10 @@ pub fn aggregate(
         }
     }
     if pairing == Pairing::NextMessage {
-        let last_time = windows.last.iter().flatten().map(|l| l.3).max();
-        let mut leftovers: Vec<(u64, (i64, Kind))> = unanswered
-            .into_iter()
-            .filter(|(_, (_, k))| *k == Kind::Request)
-            .collect();
-        leftovers.sort_unstable_by_key(|(k, (t, _))| (*t, *k));
-        for (key, (t0, _)) in leftovers {
+        let last_time = last_seen;
+        let mut leftovers: Vec<(u64, i64)> = unanswered.into_iter().filter_map(|(k, o)| o.request.map(|t| (k, t))).collect();
+        leftovers.sort_unstable_by_key(|(k, t)| (*t, *k));
+        for (key, t0) in leftovers {
             if last_time.is_some_and(|end| end - t0 > opts.reply_window_ms) {
                 let (asker, target) = ((key >> 32) as u32, (key & 0xFFFF_FFFF) as u32);
                 windows.slots_of(Some(t0), &mut request_slots);

@@ -237,12 +237,12 @@ impl Binder {
     /// Declares a field. With no spec, the column of the field's own name is used if the file has
     /// it. `required` fields must end up bound.
     pub fn field(&mut self, name: &str, spec: Option<&FieldSpec>, required: bool) -> usize {
-        let column = match spec {
-            None => Some(name.to_string()),
-            Some(FieldSpec::Column(c)) => Some(c.clone()),
-            Some(FieldSpec::Detailed { column, .. }) => column.clone(),
+        let columns = match spec {
+            None => default_columns(name),
+            Some(FieldSpec::Column(c)) => vec![c.clone()],
+            Some(FieldSpec::Detailed { column, .. }) => column.iter().cloned().collect(),
         };
-        if let Some(c) = column {
+        for c in columns {
             if !self.wanted.contains(&c) {
                 self.wanted.push(c);
             }
@@ -265,7 +265,10 @@ impl Binder {
         let mut slots = Vec::new();
         for (name, spec, required) in &self.pending {
             let (column, constant, map, explicit) = match spec {
-                None => (Some(name.clone()), None, BTreeMap::new(), false),
+                None => {
+                    let found = default_columns(name).into_iter().find(|c| reader.has_column(c));
+                    (Some(found.unwrap_or_else(|| name.clone())), None, BTreeMap::new(), false)
+                }
                 Some(FieldSpec::Column(c)) => (Some(c.clone()), None, BTreeMap::new(), true),
                 Some(FieldSpec::Detailed { column, value, map }) => {
                     (column.clone(), value.clone(), map.clone(), true)
@@ -292,4 +295,19 @@ impl Binder {
         }
         Ok(slots)
     }
+}
+
+/// Column names tried, in order, for a field the mapping does not name.
+fn default_columns(field: &str) -> Vec<String> {
+    let names: &[&str] = match field {
+        "emails" => &["emails", "email", "mail"],
+        "manager" => &["manager", "manager_id"],
+        "time_zone" => &["time_zone", "timezone", "tz"],
+        "start" => &["start", "start_date", "hire_date"],
+        "end" => &["end", "end_date", "termination_date"],
+        "tags" => &["tags", "role_tags"],
+        "time" => &["time", "timestamp"],
+        _ => &[],
+    };
+    if names.is_empty() { vec![field.to_string()] } else { names.iter().map(|n| n.to_string()).collect() }
 }
