@@ -241,12 +241,11 @@ impl Windows {
     fn slots_of(&mut self, time: Option<i64>, out: &mut Vec<usize>) {
         out.clear();
         for s in 0..self.specs.len() {
-            if let (Some(t), Some((_, slot, lo, hi))) = (time, self.last[s]) {
-                if lo <= t && t < hi {
+            if let (Some(t), Some((_, slot, lo, hi))) = (time, self.last[s])
+                && lo <= t && t < hi {
                     out.push(slot);
                     continue;
                 }
-            }
             let Some(w) = self.specs[s].window_of(time) else {
                 continue;
             };
@@ -583,9 +582,9 @@ pub fn aggregate(
             let mut fulfils = false;
             match pairing {
                 Pairing::Thread | Pairing::Auto => {
-                    if let Some(e) = r.in_reply_to {
-                        if let Some(s) = sent.get(&e) {
-                            if s.actor == b && s.time <= t {
+                    if let Some(e) = r.in_reply_to
+                        && let Some(s) = sent.get(&e)
+                            && s.actor == b && s.time <= t {
                                 let was_open = match open_requests.get_mut(&e) {
                                     Some(open) => match open.iter().position(|&x| x == a) {
                                         Some(i) => {
@@ -601,8 +600,6 @@ pub fn aggregate(
                                     fulfils = was_open;
                                 }
                             }
-                        }
-                    }
                 }
                 Pairing::NextMessage => {
                     if let Some(open) = unanswered.remove(&pair_key(b, a)) {
@@ -623,7 +620,11 @@ pub fn aggregate(
                             }
                         }
                     }
-                    let open = unanswered.entry(pair_key(a, b)).or_insert(Open { first: t, kind: r.kind, request: None });
+                    let open = unanswered.entry(pair_key(a, b)).or_insert(Open {
+                        first: t,
+                        kind: r.kind,
+                        request: None,
+                    });
                     if r.kind == Kind::Request && open.request.is_none() {
                         open.request = Some(t);
                     }
@@ -680,11 +681,10 @@ pub fn aggregate(
                     break;
                 }
                 expiry.pop_front();
-                if let Some(s) = sent.remove(&e) {
-                    if s.kind == Kind::Request {
+                if let Some(s) = sent.remove(&e)
+                    && s.kind == Kind::Request {
                         expire_requests(e, s, &mut open_requests, windows, &mut request_slots);
                     }
-                }
             }
         }
         Ok(())
@@ -706,19 +706,17 @@ pub fn aggregate(
             progress(summary.rows);
             since_progress = 0;
         }
-        if let Some(g) = group.first() {
-            if g.event_id != row.event_id || g.time_ms != row.time_ms {
+        if let Some(g) = group.first()
+            && (g.event_id != row.event_id || g.time_ms != row.time_ms) {
                 process_group(&group, &mut windows, &mut writers, &mut summary)?;
                 group.clear();
                 // Close windows that no later row can change.
-                if let Some(t) = row.time_ms {
-                    if t >= next_close_check {
+                if let Some(t) = row.time_ms
+                    && t >= next_close_check {
                         next_close_check = t + 3_600_000;
                         close_windows(&mut windows, &mut writers, org, Some(t), &mut summary)?;
                     }
-                }
             }
-        }
         group.push(row);
     }
     if !group.is_empty() {
@@ -731,16 +729,18 @@ pub fn aggregate(
             if end - t0 <= opts.reply_window_ms {
                 break;
             }
-            if let Some(s) = sent.remove(&e) {
-                if s.kind == Kind::Request {
+            if let Some(s) = sent.remove(&e)
+                && s.kind == Kind::Request {
                     expire_requests(e, s, &mut open_requests, &mut windows, &mut request_slots);
                 }
-            }
         }
     }
     if pairing == Pairing::NextMessage {
         let last_time = last_seen;
-        let mut leftovers: Vec<(u64, i64)> = unanswered.into_iter().filter_map(|(k, o)| o.request.map(|t| (k, t))).collect();
+        let mut leftovers: Vec<(u64, i64)> = unanswered
+            .into_iter()
+            .filter_map(|(k, o)| o.request.map(|t| (k, t)))
+            .collect();
         leftovers.sort_unstable_by_key(|(k, t)| (*t, *k));
         for (key, t0) in leftovers {
             if last_time.is_some_and(|end| end - t0 > opts.reply_window_ms) {

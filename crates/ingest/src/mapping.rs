@@ -266,8 +266,15 @@ impl Binder {
         for (name, spec, required) in &self.pending {
             let (column, constant, map, explicit) = match spec {
                 None => {
-                    let found = default_columns(name).into_iter().find(|c| reader.has_column(c));
-                    (Some(found.unwrap_or_else(|| name.clone())), None, BTreeMap::new(), false)
+                    let found = default_columns(name)
+                        .into_iter()
+                        .find(|c| reader.has_column(c));
+                    (
+                        Some(found.unwrap_or_else(|| name.clone())),
+                        None,
+                        BTreeMap::new(),
+                        false,
+                    )
                 }
                 Some(FieldSpec::Column(c)) => (Some(c.clone()), None, BTreeMap::new(), true),
                 Some(FieldSpec::Detailed { column, value, map }) => {
@@ -309,5 +316,9 @@ fn default_columns(field: &str) -> Vec<String> {
         "time" => &["time", "timestamp"],
         _ => &[],
     };
-    if names.is_empty() { vec![field.to_string()] } else { names.iter().map(|n| n.to_string()).collect() }
+    if names.is_empty() {
+        vec![field.to_string()]
+    } else {
+        names.iter().map(|n| n.to_string()).collect()
+    }
 }

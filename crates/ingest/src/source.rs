@@ -638,7 +638,7 @@ impl ParquetRows {
                     .position(|n| n == w)
                     .or_else(|| names.iter().position(|n| n.eq_ignore_ascii_case(w)))?;
                 let unit = match schema.column(i).logical_type_ref() {
-                    Some(LogicalType::Timestamp(t)) => Some(t.unit.clone()),
+                    Some(LogicalType::Timestamp(t)) => Some(t.unit),
                     _ => None,
                 };
                 Some((i, unit))

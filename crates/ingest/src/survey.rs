@@ -77,7 +77,7 @@ fn run(
             Err(Err(e)) => return Err(e),
         }
         rows_read += 1;
-        if rows_read % 4096 == 0 {
+        if rows_read.is_multiple_of(4096) {
             progress.update(reader.bytes_read());
         }
         let line = row.line;

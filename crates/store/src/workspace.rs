@@ -660,7 +660,7 @@ mod tests {
             channel: Channel::Email,
             kind: Kind::Request,
             thread_id: None,
-            in_reply_to: if event_id % 2 == 0 { Some(1) } else { None },
+            in_reply_to: if event_id.is_multiple_of(2) { Some(1) } else { None },
             duration_s: None,
             speaking_s: Some(event_id as u32),
             weight: 1.0,

@@ -355,12 +355,11 @@ pub fn cast(org: &Org, rng: &mut Xoshiro256PlusPlus) -> Cast {
     let mut used = vec![false; n];
     let mut c = Cast::default();
     for (i, p) in org.people.iter().enumerate() {
-        if p.staff != Staff::Regular {
-            if let Some(principal) = p.principal {
+        if p.staff != Staff::Regular
+            && let Some(principal) = p.principal {
                 c.hidden.push((i as u32, principal));
                 used[i] = true;
             }
-        }
     }
     used[org.ceo as usize] = true;
     for &h in &org.heads {

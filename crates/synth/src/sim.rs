@@ -558,8 +558,8 @@ impl<'a> Sim<'a> {
             acc += share;
             u < acc
         };
-        if pick_if(0.18) {
-            if let Some(m) = manager {
+        if pick_if(0.18)
+            && let Some(m) = manager {
                 // Reports of a paper-power manager go around them, to the skip level or a peer of theirs.
                 if self.paper[m as usize] && self.uniform() < 0.75 {
                     let skip = self.org.people[m as usize].manager;
@@ -571,19 +571,15 @@ impl<'a> Sim<'a> {
                 }
                 return Some(m);
             }
-        }
-        if pick_if(0.22) {
-            if let Some(r) = self.pick(&self.org.people[p as usize].reports) {
+        if pick_if(0.22)
+            && let Some(r) = self.pick(&self.org.people[p as usize].reports) {
                 return Some(r);
             }
-        }
-        if pick_if(0.2) {
-            if let Some(q) = self.pick(self.org.peers(p)) {
-                if q != p {
+        if pick_if(0.2)
+            && let Some(q) = self.pick(self.org.peers(p))
+                && q != p {
                     return Some(q);
                 }
-            }
-        }
         if pick_if(cross) {
             // Another department: mostly one's own few ties there, rarely a siloed one.
             let n_out = self.outside[p as usize].len();
@@ -686,22 +682,20 @@ impl<'a> Sim<'a> {
                 self.rng.random_range(0..3)
             };
             for _ in 0..extra {
-                if let Some(q) = self.partner(p) {
-                    if !list.contains(&q) && q != p {
+                if let Some(q) = self.partner(p)
+                    && !list.contains(&q) && q != p {
                         list.push(q);
                     }
-                }
             }
             self.send(p, &list, t, Channel::Email, Kind::Fyi, None, None);
         } else if u < 0.83 {
             let mut list = vec![target];
             let k = 1 + self.rng.random_range(0..5);
             for _ in 0..k {
-                if let Some(q) = self.partner(p) {
-                    if !list.contains(&q) && q != p {
+                if let Some(q) = self.partner(p)
+                    && !list.contains(&q) && q != p {
                         list.push(q);
                     }
-                }
             }
             self.meeting(p, &list, t, 1.0);
         } else if u < 0.88 {
@@ -714,8 +708,8 @@ impl<'a> Sim<'a> {
         } else if u < 0.92 {
             self.send(p, &[target], t, channel, Kind::Praise, None, None);
         } else if u < 0.935 {
-            if let Some(other) = self.partner(target) {
-                if other != p && other != target {
+            if let Some(other) = self.partner(target)
+                && other != p && other != target {
                     self.send(
                         p,
                         &[target, other],
@@ -726,7 +720,6 @@ impl<'a> Sim<'a> {
                         None,
                     );
                 }
-            }
         } else {
             let kind = if self.org.people[p as usize].reports.is_empty() {
                 Kind::Message
@@ -775,11 +768,10 @@ impl<'a> Sim<'a> {
             if self.rate(0.6) > 0 {
                 let mut list = vec![exec];
                 for _ in 0..3 {
-                    if let Some(q) = self.partner(exec) {
-                        if !list.contains(&q) && q != assistant {
+                    if let Some(q) = self.partner(exec)
+                        && !list.contains(&q) && q != assistant {
                             list.push(q);
                         }
-                    }
                 }
                 let t = self.work_time(assistant, day);
                 self.meeting(assistant, &list, t, 0.5);
@@ -890,9 +882,9 @@ impl<'a> Sim<'a> {
                     let at = self.next_working(y, t + 2 * HOUR_MS);
                     self.send(y, &[x], at, Channel::Chat, Kind::FeedbackGiven, None, None);
                 }
-                if self.rate(0.05) > 0 {
-                    if let Some(q) = self.partner(x) {
-                        if q != y && q != x {
+                if self.rate(0.05) > 0
+                    && let Some(q) = self.partner(x)
+                        && q != y && q != x {
                             let t = self.work_time(x, day);
                             self.send(
                                 x,
@@ -904,8 +896,6 @@ impl<'a> Sim<'a> {
                                 None,
                             );
                         }
-                    }
-                }
             }
         }
         // The coalition talks among itself, and meets weekly.

@@ -140,13 +140,11 @@ impl Window {
             }
             return Ok(Window::Quarter { year, quarter });
         }
-        if let Some((y, m)) = t.split_once('-') {
-            if let (Ok(year), Ok(month)) = (y.parse::<i32>(), m.parse::<u32>()) {
-                if (1..=12).contains(&month) {
+        if let Some((y, m)) = t.split_once('-')
+            && let (Ok(year), Ok(month)) = (y.parse::<i32>(), m.parse::<u32>())
+                && (1..=12).contains(&month) {
                     return Ok(Window::Month { year, month });
                 }
-            }
-        }
         Err(format!(
             "window `{t}` is not one of: all, month, quarter, YYYY-MM, YYYY-Qn, YYYY-MM-DD..YYYY-MM-DD"
         ))

@@ -11,7 +11,15 @@ const DAY: i64 = 86_400_000;
 /// 2024-01-01T00:00:00Z
 const T0: i64 = 1_704_067_200_000;
 
-fn row(event: u64, t: i64, a: u32, b: u32, role: Role, channel: Channel, kind: Kind) -> Interaction {
+fn row(
+    event: u64,
+    t: i64,
+    a: u32,
+    b: u32,
+    role: Role,
+    channel: Channel,
+    kind: Kind,
+) -> Interaction {
     Interaction {
         event_id: event,
         time_ms: Some(t),
@@ -28,11 +36,18 @@ fn row(event: u64, t: i64, a: u32, b: u32, role: Role, channel: Channel, kind: K
     }
 }
 
+/// n, weight, w_communication, w_meetings of one pair in one window.
+type Naive = (f64, f64, f64, f64);
+
 type Table = HashMap<(String, u32, u32), HashMap<String, f64>>;
 
 /// Runs the aggregation over `rows` and returns the pair table keyed by (window, a, b), plus the
 /// latency table's rows.
-fn run(rows: &[Interaction], opts: &AggregateOptions, org: Option<&OrgChart>) -> (Table, Vec<(i32, i32, f64, String)>) {
+fn run(
+    rows: &[Interaction],
+    opts: &AggregateOptions,
+    org: Option<&OrgChart>,
+) -> (Table, Vec<(i32, i32, f64, String)>) {
     let dir = tempfile::tempdir().unwrap();
     let seg = dir.path().join("seg.parquet");
     let mut w = SegmentWriter::with_row_group(&seg, 7).unwrap();
@@ -77,13 +92,19 @@ fn run(rows: &[Interaction], opts: &AggregateOptions, org: Option<&OrgChart>) ->
                 _ => {}
             }
         }
-        assert!(table.insert((window, a, b), values).is_none(), "a pair appears twice in a window");
+        assert!(
+            table.insert((window, a, b), values).is_none(),
+            "a pair appears twice in a window"
+        );
     }
     let lat_cols = read_table(&lat).unwrap();
     let mut latencies = Vec::new();
-    if let (ColumnData::I32(resp), ColumnData::I32(req), ColumnData::F64(l), ColumnData::Str(how)) =
-        (&lat_cols[0].1, &lat_cols[1].1, &lat_cols[4].1, &lat_cols[7].1)
-    {
+    if let (ColumnData::I32(resp), ColumnData::I32(req), ColumnData::F64(l), ColumnData::Str(how)) = (
+        &lat_cols[0].1,
+        &lat_cols[1].1,
+        &lat_cols[4].1,
+        &lat_cols[7].1,
+    ) {
         for i in 0..resp.len() {
             latencies.push((resp[i], req[i], l[i], how[i].clone()));
         }
@@ -92,7 +113,11 @@ fn run(rows: &[Interaction], opts: &AggregateOptions, org: Option<&OrgChart>) ->
 }
 
 fn get(t: &Table, w: &str, a: u32, b: u32, col: &str) -> f64 {
-    t.get(&(w.to_string(), a, b)).unwrap_or_else(|| panic!("no pair {w} {a}->{b}")).get(col).copied().unwrap_or(f64::NAN)
+    t.get(&(w.to_string(), a, b))
+        .unwrap_or_else(|| panic!("no pair {w} {a}->{b}"))
+        .get(col)
+        .copied()
+        .unwrap_or(f64::NAN)
 }
 
 #[test]
@@ -100,36 +125,102 @@ fn a_small_case_worked_by_hand() {
     // 0 = A (manager of 1, 2), 1 = B, 2 = C, 3 = D (reports to 1).
     let org = OrgChart::from_managers(vec![None, Some(0), Some(0), Some(1)], &[]).unwrap();
     let mut rows = vec![
-        row(1, T0 + 9 * DAY, 0, 1, Role::To, Channel::Email, Kind::Request),
-        row(1, T0 + 9 * DAY, 0, 2, Role::Cc, Channel::Email, Kind::Request),
+        row(
+            1,
+            T0 + 9 * DAY,
+            0,
+            1,
+            Role::To,
+            Channel::Email,
+            Kind::Request,
+        ),
+        row(
+            1,
+            T0 + 9 * DAY,
+            0,
+            2,
+            Role::Cc,
+            Channel::Email,
+            Kind::Request,
+        ),
     ];
-    let mut reply = row(2, T0 + 9 * DAY + 7_200_000, 1, 0, Role::To, Channel::Email, Kind::Reply);
+    let mut reply = row(
+        2,
+        T0 + 9 * DAY + 7_200_000,
+        1,
+        0,
+        Role::To,
+        Channel::Email,
+        Kind::Reply,
+    );
     reply.in_reply_to = Some(1);
     rows.push(reply);
     // A meeting of four on January 11th: organizer row plus three attendees.
-    for (k, (b, role)) in [(0, Role::Organizer), (1, Role::Attendee), (2, Role::Attendee), (3, Role::Attendee)].into_iter().enumerate() {
-        let mut m = row(3, T0 + 10 * DAY, 0, b, role, Channel::Meeting, Kind::Meeting);
+    for (k, (b, role)) in [
+        (0, Role::Organizer),
+        (1, Role::Attendee),
+        (2, Role::Attendee),
+        (3, Role::Attendee),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut m = row(
+            3,
+            T0 + 10 * DAY,
+            0,
+            b,
+            role,
+            Channel::Meeting,
+            Kind::Meeting,
+        );
         m.duration_s = Some(3600);
         m.speaking_s = Some(100 * k as u32);
         rows.push(m);
     }
     // C asks A on February 5th and never hears back; the data goes on past the reply window.
-    rows.push(row(4, T0 + 35 * DAY, 2, 0, Role::To, Channel::Chat, Kind::Request));
-    rows.push(row(5, T0 + 80 * DAY, 3, 0, Role::To, Channel::Email, Kind::Fyi));
-    let opts = AggregateOptions { windows: vec![WindowSpec::All, WindowSpec::Months], ..Default::default() };
+    rows.push(row(
+        4,
+        T0 + 35 * DAY,
+        2,
+        0,
+        Role::To,
+        Channel::Chat,
+        Kind::Request,
+    ));
+    rows.push(row(
+        5,
+        T0 + 80 * DAY,
+        3,
+        0,
+        Role::To,
+        Channel::Email,
+        Kind::Fyi,
+    ));
+    let opts = AggregateOptions {
+        windows: vec![WindowSpec::All, WindowSpec::Months],
+        ..Default::default()
+    };
     let (t, lat) = run(&rows, &opts, Some(&org));
 
     assert_eq!(get(&t, "all", 0, 1, "n"), 2.0);
     assert_eq!(get(&t, "all", 0, 1, "n_request"), 1.0);
     assert_eq!(get(&t, "all", 0, 1, "w_requests"), 1.0);
-    assert_eq!(get(&t, "all", 0, 2, "w_requests"), 0.0, "a cc'd request is not addressed to C");
+    assert_eq!(
+        get(&t, "all", 0, 2, "w_requests"),
+        0.0,
+        "a cc'd request is not addressed to C"
+    );
     assert_eq!(get(&t, "all", 0, 1, "relation=down"), 1.0);
     assert_eq!(get(&t, "all", 1, 0, "relation=up"), 1.0);
     assert_eq!(get(&t, "all", 3, 0, "relation=skip_up"), 1.0);
     assert_eq!(get(&t, "all", 1, 2, "relation=peer"), 1.0);
     // Meeting of 4: every ordered pair gets 1/3, including attendee to attendee.
     for (a, b) in [(0, 1), (1, 0), (1, 2), (3, 2), (2, 3)] {
-        assert!((get(&t, "all", a, b, "w_meetings") - 1.0 / 3.0).abs() < 1e-12, "{a}->{b}");
+        assert!(
+            (get(&t, "all", a, b, "w_meetings") - 1.0 / 3.0).abs() < 1e-12,
+            "{a}->{b}"
+        );
         assert_eq!(get(&t, "all", a, b, "meeting_s"), 3600.0);
     }
     assert_eq!(get(&t, "all", 0, 1, "w_communication"), 1.0);
@@ -145,8 +236,14 @@ fn a_small_case_worked_by_hand() {
     // C was cc'd on A's request and never answered, but cc is not asked: nothing ignored.
     assert_eq!(get(&t, "2024-01", 2, 0, "n_ignored"), 0.0);
     assert_eq!(get(&t, "2024-03", 3, 0, "n_fyi"), 1.0);
-    assert_eq!(get(&t, "2024-01", 0, 1, "first_time"), (T0 + 9 * DAY) as f64);
-    assert_eq!(get(&t, "2024-01", 0, 1, "last_time"), (T0 + 10 * DAY) as f64);
+    assert_eq!(
+        get(&t, "2024-01", 0, 1, "first_time"),
+        (T0 + 9 * DAY) as f64
+    );
+    assert_eq!(
+        get(&t, "2024-01", 0, 1, "last_time"),
+        (T0 + 10 * DAY) as f64
+    );
 }
 
 #[test]
@@ -154,13 +251,40 @@ fn next_message_pairing_when_there_are_no_thread_ids() {
     let rows = vec![
         row(1, T0, 0, 1, Role::To, Channel::Email, Kind::Request),
         row(2, T0 + 1000, 0, 1, Role::To, Channel::Email, Kind::Message),
-        row(3, T0 + 60_000, 1, 0, Role::To, Channel::Email, Kind::Message),
-        row(4, T0 + 120_000, 1, 0, Role::To, Channel::Email, Kind::Message),
+        row(
+            3,
+            T0 + 60_000,
+            1,
+            0,
+            Role::To,
+            Channel::Email,
+            Kind::Message,
+        ),
+        row(
+            4,
+            T0 + 120_000,
+            1,
+            0,
+            Role::To,
+            Channel::Email,
+            Kind::Message,
+        ),
         // 1 asks 0, and 0 only writes back 40 days later: too late, so the request was ignored.
         row(5, T0 + DAY, 1, 0, Role::To, Channel::Email, Kind::Request),
-        row(6, T0 + 41 * DAY, 0, 1, Role::To, Channel::Email, Kind::Message),
+        row(
+            6,
+            T0 + 41 * DAY,
+            0,
+            1,
+            Role::To,
+            Channel::Email,
+            Kind::Message,
+        ),
     ];
-    let opts = AggregateOptions { windows: vec![WindowSpec::All], ..Default::default() };
+    let opts = AggregateOptions {
+        windows: vec![WindowSpec::All],
+        ..Default::default()
+    };
     let (t, lat) = run(&rows, &opts, None);
     // The earliest unanswered message is what the next message back answers.
     assert_eq!(lat, vec![(1, 0, 60.0, "next_message".to_string())]);
@@ -183,7 +307,11 @@ fn random_interactions_match_a_naive_recount() {
             let meeting = rng.random::<f64>() < 0.2;
             let k = rng.random_range(1..n_people.min(5));
             let kind = Kind::ALL[rng.random_range(0..Kind::ALL.len())];
-            let channel = if meeting { Channel::Meeting } else { [Channel::Email, Channel::Chat, Channel::Call][rng.random_range(0..3)] };
+            let channel = if meeting {
+                Channel::Meeting
+            } else {
+                [Channel::Email, Channel::Chat, Channel::Call][rng.random_range(0..3)]
+            };
             let mut seen = vec![actor];
             for _ in 0..k {
                 let b = rng.random_range(0..n_people);
@@ -191,21 +319,42 @@ fn random_interactions_match_a_naive_recount() {
                     continue;
                 }
                 seen.push(b);
-                let mut r = row(event, t, actor, b, if meeting { Role::Attendee } else { Role::To }, channel, if meeting { Kind::Meeting } else { kind });
+                let mut r = row(
+                    event,
+                    t,
+                    actor,
+                    b,
+                    if meeting { Role::Attendee } else { Role::To },
+                    channel,
+                    if meeting { Kind::Meeting } else { kind },
+                );
                 r.weight = rng.random_range(1..4) as f32;
                 r.duration_s = meeting.then_some(1800);
                 rows.push(r);
             }
         }
-        let opts = AggregateOptions { windows: vec![WindowSpec::All, WindowSpec::Months, WindowSpec::Quarters], max_meeting_size: 3, ..Default::default() };
+        let opts = AggregateOptions {
+            windows: vec![WindowSpec::All, WindowSpec::Months, WindowSpec::Quarters],
+            max_meeting_size: 3,
+            ..Default::default()
+        };
         let (t, _) = run(&rows, &opts, None);
-        let windows_of = |time: i64| vec![Window::All, Window::month_of(time), Window::quarter_of(time)];
-        let mut naive: HashMap<(String, u32, u32), (f64, f64, f64, f64)> = HashMap::new();
+        let windows_of = |time: i64| {
+            vec![
+                Window::All,
+                Window::month_of(time),
+                Window::quarter_of(time),
+            ]
+        };
+        // (window, a, b) -> (n, weight, w_communication, w_meetings)
+        let mut naive: HashMap<(String, u32, u32), Naive> = HashMap::new();
         let mut events: HashMap<u64, Vec<&Interaction>> = HashMap::new();
         for r in &rows {
             events.entry(r.event_id).or_default().push(r);
             for w in windows_of(r.time_ms.unwrap()) {
-                let e = naive.entry((w.label(), r.actor.0, r.recipient.0)).or_default();
+                let e = naive
+                    .entry((w.label(), r.actor.0, r.recipient.0))
+                    .or_default();
                 e.0 += 1.0;
                 e.1 += r.weight as f64;
                 // An interaction is a meeting when its channel or its kind says so.
@@ -215,7 +364,10 @@ fn random_interactions_match_a_naive_recount() {
             }
         }
         for rs in events.values() {
-            if rs.iter().all(|r| r.channel != Channel::Meeting && r.kind != Kind::Meeting) {
+            if rs
+                .iter()
+                .all(|r| r.channel != Channel::Meeting && r.kind != Kind::Meeting)
+            {
                 continue;
             }
             let mut who = vec![rs[0].actor.0];
@@ -228,18 +380,30 @@ fn random_interactions_match_a_naive_recount() {
                         continue;
                     }
                     for w in windows_of(rs[0].time_ms.unwrap()) {
-                        naive.entry((w.label(), who[i], who[j])).or_default().3 += 1.0 / (k as f64 - 1.0);
+                        naive.entry((w.label(), who[i], who[j])).or_default().3 +=
+                            1.0 / (k as f64 - 1.0);
                     }
                 }
             }
         }
         // A pair may appear in a window only because a request there went unanswered.
-        let ignore_only = t.iter().filter(|(_, v)| v["n"] == 0.0 && v["w_meetings"] == 0.0).inspect(|(_, v)| assert!(v["n_ignored"] > 0.0)).count();
-        assert_eq!(t.len() - ignore_only, naive.len(), "case {case}: number of (window, pair) rows");
+        let ignore_only = t
+            .iter()
+            .filter(|(_, v)| v["n"] == 0.0 && v["w_meetings"] == 0.0)
+            .inspect(|(_, v)| assert!(v["n_ignored"] > 0.0))
+            .count();
+        assert_eq!(
+            t.len() - ignore_only,
+            naive.len(),
+            "case {case}: number of (window, pair) rows"
+        );
         for ((w, a, b), (n, weight, comm, meet)) in &naive {
             let close = |col: &str, want: f64| {
                 let got = get(&t, w, *a, *b, col);
-                assert!((got - want).abs() < 1e-9, "case {case} {w} {a}->{b} {col}: {got} != {want}");
+                assert!(
+                    (got - want).abs() < 1e-9,
+                    "case {case} {w} {a}->{b} {col}: {got} != {want}"
+                );
             };
             close("n", *n);
             close("weight", *weight);

@@ -29,22 +29,44 @@ impl Fixture {
             let path = self.file("map.toml", mapping.as_bytes());
             Mapping::load(&path).unwrap()
         };
-        IngestOptions { mapping, mapping_dir: Some(self.dir.path().to_path_buf()), format: None, strict }
+        IngestOptions {
+            mapping,
+            mapping_dir: Some(self.dir.path().to_path_buf()),
+            format: None,
+            strict,
+        }
     }
 
-    fn people(&mut self, name: &str, content: &str, mapping: &str, strict: bool) -> Result<IngestReport, IngestError> {
+    fn people(
+        &mut self,
+        name: &str,
+        content: &str,
+        mapping: &str,
+        strict: bool,
+    ) -> Result<IngestReport, IngestError> {
         let path = self.file(name, content.as_bytes());
         let opts = self.opts(mapping, strict);
         ingest::ingest_people(&mut self.store, &path, &opts, &NoProgress)
     }
 
-    fn events(&mut self, name: &str, content: &[u8], mapping: &str, strict: bool) -> Result<IngestReport, IngestError> {
+    fn events(
+        &mut self,
+        name: &str,
+        content: &[u8],
+        mapping: &str,
+        strict: bool,
+    ) -> Result<IngestReport, IngestError> {
         let path = self.file(name, content);
         let opts = self.opts(mapping, strict);
         ingest::ingest_events(&mut self.store, &path, &opts, &NoProgress)
     }
 
-    fn survey(&mut self, name: &str, content: &str, mapping: &str) -> Result<IngestReport, IngestError> {
+    fn survey(
+        &mut self,
+        name: &str,
+        content: &str,
+        mapping: &str,
+    ) -> Result<IngestReport, IngestError> {
         let path = self.file(name, content.as_bytes());
         let opts = self.opts(mapping, false);
         ingest::ingest_survey(&mut self.store, &path, &opts, &NoProgress)
@@ -92,21 +114,37 @@ fn base() -> Fixture {
 }
 
 /// A failed run stores nothing, and its error message names file, line and field.
-fn check_fails(f: &mut Fixture, result: Result<IngestReport, IngestError>, needles: &[&str], before: &str) {
+fn check_fails(
+    f: &mut Fixture,
+    result: Result<IngestReport, IngestError>,
+    needles: &[&str],
+    before: &str,
+) {
     let message = match result {
         Ok(r) => panic!("expected a failure, got {}", r.summary()),
         Err(e) => e.to_string(),
     };
     assert!(!message.contains('\n'), "one line: {message}");
     for needle in needles {
-        assert!(message.contains(needle), "`{message}` should mention `{needle}`");
+        assert!(
+            message.contains(needle),
+            "`{message}` should mention `{needle}`"
+        );
     }
-    assert_eq!(f.snapshot(), before, "the store changed after a failed ingest");
+    assert_eq!(
+        f.snapshot(),
+        before,
+        "the store changed after a failed ingest"
+    );
 }
 
 fn reasons(report: &IngestReport) -> String {
     let mut parts = Vec::new();
-    for (label, map) in [("rejected", &report.rejected), ("repaired", &report.repaired), ("skipped", &report.skipped)] {
+    for (label, map) in [
+        ("rejected", &report.rejected),
+        ("repaired", &report.repaired),
+        ("skipped", &report.skipped),
+    ] {
         for (k, v) in map {
             parts.push(format!("{label}:{k}={v}"));
         }
@@ -117,17 +155,36 @@ fn reasons(report: &IngestReport) -> String {
 #[test]
 fn people_load_with_hierarchy_and_attributes() {
     let mut f = Fixture::new();
-    let r = f.people("people.csv", "id,manager,level,site\nceo,,1,Oslo\nvp,ceo,2,Rome\n", "", false).unwrap();
+    let r = f
+        .people(
+            "people.csv",
+            "id,manager,level,site\nceo,,1,Oslo\nvp,ceo,2,Rome\n",
+            "",
+            false,
+        )
+        .unwrap();
     assert_eq!((r.accepted, r.people_added), (2, 2));
     let people = f.store.people().unwrap();
     assert_eq!(people.people[1].person.manager.as_deref(), Some("ceo"));
-    assert_eq!(people.people[1].person.attributes.get("site").map(String::as_str), Some("Rome"));
+    assert_eq!(
+        people.people[1]
+            .person
+            .attributes
+            .get("site")
+            .map(String::as_str),
+        Some("Rome")
+    );
     // Pseudonyms, not ids, are what the analysis tables use.
     assert_ne!(people.people[0].pseudo, "ceo");
     // A second run updates people rather than duplicating them.
-    let r = f.people("people2.csv", "id,manager,title\nvp,ceo,SVP\n", "", false).unwrap();
+    let r = f
+        .people("people2.csv", "id,manager,title\nvp,ceo,SVP\n", "", false)
+        .unwrap();
     assert_eq!((r.people_added, r.people_updated), (0, 1));
-    assert_eq!(f.store.people().unwrap().people[1].person.title.as_deref(), Some("SVP"));
+    assert_eq!(
+        f.store.people().unwrap().people[1].person.title.as_deref(),
+        Some("SVP")
+    );
 }
 
 #[test]
@@ -148,8 +205,14 @@ e,ghost,3,\n\
     );
     assert_eq!(r.accepted, 3);
     let listing = std::fs::read_to_string(r.rejects_file.unwrap()).unwrap();
-    assert!(listing.contains("people.csv,3,level,bad_integer"), "{listing}");
-    assert!(listing.contains("people.csv,5,id,duplicate_id"), "{listing}");
+    assert!(
+        listing.contains("people.csv,3,level,bad_integer"),
+        "{listing}"
+    );
+    assert!(
+        listing.contains("people.csv,5,id,duplicate_id"),
+        "{listing}"
+    );
     assert!(listing.contains("already appeared on line 2"), "{listing}");
 }
 
@@ -158,10 +221,26 @@ fn a_management_cycle_fails_the_run_and_names_its_rows() {
     let mut f = base();
     let before = f.snapshot();
     let r = f.people("cycle.csv", "id,manager\nx,y\ny,z\nz,x\n", "", false);
-    check_fails(&mut f, r, &["cycle.csv", "cycle", "x (line 2)", "y (line 3)", "z (line 4)"], &before);
+    check_fails(
+        &mut f,
+        r,
+        &[
+            "cycle.csv",
+            "cycle",
+            "x (line 2)",
+            "y (line 3)",
+            "z (line 4)",
+        ],
+        &before,
+    );
     // A cycle through people stored earlier is caught too.
     let r = f.people("cycle2.csv", "id,manager\nceo,rep\n", "", false);
-    check_fails(&mut f, r, &["ceo (line 2)", "rep (stored earlier)"], &before);
+    check_fails(
+        &mut f,
+        r,
+        &["ceo (line 2)", "rep (stored earlier)"],
+        &before,
+    );
 }
 
 #[test]
@@ -170,8 +249,18 @@ fn strict_mode_stops_at_the_first_bad_row_and_stores_nothing() {
     let before = f.snapshot();
     let r = f.people("p.csv", "id,level\nnew1,1\nnew2,x\n", "", true);
     check_fails(&mut f, r, &["p.csv:3", "field `level`", "strict"], &before);
-    let r = f.events("e.csv", b"actor,recipient,time\nceo,vp,2024-01-02T10:00:00Z\nvp,ceo,yesterday\n", "", true);
-    check_fails(&mut f, r, &["e.csv:3", "field `time`", "not a timestamp"], &before);
+    let r = f.events(
+        "e.csv",
+        b"actor,recipient,time\nceo,vp,2024-01-02T10:00:00Z\nvp,ceo,yesterday\n",
+        "",
+        true,
+    );
+    check_fails(
+        &mut f,
+        r,
+        &["e.csv:3", "field `time`", "not a timestamp"],
+        &before,
+    );
 }
 
 #[test]
@@ -181,12 +270,37 @@ fn file_level_problems_are_one_line_errors_and_store_nothing() {
     let r = f.events("empty.csv", b"", "", false);
     check_fails(&mut f, r, &["empty.csv", "empty"], &before);
     let r = f.events("header_only.csv", b"actor,recipient\n", "", false);
-    check_fails(&mut f, r, &["header_only.csv", "no row could be used"], &before);
+    check_fails(
+        &mut f,
+        r,
+        &["header_only.csv", "no row could be used"],
+        &before,
+    );
     let r = f.events("nocol.csv", b"sender,to\nceo,vp\n", "", false);
-    check_fails(&mut f, r, &["nocol.csv:1", "field `actor`", "sender, to"], &before);
-    let r = f.events("mapped.csv", b"from,to\nceo,vp\n", "[events]\nactor = \"from\"\nrecipient = \"dest\"\n", false);
-    check_fails(&mut f, r, &["mapped.csv:1", "field `recipient`", "column `dest`"], &before);
-    let r = f.events("all_bad.csv", b"actor,recipient,time\nceo,vp,nope\nvp,rep,never\n", "", false);
+    check_fails(
+        &mut f,
+        r,
+        &["nocol.csv:1", "field `actor`", "sender, to"],
+        &before,
+    );
+    let r = f.events(
+        "mapped.csv",
+        b"from,to\nceo,vp\n",
+        "[events]\nactor = \"from\"\nrecipient = \"dest\"\n",
+        false,
+    );
+    check_fails(
+        &mut f,
+        r,
+        &["mapped.csv:1", "field `recipient`", "column `dest`"],
+        &before,
+    );
+    let r = f.events(
+        "all_bad.csv",
+        b"actor,recipient,time\nceo,vp,nope\nvp,rep,never\n",
+        "",
+        false,
+    );
     check_fails(&mut f, r, &["all_bad.csv", "nothing was stored"], &before);
     let r = f.events("data.xyz", b"actor,recipient\nceo,vp\n", "", false);
     check_fails(&mut f, r, &["data.xyz", "--format"], &before);
@@ -212,7 +326,9 @@ fn bad_event_rows_of_every_kind_are_explained() {
     content.extend_from_slice(b"ceo,vp,2024-01-02T19:00:00Z,fyi,to,,\n"); // 13 and 14: same message, vp twice
     content.extend_from_slice(b"ceo,vp,2024-01-02T19:00:00Z,fyi,bcc,,\n");
     content.extend_from_slice(b"ghost,vp,2024-01-02T20:00:00Z,fyi,to,,\n"); // 15 unknown person (rejected by mapping)
-    content.extend_from_slice(format!("ceo,vp,2024-01-02T21:00:00Z,fyi,to,,{}\n", "9".repeat(2000)).as_bytes()); // 16 too long
+    content.extend_from_slice(
+        format!("ceo,vp,2024-01-02T21:00:00Z,fyi,to,,{}\n", "9".repeat(2000)).as_bytes(),
+    ); // 16 too long
     let mapping = "[source]\nmax_line_bytes = 1000\n[events]\nvalid_from = \"2000-01-01\"\nunknown_people = \"reject\"\n";
     let r = f.events("events.csv", &content, mapping, false).unwrap();
     assert_eq!(
@@ -237,21 +353,38 @@ fn bad_event_rows_of_every_kind_are_explained() {
         "events.csv,15,actor,unknown_person",
         "events.csv,16,,line_too_long",
     ] {
-        assert!(listing.contains(needle), "listing lacks {needle}:\n{listing}");
+        assert!(
+            listing.contains(needle),
+            "listing lacks {needle}:\n{listing}"
+        );
     }
 }
 
 #[test]
 fn unknown_people_are_added_unregistered_by_default() {
     let mut f = base();
-    let r = f.events("e.csv", b"actor,recipient,time\nceo,stranger@y.org,2024-01-02T10:00:00Z\n", "", false).unwrap();
+    let r = f
+        .events(
+            "e.csv",
+            b"actor,recipient,time\nceo,stranger@y.org,2024-01-02T10:00:00Z\n",
+            "",
+            false,
+        )
+        .unwrap();
     assert_eq!(r.people_added, 1);
     let people = f.store.people().unwrap();
     let stranger = people.people.last().unwrap();
     assert!(!stranger.registered);
     assert_eq!(people.lookup("Stranger@Y.org"), Some(stranger.idx));
     // Emails resolve to people from the people file.
-    let r = f.events("e2.csv", b"actor,recipient,time\nANN@x.org,cy@x.org,2024-01-03T10:00:00Z\n", "", false).unwrap();
+    let r = f
+        .events(
+            "e2.csv",
+            b"actor,recipient,time\nANN@x.org,cy@x.org,2024-01-03T10:00:00Z\n",
+            "",
+            false,
+        )
+        .unwrap();
     assert_eq!(r.people_added, 0);
 }
 
@@ -281,13 +414,29 @@ not json at all
 #[test]
 fn whitespace_edge_lists_and_survey_answers() {
     let mut f = base();
-    let r = f.events("edges.txt", b"# comment\nceo vp\nvp   rep\nrep rep\n", "[source]\nheader = false\n[events]\nactor = \"0\"\nrecipient = \"1\"\n", false).unwrap();
-    assert_eq!((r.rows_stored, reasons(&r).as_str()), (2, "skipped:self_loop=1"));
+    let r = f
+        .events(
+            "edges.txt",
+            b"# comment\nceo vp\nvp   rep\nrep rep\n",
+            "[source]\nheader = false\n[events]\nactor = \"0\"\nrecipient = \"1\"\n",
+            false,
+        )
+        .unwrap();
+    assert_eq!(
+        (r.rows_stored, reasons(&r).as_str()),
+        (2, "skipped:self_loop=1")
+    );
     let r = f
         .survey("s.csv", "who,whom\nvp,ceo\nvp,ceo\nrep,rep\nrep,vp\n", "[survey]\nrespondent = \"who\"\ncolleague = \"whom\"\nquestion = { value = \"Cannot decline\" }\n")
         .unwrap();
-    assert_eq!((r.answers, reasons(&r).as_str()), (2, "skipped:duplicate_answer=1 skipped:self_nomination=1"));
-    assert_eq!(f.store.survey_answers().unwrap()[0].question, vocab::Question::CannotDecline);
+    assert_eq!(
+        (r.answers, reasons(&r).as_str()),
+        (2, "skipped:duplicate_answer=1 skipped:self_nomination=1")
+    );
+    assert_eq!(
+        f.store.survey_answers().unwrap()[0].question,
+        vocab::Question::CannotDecline
+    );
 }
 
 #[test]
@@ -303,7 +452,8 @@ fn joins_fill_fields_from_other_files() {
     let mut f = Fixture::new();
     f.file("reports_to.csv", b"sub,boss\n2,1\n3,2\n");
     let mapping = "[people]\nid = \"vid\"\n[[people.join]]\nfile = \"reports_to.csv\"\nkey = \"sub\"\ncolumns = { manager = \"boss\" }\n";
-    f.people("p.csv", "vid,age\n1,50\n2,40\n3,30\n", mapping, false).unwrap();
+    f.people("p.csv", "vid,age\n1,50\n2,40\n3,30\n", mapping, false)
+        .unwrap();
     let chart = f.store.people().unwrap().org_chart().unwrap();
     assert_eq!(chart.depth(2), 2);
 }
