@@ -242,10 +242,12 @@ impl Windows {
         out.clear();
         for s in 0..self.specs.len() {
             if let (Some(t), Some((_, slot, lo, hi))) = (time, self.last[s])
-                && lo <= t && t < hi {
-                    out.push(slot);
-                    continue;
-                }
+                && lo <= t
+                && t < hi
+            {
+                out.push(slot);
+                continue;
+            }
             let Some(w) = self.specs[s].window_of(time) else {
                 continue;
             };
@@ -584,22 +586,24 @@ pub fn aggregate(
                 Pairing::Thread | Pairing::Auto => {
                     if let Some(e) = r.in_reply_to
                         && let Some(s) = sent.get(&e)
-                            && s.actor == b && s.time <= t {
-                                let was_open = match open_requests.get_mut(&e) {
-                                    Some(open) => match open.iter().position(|&x| x == a) {
-                                        Some(i) => {
-                                            open.swap_remove(i);
-                                            true
-                                        }
-                                        None => false,
-                                    },
-                                    None => false,
-                                };
-                                if was_open || s.kind != Kind::Request {
-                                    answered = Some((s.time, s.kind, "thread"));
-                                    fulfils = was_open;
+                        && s.actor == b
+                        && s.time <= t
+                    {
+                        let was_open = match open_requests.get_mut(&e) {
+                            Some(open) => match open.iter().position(|&x| x == a) {
+                                Some(i) => {
+                                    open.swap_remove(i);
+                                    true
                                 }
-                            }
+                                None => false,
+                            },
+                            None => false,
+                        };
+                        if was_open || s.kind != Kind::Request {
+                            answered = Some((s.time, s.kind, "thread"));
+                            fulfils = was_open;
+                        }
+                    }
                 }
                 Pairing::NextMessage => {
                     if let Some(open) = unanswered.remove(&pair_key(b, a)) {
@@ -682,9 +686,10 @@ pub fn aggregate(
                 }
                 expiry.pop_front();
                 if let Some(s) = sent.remove(&e)
-                    && s.kind == Kind::Request {
-                        expire_requests(e, s, &mut open_requests, windows, &mut request_slots);
-                    }
+                    && s.kind == Kind::Request
+                {
+                    expire_requests(e, s, &mut open_requests, windows, &mut request_slots);
+                }
             }
         }
         Ok(())
@@ -707,16 +712,18 @@ pub fn aggregate(
             since_progress = 0;
         }
         if let Some(g) = group.first()
-            && (g.event_id != row.event_id || g.time_ms != row.time_ms) {
-                process_group(&group, &mut windows, &mut writers, &mut summary)?;
-                group.clear();
-                // Close windows that no later row can change.
-                if let Some(t) = row.time_ms
-                    && t >= next_close_check {
-                        next_close_check = t + 3_600_000;
-                        close_windows(&mut windows, &mut writers, org, Some(t), &mut summary)?;
-                    }
+            && (g.event_id != row.event_id || g.time_ms != row.time_ms)
+        {
+            process_group(&group, &mut windows, &mut writers, &mut summary)?;
+            group.clear();
+            // Close windows that no later row can change.
+            if let Some(t) = row.time_ms
+                && t >= next_close_check
+            {
+                next_close_check = t + 3_600_000;
+                close_windows(&mut windows, &mut writers, org, Some(t), &mut summary)?;
             }
+        }
         group.push(row);
     }
     if !group.is_empty() {
@@ -730,9 +737,10 @@ pub fn aggregate(
                 break;
             }
             if let Some(s) = sent.remove(&e)
-                && s.kind == Kind::Request {
-                    expire_requests(e, s, &mut open_requests, &mut windows, &mut request_slots);
-                }
+                && s.kind == Kind::Request
+            {
+                expire_requests(e, s, &mut open_requests, &mut windows, &mut request_slots);
+            }
         }
     }
     if pairing == Pairing::NextMessage {

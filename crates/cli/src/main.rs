@@ -126,9 +126,10 @@ fn main() {
     let cli = Cli::parse();
     if let Err(err) = commands::run(cli) {
         if let Some(io) = err.downcast_ref::<std::io::Error>()
-            && io.kind() == std::io::ErrorKind::BrokenPipe {
-                std::process::exit(0);
-            }
+            && io.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            std::process::exit(0);
+        }
         let text = format!("{err:#}").replace('\n', " ");
         eprintln!("orgmirror: error: {text}");
         std::process::exit(2);

@@ -7,9 +7,8 @@ use crate::error::{IngestError, RowError};
 use crate::mapping::{Binder, EventsMapping, Slot};
 use crate::source::{Cell, Row, RowReader};
 use crate::value::{Stamp, parse_int, parse_number, parse_offset, parse_time};
-use crate::{IngestOptions, Progress, file_listing, listing_path, split_list, stable_id};
+use crate::{IngestOptions, Progress, cell_id, file_listing, listing_path, split_list};
 use chrono::FixedOffset;
-use std::collections::HashMap;
 use std::path::Path;
 use store::{IngestCommit, IngestKind, PeopleTable, SegmentWriter, Store, StoredPerson};
 use vocab::{Channel, Interaction, Kind, Person, PersonIdx, Role};
@@ -30,24 +29,24 @@ const F_WEIGHT: usize = 12;
 
 /// Parses a word column with a small cache: exports repeat a handful of values.
 struct WordCache<T: Copy> {
-    cache: HashMap<String, Option<T>>,
+    cache: Vec<(String, Option<T>)>,
     parse: fn(&str) -> Option<T>,
 }
 
 impl<T: Copy> WordCache<T> {
     fn new(parse: fn(&str) -> Option<T>) -> Self {
         WordCache {
-            cache: HashMap::new(),
+            cache: Vec::new(),
             parse,
         }
     }
     fn get(&mut self, text: &str) -> Option<T> {
-        if let Some(v) = self.cache.get(text) {
+        if let Some((_, v)) = self.cache.iter().find(|(k, _)| k == text) {
             return *v;
         }
         let v = (self.parse)(text);
-        if self.cache.len() < 1024 {
-            self.cache.insert(text.to_string(), v);
+        if self.cache.len() < 64 {
+            self.cache.push((text.to_string(), v));
         }
         v
     }
@@ -223,7 +222,7 @@ fn run(
     };
     let mut synthetic_counter = 0u64;
     // The current interaction: its grouping key, id, and the recipients already written.
-    let mut group_key: Option<(String, Option<i64>, Option<u64>)> = None;
+    let mut group_key: Option<(Option<u64>, u32, Option<i64>, Option<u64>)> = None;
     let mut group_event: u64 = 0;
     let mut group_recipients: Vec<PersonIdx> = Vec::new();
 
@@ -252,7 +251,7 @@ fn run(
             RowError::new(file, line, &field_name(i, default), reason, detail)
         };
 
-        let Some(actor_text) = slots[F_ACTOR].text(&row).map(|t| t.into_owned()) else {
+        let Some(actor_text) = slots[F_ACTOR].text(&row) else {
             diag.reject(bad(F_ACTOR, "actor", "missing_value", "no actor".into()))?;
             continue;
         };
@@ -396,8 +395,8 @@ fn run(
             diag.reject(bad(i, &name, "bad_number", detail))?;
             continue;
         }
-        let thread_id = slots[F_THREAD].text(&row).map(|t| stable_id(&t));
-        let in_reply_to = slots[F_REPLY].text(&row).map(|t| stable_id(&t));
+        let thread_id = cell_id(&slots[F_THREAD].cell(&row));
+        let in_reply_to = cell_id(&slots[F_REPLY].cell(&row));
         // Recipients: one column, or a list.
         recipients.clear();
         if let Some(t) = slots[F_RECIPIENT].text(&row) {
@@ -439,16 +438,18 @@ fn run(
             ))?;
         }
         // Grouping into interactions.
-        let (key, from_id) = match slots[F_EVENT].text(&row) {
-            Some(t) => ((t.into_owned(), None, None), true),
-            None => ((actor_text.clone(), time_ms, thread_id), false),
+        let event_id = cell_id(&slots[F_EVENT].cell(&row));
+        let key = match event_id {
+            Some(id) => (Some(id), 0, None, None),
+            None => (None, actor.0, time_ms, thread_id),
         };
-        if group_key.as_ref() != Some(&key) {
-            group_event = if from_id {
-                stable_id(&key.0)
-            } else {
-                synthetic_counter += 1;
-                synthetic_base + synthetic_counter
+        if group_key != Some(key) {
+            group_event = match event_id {
+                Some(id) => id,
+                None => {
+                    synthetic_counter += 1;
+                    synthetic_base + synthetic_counter
+                }
             };
             group_key = Some(key);
             group_recipients.clear();

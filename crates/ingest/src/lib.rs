@@ -84,3 +84,12 @@ fn stable_id(text: &str) -> u64 {
         }
     }
 }
+
+/// The stable id of an id cell: integers as they are (when non-negative and below 2^62),
+/// anything else hashed from its text. `None` when empty.
+fn cell_id(cell: &Cell) -> Option<u64> {
+    match cell {
+        Cell::Int(v) if (0..(1 << 62)).contains(v) => Some(*v as u64),
+        other => other.text().map(|t| stable_id(&t)),
+    }
+}

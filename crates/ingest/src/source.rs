@@ -611,6 +611,8 @@ struct ParquetRows {
     columns: Vec<Option<ColumnReader>>,
     remaining_in_group: usize,
     batch: Vec<Vec<Cell>>,
+    /// Text cells handed back by rows, reused for the next batch.
+    spare: Vec<Vec<Cell>>,
     batch_pos: usize,
     line: u64,
     rows_done: u64,
@@ -654,6 +656,7 @@ impl ParquetRows {
             columns: Vec::new(),
             remaining_in_group: 0,
             batch: Vec::new(),
+            spare: Vec::new(),
             batch_pos: 0,
             line: 0,
             rows_done: 0,
@@ -685,6 +688,7 @@ impl ParquetRows {
         }
         let n = self.remaining_in_group.min(8192);
         self.batch.resize_with(self.wanted.len(), Vec::new);
+        self.spare.resize_with(self.wanted.len(), Vec::new);
         for (k, column) in self.columns.iter_mut().enumerate() {
             let out = &mut self.batch[k];
             out.clear();
@@ -713,6 +717,25 @@ impl ParquetRows {
                         }
                     }
                 }};
+            }
+            if let ColumnReader::ByteArrayColumnReader(r) = column {
+                // Text goes into cells that rows handed back, reusing their buffers.
+                let spare = &mut self.spare[k];
+                let mut vals: Vec<ByteArray> = Vec::new();
+                r.read_records(n, Some(&mut defs), None, &mut vals)
+                    .map_err(err)?;
+                let mut values = vals.iter();
+                for i in 0..n {
+                    let present = defs.is_empty() || defs[i] > 0;
+                    let value = if present { values.next() } else { None };
+                    let mut cell = spare.pop().unwrap_or_default();
+                    match value.map(|v| std::str::from_utf8(v.data())) {
+                        Some(Ok(text)) => cell.set_str(text),
+                        _ => cell = Cell::Null,
+                    }
+                    out.push(cell);
+                }
+                continue;
             }
             let to_ms = move |v: i64| match unit {
                 Some(TimeUnit::MILLIS) => Cell::TimeMs(v),
@@ -763,8 +786,11 @@ impl ParquetRows {
         self.rows_done += 1;
         row.line = self.line;
         row.cells.resize(self.batch.len(), Cell::Null);
-        for (slot, column) in row.cells.iter_mut().zip(self.batch.iter_mut()) {
-            *slot = std::mem::take(&mut column[self.batch_pos]);
+        for (k, (slot, column)) in row.cells.iter_mut().zip(self.batch.iter_mut()).enumerate() {
+            let old = std::mem::replace(slot, std::mem::take(&mut column[self.batch_pos]));
+            if matches!(old, Cell::Str(_)) && self.spare[k].len() < 16_384 {
+                self.spare[k].push(old);
+            }
         }
         self.batch_pos += 1;
         Ok(true)

@@ -108,10 +108,12 @@ pub fn parse_time(cell: &Cell, assume: FixedOffset) -> Result<Stamp, String> {
                 });
             }
             let unsigned = t.strip_prefix('-').unwrap_or(t);
-            if unsigned.len() >= 9 && unsigned.bytes().all(|c| c.is_ascii_digit())
-                && let Ok(v) = t.parse::<i64>() {
-                    return Ok(from_epoch(v));
-                }
+            if unsigned.len() >= 9
+                && unsigned.bytes().all(|c| c.is_ascii_digit())
+                && let Ok(v) = t.parse::<i64>()
+            {
+                return Ok(from_epoch(v));
+            }
             if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
                 return Ok(Stamp {
                     ms: dt.timestamp_millis(),

@@ -137,8 +137,17 @@ impl TableWriter {
             .iter()
             .map(|(k, v)| KeyValue::new(k.to_string(), v.clone()))
             .collect();
-        let props = WriterProperties::builder()
+        let mut props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
+            .set_dictionary_enabled(false);
+        // Dictionaries pay for repeated text (ids, words); numbers compress well enough plain.
+        for def in defs.iter().filter(|d| d.ty == ColumnType::Str) {
+            props = props.set_column_dictionary_enabled(
+                parquet::schema::types::ColumnPath::from(def.name),
+                true,
+            );
+        }
+        let props = props
             .set_key_value_metadata(if kv.is_empty() { None } else { Some(kv) })
             .set_created_by("orgmirror".to_string())
             .build();

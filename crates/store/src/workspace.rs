@@ -70,16 +70,19 @@ pub struct StoredPerson {
 #[derive(Debug, Clone, Default)]
 pub struct PeopleTable {
     pub people: Vec<StoredPerson>,
-    by_external: HashMap<String, u32>,
-    by_alias: HashMap<String, u32>,
+    by_external: rustc_hash::FxHashMap<String, u32>,
+    by_alias: rustc_hash::FxHashMap<String, u32>,
 }
 
 impl PeopleTable {
     pub fn from_people(people: Vec<StoredPerson>) -> PeopleTable {
         let mut table = PeopleTable {
             people: Vec::new(),
-            by_external: HashMap::with_capacity(people.len()),
-            by_alias: HashMap::new(),
+            by_external: rustc_hash::FxHashMap::with_capacity_and_hasher(
+                people.len(),
+                Default::default(),
+            ),
+            by_alias: rustc_hash::FxHashMap::default(),
         };
         for p in people {
             table.insert(p);
@@ -660,7 +663,11 @@ mod tests {
             channel: Channel::Email,
             kind: Kind::Request,
             thread_id: None,
-            in_reply_to: if event_id.is_multiple_of(2) { Some(1) } else { None },
+            in_reply_to: if event_id.is_multiple_of(2) {
+                Some(1)
+            } else {
+                None
+            },
             duration_s: None,
             speaking_s: Some(event_id as u32),
             weight: 1.0,

@@ -326,9 +326,10 @@ fn write_survey(
             }
         }
         if let Some(s) = skip
-            && rng.random::<f64>() < 0.3 {
-                answers.push(("decision", s));
-            }
+            && rng.random::<f64>() < 0.3
+        {
+            answers.push(("decision", s));
+        }
         for &h in &holder_of[p as usize] {
             if rng.random::<f64>() < 0.9 {
                 answers.push(("cannot_decline", h));

@@ -356,10 +356,11 @@ pub fn cast(org: &Org, rng: &mut Xoshiro256PlusPlus) -> Cast {
     let mut c = Cast::default();
     for (i, p) in org.people.iter().enumerate() {
         if p.staff != Staff::Regular
-            && let Some(principal) = p.principal {
-                c.hidden.push((i as u32, principal));
-                used[i] = true;
-            }
+            && let Some(principal) = p.principal
+        {
+            c.hidden.push((i as u32, principal));
+            used[i] = true;
+        }
     }
     used[org.ceo as usize] = true;
     for &h in &org.heads {

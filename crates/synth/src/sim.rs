@@ -559,27 +559,30 @@ impl<'a> Sim<'a> {
             u < acc
         };
         if pick_if(0.18)
-            && let Some(m) = manager {
-                // Reports of a paper-power manager go around them, to the skip level or a peer of theirs.
-                if self.paper[m as usize] && self.uniform() < 0.75 {
-                    let skip = self.org.people[m as usize].manager;
-                    return if self.uniform() < 0.5 {
-                        skip
-                    } else {
-                        self.pick(self.org.peers(m)).filter(|&x| x != m).or(skip)
-                    };
-                }
-                return Some(m);
+            && let Some(m) = manager
+        {
+            // Reports of a paper-power manager go around them, to the skip level or a peer of theirs.
+            if self.paper[m as usize] && self.uniform() < 0.75 {
+                let skip = self.org.people[m as usize].manager;
+                return if self.uniform() < 0.5 {
+                    skip
+                } else {
+                    self.pick(self.org.peers(m)).filter(|&x| x != m).or(skip)
+                };
             }
+            return Some(m);
+        }
         if pick_if(0.22)
-            && let Some(r) = self.pick(&self.org.people[p as usize].reports) {
-                return Some(r);
-            }
+            && let Some(r) = self.pick(&self.org.people[p as usize].reports)
+        {
+            return Some(r);
+        }
         if pick_if(0.2)
             && let Some(q) = self.pick(self.org.peers(p))
-                && q != p {
-                    return Some(q);
-                }
+            && q != p
+        {
+            return Some(q);
+        }
         if pick_if(cross) {
             // Another department: mostly one's own few ties there, rarely a siloed one.
             let n_out = self.outside[p as usize].len();
@@ -683,9 +686,11 @@ impl<'a> Sim<'a> {
             };
             for _ in 0..extra {
                 if let Some(q) = self.partner(p)
-                    && !list.contains(&q) && q != p {
-                        list.push(q);
-                    }
+                    && !list.contains(&q)
+                    && q != p
+                {
+                    list.push(q);
+                }
             }
             self.send(p, &list, t, Channel::Email, Kind::Fyi, None, None);
         } else if u < 0.83 {
@@ -693,9 +698,11 @@ impl<'a> Sim<'a> {
             let k = 1 + self.rng.random_range(0..5);
             for _ in 0..k {
                 if let Some(q) = self.partner(p)
-                    && !list.contains(&q) && q != p {
-                        list.push(q);
-                    }
+                    && !list.contains(&q)
+                    && q != p
+                {
+                    list.push(q);
+                }
             }
             self.meeting(p, &list, t, 1.0);
         } else if u < 0.88 {
@@ -709,17 +716,19 @@ impl<'a> Sim<'a> {
             self.send(p, &[target], t, channel, Kind::Praise, None, None);
         } else if u < 0.935 {
             if let Some(other) = self.partner(target)
-                && other != p && other != target {
-                    self.send(
-                        p,
-                        &[target, other],
-                        t,
-                        Channel::Email,
-                        Kind::Introduction,
-                        None,
-                        None,
-                    );
-                }
+                && other != p
+                && other != target
+            {
+                self.send(
+                    p,
+                    &[target, other],
+                    t,
+                    Channel::Email,
+                    Kind::Introduction,
+                    None,
+                    None,
+                );
+            }
         } else {
             let kind = if self.org.people[p as usize].reports.is_empty() {
                 Kind::Message
@@ -769,9 +778,11 @@ impl<'a> Sim<'a> {
                 let mut list = vec![exec];
                 for _ in 0..3 {
                     if let Some(q) = self.partner(exec)
-                        && !list.contains(&q) && q != assistant {
-                            list.push(q);
-                        }
+                        && !list.contains(&q)
+                        && q != assistant
+                    {
+                        list.push(q);
+                    }
                 }
                 let t = self.work_time(assistant, day);
                 self.meeting(assistant, &list, t, 0.5);
@@ -884,18 +895,20 @@ impl<'a> Sim<'a> {
                 }
                 if self.rate(0.05) > 0
                     && let Some(q) = self.partner(x)
-                        && q != y && q != x {
-                            let t = self.work_time(x, day);
-                            self.send(
-                                x,
-                                &[y, q],
-                                t,
-                                Channel::Email,
-                                Kind::Introduction,
-                                None,
-                                None,
-                            );
-                        }
+                    && q != y
+                    && q != x
+                {
+                    let t = self.work_time(x, day);
+                    self.send(
+                        x,
+                        &[y, q],
+                        t,
+                        Channel::Email,
+                        Kind::Introduction,
+                        None,
+                        None,
+                    );
+                }
             }
         }
         // The coalition talks among itself, and meets weekly.

@@ -142,9 +142,10 @@ impl Window {
         }
         if let Some((y, m)) = t.split_once('-')
             && let (Ok(year), Ok(month)) = (y.parse::<i32>(), m.parse::<u32>())
-                && (1..=12).contains(&month) {
-                    return Ok(Window::Month { year, month });
-                }
+            && (1..=12).contains(&month)
+        {
+            return Ok(Window::Month { year, month });
+        }
         Err(format!(
             "window `{t}` is not one of: all, month, quarter, YYYY-MM, YYYY-Qn, YYYY-MM-DD..YYYY-MM-DD"
         ))
