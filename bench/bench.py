@@ -83,9 +83,18 @@ CREATE TEMP VIEW latency AS SELECT win, responder AS a, requester AS b, count(*)
     median(latency_s) AS latency_median_s, avg(latency_s) AS latency_mean_s,
     count(*) FILTER (WHERE asked_kind = 'request' AND answer_kind IN ('reply', 'accept')) AS w_help
   FROM (SELECT 'all' AS win, * FROM replies UNION ALL SELECT month AS win, * FROM replies) GROUP BY ALL;
+CREATE TEMP VIEW ignored AS
+  SELECT win, q.recipient AS a, q.actor AS b, count(*) AS n_ignored FROM (
+      SELECT 'all' AS win, * FROM rows UNION ALL SELECT month AS win, * FROM rows) q
+  WHERE q.kind = 'request' AND q.role = 'to' AND q.actor <> q.recipient
+    AND q.time < (SELECT max(time) FROM rows) - INTERVAL 30 DAY
+    AND NOT EXISTS (SELECT 1 FROM rows r WHERE r.in_reply_to = q.event_id AND r.actor = q.recipient
+                    AND r.time >= q.time AND r.time - q.time <= INTERVAL 30 DAY)
+  GROUP BY ALL;
 COPY (SELECT * FROM replies) TO '{out_dir}/duck_latencies.parquet' (FORMAT parquet);
 COPY (
-  SELECT * FROM pairs FULL JOIN meetings USING (win, a, b) LEFT JOIN latency USING (win, a, b)
+  SELECT * FROM pairs FULL JOIN meetings USING (win, a, b) FULL JOIN ignored USING (win, a, b)
+    LEFT JOIN latency USING (win, a, b)
 ) TO '{out_dir}/duck_pairs.parquet' (FORMAT parquet);
 """
 
@@ -123,10 +132,10 @@ def run_size(name, cfg, versions):
     import duckdb
     con = duckdb.connect()
     pairs = next(ws.glob("tables/run-*/pairs.parquet"))
-    ours = con.execute(f"SELECT count(*), sum(n), round(sum(w_meetings)), sum(n_latency) FROM '{pairs}' WHERE \"window\" = 'all'").fetchone()
-    theirs = con.execute(f"SELECT count(*), sum(n), round(sum(w_meetings)), sum(n_latency) FROM '{data}/duck_pairs.parquet' WHERE win = 'all'").fetchone()
+    ours = con.execute(f"SELECT count(*), sum(n), round(sum(w_meetings)), sum(n_latency), sum(n_ignored) FROM '{pairs}' WHERE \"window\" = 'all'").fetchone()
+    theirs = con.execute(f"SELECT count(*), sum(n), round(sum(w_meetings)), sum(n_latency), sum(n_ignored) FROM '{data}/duck_pairs.parquet' WHERE win = 'all'").fetchone()
     agree = tuple(ours) == tuple(theirs)
-    print(f"[{name}] check (pairs, rows, meeting weight, latencies) orgmirror {ours} duckdb {theirs}: {'same' if agree else 'DIFFERENT'}", flush=True)
+    print(f"[{name}] check (pairs, rows, meeting weight, latencies, ignored) orgmirror {ours} duckdb {theirs}: {'same' if agree else 'DIFFERENT'}", flush=True)
     return dict(size=name, config=cfg, orgmirror_s=om_s, orgmirror_peak_mib=om_mib, steps=steps,
                 duckdb_s=duck_s, duckdb_peak_mib=duck_mib, speedup=duck_s / om_s, agree=agree,
                 ours=list(map(float, ours)), theirs=list(map(float, theirs)), versions=versions)

@@ -164,15 +164,36 @@ struct PairAcc {
     meeting_s: f64,
     w_requests: u32,
     w_help: u32,
-    w_introductions: u32,
-    w_feedback: u32,
     kinds: [u32; N_KINDS],
     channels: [u32; N_CHANNELS],
     roles: [u32; N_ROLES],
     n_ignored: u32,
     first: i64,
     last: i64,
-    latencies: Vec<f32>,
+}
+
+impl PairAcc {
+    fn merge(&mut self, o: &PairAcc) {
+        self.n += o.n;
+        self.weight += o.weight;
+        self.w_communication += o.w_communication;
+        self.w_meetings += o.w_meetings;
+        self.meeting_s += o.meeting_s;
+        self.w_requests += o.w_requests;
+        self.w_help += o.w_help;
+        for (a, b) in self.kinds.iter_mut().zip(o.kinds) {
+            *a += b;
+        }
+        for (a, b) in self.channels.iter_mut().zip(o.channels) {
+            *a += b;
+        }
+        for (a, b) in self.roles.iter_mut().zip(o.roles) {
+            *a += b;
+        }
+        self.n_ignored += o.n_ignored;
+        self.first = self.first.min(o.first);
+        self.last = self.last.max(o.last);
+    }
 }
 
 impl Default for PairAcc {
@@ -185,15 +206,12 @@ impl Default for PairAcc {
             meeting_s: 0.0,
             w_requests: 0,
             w_help: 0,
-            w_introductions: 0,
-            w_feedback: 0,
             kinds: [0; N_KINDS],
             channels: [0; N_CHANNELS],
             roles: [0; N_ROLES],
             n_ignored: 0,
             first: i64::MAX,
             last: i64::MIN,
-            latencies: Vec::new(),
         }
     }
 }
@@ -205,6 +223,8 @@ fn pair_key(a: u32, b: u32) -> u64 {
 struct Slot {
     window: Window,
     pairs: FxHashMap<u64, PairAcc>,
+    /// Reply latencies (seconds) by pair; most pairs have none.
+    latencies: FxHashMap<u64, Vec<f32>>,
     /// Rows may still change this window until this time (`None`: until the end).
     open_until: Option<i64>,
 }
@@ -217,6 +237,10 @@ struct Windows {
     /// Per spec: the last window seen and its slot, with its bounds (a cache for sorted input).
     last: Vec<Option<(Window, usize, i64, i64)>>,
     reply_window_ms: i64,
+    /// When both `all` and a calendar partition (months or quarters) are asked for, dated rows
+    /// go only to their partition window, and each partition window is folded into `all` when it
+    /// closes: half the random updates per row. (spec index of `all`, spec index of the partition)
+    fold: Option<(usize, usize)>,
 }
 
 impl Windows {
@@ -230,6 +254,7 @@ impl Windows {
         self.slots.push(Some(Slot {
             window,
             pairs: FxHashMap::default(),
+            latencies: FxHashMap::default(),
             open_until,
         }));
         let i = self.slots.len() - 1;
@@ -241,6 +266,9 @@ impl Windows {
     fn slots_of(&mut self, time: Option<i64>, out: &mut Vec<usize>) {
         out.clear();
         for s in 0..self.specs.len() {
+            if time.is_some() && self.fold.is_some_and(|(all, _)| all == s) {
+                continue;
+            }
             if let (Some(t), Some((_, slot, lo, hi))) = (time, self.last[s])
                 && lo <= t
                 && t < hi
@@ -256,6 +284,47 @@ impl Windows {
                 self.last[s] = Some((w, slot, lo, hi));
             }
             out.push(slot);
+        }
+    }
+
+    fn latencies(&mut self, slot: usize, a: u32, b: u32) -> Option<&mut Vec<f32>> {
+        self.slots[slot]
+            .as_mut()
+            .map(|s| s.latencies.entry(pair_key(a, b)).or_default())
+    }
+
+    /// Whether `window` is one of the partition windows folded into `all`.
+    fn folds(&self, window: &Window) -> bool {
+        match self.fold {
+            Some((_, part)) => matches!(
+                (&self.specs[part], window),
+                (WindowSpec::Months, Window::Month { .. })
+                    | (WindowSpec::Quarters, Window::Quarter { .. })
+            ),
+            None => false,
+        }
+    }
+
+    /// Adds a closing partition window into `all`.
+    fn fold_into_all(&mut self, slot: &Slot) {
+        let all = self.slot_for(Window::All);
+        let Some(target) = self.slots[all].as_mut() else {
+            return;
+        };
+        target.pairs.reserve(
+            slot.pairs
+                .len()
+                .saturating_sub(target.pairs.capacity() - target.pairs.len()),
+        );
+        for (key, acc) in &slot.pairs {
+            target.pairs.entry(*key).or_default().merge(acc);
+        }
+        for (key, l) in &slot.latencies {
+            target
+                .latencies
+                .entry(*key)
+                .or_default()
+                .extend_from_slice(l);
         }
     }
 
@@ -327,6 +396,7 @@ impl Writers {
 
     fn write_slot(&mut self, slot: Slot, org: Option<&OrgChart>) -> Result<u64, StoreError> {
         let label = slot.window.label();
+        let mut latencies = slot.latencies;
         let mut entries: Vec<(u64, PairAcc)> = slot.pairs.into_iter().collect();
         entries.sort_unstable_by_key(|(k, _)| *k);
         let n = entries.len() as u64;
@@ -376,10 +446,19 @@ impl Writers {
                 ColumnData::F64(
                     chunk
                         .iter()
-                        .map(|(_, p)| p.w_introductions as f64)
+                        .map(|(_, p)| p.kinds[Kind::Introduction.code() as usize] as f64)
                         .collect(),
                 ),
-                ColumnData::F64(chunk.iter().map(|(_, p)| p.w_feedback as f64).collect()),
+                ColumnData::F64(
+                    chunk
+                        .iter()
+                        .map(|(_, p)| {
+                            (p.kinds[Kind::FeedbackGiven.code() as usize]
+                                + p.kinds[Kind::FeedbackAsked.code() as usize])
+                                as f64
+                        })
+                        .collect(),
+                ),
                 ColumnData::F64(chunk.iter().map(|(_, p)| p.meeting_s).collect()),
             ];
             for k in 0..N_KINDS {
@@ -399,14 +478,18 @@ impl Writers {
             }
             let mut medians = Vec::with_capacity(chunk.len());
             let mut means = Vec::with_capacity(chunk.len());
-            for (_, p) in chunk.iter_mut() {
-                if p.latencies.is_empty() {
+            let mut counts = Vec::with_capacity(chunk.len());
+            for (key, _) in chunk.iter() {
+                let Some(mut l) = latencies.remove(key) else {
                     medians.push(None);
                     means.push(None);
-                } else {
-                    p.latencies.sort_unstable_by(f32::total_cmp);
-                    let l = &p.latencies;
+                    counts.push(0);
+                    continue;
+                };
+                {
+                    l.sort_unstable_by(f32::total_cmp);
                     let m = l.len();
+                    counts.push(m as i64);
                     let median = if m % 2 == 1 {
                         l[m / 2] as f64
                     } else {
@@ -419,12 +502,7 @@ impl Writers {
             columns.push(ColumnData::I64(
                 chunk.iter().map(|(_, p)| p.n_ignored as i64).collect(),
             ));
-            columns.push(ColumnData::I64(
-                chunk
-                    .iter()
-                    .map(|(_, p)| p.latencies.len() as i64)
-                    .collect(),
-            ));
+            columns.push(ColumnData::I64(counts));
             columns.push(ColumnData::OptF64(medians));
             columns.push(ColumnData::OptF64(means));
             columns.push(ColumnData::OptI64(
@@ -467,7 +545,17 @@ pub fn aggregate(
         by_window: FxHashMap::default(),
         last: vec![None; opts.windows.len()],
         reply_window_ms: opts.reply_window_ms,
+        fold: None,
     };
+    let all = opts.windows.iter().position(|w| *w == WindowSpec::All);
+    let part = opts
+        .windows
+        .iter()
+        .position(|w| matches!(w, WindowSpec::Months | WindowSpec::Quarters));
+    if let (Some(all), Some(part)) = (all, part) {
+        windows.fold = Some((all, part));
+        windows.slot_for(Window::All);
+    }
     let mut writers = Writers {
         pairs: TableWriter::create(pairs_path, "pairs", &PAIR_COLUMNS, &[])?,
         latencies: TableWriter::create(latencies_path, "latencies", LATENCY_COLUMNS, &[])?,
@@ -534,8 +622,6 @@ pub fn aggregate(
                 }
                 match r.kind {
                     Kind::Request if r.role == Role::To => p.w_requests += 1,
-                    Kind::Introduction => p.w_introductions += 1,
-                    Kind::FeedbackGiven | Kind::FeedbackAsked => p.w_feedback += 1,
                     _ => {}
                 }
             }
@@ -637,8 +723,10 @@ pub fn aggregate(
             if let Some((asked, asked_kind, how)) = answered {
                 let latency_s = ((t - asked) as f64 / 1000.0) as f32;
                 for &slot in &row_slots {
+                    if let Some(l) = windows.latencies(slot, a, b) {
+                        l.push(latency_s);
+                    }
                     if let Some(p) = windows.pair(slot, a, b) {
-                        p.latencies.push(latency_s);
                         if fulfils && matches!(r.kind, Kind::Reply | Kind::Accept) {
                             p.w_help += 1;
                         }
@@ -812,9 +900,17 @@ fn close_windows(
             (None, _) => false,
         })
         .collect();
-    closing.sort_by_key(|&i| windows.slots[i].as_ref().map(|s| s.window));
+    // `all` goes last: partition windows are folded into it as they close.
+    closing.sort_by_key(|&i| {
+        windows.slots[i]
+            .as_ref()
+            .map(|s| (s.window == Window::All, s.window))
+    });
     for i in closing {
         let slot = windows.slots[i].take().expect("open slot");
+        if windows.folds(&slot.window) {
+            windows.fold_into_all(&slot);
+        }
         let label = slot.window.label();
         let n = writers.write_slot(slot, org)?;
         summary.windows.push((label, n));
