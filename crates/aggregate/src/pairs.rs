@@ -241,6 +241,8 @@ struct Windows {
     /// go only to their partition window, and each partition window is folded into `all` when it
     /// closes: half the random updates per row. (spec index of `all`, spec index of the partition)
     fold: Option<(usize, usize)>,
+    /// Emptied tables of the last closed window, with their capacity.
+    spare: Option<(FxHashMap<u64, PairAcc>, FxHashMap<u64, Vec<f32>>)>,
 }
 
 impl Windows {
@@ -251,10 +253,11 @@ impl Windows {
         let open_until = window
             .bounds()
             .map(|(_, end)| end.saturating_add(self.reply_window_ms));
+        let (pairs, latencies) = self.spare.take().unwrap_or_default();
         self.slots.push(Some(Slot {
             window,
-            pairs: FxHashMap::default(),
-            latencies: FxHashMap::default(),
+            pairs,
+            latencies,
             open_until,
         }));
         let i = self.slots.len() - 1;
@@ -394,13 +397,15 @@ impl Writers {
         Ok(())
     }
 
-    fn write_slot(&mut self, slot: Slot, org: Option<&OrgChart>) -> Result<u64, StoreError> {
+    fn write_slot(&mut self, slot: &mut Slot, org: Option<&OrgChart>) -> Result<u64, StoreError> {
         let label = slot.window.label();
-        let mut latencies = slot.latencies;
-        let mut entries: Vec<(u64, PairAcc)> = slot.pairs.into_iter().collect();
+        let latencies = &mut slot.latencies;
+        // Sort references, not the accumulators themselves; write modest row groups so that
+        // column buffers are reused rather than mapped afresh.
+        let mut entries: Vec<(u64, &PairAcc)> = slot.pairs.iter().map(|(k, p)| (*k, p)).collect();
         entries.sort_unstable_by_key(|(k, _)| *k);
         let n = entries.len() as u64;
-        for chunk in entries.chunks_mut(1 << 20) {
+        for chunk in entries.chunks(1 << 17) {
             let label_dict = std::sync::Arc::new(vec![label.clone()]);
             let relations: std::sync::Arc<Vec<String>> = std::sync::Arc::new(
                 vocab::RelationClass::ALL
@@ -546,6 +551,7 @@ pub fn aggregate(
         last: vec![None; opts.windows.len()],
         reply_window_ms: opts.reply_window_ms,
         fold: None,
+        spare: None,
     };
     let all = opts.windows.iter().position(|w| *w == WindowSpec::All);
     let part = opts
@@ -786,34 +792,59 @@ pub fn aggregate(
     let total = reader.total_rows();
     let mut last_seen: Option<i64> = None;
     let mut since_progress = 0u64;
-    while let Some(row) = reader.next_row()? {
-        summary.rows += 1;
-        if row.time_ms.is_some() {
-            last_seen = row.time_ms;
-        }
-        if row.time_ms.is_none() {
-            summary.undated_rows += 1;
-        }
-        since_progress += 1;
-        if since_progress >= 1 << 20 {
-            progress(summary.rows);
-            since_progress = 0;
-        }
-        if let Some(g) = group.first()
-            && (g.event_id != row.event_id || g.time_ms != row.time_ms)
-        {
-            process_group(&group, &mut windows, &mut writers, &mut summary)?;
-            group.clear();
-            // Close windows that no later row can change.
-            if let Some(t) = row.time_ms
-                && t >= next_close_check
-            {
-                next_close_check = t + 3_600_000;
-                close_windows(&mut windows, &mut writers, org, Some(t), &mut summary)?;
+    // One thread decodes the Parquet segments, this one aggregates.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Interaction>, StoreError>>(4);
+    std::thread::scope(|scope| -> Result<(), StoreError> {
+        scope.spawn(move || {
+            loop {
+                let mut batch = Vec::with_capacity(1 << 16);
+                while batch.len() < 1 << 16 {
+                    match reader.next_row() {
+                        Ok(Some(row)) => batch.push(row),
+                        Ok(None) => break,
+                        Err(e) => {
+                            let _ = tx.send(Err(e));
+                            return;
+                        }
+                    }
+                }
+                if batch.is_empty() || tx.send(Ok(batch)).is_err() {
+                    return;
+                }
+            }
+        });
+        for batch in rx {
+            for row in batch? {
+                summary.rows += 1;
+                if row.time_ms.is_some() {
+                    last_seen = row.time_ms;
+                }
+                if row.time_ms.is_none() {
+                    summary.undated_rows += 1;
+                }
+                since_progress += 1;
+                if since_progress >= 1 << 20 {
+                    progress(summary.rows);
+                    since_progress = 0;
+                }
+                if let Some(g) = group.first()
+                    && (g.event_id != row.event_id || g.time_ms != row.time_ms)
+                {
+                    process_group(&group, &mut windows, &mut writers, &mut summary)?;
+                    group.clear();
+                    // Close windows that no later row can change.
+                    if let Some(t) = row.time_ms
+                        && t >= next_close_check
+                    {
+                        next_close_check = t + 3_600_000;
+                        close_windows(&mut windows, &mut writers, org, Some(t), &mut summary)?;
+                    }
+                }
+                group.push(row);
             }
         }
-        group.push(row);
-    }
+        Ok(())
+    })?;
     if !group.is_empty() {
         process_group(&group, &mut windows, &mut writers, &mut summary)?;
     }
@@ -907,12 +938,16 @@ fn close_windows(
             .map(|s| (s.window == Window::All, s.window))
     });
     for i in closing {
-        let slot = windows.slots[i].take().expect("open slot");
+        let mut slot = windows.slots[i].take().expect("open slot");
         if windows.folds(&slot.window) {
             windows.fold_into_all(&slot);
         }
         let label = slot.window.label();
-        let n = writers.write_slot(slot, org)?;
+        let n = writers.write_slot(&mut slot, org)?;
+        // The next window reuses the tables' memory.
+        slot.pairs.clear();
+        slot.latencies.clear();
+        windows.spare = Some((slot.pairs, slot.latencies));
         summary.windows.push((label, n));
     }
     Ok(())

@@ -32,6 +32,14 @@ impl Cell {
         match self {
             Cell::Null => None,
             Cell::Str(s) => {
+                let b = s.as_bytes();
+                // Fast path: nothing to trim and too long to be a null marker.
+                if b.len() > 4
+                    && !b[0].is_ascii_whitespace()
+                    && !b[b.len() - 1].is_ascii_whitespace()
+                {
+                    return Some(Cow::Borrowed(s.as_str()));
+                }
                 let t = s.trim();
                 if t.is_empty() || t.eq_ignore_ascii_case("na") || t.eq_ignore_ascii_case("null") {
                     None
@@ -133,7 +141,7 @@ enum Inner {
         wanted: Vec<String>,
         first_data_line: Option<Vec<u8>>,
     },
-    Parquet(Box<ParquetRows>),
+    Parquet(Box<ParquetStream>),
 }
 
 /// Counts bytes read, for progress.
@@ -286,7 +294,7 @@ impl RowReader {
                 )
             }
             Format::Parquet => {
-                let rows = ParquetRows::open(path, wanted)?;
+                let rows = ParquetStream::open(path, wanted)?;
                 let header = rows.names.clone();
                 (Inner::Parquet(Box::new(rows)), header)
             }
@@ -309,7 +317,7 @@ impl RowReader {
     pub fn set_wanted(&mut self, wanted: &[String], has_header: bool) -> Result<(), IngestError> {
         if let Inner::Parquet(p) = &mut self.inner {
             let path = self.path.clone();
-            **p = ParquetRows::open(&path, wanted)?;
+            **p = ParquetStream::open(&path, wanted)?;
         }
         if let Inner::Lines { wanted: w, .. } = &mut self.inner {
             *w = wanted.to_vec();
@@ -613,9 +621,6 @@ struct ParquetRows {
     batch: Vec<Vec<Cell>>,
     /// Text cells handed back by rows, reused for the next batch.
     spare: Vec<Vec<Cell>>,
-    batch_pos: usize,
-    line: u64,
-    rows_done: u64,
     total_rows: u64,
 }
 
@@ -657,9 +662,6 @@ impl ParquetRows {
             remaining_in_group: 0,
             batch: Vec::new(),
             spare: Vec::new(),
-            batch_pos: 0,
-            line: 0,
-            rows_done: 0,
             total_rows,
         })
     }
@@ -773,24 +775,93 @@ impl ParquetRows {
             }
         }
         self.remaining_in_group -= n;
-        self.batch_pos = 0;
         Ok(true)
+    }
+}
+
+/// Parquet rows decoded on a thread of their own: batches of cells come in column-major, and
+/// spent batches (holding the rows' previous text cells) go back to be written over.
+struct ParquetStream {
+    names: Vec<String>,
+    incoming: std::sync::mpsc::Receiver<Result<Vec<Vec<Cell>>, IngestError>>,
+    spent: std::sync::mpsc::SyncSender<Vec<Vec<Cell>>>,
+    batch: Vec<Vec<Cell>>,
+    batch_pos: usize,
+    line: u64,
+    rows_done: u64,
+    total_rows: u64,
+}
+
+impl ParquetStream {
+    fn open(path: &Path, wanted: &[String]) -> Result<ParquetStream, IngestError> {
+        let mut decoder = ParquetRows::open(path, wanted)?;
+        let names = decoder.names.clone();
+        let total_rows = decoder.total_rows;
+        let (send, incoming) = std::sync::mpsc::sync_channel(4);
+        let (spent, returned) = std::sync::mpsc::sync_channel::<Vec<Vec<Cell>>>(8);
+        std::thread::spawn(move || {
+            loop {
+                while let Ok(old) = returned.try_recv() {
+                    for (k, column) in old.into_iter().enumerate() {
+                        let spare = &mut decoder.spare[k];
+                        spare.extend(
+                            column
+                                .into_iter()
+                                .filter(|c| matches!(c, Cell::Str(_)))
+                                .take(16_384usize.saturating_sub(spare.len())),
+                        );
+                    }
+                }
+                match decoder.refill() {
+                    Ok(false) => return,
+                    Ok(true) => {
+                        let batch = std::mem::take(&mut decoder.batch);
+                        if send.send(Ok(batch)).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = send.send(Err(e));
+                        return;
+                    }
+                }
+            }
+        });
+        Ok(ParquetStream {
+            names,
+            incoming,
+            spent,
+            batch: Vec::new(),
+            batch_pos: 0,
+            line: 0,
+            rows_done: 0,
+            total_rows,
+        })
     }
 
     fn next_row(&mut self, row: &mut Row) -> Result<bool, IngestError> {
         let have = self.batch.first().map_or(0, Vec::len);
-        if self.batch_pos >= have && !self.refill()? {
-            return Ok(false);
+        if self.batch_pos >= have {
+            let old = std::mem::take(&mut self.batch);
+            if !old.is_empty() {
+                let _ = self.spent.try_send(old);
+            }
+            match self.incoming.recv() {
+                Ok(Ok(batch)) => self.batch = batch,
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Ok(false),
+            }
+            self.batch_pos = 0;
+            if self.batch.first().is_none_or(Vec::is_empty) {
+                return Ok(false);
+            }
         }
         self.line += 1;
         self.rows_done += 1;
         row.line = self.line;
         row.cells.resize(self.batch.len(), Cell::Null);
-        for (k, (slot, column)) in row.cells.iter_mut().zip(self.batch.iter_mut()).enumerate() {
-            let old = std::mem::replace(slot, std::mem::take(&mut column[self.batch_pos]));
-            if matches!(old, Cell::Str(_)) && self.spare[k].len() < 16_384 {
-                self.spare[k].push(old);
-            }
+        for (slot, column) in row.cells.iter_mut().zip(self.batch.iter_mut()) {
+            std::mem::swap(slot, &mut column[self.batch_pos]);
         }
         self.batch_pos += 1;
         Ok(true)

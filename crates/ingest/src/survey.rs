@@ -59,6 +59,7 @@ fn run(
         added: Vec::new(),
         policy,
         store: &*store,
+        recent: Default::default(),
     };
     let mut answers: Vec<SurveyAnswer> = Vec::new();
     let mut seen = HashSet::new();

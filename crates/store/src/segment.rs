@@ -54,8 +54,10 @@ pub struct SegmentStats {
 }
 
 /// Writes one interaction segment. Rows of one event must be pushed one after the other.
+/// Row groups are sorted, encoded and compressed on a writer thread while the caller goes on.
 pub struct SegmentWriter {
-    table: TableWriter,
+    sender: Option<std::sync::mpsc::SyncSender<Vec<Interaction>>>,
+    worker: Option<std::thread::JoinHandle<Result<(), StoreError>>>,
     buffer: Vec<Interaction>,
     stats: SegmentStats,
     last_key: Option<(i64, u64)>,
@@ -84,8 +86,19 @@ impl SegmentWriter {
                 "actor and recipient are person indices of the workspace's people table".into(),
             ),
         ];
+        let mut table = TableWriter::create(path, "interactions", SEGMENT_COLUMNS, &metadata)?;
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Interaction>>(1);
+        let worker = std::thread::spawn(move || -> Result<(), StoreError> {
+            for mut rows in receiver {
+                rows.sort_by_key(sort_key);
+                table.write_row_group(&interactions_to_columns(&rows))?;
+            }
+            table.finish()?;
+            Ok(())
+        });
         Ok(SegmentWriter {
-            table: TableWriter::create(path, "interactions", SEGMENT_COLUMNS, &metadata)?,
+            sender: Some(sender),
+            worker: Some(worker),
             buffer: Vec::with_capacity(row_group.min(1 << 16)),
             stats: SegmentStats {
                 rows: 0,
@@ -134,19 +147,34 @@ impl SegmentWriter {
         if self.buffer.is_empty() {
             return Ok(());
         }
-        self.buffer.sort_by_key(sort_key);
-        let rows = std::mem::take(&mut self.buffer);
-        self.table
-            .write_row_group(&interactions_to_columns(&rows))?;
-        self.buffer = rows;
-        self.buffer.clear();
+        let rows = std::mem::replace(
+            &mut self.buffer,
+            Vec::with_capacity(self.row_group.min(1 << 20)),
+        );
+        let sent = self.sender.as_ref().is_some_and(|s| s.send(rows).is_ok());
+        if !sent {
+            // The writer thread stopped: its error says why.
+            return self
+                .join()
+                .and_then(|()| Err(StoreError::internal("segment writer stopped")));
+        }
         Ok(())
+    }
+
+    fn join(&mut self) -> Result<(), StoreError> {
+        self.sender = None;
+        match self.worker.take() {
+            Some(worker) => worker
+                .join()
+                .map_err(|_| StoreError::internal("segment writer panicked"))?,
+            None => Ok(()),
+        }
     }
 
     pub fn finish(mut self) -> Result<SegmentStats, StoreError> {
         self.flush()?;
-        self.table.finish()?;
-        Ok(self.stats)
+        self.join()?;
+        Ok(self.stats.clone())
     }
 }
 
