@@ -220,11 +220,14 @@ fn pair_key(a: u32, b: u32) -> u64 {
     ((a as u64) << 32) | b as u64
 }
 
+type PairMap = FxHashMap<u64, PairAcc>;
+type LatencyMap = FxHashMap<u64, Vec<f32>>;
+
 struct Slot {
     window: Window,
-    pairs: FxHashMap<u64, PairAcc>,
+    pairs: PairMap,
     /// Reply latencies (seconds) by pair; most pairs have none.
-    latencies: FxHashMap<u64, Vec<f32>>,
+    latencies: LatencyMap,
     /// Rows may still change this window until this time (`None`: until the end).
     open_until: Option<i64>,
 }
@@ -242,7 +245,7 @@ struct Windows {
     /// closes: half the random updates per row. (spec index of `all`, spec index of the partition)
     fold: Option<(usize, usize)>,
     /// Emptied tables of the last closed window, with their capacity.
-    spare: Option<(FxHashMap<u64, PairAcc>, FxHashMap<u64, Vec<f32>>)>,
+    spare: Option<(PairMap, LatencyMap)>,
 }
 
 impl Windows {
@@ -732,10 +735,11 @@ pub fn aggregate(
                     if let Some(l) = windows.latencies(slot, a, b) {
                         l.push(latency_s);
                     }
-                    if let Some(p) = windows.pair(slot, a, b) {
-                        if fulfils && matches!(r.kind, Kind::Reply | Kind::Accept) {
-                            p.w_help += 1;
-                        }
+                    if let Some(p) = windows.pair(slot, a, b)
+                        && fulfils
+                        && matches!(r.kind, Kind::Reply | Kind::Accept)
+                    {
+                        p.w_help += 1;
                     }
                 }
                 writers

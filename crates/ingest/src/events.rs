@@ -52,6 +52,9 @@ impl<T: Copy> WordCache<T> {
     }
 }
 
+/// What makes rows one interaction: its id when the file has one, else (actor, time, thread).
+type GroupKey = (Option<u64>, u32, Option<i64>, Option<u64>);
+
 /// How unknown people are treated.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Unknown {
@@ -83,10 +86,10 @@ impl Resolver<'_> {
     pub fn resolve(&mut self, text: &str) -> Option<(PersonIdx, bool)> {
         // Rows of one interaction repeat the actor: remember the last few answers.
         let slot = text.len() % self.recent.len();
-        if let Some((t, idx)) = &self.recent[slot] {
-            if t == text {
-                return Some((*idx, false));
-            }
+        if let Some((t, idx)) = &self.recent[slot]
+            && t == text
+        {
+            return Some((*idx, false));
         }
         if let Some(idx) = self.table.lookup(text) {
             self.recent[slot] = Some((text.to_string(), idx));
@@ -232,7 +235,7 @@ fn run(
     };
     let mut synthetic_counter = 0u64;
     // The current interaction: its grouping key, id, and the recipients already written.
-    let mut group_key: Option<(Option<u64>, u32, Option<i64>, Option<u64>)> = None;
+    let mut group_key: Option<GroupKey> = None;
     let mut group_event: u64 = 0;
     let mut group_recipients: Vec<PersonIdx> = Vec::new();
 
