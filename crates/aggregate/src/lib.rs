@@ -15,6 +15,7 @@
 //! requests that a left unanswered for the whole pairing window.
 
 mod pairs;
+mod spill;
 
 pub use pairs::{
     AggregateOptions, AggregateSummary, LATENCY_COLUMNS, PAIR_COLUMNS, Pairing, aggregate,

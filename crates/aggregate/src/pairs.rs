@@ -1,9 +1,10 @@
 //! The pair tables: one pass over time-ordered interactions, window accumulators that are
 //! written and dropped as soon as no later row can change them, and reply pairing.
 
+use crate::spill::{SpillReader, SpillWriter};
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use store::table::{ColumnData, ColumnDef, ColumnType, TableWriter};
 use store::{EventReader, StoreError};
 use vocab::{Channel, Interaction, Kind, OrgChart, Role, Window, WindowSpec};
@@ -156,8 +157,8 @@ pub const LATENCY_COLUMNS: &[ColumnDef] = &[
 ];
 
 #[derive(Debug, Clone)]
-struct PairAcc {
-    n: u32,
+pub(crate) struct PairAcc {
+    pub(crate) n: u32,
     weight: f64,
     w_communication: f64,
     w_meetings: f64,
@@ -168,11 +169,62 @@ struct PairAcc {
     channels: [u32; N_CHANNELS],
     roles: [u32; N_ROLES],
     n_ignored: u32,
-    first: i64,
-    last: i64,
+    pub(crate) first: i64,
+    pub(crate) last: i64,
 }
 
 impl PairAcc {
+    pub(crate) const N_INTS: usize = 3 + N_KINDS + N_CHANNELS + N_ROLES + 1;
+
+    /// The integer fields, in a fixed order (for spilling).
+    pub(crate) fn ints(&self) -> [u32; Self::N_INTS] {
+        let mut out = [0u32; Self::N_INTS];
+        out[0] = self.n;
+        out[1] = self.w_requests;
+        out[2] = self.w_help;
+        out[3..3 + N_KINDS].copy_from_slice(&self.kinds);
+        out[3 + N_KINDS..3 + N_KINDS + N_CHANNELS].copy_from_slice(&self.channels);
+        out[3 + N_KINDS + N_CHANNELS..Self::N_INTS - 1].copy_from_slice(&self.roles);
+        out[Self::N_INTS - 1] = self.n_ignored;
+        out
+    }
+
+    pub(crate) fn floats(&self) -> [f64; 4] {
+        [
+            self.weight,
+            self.w_communication,
+            self.w_meetings,
+            self.meeting_s,
+        ]
+    }
+
+    pub(crate) fn from_parts(
+        ints: [u32; Self::N_INTS],
+        floats: [f64; 4],
+        first: i64,
+        last: i64,
+    ) -> PairAcc {
+        let mut p = PairAcc {
+            n: ints[0],
+            w_requests: ints[1],
+            w_help: ints[2],
+            n_ignored: ints[Self::N_INTS - 1],
+            weight: floats[0],
+            w_communication: floats[1],
+            w_meetings: floats[2],
+            meeting_s: floats[3],
+            first,
+            last,
+            ..PairAcc::default()
+        };
+        p.kinds.copy_from_slice(&ints[3..3 + N_KINDS]);
+        p.channels
+            .copy_from_slice(&ints[3 + N_KINDS..3 + N_KINDS + N_CHANNELS]);
+        p.roles
+            .copy_from_slice(&ints[3 + N_KINDS + N_CHANNELS..Self::N_INTS - 1]);
+        p
+    }
+
     fn merge(&mut self, o: &PairAcc) {
         self.n += o.n;
         self.weight += o.weight;
@@ -241,11 +293,14 @@ struct Windows {
     last: Vec<Option<(Window, usize, i64, i64)>>,
     reply_window_ms: i64,
     /// When both `all` and a calendar partition (months or quarters) are asked for, dated rows
-    /// go only to their partition window, and each partition window is folded into `all` when it
-    /// closes: half the random updates per row. (spec index of `all`, spec index of the partition)
+    /// go only to their partition window; each partition window, when it closes, is also written
+    /// as a sorted run to disk, and `all` is the merge of the runs. Half the random updates per
+    /// row, and memory bounded by the open windows. (spec index of `all`, of the partition)
     fold: Option<(usize, usize)>,
     /// Emptied tables of the last closed window, with their capacity.
     spare: Option<(PairMap, LatencyMap)>,
+    /// Sorted runs of closed partition windows, merged into `all` at the end.
+    spills: Vec<PathBuf>,
 }
 
 impl Windows {
@@ -311,29 +366,6 @@ impl Windows {
         }
     }
 
-    /// Adds a closing partition window into `all`.
-    fn fold_into_all(&mut self, slot: &Slot) {
-        let all = self.slot_for(Window::All);
-        let Some(target) = self.slots[all].as_mut() else {
-            return;
-        };
-        target.pairs.reserve(
-            slot.pairs
-                .len()
-                .saturating_sub(target.pairs.capacity() - target.pairs.len()),
-        );
-        for (key, acc) in &slot.pairs {
-            target.pairs.entry(*key).or_default().merge(acc);
-        }
-        for (key, l) in &slot.latencies {
-            target
-                .latencies
-                .entry(*key)
-                .or_default()
-                .extend_from_slice(l);
-        }
-    }
-
     fn pair(&mut self, slot: usize, a: u32, b: u32) -> Option<&mut PairAcc> {
         self.slots[slot]
             .as_mut()
@@ -364,6 +396,8 @@ struct Writers {
     lat_buf: Vec<(u32, u32, i64, i64, Kind, Kind, &'static str)>,
     pair_rows: u64,
     latency_rows: u64,
+    /// Spilled runs are written next to this path.
+    spill_base: PathBuf,
 }
 
 impl Writers {
@@ -400,16 +434,116 @@ impl Writers {
         Ok(())
     }
 
-    fn write_slot(&mut self, slot: &mut Slot, org: Option<&OrgChart>) -> Result<u64, StoreError> {
+    /// Writes one window, sorted by pair; when `spill` is given, also appends every entry to it.
+    fn write_slot(
+        &mut self,
+        slot: &mut Slot,
+        org: Option<&OrgChart>,
+        mut spill: Option<&mut SpillWriter>,
+    ) -> Result<u64, StoreError> {
         let label = slot.window.label();
-        let latencies = &mut slot.latencies;
+        let Slot {
+            pairs, latencies, ..
+        } = slot;
         // Sort references, not the accumulators themselves; write modest row groups so that
         // column buffers are reused rather than mapped afresh.
-        let mut entries: Vec<(u64, &PairAcc)> = slot.pairs.iter().map(|(k, p)| (*k, p)).collect();
+        let mut entries: Vec<(u64, &PairAcc)> = pairs.iter().map(|(k, p)| (*k, p)).collect();
         entries.sort_unstable_by_key(|(k, _)| *k);
         let n = entries.len() as u64;
         for chunk in entries.chunks(1 << 17) {
-            let label_dict = std::sync::Arc::new(vec![label.clone()]);
+            let lats: Vec<Option<Vec<f32>>> =
+                chunk.iter().map(|(k, _)| latencies.remove(k)).collect();
+            if let Some(spill) = spill.as_deref_mut() {
+                for ((key, acc), l) in chunk.iter().zip(&lats) {
+                    spill.write(*key, acc, l.as_deref().unwrap_or(&[]))?;
+                }
+            }
+            self.write_chunk(&label, chunk, lats, org)?;
+        }
+        self.pair_rows += n;
+        Ok(n)
+    }
+
+    /// Writes the window `all` as the merge of the spilled runs and what `slot` holds itself
+    /// (undated rows), streaming: one entry of each run in memory at a time.
+    fn write_merged(
+        &mut self,
+        slot: &mut Slot,
+        runs: Vec<PathBuf>,
+        org: Option<&OrgChart>,
+    ) -> Result<u64, StoreError> {
+        let label = slot.window.label();
+        let Slot {
+            pairs, latencies, ..
+        } = slot;
+        let mut own: Vec<(u64, &PairAcc)> = pairs.iter().map(|(k, p)| (*k, p)).collect();
+        own.sort_unstable_by_key(|(k, _)| *k);
+        let mut own = own.into_iter().peekable();
+        let mut readers = runs
+            .iter()
+            .map(|p| SpillReader::open(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut heads = readers
+            .iter_mut()
+            .map(|r| r.next_entry())
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut buffer: Vec<(u64, PairAcc)> = Vec::with_capacity(1 << 17);
+        let mut lats: Vec<Option<Vec<f32>>> = Vec::with_capacity(1 << 17);
+        let mut n = 0u64;
+        loop {
+            let run_min = heads.iter().flatten().map(|(k, _, _)| *k).min();
+            let own_min = own.peek().map(|(k, _)| *k);
+            let key = match (run_min, own_min) {
+                (None, None) => break,
+                (Some(a), Some(b)) => a.min(b),
+                (Some(a), None) => a,
+                (None, Some(b)) => b,
+            };
+            let mut acc = PairAcc::default();
+            let mut samples: Vec<f32> = Vec::new();
+            if own_min == Some(key) {
+                let (_, p) = own.next().expect("peeked");
+                acc.merge(p);
+                samples.extend(latencies.remove(&key).unwrap_or_default());
+            }
+            for (head, reader) in heads.iter_mut().zip(readers.iter_mut()) {
+                if head.as_ref().is_some_and(|(k, _, _)| *k == key) {
+                    let (_, p, l) = head.take().expect("checked");
+                    acc.merge(&p);
+                    samples.extend(l);
+                    *head = reader.next_entry()?;
+                }
+            }
+            buffer.push((key, acc));
+            lats.push((!samples.is_empty()).then_some(samples));
+            if buffer.len() == 1 << 17 {
+                let refs: Vec<(u64, &PairAcc)> = buffer.iter().map(|(k, p)| (*k, p)).collect();
+                self.write_chunk(&label, &refs, std::mem::take(&mut lats), org)?;
+                n += buffer.len() as u64;
+                buffer.clear();
+            }
+        }
+        if !buffer.is_empty() {
+            let refs: Vec<(u64, &PairAcc)> = buffer.iter().map(|(k, p)| (*k, p)).collect();
+            self.write_chunk(&label, &refs, lats, org)?;
+            n += buffer.len() as u64;
+        }
+        for run in runs {
+            let _ = std::fs::remove_file(run);
+        }
+        self.pair_rows += n;
+        Ok(n)
+    }
+
+    fn write_chunk(
+        &mut self,
+        label: &str,
+        chunk: &[(u64, &PairAcc)],
+        lats: Vec<Option<Vec<f32>>>,
+        org: Option<&OrgChart>,
+    ) -> Result<(), StoreError> {
+        {
+            let label_dict = std::sync::Arc::new(vec![label.to_string()]);
             let relations: std::sync::Arc<Vec<String>> = std::sync::Arc::new(
                 vocab::RelationClass::ALL
                     .iter()
@@ -487,8 +621,8 @@ impl Writers {
             let mut medians = Vec::with_capacity(chunk.len());
             let mut means = Vec::with_capacity(chunk.len());
             let mut counts = Vec::with_capacity(chunk.len());
-            for (key, _) in chunk.iter() {
-                let Some(mut l) = latencies.remove(key) else {
+            for l in lats {
+                let Some(mut l) = l else {
                     medians.push(None);
                     means.push(None);
                     counts.push(0);
@@ -527,8 +661,7 @@ impl Writers {
             ));
             self.pairs.write_row_group(&columns)?;
         }
-        self.pair_rows += n;
-        Ok(n)
+        Ok(())
     }
 }
 
@@ -555,6 +688,7 @@ pub fn aggregate(
         reply_window_ms: opts.reply_window_ms,
         fold: None,
         spare: None,
+        spills: Vec::new(),
     };
     let all = opts.windows.iter().position(|w| *w == WindowSpec::All);
     let part = opts
@@ -571,6 +705,7 @@ pub fn aggregate(
         lat_buf: Vec::new(),
         pair_rows: 0,
         latency_rows: 0,
+        spill_base: pairs_path.to_path_buf(),
     };
     let mut summary = AggregateSummary {
         rows: 0,
@@ -943,11 +1078,21 @@ fn close_windows(
     });
     for i in closing {
         let mut slot = windows.slots[i].take().expect("open slot");
-        if windows.folds(&slot.window) {
-            windows.fold_into_all(&slot);
-        }
         let label = slot.window.label();
-        let n = writers.write_slot(&mut slot, org)?;
+        let n = if slot.window == Window::All && !windows.spills.is_empty() {
+            let runs = std::mem::take(&mut windows.spills);
+            writers.write_merged(&mut slot, runs, org)?
+        } else if windows.folds(&slot.window) {
+            let path = writers
+                .spill_base
+                .with_extension(format!("spill-{}", windows.spills.len()));
+            let mut spill = SpillWriter::create(&path)?;
+            let n = writers.write_slot(&mut slot, org, Some(&mut spill))?;
+            windows.spills.push(spill.finish()?);
+            n
+        } else {
+            writers.write_slot(&mut slot, org, None)?
+        };
         // The next window reuses the tables' memory.
         slot.pairs.clear();
         slot.latencies.clear();

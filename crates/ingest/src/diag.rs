@@ -153,6 +153,8 @@ pub struct IngestReport {
     pub skipped: BTreeMap<&'static str, u64>,
     pub people_added: u64,
     pub people_updated: u64,
+    /// People of the people table who appear in none of this file's stored interactions.
+    pub people_without_interactions: u64,
     /// Interactions (events) and rows stored; survey answers stored.
     pub events: u64,
     pub rows_stored: u64,

@@ -222,6 +222,8 @@ fn run(
         recent: Default::default(),
     };
     let mut writer = SegmentWriter::create(staging)?;
+    // Who appears in a stored row (people added on the way grow the list).
+    let mut seen = vec![false; people_seen];
     let mut roles = WordCache::new(Role::parse);
     let mut channels = WordCache::new(Channel::parse);
     let mut kinds = WordCache::new(Kind::parse);
@@ -519,6 +521,12 @@ fn run(
             if group_recipients.len() < 100_000 {
                 group_recipients.push(recipient);
             }
+            for who in [actor, recipient] {
+                if who.index() >= seen.len() {
+                    seen.resize(who.index() + 1, false);
+                }
+                seen[who.index()] = true;
+            }
             writer.push(Interaction {
                 event_id: group_event,
                 time_ms,
@@ -548,6 +556,12 @@ fn run(
         });
     }
     let listing = diag.finish()?;
+    let silent = resolver
+        .table
+        .people
+        .iter()
+        .filter(|p| p.registered && !seen.get(p.idx.index()).copied().unwrap_or(false))
+        .count() as u64;
     let added = resolver.added;
     let people_added = added.len() as u64;
     let summary = serde_json::json!({
@@ -578,6 +592,7 @@ fn run(
         repaired: diag.repaired.clone(),
         skipped: diag.skipped.clone(),
         people_added,
+        people_without_interactions: silent,
         people_updated: 0,
         events,
         rows_stored,

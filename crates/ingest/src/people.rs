@@ -450,6 +450,7 @@ fn run(
         repaired: diag.repaired.clone(),
         skipped: diag.skipped.clone(),
         people_added: added,
+        people_without_interactions: 0,
         people_updated: updated,
         events: 0,
         rows_stored: 0,

@@ -227,6 +227,7 @@ fn run(
         repaired: diag.repaired.clone(),
         skipped: diag.skipped.clone(),
         people_added,
+        people_without_interactions: 0,
         people_updated: 0,
         events: 0,
         rows_stored: 0,

@@ -95,6 +95,8 @@ fn email_eu_core_undated_edges_with_self_loops() {
     assert_eq!(r["rows_read"], 25571);
     assert_eq!(r["skipped"]["self_loop"], 642);
     assert_eq!(r["rows_stored"], 25571 - 642);
+    // Counted independently: 19 people of departments.txt appear in no edge but a self-loop.
+    assert_eq!(r["people_without_interactions"], 19);
     let out = ok(&["--workspace", &ws, "aggregate"]);
     assert!(out.contains("24929 undated"), "{out}");
 }

@@ -372,6 +372,7 @@ fn unknown_people_are_added_unregistered_by_default() {
         )
         .unwrap();
     assert_eq!(r.people_added, 1);
+    assert_eq!(r.people_without_interactions, 2, "vp and rep wrote nothing");
     let people = f.store.people().unwrap();
     let stranger = people.people.last().unwrap();
     assert!(!stranger.registered);
@@ -399,6 +400,15 @@ not json at all
     let r = f.events("e.jsonl", content, "", false).unwrap();
     assert_eq!(reasons(&r), "rejected:bad_json=2");
     assert_eq!((r.events, r.rows_stored), (2, 3));
+    assert_eq!(r.people_without_interactions, 0);
+    // No content reaches the workspace: not in the database, not in any file.
+    for file in walk(f.store.root()) {
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(
+            !bytes.windows(12).any(|w| w == b"never stored"),
+            "{file} holds a subject"
+        );
+    }
     let segments = f.store.segments().unwrap();
     let mut reader = store::EventReader::open(&[segments[0].path.clone()]).unwrap();
     let mut rows = Vec::new();
