@@ -357,7 +357,10 @@ fn status(store: &SqliteStore, out: &mut impl Write) -> Result<()> {
     let segments = store.segments()?;
     let rows: u64 = segments.iter().map(|s| s.rows).sum();
     let events: u64 = segments.iter().map(|s| s.events).sum();
-    let span = |ms: Option<i64>| ms.and_then(chrono_date).unwrap_or_else(|| "-".into());
+    let span = |ms: Option<i64>| {
+        ms.map(vocab::window::date_label)
+            .unwrap_or_else(|| "-".into())
+    };
     let min = segments.iter().filter_map(|s| s.min_time_ms).min();
     let max = segments.iter().filter_map(|s| s.max_time_ms).max();
     writeln!(
@@ -381,16 +384,6 @@ fn status(store: &SqliteStore, out: &mut impl Write) -> Result<()> {
         }
     }
     Ok(())
-}
-
-fn chrono_date(ms: i64) -> Option<String> {
-    vocab::Window::month_of(ms);
-    let days = ms.div_euclid(86_400_000);
-    let w = vocab::Window::Range {
-        start_ms: days * 86_400_000,
-        end_ms: (days + 1) * 86_400_000,
-    };
-    w.label().split("..").next().map(String::from)
 }
 
 fn demo(

@@ -165,6 +165,40 @@ pub struct IngestReport {
 }
 
 impl IngestReport {
+    /// The fields every kind of run fills the same way; the counts of its own are zero.
+    pub(crate) fn base(
+        kind: &'static str,
+        file: &std::path::Path,
+        run: i64,
+        rows_read: u64,
+        accepted: u64,
+        diag: &Diagnostics,
+        rejects_file: Option<PathBuf>,
+    ) -> IngestReport {
+        IngestReport {
+            run,
+            kind,
+            file: file.to_path_buf(),
+            rows_read,
+            accepted,
+            rejected: diag.rejected.clone(),
+            repaired: diag.repaired.clone(),
+            skipped: diag.skipped.clone(),
+            people_added: 0,
+            people_updated: 0,
+            people_without_interactions: 0,
+            events: 0,
+            rows_stored: 0,
+            answers: 0,
+            rejects_file,
+            examples: diag
+                .examples
+                .iter()
+                .map(|(o, e)| (*o, e.to_string()))
+                .collect(),
+        }
+    }
+
     /// A few lines a person reads after an ingest.
     pub fn summary(&self) -> String {
         let mut out = format!(

@@ -7,7 +7,9 @@ use crate::error::{IngestError, RowError};
 use crate::mapping::{Binder, EventsMapping, Slot};
 use crate::source::{Cell, Row, RowReader};
 use crate::value::{Stamp, parse_int, parse_number, parse_offset, parse_time};
-use crate::{IngestOptions, Progress, cell_id, file_listing, listing_path, split_list};
+use crate::{
+    IngestOptions, Progress, cell_id, file_listing, next_readable, split_list, with_diagnostics,
+};
 use chrono::FixedOffset;
 use std::path::Path;
 use store::{IngestCommit, IngestKind, PeopleTable, SegmentWriter, Store, StoredPerson};
@@ -139,11 +141,11 @@ pub fn ingest_events(
     opts: &IngestOptions,
     progress: &dyn Progress,
 ) -> Result<IngestReport, IngestError> {
-    let mut diag = Diagnostics::new(opts.strict, listing_path(store)?);
     let staging = store.staging_path("events")?;
-    let result = run(store, file, opts, progress, &mut diag, &staging);
+    let result = with_diagnostics(store, opts.strict, |store, diag| {
+        run(store, file, opts, progress, diag, &staging)
+    });
     if result.is_err() {
-        diag.discard();
         let _ = std::fs::remove_file(&staging);
         let _ = std::fs::remove_file(staging.with_extension("parquet.partial"));
     }
@@ -245,21 +247,7 @@ fn run(
     let (mut rows_read, mut accepted) = (0u64, 0u64);
     let mut row = Row::default();
     let mut recipients: Vec<(String, Option<String>)> = Vec::new();
-    loop {
-        match reader.next_row(&mut row) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(Ok(e)) => {
-                rows_read += 1;
-                diag.reject(e)?;
-                continue;
-            }
-            Err(Err(e)) => return Err(e),
-        }
-        rows_read += 1;
-        if rows_read % 65536 == 0 {
-            progress.update(reader.bytes_read());
-        }
+    while next_readable(&mut reader, &mut row, diag, &mut rows_read, progress)? {
         let line = row.line;
         let field_name = |i: usize, default: &str| slots[i].column().unwrap_or(default).to_string();
         let bad = |i: usize, default: &str, reason: &'static str, detail: String| {
@@ -582,26 +570,12 @@ fn run(
         repaired: diag.n_repaired(),
         summary,
     })?;
+    let rejects_file = file_listing(listing, store.local_dir(), run);
     Ok(IngestReport {
-        run,
-        kind: "events",
-        file: file.to_path_buf(),
-        rows_read,
-        accepted,
-        rejected: diag.rejected.clone(),
-        repaired: diag.repaired.clone(),
-        skipped: diag.skipped.clone(),
         people_added,
         people_without_interactions: silent,
-        people_updated: 0,
         events,
         rows_stored,
-        answers: 0,
-        rejects_file: file_listing(listing, store.local_dir(), run),
-        examples: diag
-            .examples
-            .iter()
-            .map(|(o, e)| (*o, e.to_string()))
-            .collect(),
+        ..IngestReport::base("events", file, run, rows_read, accepted, diag, rejects_file)
     })
 }

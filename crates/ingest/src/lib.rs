@@ -19,6 +19,8 @@ pub use events::ingest_events;
 pub use mapping::{EventsMapping, FieldSpec, Mapping, PeopleMapping, SurveyMapping};
 pub use people::ingest_people;
 pub use source::{Cell, Format};
+
+use source::{Row, RowReader};
 pub use survey::ingest_survey;
 
 use std::path::{Path, PathBuf};
@@ -91,5 +93,48 @@ fn cell_id(cell: &Cell) -> Option<u64> {
     match cell {
         Cell::Int(v) if (0..(1 << 62)).contains(v) => Some(*v as u64),
         other => other.text().map(|t| stable_id(&t)),
+    }
+}
+
+/// Runs one ingest with its diagnostics; when the run fails, its listing of rows is removed
+/// (nothing of a failed run is kept).
+fn with_diagnostics(
+    store: &mut dyn store::Store,
+    strict: bool,
+    run: impl FnOnce(&mut dyn store::Store, &mut Diagnostics) -> Result<IngestReport, IngestError>,
+) -> Result<IngestReport, IngestError> {
+    let mut diag = Diagnostics::new(strict, listing_path(store)?);
+    let result = run(store, &mut diag);
+    if result.is_err() {
+        diag.discard();
+    }
+    result
+}
+
+/// Reads the next readable row into `row`, rejecting unreadable ones on the way (bad JSON,
+/// invalid UTF-8, lines too long) and counting every row read. `Ok(false)` at the end.
+fn next_readable(
+    reader: &mut RowReader,
+    row: &mut Row,
+    diag: &mut Diagnostics,
+    rows_read: &mut u64,
+    progress: &dyn Progress,
+) -> Result<bool, IngestError> {
+    loop {
+        match reader.next_row(row) {
+            Ok(false) => return Ok(false),
+            Ok(true) => {
+                *rows_read += 1;
+                if rows_read.is_multiple_of(4096) {
+                    progress.update(reader.bytes_read());
+                }
+                return Ok(true);
+            }
+            Err(Ok(e)) => {
+                *rows_read += 1;
+                diag.reject(e)?;
+            }
+            Err(Err(e)) => return Err(e),
+        }
     }
 }

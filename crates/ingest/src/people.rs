@@ -6,7 +6,7 @@ use crate::error::{IngestError, RowError};
 use crate::mapping::{Binder, PeopleMapping, Slot};
 use crate::source::{Format, Row, RowReader, SourceOptions};
 use crate::value::{parse_day, parse_int};
-use crate::{IngestOptions, Progress, file_listing, listing_path, split_list};
+use crate::{IngestOptions, Progress, file_listing, next_readable, split_list, with_diagnostics};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use store::{IngestCommit, IngestKind, Store, StoredPerson};
@@ -115,12 +115,9 @@ pub fn ingest_people(
     opts: &IngestOptions,
     progress: &dyn Progress,
 ) -> Result<IngestReport, IngestError> {
-    let mut diag = Diagnostics::new(opts.strict, listing_path(store)?);
-    let result = run(store, file, opts, progress, &mut diag);
-    if result.is_err() {
-        diag.discard();
-    }
-    result
+    with_diagnostics(store, opts.strict, |store, diag| {
+        run(store, file, opts, progress, diag)
+    })
 }
 
 fn run(
@@ -192,21 +189,7 @@ fn run(
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut rows_read = 0u64;
     let mut row = Row::default();
-    loop {
-        match reader.next_row(&mut row) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(Ok(e)) => {
-                rows_read += 1;
-                diag.reject(e)?;
-                continue;
-            }
-            Err(Err(e)) => return Err(e),
-        }
-        rows_read += 1;
-        if rows_read.is_multiple_of(4096) {
-            progress.update(reader.bytes_read());
-        }
+    while next_readable(&mut reader, &mut row, diag, &mut rows_read, progress)? {
         let line = row.line;
         let bad = |field: &str, reason: &'static str, detail: String| {
             RowError::new(file, line, field, reason, detail)
@@ -440,26 +423,18 @@ fn run(
         repaired: diag.n_repaired(),
         summary,
     })?;
+    let rejects_file = file_listing(listing, store.local_dir(), run);
     Ok(IngestReport {
-        run,
-        kind: "people",
-        file: file.to_path_buf(),
-        rows_read,
-        accepted: rows.len() as u64,
-        rejected: diag.rejected.clone(),
-        repaired: diag.repaired.clone(),
-        skipped: diag.skipped.clone(),
         people_added: added,
-        people_without_interactions: 0,
         people_updated: updated,
-        events: 0,
-        rows_stored: 0,
-        answers: 0,
-        rejects_file: file_listing(listing, store.local_dir(), run),
-        examples: diag
-            .examples
-            .iter()
-            .map(|(o, e)| (*o, e.to_string()))
-            .collect(),
+        ..IngestReport::base(
+            "people",
+            file,
+            run,
+            rows_read,
+            rows.len() as u64,
+            diag,
+            rejects_file,
+        )
     })
 }

@@ -7,7 +7,7 @@ use crate::events::{Resolver, unknown_policy};
 use crate::mapping::{Binder, Slot, SurveyMapping};
 use crate::source::{Row, RowReader};
 use crate::value::{parse_day, parse_number};
-use crate::{IngestOptions, Progress, file_listing, listing_path};
+use crate::{IngestOptions, Progress, file_listing, next_readable, with_diagnostics};
 use std::collections::HashSet;
 use std::path::Path;
 use store::{IngestCommit, IngestKind, Store};
@@ -21,12 +21,9 @@ pub fn ingest_survey(
     opts: &IngestOptions,
     progress: &dyn Progress,
 ) -> Result<IngestReport, IngestError> {
-    let mut diag = Diagnostics::new(opts.strict, listing_path(store)?);
-    let result = run(store, file, opts, progress, &mut diag);
-    if result.is_err() {
-        diag.discard();
-    }
-    result
+    with_diagnostics(store, opts.strict, |store, diag| {
+        run(store, file, opts, progress, diag)
+    })
 }
 
 fn run(
@@ -66,21 +63,7 @@ fn run(
     let mut rows_read = 0u64;
     let mut row = Row::default();
     progress.start(reader.total_bytes());
-    loop {
-        match reader.next_row(&mut row) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(Ok(e)) => {
-                rows_read += 1;
-                diag.reject(e)?;
-                continue;
-            }
-            Err(Err(e)) => return Err(e),
-        }
-        rows_read += 1;
-        if rows_read.is_multiple_of(4096) {
-            progress.update(reader.bytes_read());
-        }
+    while next_readable(&mut reader, &mut row, diag, &mut rows_read, progress)? {
         let line = row.line;
         let col = |i: usize, d: &str| slots[i].column().unwrap_or(d).to_string();
         let bad = |i: usize, d: &str, reason: &'static str, detail: String| {
@@ -217,26 +200,10 @@ fn run(
         repaired: diag.n_repaired(),
         summary,
     })?;
+    let rejects_file = file_listing(listing, store.local_dir(), run);
     Ok(IngestReport {
-        run,
-        kind: "survey",
-        file: file.to_path_buf(),
-        rows_read,
-        accepted: n,
-        rejected: diag.rejected.clone(),
-        repaired: diag.repaired.clone(),
-        skipped: diag.skipped.clone(),
         people_added,
-        people_without_interactions: 0,
-        people_updated: 0,
-        events: 0,
-        rows_stored: 0,
         answers: n,
-        rejects_file: file_listing(listing, store.local_dir(), run),
-        examples: diag
-            .examples
-            .iter()
-            .map(|(o, e)| (*o, e.to_string()))
-            .collect(),
+        ..IngestReport::base("survey", file, run, rows_read, n, diag, rejects_file)
     })
 }

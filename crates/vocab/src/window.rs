@@ -48,6 +48,13 @@ impl WindowSpec {
     }
 }
 
+/// The UTC calendar date (YYYY-MM-DD) of a time in milliseconds.
+pub fn date_label(time_ms: i64) -> String {
+    DateTime::from_timestamp_millis(time_ms)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_else(|| "-".into())
+}
+
 fn day_ms(date: NaiveDate) -> i64 {
     date.and_hms_opt(0, 0, 0)
         .expect("midnight exists")
