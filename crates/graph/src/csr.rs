@@ -1,0 +1,260 @@
+//! Compressed sparse rows in both directions. Building sorts the edge list once, merges
+//! parallel edges by adding their weights, and keeps self-loops (algorithms that ignore them say
+//! so). Memory: 2·(n+1) offsets and 2·m (target, weight) pairs.
+
+/// Index of a node, 0..n.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeIdx(pub u32);
+
+/// A weighted directed graph over nodes 0..n.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Graph {
+    n: usize,
+    out_offsets: Vec<u32>,
+    out_targets: Vec<u32>,
+    out_weights: Vec<f64>,
+    in_offsets: Vec<u32>,
+    in_sources: Vec<u32>,
+    in_weights: Vec<f64>,
+}
+
+fn csr(n: usize, edges: &[(u32, u32, f64)]) -> (Vec<u32>, Vec<u32>, Vec<f64>) {
+    let mut offsets = vec![0u32; n + 1];
+    for &(u, _, _) in edges {
+        offsets[u as usize + 1] += 1;
+    }
+    for i in 0..n {
+        offsets[i + 1] += offsets[i];
+    }
+    let targets = edges.iter().map(|e| e.1).collect();
+    let weights = edges.iter().map(|e| e.2).collect();
+    (offsets, targets, weights)
+}
+
+/// Sorts by (source, target) and adds up the weights of parallel edges.
+fn normalize(mut edges: Vec<(u32, u32, f64)>) -> Vec<(u32, u32, f64)> {
+    edges.sort_unstable_by_key(|&(u, v, _)| (u, v));
+    let mut out: Vec<(u32, u32, f64)> = Vec::with_capacity(edges.len());
+    for (u, v, w) in edges {
+        match out.last_mut() {
+            Some(last) if last.0 == u && last.1 == v => last.2 += w,
+            _ => out.push((u, v, w)),
+        }
+    }
+    out
+}
+
+impl Graph {
+    /// Builds a graph with `n` nodes. Edges naming a node ≥ n, or with a weight that is not
+    /// finite and non-negative, are refused with the first offender.
+    pub fn from_edges(n: usize, edges: Vec<(u32, u32, f64)>) -> Result<Graph, String> {
+        if n > u32::MAX as usize {
+            return Err(format!("{n} nodes is more than u32 indices hold"));
+        }
+        if let Some(e) = edges
+            .iter()
+            .find(|e| e.0 as usize >= n || e.1 as usize >= n)
+        {
+            return Err(format!(
+                "edge {} -> {} names a node outside 0..{n}",
+                e.0, e.1
+            ));
+        }
+        if let Some(e) = edges.iter().find(|e| !(e.2.is_finite() && e.2 >= 0.0)) {
+            return Err(format!("edge {} -> {} has weight {}", e.0, e.1, e.2));
+        }
+        let edges = normalize(edges);
+        let (out_offsets, out_targets, out_weights) = csr(n, &edges);
+        let mut reversed: Vec<(u32, u32, f64)> = edges.iter().map(|&(u, v, w)| (v, u, w)).collect();
+        reversed.sort_unstable_by_key(|&(v, u, _)| (v, u));
+        let (in_offsets, in_sources, in_weights) = csr(n, &reversed);
+        Ok(Graph {
+            n,
+            out_offsets,
+            out_targets,
+            out_weights,
+            in_offsets,
+            in_sources,
+            in_weights,
+        })
+    }
+
+    /// Unweighted convenience: every edge weighs 1.
+    pub fn from_pairs(n: usize, pairs: &[(u32, u32)]) -> Result<Graph, String> {
+        Graph::from_edges(n, pairs.iter().map(|&(u, v)| (u, v, 1.0)).collect())
+    }
+
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// Number of distinct directed edges (parallel edges merged).
+    pub fn m(&self) -> usize {
+        self.out_targets.len()
+    }
+
+    /// Out-neighbours of `u` with weights, in increasing order.
+    pub fn out_edges(&self, u: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
+        let (s, e) = (
+            self.out_offsets[u] as usize,
+            self.out_offsets[u + 1] as usize,
+        );
+        self.out_targets[s..e]
+            .iter()
+            .zip(&self.out_weights[s..e])
+            .map(|(&v, &w)| (v as usize, w))
+    }
+
+    /// In-neighbours of `v` with weights, in increasing order.
+    pub fn in_edges(&self, v: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
+        let (s, e) = (self.in_offsets[v] as usize, self.in_offsets[v + 1] as usize);
+        self.in_sources[s..e]
+            .iter()
+            .zip(&self.in_weights[s..e])
+            .map(|(&u, &w)| (u as usize, w))
+    }
+
+    pub fn out_degree(&self, u: usize) -> usize {
+        (self.out_offsets[u + 1] - self.out_offsets[u]) as usize
+    }
+
+    pub fn in_degree(&self, v: usize) -> usize {
+        (self.in_offsets[v + 1] - self.in_offsets[v]) as usize
+    }
+
+    /// Weight of the edge u -> v, if any (binary search in u's row).
+    pub fn weight(&self, u: usize, v: usize) -> Option<f64> {
+        let (s, e) = (
+            self.out_offsets[u] as usize,
+            self.out_offsets[u + 1] as usize,
+        );
+        self.out_targets[s..e]
+            .binary_search(&(v as u32))
+            .ok()
+            .map(|i| self.out_weights[s + i])
+    }
+
+    /// Every edge once, in (source, target) order.
+    pub fn edges(&self) -> impl Iterator<Item = (usize, usize, f64)> + '_ {
+        (0..self.n).flat_map(move |u| self.out_edges(u).map(move |(v, w)| (u, v, w)))
+    }
+
+    /// The undirected projection as a symmetric directed graph: u–v weighs w(u,v) + w(v,u).
+    pub fn to_undirected(&self) -> Graph {
+        let mut edges = Vec::with_capacity(2 * self.m());
+        for (u, v, w) in self.edges() {
+            edges.push((u as u32, v as u32, w));
+            if u != v {
+                edges.push((v as u32, u as u32, w));
+            }
+        }
+        Graph::from_edges(self.n, edges).expect("valid by construction")
+    }
+
+    /// The same nodes without self-loops.
+    pub fn without_self_loops(&self) -> Graph {
+        let edges = self
+            .edges()
+            .filter(|(u, v, _)| u != v)
+            .map(|(u, v, w)| (u as u32, v as u32, w))
+            .collect();
+        Graph::from_edges(self.n, edges).expect("valid by construction")
+    }
+}
+
+/// Several named layers over the same nodes (communication, meetings, requests, ...).
+#[derive(Debug, Clone)]
+pub struct MultiLayer {
+    n: usize,
+    layers: Vec<(String, Graph)>,
+}
+
+impl MultiLayer {
+    pub fn new(n: usize) -> MultiLayer {
+        MultiLayer {
+            n,
+            layers: Vec::new(),
+        }
+    }
+
+    /// Adds a layer; its graph must have the same nodes.
+    pub fn add(&mut self, name: &str, graph: Graph) -> Result<(), String> {
+        if graph.n() != self.n {
+            return Err(format!(
+                "layer `{name}` has {} nodes, the graph {}",
+                graph.n(),
+                self.n
+            ));
+        }
+        if self.layers.iter().any(|(l, _)| l == name) {
+            return Err(format!("layer `{name}` exists already"));
+        }
+        self.layers.push((name.to_string(), graph));
+        Ok(())
+    }
+
+    pub fn layer(&self, name: &str) -> Option<&Graph> {
+        self.layers.iter().find(|(l, _)| l == name).map(|(_, g)| g)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.layers.iter().map(|(l, _)| l.as_str())
+    }
+
+    /// One graph from a weighted subset of layers: w(u,v) = Σ factor_l · w_l(u,v).
+    pub fn combine(&self, factors: &[(&str, f64)]) -> Result<Graph, String> {
+        let mut edges = Vec::new();
+        for &(name, factor) in factors {
+            let g = self
+                .layer(name)
+                .ok_or_else(|| format!("no layer `{name}`"))?;
+            edges.extend(g.edges().map(|(u, v, w)| (u as u32, v as u32, w * factor)));
+        }
+        Graph::from_edges(self.n, edges)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parallel_edges_merge_and_both_directions_agree() {
+        let g = Graph::from_edges(
+            4,
+            vec![
+                (0, 1, 1.0),
+                (2, 1, 2.0),
+                (0, 1, 0.5),
+                (1, 3, 1.0),
+                (3, 3, 4.0),
+            ],
+        )
+        .unwrap();
+        assert_eq!(g.m(), 4);
+        assert_eq!(g.weight(0, 1), Some(1.5));
+        assert_eq!(g.weight(1, 0), None);
+        assert_eq!(g.in_edges(1).collect::<Vec<_>>(), vec![(0, 1.5), (2, 2.0)]);
+        assert_eq!(g.in_degree(3), 2);
+        let u = g.to_undirected();
+        assert_eq!(u.weight(1, 0), Some(1.5));
+        assert_eq!(u.weight(3, 3), Some(4.0));
+        assert_eq!(g.without_self_loops().m(), 3);
+        assert!(Graph::from_edges(2, vec![(0, 2, 1.0)]).is_err());
+        assert!(Graph::from_edges(2, vec![(0, 1, f64::NAN)]).is_err());
+    }
+
+    #[test]
+    fn layers_combine_with_factors() {
+        let mut ml = MultiLayer::new(3);
+        ml.add("email", Graph::from_pairs(3, &[(0, 1), (1, 2)]).unwrap())
+            .unwrap();
+        ml.add("meetings", Graph::from_edges(3, vec![(0, 1, 0.5)]).unwrap())
+            .unwrap();
+        assert!(ml.add("email", Graph::from_pairs(3, &[]).unwrap()).is_err());
+        let g = ml.combine(&[("email", 1.0), ("meetings", 2.0)]).unwrap();
+        assert_eq!(g.weight(0, 1), Some(2.0));
+        assert_eq!(g.weight(1, 2), Some(1.0));
+        assert!(ml.combine(&[("chat", 1.0)]).is_err());
+    }
+}

@@ -1,0 +1,14 @@
+//! The graph engine: a compact weighted directed graph (CSR in both directions, `u32` node
+//! indices, `f64` weights), several layers over the same nodes, and network algorithms that are
+//! checked against networkx on known graphs. It knows nothing about people: the mirror model
+//! hands it node indices and weighted edges.
+
+pub mod components;
+pub mod core;
+pub mod csr;
+pub mod degree;
+pub mod page_rank;
+pub mod scores;
+
+pub use csr::{Graph, MultiLayer, NodeIdx};
+pub use scores::Scores;

@@ -1,0 +1,259 @@
+//! The graph engine against networkx (values stored as data, made by
+//! `tests/reference/make_reference.py`) and against naive implementations on random small graphs.
+
+use graph::Graph;
+use graph::components::{strong_components, weak_components};
+use graph::core::core_numbers;
+use graph::degree::{in_degree, in_strength, out_degree, out_strength, reciprocity};
+use graph::page_rank::{PageRankOptions, page_rank};
+use rand::{Rng, SeedableRng};
+use serde_json::Value;
+
+fn reference() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reference/networkx.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn floats(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+fn close(name: &str, what: &str, got: &[f64], want: &[f64], tol: f64) {
+    assert_eq!(got.len(), want.len(), "{name} {what}: length");
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (g - w).abs() <= tol,
+            "{name} {what}[{i}]: {g} vs networkx {w}"
+        );
+    }
+}
+
+fn partition(labels: &[u32]) -> Vec<Vec<u64>> {
+    let mut groups: std::collections::BTreeMap<u32, Vec<u64>> = Default::default();
+    for (i, &l) in labels.iter().enumerate() {
+        groups.entry(l).or_default().push(i as u64);
+    }
+    let mut out: Vec<Vec<u64>> = groups.into_values().collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn every_measure_matches_networkx_on_every_reference_graph() {
+    let r = reference();
+    let graphs = r["graphs"].as_object().unwrap();
+    assert_eq!(graphs.len(), 5);
+    for (name, g) in graphs {
+        let n = g["n"].as_u64().unwrap() as usize;
+        let edges = g["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e[0].as_u64().unwrap() as u32,
+                    e[1].as_u64().unwrap() as u32,
+                    e[2].as_f64().unwrap(),
+                )
+            })
+            .collect();
+        let graph = Graph::from_edges(n, edges).unwrap();
+        let opts = PageRankOptions {
+            tolerance: 1e-13,
+            max_iterations: 10_000,
+            ..Default::default()
+        };
+        let pr = page_rank(&graph, &opts).unwrap();
+        close(name, "pagerank", &pr.0, &floats(&g["pagerank"]), 1e-10);
+        let mut personalization = vec![0.0; n];
+        personalization[0] = 3.0;
+        personalization[1] = 1.0;
+        let ppr = page_rank(
+            &graph,
+            &PageRankOptions {
+                personalization: Some(personalization),
+                ..opts.clone()
+            },
+        )
+        .unwrap();
+        close(
+            name,
+            "personalized pagerank",
+            &ppr.0,
+            &floats(&g["pagerank_personalized_0_1"]),
+            1e-10,
+        );
+        close(
+            name,
+            "in_strength",
+            &in_strength(&graph).0,
+            &floats(&g["in_strength"]),
+            1e-9,
+        );
+        close(
+            name,
+            "out_strength",
+            &out_strength(&graph).0,
+            &floats(&g["out_strength"]),
+            1e-9,
+        );
+        close(
+            name,
+            "in_degree",
+            &in_degree(&graph).0,
+            &floats(&g["in_degree"]),
+            0.0,
+        );
+        close(
+            name,
+            "out_degree",
+            &out_degree(&graph).0,
+            &floats(&g["out_degree"]),
+            0.0,
+        );
+        let rec = reciprocity(&graph).unwrap();
+        assert!(
+            (rec - g["reciprocity"].as_f64().unwrap()).abs() < 1e-12,
+            "{name} reciprocity"
+        );
+        let want = |key: &str| -> Vec<Vec<u64>> { serde_json::from_value(g[key].clone()).unwrap() };
+        assert_eq!(
+            partition(&strong_components(&graph)),
+            want("strong_components"),
+            "{name} strong components"
+        );
+        assert_eq!(
+            partition(&weak_components(&graph)),
+            want("weak_components"),
+            "{name} weak components"
+        );
+        let core: Vec<f64> = core_numbers(&graph).into_iter().map(f64::from).collect();
+        close(name, "core_number", &core, &floats(&g["core_number"]), 0.0);
+    }
+}
+
+fn random_graph(rng: &mut rand_xoshiro::Xoshiro256PlusPlus, n: usize, p: f64) -> Graph {
+    let mut edges = Vec::new();
+    for u in 0..n as u32 {
+        for v in 0..n as u32 {
+            if rng.random::<f64>() < p {
+                edges.push((u, v, rng.random_range(0.1..2.0)));
+            }
+        }
+    }
+    Graph::from_edges(n, edges).unwrap()
+}
+
+/// Reachability by repeated relaxation: the naive definition of strong connectivity.
+fn naive_reach(g: &Graph) -> Vec<Vec<bool>> {
+    let n = g.n();
+    let mut reach = vec![vec![false; n]; n];
+    for (u, row) in reach.iter_mut().enumerate() {
+        row[u] = true;
+    }
+    for (u, v, _) in g.edges() {
+        reach[u][v] = true;
+    }
+    for k in 0..n {
+        let via = reach[k].clone();
+        for row in reach.iter_mut() {
+            if row[k] {
+                for (j, &r) in via.iter().enumerate() {
+                    if r {
+                        row[j] = true;
+                    }
+                }
+            }
+        }
+    }
+    reach
+}
+
+/// Core numbers by repeatedly deleting every node of degree < k.
+fn naive_cores(g: &Graph) -> Vec<u32> {
+    let u = g.to_undirected().without_self_loops();
+    let n = u.n();
+    let mut core = vec![0u32; n];
+    for k in 1..=n as u32 {
+        let mut alive = vec![true; n];
+        loop {
+            let mut changed = false;
+            for v in 0..n {
+                if alive[v] && (u.out_edges(v).filter(|(w, _)| alive[*w]).count() as u32) < k {
+                    alive[v] = false;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        for v in 0..n {
+            if alive[v] {
+                core[v] = k;
+            }
+        }
+    }
+    core
+}
+
+#[test]
+fn components_and_cores_match_naive_definitions_on_random_graphs() {
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(5);
+    for case in 0..200 {
+        let n = 1 + case % 12;
+        let g = random_graph(&mut rng, n, [0.05, 0.15, 0.35][case % 3]);
+        let reach = naive_reach(&g);
+        let scc = strong_components(&g);
+        let wcc = weak_components(&g);
+        let undirected_reach = naive_reach(&g.to_undirected());
+        for a in 0..n {
+            for b in 0..n {
+                assert_eq!(
+                    scc[a] == scc[b],
+                    reach[a][b] && reach[b][a],
+                    "case {case}: scc {a} {b}"
+                );
+                assert_eq!(
+                    wcc[a] == wcc[b],
+                    undirected_reach[a][b],
+                    "case {case}: wcc {a} {b}"
+                );
+            }
+        }
+        assert_eq!(core_numbers(&g), naive_cores(&g), "case {case}");
+    }
+}
+
+/// PageRank is the stationary distribution: check the fixed-point equation directly.
+#[test]
+fn page_rank_is_a_fixed_point_and_sums_to_one() {
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(9);
+    for case in 0..50 {
+        let n = 2 + case % 20;
+        let g = random_graph(&mut rng, n, 0.2);
+        let s = page_rank(
+            &g,
+            &PageRankOptions {
+                tolerance: 1e-14,
+                max_iterations: 100_000,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert!((s.0.iter().sum::<f64>() - 1.0).abs() < 1e-10, "case {case}");
+        let out: Vec<f64> = (0..n)
+            .map(|u| g.out_edges(u).map(|(_, w)| w).sum())
+            .collect();
+        let dangling: f64 = (0..n).filter(|&u| out[u] == 0.0).map(|u| s.0[u]).sum();
+        for v in 0..n {
+            let inflow: f64 = g.in_edges(v).map(|(u, w)| s.0[u] * w / out[u]).sum();
+            let want = 0.85 * (inflow + dangling / n as f64) + 0.15 / n as f64;
+            assert!((s.0[v] - want).abs() < 1e-10, "case {case} node {v}");
+        }
+    }
+}
