@@ -3,11 +3,14 @@
 //! checked against networkx on known graphs. It knows nothing about people: the mirror model
 //! hands it node indices and weighted edges.
 
+pub mod betweenness;
+pub mod closeness;
 pub mod components;
 pub mod core;
 pub mod csr;
 pub mod degree;
 pub mod page_rank;
+pub mod paths;
 pub mod scores;
 
 pub use csr::{Graph, MultiLayer, NodeIdx};

@@ -2,10 +2,13 @@
 //! `tests/reference/make_reference.py`) and against naive implementations on random small graphs.
 
 use graph::Graph;
+use graph::betweenness::{BetweennessOptions, betweenness};
+use graph::closeness::{closeness, harmonic};
 use graph::components::{strong_components, weak_components};
 use graph::core::core_numbers;
 use graph::degree::{in_degree, in_strength, out_degree, out_strength, reciprocity};
 use graph::page_rank::{PageRankOptions, page_rank};
+use graph::paths::Length;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
 
@@ -133,6 +136,36 @@ fn every_measure_matches_networkx_on_every_reference_graph() {
         );
         let core: Vec<f64> = core_numbers(&graph).into_iter().map(f64::from).collect();
         close(name, "core_number", &core, &floats(&g["core_number"]), 0.0);
+        for (length, suffix) in [(Length::Hops, "hops"), (Length::Weight, "weight_as_length")] {
+            let b = betweenness(
+                &graph,
+                &BetweennessOptions {
+                    length,
+                    normalized: true,
+                },
+            );
+            close(
+                name,
+                &format!("betweenness_{suffix}"),
+                &b.0,
+                &floats(&g[format!("betweenness_{suffix}")]),
+                1e-9,
+            );
+            close(
+                name,
+                &format!("closeness_{suffix}"),
+                &closeness(&graph, length).0,
+                &floats(&g[format!("closeness_{suffix}")]),
+                1e-9,
+            );
+            close(
+                name,
+                &format!("harmonic_{suffix}"),
+                &harmonic(&graph, length).0,
+                &floats(&g[format!("harmonic_{suffix}")]),
+                1e-9,
+            );
+        }
     }
 }
 

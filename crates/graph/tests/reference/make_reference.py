@@ -65,6 +65,12 @@ def values(g):
     scc = sorted(sorted(c) for c in nx.strongly_connected_components(g))
     wcc = sorted(sorted(c) for c in nx.weakly_connected_components(g))
     core = nx.core_number(nx.Graph(g.to_undirected()))
+    bet = nx.betweenness_centrality(g, normalized=True)
+    bet_w = nx.betweenness_centrality(g, normalized=True, weight="weight")
+    clo = nx.closeness_centrality(g)
+    clo_w = nx.closeness_centrality(g, distance="weight")
+    har = nx.harmonic_centrality(g)
+    har_w = nx.harmonic_centrality(g, distance="weight")
     return {
         "n": n,
         "edges": [[u, v, w] for u, v, w in sorted(g.edges(data="weight"))],
@@ -78,6 +84,12 @@ def values(g):
         "strong_components": scc,
         "weak_components": wcc,
         "core_number": [core[v] for v in range(n)],
+        "betweenness_hops": [bet[v] for v in range(n)],
+        "betweenness_weight_as_length": [bet_w[v] for v in range(n)],
+        "closeness_hops": [clo[v] for v in range(n)],
+        "closeness_weight_as_length": [clo_w[v] for v in range(n)],
+        "harmonic_hops": [har[v] for v in range(n)],
+        "harmonic_weight_as_length": [har_w[v] for v in range(n)],
     }
 
 
