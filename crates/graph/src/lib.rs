@@ -12,6 +12,7 @@ pub mod degree;
 pub mod page_rank;
 pub mod paths;
 pub mod scores;
+pub mod spectral;
 
 pub use csr::{Graph, MultiLayer, NodeIdx};
 pub use scores::Scores;

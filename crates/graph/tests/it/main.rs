@@ -9,6 +9,7 @@ use graph::core::core_numbers;
 use graph::degree::{in_degree, in_strength, out_degree, out_strength, reciprocity};
 use graph::page_rank::{PageRankOptions, page_rank};
 use graph::paths::Length;
+use graph::spectral::{PowerOptions, eigenvector, hits, katz};
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
 
@@ -136,6 +137,30 @@ fn every_measure_matches_networkx_on_every_reference_graph() {
         );
         let core: Vec<f64> = core_numbers(&graph).into_iter().map(f64::from).collect();
         close(name, "core_number", &core, &floats(&g["core_number"]), 0.0);
+        let power = PowerOptions {
+            tolerance: 1e-14,
+            max_iterations: 1_000_000,
+        };
+        if !g["eigenvector"].is_null() {
+            close(
+                name,
+                "eigenvector",
+                &eigenvector(&graph, &power).unwrap().0,
+                &floats(&g["eigenvector"]),
+                1e-8,
+            );
+        }
+        let (hubs, authorities) = hits(&graph, &power).unwrap();
+        close(name, "hits hubs", &hubs.0, &floats(&g["hits_hubs"]), 1e-8);
+        close(
+            name,
+            "hits authorities",
+            &authorities.0,
+            &floats(&g["hits_authorities"]),
+            1e-8,
+        );
+        let k = katz(&graph, g["katz_alpha"].as_f64().unwrap(), 1.0, &power).unwrap();
+        close(name, "katz", &k.0, &floats(&g["katz"]), 1e-9);
         for (length, suffix) in [(Length::Hops, "hops"), (Length::Weight, "weight_as_length")] {
             let b = betweenness(
                 &graph,

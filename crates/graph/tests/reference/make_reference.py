@@ -71,6 +71,16 @@ def values(g):
     clo_w = nx.closeness_centrality(g, distance="weight")
     har = nx.harmonic_centrality(g)
     har_w = nx.harmonic_centrality(g, distance="weight")
+    try:
+        eig = nx.eigenvector_centrality(g, max_iter=100_000, tol=1e-13, weight="weight")
+        eig = [eig[v] for v in range(n)]
+    except nx.PowerIterationFailedConvergence:
+        eig = None
+    hubs, auths = nx.hits(g, max_iter=100_000, tol=1e-14)
+    import numpy as np
+    lam = max(abs(np.linalg.eigvals(nx.to_numpy_array(g, nodelist=range(n), weight="weight"))))
+    katz_alpha = float(0.5 / lam)
+    katz = nx.katz_centrality(g, alpha=katz_alpha, beta=1.0, max_iter=100_000, tol=1e-13, weight="weight")
     return {
         "n": n,
         "edges": [[u, v, w] for u, v, w in sorted(g.edges(data="weight"))],
@@ -90,6 +100,11 @@ def values(g):
         "closeness_weight_as_length": [clo_w[v] for v in range(n)],
         "harmonic_hops": [har[v] for v in range(n)],
         "harmonic_weight_as_length": [har_w[v] for v in range(n)],
+        "eigenvector": eig,
+        "hits_hubs": [hubs[v] for v in range(n)],
+        "hits_authorities": [auths[v] for v in range(n)],
+        "katz_alpha": katz_alpha,
+        "katz": [katz[v] for v in range(n)],
     }
 
 
