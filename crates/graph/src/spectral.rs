@@ -49,8 +49,8 @@ pub fn eigenvector(g: &Graph, opts: &PowerOptions) -> Result<Scores, NotConverge
     let mut x = vec![1.0 / n.max(1) as f64; n];
     let mut next = vec![0.0; n];
     for _ in 0..opts.max_iterations {
-        for v in 0..n {
-            next[v] = x[v] + g.in_edges(v).map(|(u, w)| x[u] * w).sum::<f64>();
+        for (v, slot) in next.iter_mut().enumerate() {
+            *slot = x[v] + g.in_edges(v).map(|(u, w)| x[u] * w).sum::<f64>();
         }
         l2_normalize(&mut next);
         let change = l1_change(&next, &x);
@@ -76,18 +76,18 @@ pub fn hits(g: &Graph, opts: &PowerOptions) -> Result<(Scores, Scores), NotConve
     };
     for _ in 0..opts.max_iterations {
         // h = A a, then a = Aᵀ h.
-        for u in 0..n {
-            h[u] = g.out_edges(u).map(|(v, w)| w * a[v]).sum();
+        for (u, slot) in h.iter_mut().enumerate() {
+            *slot = g.out_edges(u).map(|(v, w)| w * a[v]).sum();
         }
-        for v in 0..n {
-            next[v] = g.in_edges(v).map(|(u, w)| w * h[u]).sum();
+        for (v, slot) in next.iter_mut().enumerate() {
+            *slot = g.in_edges(v).map(|(u, w)| w * h[u]).sum();
         }
         scale_sum(&mut next);
         let change = l1_change(&next, &a);
         std::mem::swap(&mut a, &mut next);
         if change < n as f64 * opts.tolerance {
-            for u in 0..n {
-                h[u] = g.out_edges(u).map(|(v, w)| w * a[v]).sum();
+            for (u, slot) in h.iter_mut().enumerate() {
+                *slot = g.out_edges(u).map(|(v, w)| w * a[v]).sum();
             }
             scale_sum(&mut h);
             return Ok((Scores(h), Scores(a)));
@@ -101,8 +101,8 @@ pub fn katz(g: &Graph, alpha: f64, beta: f64, opts: &PowerOptions) -> Result<Sco
     let mut x = vec![0.0; n];
     let mut next = vec![0.0; n];
     for _ in 0..opts.max_iterations {
-        for v in 0..n {
-            next[v] = alpha * g.in_edges(v).map(|(u, w)| x[u] * w).sum::<f64>() + beta;
+        for (v, slot) in next.iter_mut().enumerate() {
+            *slot = alpha * g.in_edges(v).map(|(u, w)| x[u] * w).sum::<f64>() + beta;
         }
         let change = l1_change(&next, &x);
         std::mem::swap(&mut x, &mut next);
