@@ -6,6 +6,7 @@
 pub mod betweenness;
 pub mod closeness;
 pub mod components;
+pub mod constraint;
 pub mod core;
 pub mod csr;
 pub mod degree;
