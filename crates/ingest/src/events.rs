@@ -202,7 +202,6 @@ fn run(
         binder.field(name, spec.as_ref(), required);
     }
     let mut reader = RowReader::open(file, &source, &binder.wanted)?;
-    reader.set_wanted(&binder.wanted, source.header)?;
     let slots: Vec<Slot> = binder.bind(&reader)?;
     if !slots[F_RECIPIENT].is_present() && !slots[F_RECIPIENTS].is_present() {
         return Err(IngestError::MissingColumn {

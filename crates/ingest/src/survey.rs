@@ -47,7 +47,6 @@ fn run(
         binder.field(name, spec.as_ref(), required);
     }
     let mut reader = RowReader::open(file, &source, &binder.wanted)?;
-    reader.set_wanted(&binder.wanted, source.header)?;
     let slots: Vec<Slot> = binder.bind(&reader)?;
     let table = store.people()?;
     let people_seen = table.len();

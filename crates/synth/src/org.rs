@@ -195,7 +195,7 @@ pub fn build(n: usize, start_day: i32, rng: &mut Xoshiro256PlusPlus) -> Org {
         Staff::Regular,
         rng,
     );
-    // The CEO sits in the last department's office line; give them Strategy-like home: department of "Strategy" if present.
+    // The CEO, their assistant and chief of staff belong to the last department.
     let mut support_of_pairs: Vec<(u32, u32)> = Vec::new();
     let ceo_assistant = add(
         &mut people,
