@@ -9,16 +9,21 @@
 
 use crate::paths::{Direction, Length, Search};
 use crate::{Graph, Scores};
+use rayon::prelude::*;
 
-fn per_node(g: &Graph, length: Length, f: impl Fn(&Search, usize) -> f64) -> Scores {
+/// One search per node, nodes in parallel (each value depends on its own search only).
+fn per_node(g: &Graph, length: Length, f: impl Fn(&Search, usize) -> f64 + Sync) -> Scores {
     let n = g.n();
-    let mut search = Search::new(n);
     Scores(
         (0..n)
-            .map(|u| {
-                search.run(g, u, length, Direction::In);
-                f(&search, n)
-            })
+            .into_par_iter()
+            .map_init(
+                || Search::new(n),
+                |search, u| {
+                    search.run(g, u, length, Direction::In);
+                    f(search, n)
+                },
+            )
             .collect(),
     )
 }

@@ -4,7 +4,10 @@
 //! hands it node indices and weighted edges.
 
 pub mod betweenness;
+pub mod brokerage;
 pub mod closeness;
+pub mod clustering;
+pub mod community;
 pub mod components;
 pub mod constraint;
 pub mod core;

@@ -70,6 +70,19 @@ impl Search {
 
     /// Runs from `source`, leaving distances, path counts, settle order and predecessors.
     pub fn run(&mut self, g: &Graph, source: usize, length: Length, direction: Direction) {
+        self.run_until(g, source, None, length, direction)
+    }
+
+    /// As [`Search::run`], but stops once `target` is settled: its distance, path count and
+    /// predecessors are then final (those of farther nodes are not).
+    pub fn run_until(
+        &mut self,
+        g: &Graph,
+        source: usize,
+        target: Option<usize>,
+        length: Length,
+        direction: Direction,
+    ) {
         for &v in &self.order {
             self.settled[v] = false;
             self.dist[v] = f64::INFINITY;
@@ -90,6 +103,11 @@ impl Search {
                 self.queue.push_back(source);
                 while let Some(u) = self.queue.pop_front() {
                     self.order.push(u);
+                    if Some(u) == target {
+                        // Queued nodes were touched; keep them in `order` for the reset.
+                        self.order.extend(self.queue.drain(..));
+                        break;
+                    }
                     let du = self.dist[u];
                     for (v, _) in neighbours(u) {
                         if self.dist[v].is_infinite() {
@@ -113,6 +131,16 @@ impl Search {
                     }
                     self.settled[u] = true;
                     self.order.push(u);
+                    if Some(u) == target {
+                        // Nodes still in the heap were touched; list them for the reset.
+                        for Reverse((_, v)) in self.heap.drain() {
+                            if !self.settled[v] {
+                                self.settled[v] = true;
+                                self.order.push(v);
+                            }
+                        }
+                        break;
+                    }
                     for (v, w) in neighbours(u) {
                         let alt = d + w;
                         if alt < self.dist[v] {

@@ -87,8 +87,22 @@ def values(g):
     lam = max(abs(np.linalg.eigvals(nx.to_numpy_array(g, nodelist=range(n), weight="weight"))))
     katz_alpha = float(0.5 / lam)
     katz = nx.katz_centrality(g, alpha=katz_alpha, beta=1.0, max_iter=100_000, tol=1e-13, weight="weight")
+    # Undirected projection as the graph engine makes it: u–v weighs w(u,v) + w(v,u).
+    ug = nx.Graph()
+    ug.add_nodes_from(g.nodes)
+    for u, v, w in g.edges(data="weight"):
+        prev = ug.get_edge_data(u, v, {"weight": 0.0})["weight"]
+        ug.add_edge(u, v, weight=prev + w)
+    thirds = [[v for v in range(n) if v % 3 == r] for r in range(3)]
+    clu = nx.clustering(g)
+    clu_w = nx.clustering(g, weight="weight")
     return {
         "n": n,
+        "clustering": [clu[v] for v in range(n)],
+        "clustering_weighted": [clu_w[v] for v in range(n)],
+        "modularity_undirected_thirds": nx.community.modularity(ug, thirds, weight="weight"),
+        "modularity_undirected_thirds_res_0_5": nx.community.modularity(ug, thirds, weight="weight", resolution=0.5),
+        "modularity_directed_thirds": nx.community.modularity(g, thirds, weight="weight"),
         "edges": [[u, v, w] for u, v, w in sorted(g.edges(data="weight"))],
         "pagerank": [pr[v] for v in range(n)],
         "pagerank_personalized_0_1": [ppr[v] for v in range(n)],
