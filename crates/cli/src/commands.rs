@@ -83,6 +83,63 @@ pub fn run(cli: Cli) -> Result<()> {
             let summary = aggregate(&mut store, &opts, quiet)?;
             print_aggregate(&mut out, &summary)?;
         }
+        Command::Metrics {
+            edges,
+            out: path,
+            directed,
+            weight_column,
+            source_column,
+            target_column,
+            format,
+            length,
+            betweenness,
+            epsilon,
+            katz_alpha,
+            resolution,
+            seed,
+        } => {
+            let args = crate::metrics::MetricsArgs {
+                input: edges,
+                out: path.clone(),
+                directed,
+                weight_column,
+                source_column,
+                target_column,
+                format,
+                length,
+                betweenness,
+                epsilon,
+                katz_alpha,
+                resolution,
+                seed,
+            };
+            let report = crate::metrics::run(&args, quiet)?;
+            // With the table on standard output, the summary goes to standard error.
+            let mut summary: Box<dyn Write> = if path == Path::new("-") {
+                Box::new(std::io::stderr())
+            } else {
+                Box::new(&mut out)
+            };
+            writeln!(
+                summary,
+                "{} rows: {} nodes, {} {} ties{}",
+                report.rows,
+                report.nodes,
+                report.edges,
+                if directed { "directed" } else { "undirected" },
+                if report.self_loops > 0 {
+                    format!(" ({} self-loops left out)", report.self_loops)
+                } else {
+                    String::new()
+                }
+            )?;
+            for note in &report.notes {
+                writeln!(summary, "  {note}")?;
+            }
+            if path != Path::new("-") {
+                writeln!(summary, "wrote {}", path.display())?;
+            }
+        }
         Command::Status => {
             let store = open(&cli.workspace)?;
             status(&store, &mut out)?;

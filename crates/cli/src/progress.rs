@@ -26,6 +26,10 @@ impl Bar {
         Bar(bar)
     }
 
+    pub fn set_message(&self, what: &str) {
+        self.0.set_message(what.to_string());
+    }
+
     pub fn set_length(&self, n: u64) {
         self.0.set_length(n);
     }

@@ -23,7 +23,11 @@
 //! aggregation of the refined partition started from the unrefined one).
 //!
 //! Both are deterministic for a seed (node orders and refinement choices come from a
-//! xoshiro256++ stream). Leiden runs whole passes until the partition stops changing (igraph's
+//! xoshiro256++ stream). By default each makes two independent starts, in parallel, and keeps
+//! the better partition: a single Leiden run here lands, on average, slightly below igraph's on
+//! the reference graphs (igraph's refinement counts a node that stays alone as twice as well
+//! connected as it is, which lets more nodes merge); two starts land above it at no extra wall
+//! time on two cores. `starts: 1` is one plain run. Leiden runs whole passes until the partition stops changing (igraph's
 //! `n_iterations=-1`) unless told a number of passes. Time per pass roughly O(m) per level,
 //! memory O(n + m).
 
@@ -31,6 +35,7 @@ use crate::Graph;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
 use std::collections::VecDeque;
 
 /// How a directed graph becomes undirected.
@@ -58,6 +63,9 @@ pub struct CommunityOptions {
     pub seed: u64,
     /// Leiden passes; `None` repeats until the partition no longer changes.
     pub passes: Option<usize>,
+    /// Independent starts (run in parallel, seeds derived from `seed`); the partition of
+    /// highest quality is kept, the earliest start on a tie. 1 is a single plain run.
+    pub starts: usize,
     pub symmetrize: Symmetrize,
 }
 
@@ -68,6 +76,7 @@ impl Default for CommunityOptions {
             resolution: 1.0,
             seed: 0,
             passes: None,
+            starts: 2,
             symmetrize: Symmetrize::Sum,
         }
     }
@@ -493,14 +502,34 @@ fn run(g: &Graph, opts: &CommunityOptions, leiden: bool) -> Result<Partition, St
         ));
     }
     let base = Net::from_graph(g, opts.symmetrize)?;
+    let runs: Vec<Partition> = (0..opts.starts.max(1) as u64)
+        .into_par_iter()
+        .map(|r| {
+            let seed = opts
+                .seed
+                .wrapping_add(r.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            one_start(&base, opts, leiden, seed)
+        })
+        .collect();
+    // The best start; `max_by` would keep the last of equals, so compare by (quality, −index).
+    let best = runs
+        .into_iter()
+        .enumerate()
+        .reduce(|a, b| if b.1.quality > a.1.quality { b } else { a })
+        .map(|(_, p)| p)
+        .expect("at least one start");
+    Ok(best)
+}
+
+fn one_start(base: &Net, opts: &CommunityOptions, leiden: bool, seed: u64) -> Partition {
     let n = base.n();
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(opts.seed);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let mut labels: Vec<u32> = (0..n as u32).collect();
     let passes = if leiden { opts.passes } else { Some(1) };
     let mut pass = 0;
     loop {
         let before = labels.clone();
-        labels = one_pass(&base, labels, opts, leiden, &mut rng);
+        labels = one_pass(base, labels, opts, leiden, &mut rng);
         pass += 1;
         let stable = labels == before;
         if stable || passes.is_some_and(|p| pass >= p) {
@@ -509,11 +538,11 @@ fn run(g: &Graph, opts: &CommunityOptions, leiden: bool) -> Result<Partition, St
     }
     let count = renumber(&mut labels);
     let quality = base.quality(&labels, opts.quality, opts.resolution);
-    Ok(Partition {
+    Partition {
         labels,
         count,
         quality,
-    })
+    }
 }
 
 /// One full multi-level pass from `start` (a partition of the base network's nodes).

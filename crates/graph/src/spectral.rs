@@ -117,6 +117,34 @@ pub fn katz(g: &Graph, alpha: f64, beta: f64, opts: &PowerOptions) -> Result<Sco
     Err(NotConverged(Scores(x)))
 }
 
+/// Estimate of the spectral radius λ_max of the weighted adjacency matrix (the Perron root), as
+/// the growth rate of power iteration on A + I started from all ones: the shift makes λ_max + 1
+/// the one eigenvalue of largest modulus, so the iteration cannot oscillate. Meant for choosing
+/// Katz's α below 1/λ_max; stops when the rate changes by less than `tolerance` (relative).
+pub fn spectral_radius(g: &Graph, opts: &PowerOptions) -> f64 {
+    let n = g.n();
+    if n == 0 || g.m() == 0 {
+        return 0.0;
+    }
+    let mut x = vec![1.0 / (n as f64).sqrt(); n];
+    let mut next = vec![0.0; n];
+    let mut rate = 0.0;
+    for _ in 0..opts.max_iterations {
+        for (v, slot) in next.iter_mut().enumerate() {
+            *slot = x[v] + g.in_edges(v).map(|(u, w)| x[u] * w).sum::<f64>();
+        }
+        let norm = next.iter().map(|v| v * v).sum::<f64>().sqrt();
+        let last = rate;
+        rate = norm;
+        next.iter_mut().for_each(|v| *v /= norm);
+        std::mem::swap(&mut x, &mut next);
+        if (rate - last).abs() <= opts.tolerance * rate {
+            break;
+        }
+    }
+    (rate - 1.0).max(0.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,5 +164,41 @@ mod tests {
         assert!(katz(&g, 1.5, 1.0, &opts).is_err());
         let (h, a) = hits(&g, &opts).unwrap();
         assert!(h.0.iter().chain(&a.0).all(|v| (v - 1.0 / 3.0).abs() < 1e-9));
+        assert!((spectral_radius(&g, &opts) - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn spectral_radius_of_a_weighted_clique() {
+        // K4 with every edge weighing 2: λ_max = 2·3.
+        let mut edges = Vec::new();
+        for u in 0..4 {
+            for v in 0..4 {
+                if u != v {
+                    edges.push((u, v, 2.0));
+                }
+            }
+        }
+        let g = Graph::from_edges(4, edges).unwrap();
+        let opts = PowerOptions {
+            tolerance: 1e-14,
+            ..Default::default()
+        };
+        assert!((spectral_radius(&g, &opts) - 6.0).abs() < 1e-9);
+        // A star's radius is √(leaves).
+        let star = Graph::from_pairs(
+            5,
+            &[
+                (0, 1),
+                (1, 0),
+                (0, 2),
+                (2, 0),
+                (0, 3),
+                (3, 0),
+                (0, 4),
+                (4, 0),
+            ],
+        )
+        .unwrap();
+        assert!((spectral_radius(&star, &opts) - 2.0).abs() < 1e-6);
     }
 }

@@ -1,5 +1,6 @@
 //! The command line as a user runs it.
 
+mod metrics;
 mod real_data;
 
 use std::path::{Path, PathBuf};

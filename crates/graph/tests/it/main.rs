@@ -1,6 +1,8 @@
 //! The graph engine against networkx (values stored as data, made by
 //! `tests/reference/make_reference.py`) and against naive implementations on random small graphs.
 
+mod community;
+
 use graph::Graph;
 use graph::betweenness::{BetweennessOptions, betweenness};
 use graph::closeness::{closeness, harmonic};
@@ -10,7 +12,7 @@ use graph::core::core_numbers;
 use graph::degree::{in_degree, in_strength, out_degree, out_strength, reciprocity};
 use graph::page_rank::{PageRankOptions, page_rank};
 use graph::paths::Length;
-use graph::spectral::{PowerOptions, eigenvector, hits, katz};
+use graph::spectral::{PowerOptions, eigenvector, hits, katz, spectral_radius};
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
 
@@ -37,6 +39,24 @@ fn close(name: &str, what: &str, got: &[f64], want: &[f64], tol: f64) {
     }
 }
 
+/// The graph a reference entry was computed on.
+fn reference_graph(g: &Value) -> Graph {
+    let n = g["n"].as_u64().unwrap() as usize;
+    let edges = g["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e[0].as_u64().unwrap() as u32,
+                e[1].as_u64().unwrap() as u32,
+                e[2].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    Graph::from_edges(n, edges).unwrap()
+}
+
 fn partition(labels: &[u32]) -> Vec<Vec<u64>> {
     let mut groups: std::collections::BTreeMap<u32, Vec<u64>> = Default::default();
     for (i, &l) in labels.iter().enumerate() {
@@ -54,19 +74,7 @@ fn every_measure_matches_networkx_on_every_reference_graph() {
     assert_eq!(graphs.len(), 5);
     for (name, g) in graphs {
         let n = g["n"].as_u64().unwrap() as usize;
-        let edges = g["edges"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| {
-                (
-                    e[0].as_u64().unwrap() as u32,
-                    e[1].as_u64().unwrap() as u32,
-                    e[2].as_f64().unwrap(),
-                )
-            })
-            .collect();
-        let graph = Graph::from_edges(n, edges).unwrap();
+        let graph = reference_graph(g);
         let opts = PageRankOptions {
             tolerance: 1e-13,
             max_iterations: 10_000,
@@ -182,6 +190,13 @@ fn every_measure_matches_networkx_on_every_reference_graph() {
             &authorities.0,
             &floats(&g["hits_authorities"]),
             1e-8,
+        );
+        // katz_alpha was 0.5 / λ_max from numpy's eigenvalues.
+        let radius = spectral_radius(&graph, &power);
+        let lambda = 0.5 / g["katz_alpha"].as_f64().unwrap();
+        assert!(
+            (radius - lambda).abs() < 1e-6 * lambda,
+            "{name} spectral radius {radius} vs numpy {lambda}"
         );
         let k = katz(&graph, g["katz_alpha"].as_f64().unwrap(), 1.0, &power).unwrap();
         close(name, "katz", &k.0, &floats(&g["katz"]), 1e-9);
