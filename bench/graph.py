@@ -5,7 +5,8 @@ Graphs: email-Eu-core (../shared/data) and organizations made by `orgmirror gene
 and 100k people (seeded), whose edges are sender → recipient weighted by the number of messages
 and meeting invitations. Each (tool, graph, algorithm) runs in its own process: the time is the
 best of up to five runs of the algorithm alone (reading the file excluded), the memory is the
-process's peak resident set. Ratio = fastest peer's time / orgmirror's time (above 1: orgmirror
+process's peak resident set (VmHWM, which includes the loaded edge list and, for the Python
+libraries, the interpreter and numpy). Ratio = fastest peer's time / orgmirror's time (above 1: orgmirror
 is faster).
 """
 import collections
@@ -101,22 +102,18 @@ def katz_alpha(path):
     keep = d[:, 0] != d[:, 1]
     a = sp.csr_matrix((d[keep, 2], (d[keep, 0].astype(int), d[keep, 1].astype(int))), shape=(n, n))
     lam = abs(sla.eigs(a, k=1, which="LM", return_eigenvectors=False)[0])
-    return 0.5 / lam
+    return float(0.5 / lam)
 
 
 def run_one(cmd):
-    """Popen + wait4 so the peak RSS is this child's alone."""
+    """Runs one worker; its JSON answer carries its time and its own peak memory (VmHWM)."""
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out = proc.stdout.read()
     err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
+    if proc.wait() != 0:
         text = err.decode(errors="replace").strip().splitlines() or ["failed"]
         return {"error": text[-1][:160]}
-    answer = json.loads(out.decode().strip().splitlines()[-1])
-    answer["mib"] = usage.ru_maxrss / 1024
-    return answer
+    return json.loads(out.decode().strip().splitlines()[-1])
 
 
 def versions():

@@ -196,4 +196,7 @@ if algo not in table:
     print(json.dumps({"tool": tool, "missing": True}))
 else:
     seconds, check = best_of(table[algo])
-    print(json.dumps({"tool": tool, "seconds": seconds, "check": check}))
+    # Peak resident memory of this process since exec (VmHWM), in MiB.
+    with open("/proc/self/status") as f:
+        hwm = next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
+    print(json.dumps({"tool": tool, "seconds": seconds, "check": check, "mib": hwm / 1024}))

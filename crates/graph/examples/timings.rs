@@ -173,7 +173,18 @@ fn main() {
         runs += 1;
     }
     let (check, extra) = result;
+    // Peak resident memory of this process (VmHWM belongs to the address space made at exec, so
+    // it does not count the parent that spawned us).
+    let mib = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0);
     println!(
-        "{{\"tool\":\"orgmirror\",\"n\":{n},\"m\":{m},\"seconds\":{seconds},\"check\":{check}{extra}}}"
+        "{{\"tool\":\"orgmirror\",\"n\":{n},\"m\":{m},\"seconds\":{seconds},\"check\":{check},\"mib\":{mib}{extra}}}"
     );
 }

@@ -28,19 +28,71 @@ fn per_node(g: &Graph, length: Length, f: impl Fn(&Search, usize) -> f64 + Sync)
     )
 }
 
+/// Breadth-first search by in-edges from every node, in parallel, keeping only what closeness
+/// and harmonic need: (nodes reached including the source, Σ distances, Σ 1/distance).
+fn hop_sums(g: &Graph) -> Vec<(usize, f64, f64)> {
+    let n = g.n();
+    (0..n)
+        .into_par_iter()
+        .with_min_len(16)
+        .map_init(
+            || (vec![u32::MAX; n], Vec::<u32>::with_capacity(n)),
+            |(dist, queue), source| {
+                queue.clear();
+                queue.push(source as u32);
+                dist[source] = 0;
+                let (mut total, mut inverse) = (0.0, 0.0);
+                let mut head = 0;
+                while head < queue.len() {
+                    let v = queue[head] as usize;
+                    head += 1;
+                    let next = dist[v] + 1;
+                    for (u, _) in g.in_edges(v) {
+                        if dist[u] == u32::MAX {
+                            dist[u] = next;
+                            queue.push(u as u32);
+                            total += next as f64;
+                            inverse += 1.0 / next as f64;
+                        }
+                    }
+                }
+                for &v in queue.iter() {
+                    dist[v as usize] = u32::MAX;
+                }
+                (queue.len(), total, inverse)
+            },
+        )
+        .collect()
+}
+
+fn wf_closeness(reached: f64, total: f64, n: usize) -> f64 {
+    if total > 0.0 && n > 1 {
+        (reached - 1.0) / total * ((reached - 1.0) / (n as f64 - 1.0))
+    } else {
+        0.0
+    }
+}
+
 pub fn closeness(g: &Graph, length: Length) -> Scores {
+    if length == Length::Hops {
+        let n = g.n();
+        return Scores(
+            hop_sums(g)
+                .into_iter()
+                .map(|(r, total, _)| wf_closeness(r as f64, total, n))
+                .collect(),
+        );
+    }
     per_node(g, length, |s, n| {
         let total: f64 = s.order.iter().map(|&v| s.dist[v]).sum();
-        let reached = s.order.len() as f64;
-        if total > 0.0 && n > 1 {
-            (reached - 1.0) / total * ((reached - 1.0) / (n as f64 - 1.0))
-        } else {
-            0.0
-        }
+        wf_closeness(s.order.len() as f64, total, n)
     })
 }
 
 pub fn harmonic(g: &Graph, length: Length) -> Scores {
+    if length == Length::Hops {
+        return Scores(hop_sums(g).into_iter().map(|(_, _, h)| h).collect());
+    }
     per_node(g, length, |s, _| {
         s.order
             .iter()

@@ -7,9 +7,8 @@
 use crate::Graph;
 
 pub fn core_numbers(g: &Graph) -> Vec<u32> {
-    let u = g.to_undirected().without_self_loops();
-    let n = u.n();
-    let mut degree: Vec<usize> = (0..n).map(|v| u.out_degree(v)).collect();
+    let n = g.n();
+    let mut degree: Vec<usize> = (0..n).map(|v| g.neighbors(v).count()).collect();
     let max_degree = degree.iter().copied().max().unwrap_or(0);
     // Bucket sort of nodes by degree.
     let mut bin = vec![0usize; max_degree + 2];
@@ -35,7 +34,7 @@ pub fn core_numbers(g: &Graph) -> Vec<u32> {
     bin[0] = 0;
     for i in 0..n {
         let v = order[i];
-        for (w, _) in u.out_edges(v) {
+        for w in g.neighbors(v) {
             if degree[w] > degree[v] {
                 let dw = degree[w];
                 let pw = pos[w];

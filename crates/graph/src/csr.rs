@@ -134,6 +134,49 @@ impl Graph {
             .map(|i| self.out_weights[s + i])
     }
 
+    /// Whether every edge u→v has a twin v→u of the same weight (an undirected graph held both
+    /// ways). O(m): the in-lists then equal the out-lists.
+    pub fn is_symmetric(&self) -> bool {
+        self.out_offsets == self.in_offsets
+            && self.out_targets == self.in_sources
+            && self.out_weights == self.in_weights
+    }
+
+    /// Neighbours of `v` ignoring direction (in or out, each once, `v` itself left out), in
+    /// increasing order; a merge of the two sorted lists, nothing allocated.
+    pub fn neighbors(&self, v: usize) -> impl Iterator<Item = usize> + '_ {
+        let out = &self.out_targets[self.out_offsets[v] as usize..self.out_offsets[v + 1] as usize];
+        let inn = &self.in_sources[self.in_offsets[v] as usize..self.in_offsets[v + 1] as usize];
+        let (mut i, mut j) = (0, 0);
+        std::iter::from_fn(move || {
+            loop {
+                let next = match (out.get(i), inn.get(j)) {
+                    (None, None) => return None,
+                    (Some(&a), None) => {
+                        i += 1;
+                        a
+                    }
+                    (None, Some(&b)) => {
+                        j += 1;
+                        b
+                    }
+                    (Some(&a), Some(&b)) => {
+                        if a <= b {
+                            i += 1;
+                        }
+                        if b <= a {
+                            j += 1;
+                        }
+                        a.min(b)
+                    }
+                };
+                if next as usize != v {
+                    return Some(next as usize);
+                }
+            }
+        })
+    }
+
     /// Every edge once, in (source, target) order.
     pub fn edges(&self) -> impl Iterator<Item = (usize, usize, f64)> + '_ {
         (0..self.n).flat_map(move |u| self.out_edges(u).map(move |(v, w)| (u, v, w)))
