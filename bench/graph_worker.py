@@ -15,6 +15,8 @@ import time
 
 import numpy as np
 
+EPSILON = float(__import__("os").environ.get("BENCH_EPSILON", "0.01"))
+
 tool, path, algo, seed, alpha = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
 data = np.loadtxt(path, dtype=np.float64, ndmin=2)
 src, dst, w = data[:, 0].astype(np.int64), data[:, 1].astype(np.int64), data[:, 2].copy()
@@ -130,7 +132,7 @@ def with_networkit():
         "pagerank": lambda: total(run(c.PageRank(g, damp=0.85, tol=1e-10)).scores()),
         "betweenness": lambda: total(run(c.Betweenness(gu, normalized=False)).scores()),
         "betweenness_approx": lambda: total(
-            run(c.ApproxBetweenness(gu, epsilon=0.01, delta=0.1)).scores()
+            run(c.ApproxBetweenness(gu, epsilon=EPSILON, delta=0.1)).scores()
         ),
         "closeness": lambda: total(
             run(c.Closeness(gu, True, c.ClosenessVariant.GENERALIZED)).scores()

@@ -27,14 +27,12 @@ struct Marks {
 }
 
 pub fn clustering(g: &Graph, weighted: bool) -> Scores {
-    let n = g.n();
     let max_w = if weighted {
         g.edges().map(|e| e.2).fold(0.0, f64::max)
     } else {
         1.0
     };
     let scale = if max_w > 0.0 { 1.0 / max_w } else { 1.0 };
-    let wt = |w: f64| if weighted { w * scale } else { 1.0 };
     if g.is_symmetric() {
         return Scores(if weighted {
             symmetric(g, weighted, scale)
