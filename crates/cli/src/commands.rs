@@ -83,36 +83,8 @@ pub fn run(cli: Cli) -> Result<()> {
             let summary = aggregate(&mut store, &opts, quiet)?;
             print_aggregate(&mut out, &summary)?;
         }
-        Command::Metrics {
-            edges,
-            out: path,
-            directed,
-            weight_column,
-            source_column,
-            target_column,
-            format,
-            length,
-            betweenness,
-            epsilon,
-            katz_alpha,
-            resolution,
-            seed,
-        } => {
-            let args = crate::metrics::MetricsArgs {
-                input: edges,
-                out: path.clone(),
-                directed,
-                weight_column,
-                source_column,
-                target_column,
-                format,
-                length,
-                betweenness,
-                epsilon,
-                katz_alpha,
-                resolution,
-                seed,
-            };
+        Command::Metrics(args) => {
+            let (path, directed) = (args.out.clone(), args.directed);
             let report = crate::metrics::run(&args, quiet)?;
             // With the table on standard output, the summary goes to standard error.
             let mut summary: Box<dyn Write> = if path == Path::new("-") {

@@ -113,43 +113,7 @@ pub enum Command {
     /// strength, PageRank, eigenvector, HITS, Katz, betweenness, closeness, harmonic, Burt's
     /// structural holes, clustering, k-core, component and Leiden community. networkx's
     /// conventions (see README, "Metrics on an edge list").
-    Metrics {
-        /// `source,target[,weight]` CSV/TSV with a header, or a whitespace edge list.
-        edges: PathBuf,
-        /// Where to write the node table (`-` for standard output).
-        #[arg(long)]
-        out: PathBuf,
-        /// Edges point from source to target (default: undirected ties).
-        #[arg(long)]
-        directed: bool,
-        /// Weight column (default: `weight` when present, else every edge weighs 1).
-        #[arg(long, value_name = "NAME")]
-        weight_column: Option<String>,
-        #[arg(long, value_name = "NAME")]
-        source_column: Option<String>,
-        #[arg(long, value_name = "NAME")]
-        target_column: Option<String>,
-        /// File format, when the extension does not tell (`.csv`, `.tsv`; else sniffed).
-        #[arg(long)]
-        format: Option<metrics::EdgeFormat>,
-        /// What a path's length counts, for betweenness, closeness and harmonic.
-        #[arg(long, default_value = "hops")]
-        length: metrics::LengthArg,
-        #[arg(long, default_value = "auto")]
-        betweenness: metrics::BetweennessMode,
-        /// Largest error of sampled betweenness (normalized units), with probability 0.9.
-        #[arg(long, default_value_t = 0.01)]
-        epsilon: f64,
-        /// Katz attenuation α (default: half of 1/λ_max, which always converges).
-        #[arg(long)]
-        katz_alpha: Option<f64>,
-        /// Leiden modularity resolution.
-        #[arg(long, default_value_t = 1.0)]
-        resolution: f64,
-        /// Seed for Leiden and for sampled betweenness.
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-    },
+    Metrics(metrics::MetricsArgs),
     /// Generate an organization, ingest it into a fresh workspace, aggregate, and report.
     Demo {
         /// Where to put the demo (replaced if it is an earlier demo).

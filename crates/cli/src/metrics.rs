@@ -52,20 +52,44 @@ pub enum LengthArg {
     Weight,
 }
 
-#[derive(Debug, Clone)]
+/// The `metrics` subcommand's arguments.
+#[derive(Debug, Clone, clap::Args)]
 pub struct MetricsArgs {
+    /// `source,target[,weight]` CSV/TSV with a header, or a whitespace edge list.
+    #[arg(value_name = "EDGES")]
     pub input: PathBuf,
+    /// Where to write the node table (`-` for standard output).
+    #[arg(long)]
     pub out: PathBuf,
+    /// Edges point from source to target (default: undirected ties).
+    #[arg(long)]
     pub directed: bool,
+    /// Weight column (default: `weight` when present, else every edge weighs 1).
+    #[arg(long, value_name = "NAME")]
     pub weight_column: Option<String>,
+    #[arg(long, value_name = "NAME")]
     pub source_column: Option<String>,
+    #[arg(long, value_name = "NAME")]
     pub target_column: Option<String>,
+    /// File format, when the extension does not tell (`.csv`, `.tsv`; else sniffed).
+    #[arg(long)]
     pub format: Option<EdgeFormat>,
+    /// What a path's length counts, for betweenness, closeness and harmonic.
+    #[arg(long, default_value = "hops")]
     pub length: LengthArg,
+    #[arg(long, default_value = "auto")]
     pub betweenness: BetweennessMode,
+    /// Largest error of sampled betweenness (normalized units), with probability 0.9.
+    #[arg(long, default_value_t = 0.01)]
     pub epsilon: f64,
+    /// Katz attenuation α (default: half of 1/λ_max, which always converges).
+    #[arg(long)]
     pub katz_alpha: Option<f64>,
+    /// Leiden modularity resolution.
+    #[arg(long, default_value_t = 1.0)]
     pub resolution: f64,
+    /// Seed for Leiden and for sampled betweenness.
+    #[arg(long, default_value_t = 0)]
     pub seed: u64,
 }
 
