@@ -59,6 +59,10 @@ fn main() {
     }
     let seed: u64 = args.get(3).map(|s| s.parse().unwrap()).unwrap_or(0);
     let alpha: Option<f64> = args.get(4).map(|s| s.parse().unwrap());
+    // The bench sets the same ε for every tool.
+    let epsilon: f64 = std::env::var("BENCH_EPSILON")
+        .map(|e| e.parse().expect("BENCH_EPSILON is a number"))
+        .unwrap_or(0.01);
     let (n, edges) = read(&args[1]);
     let m = edges.len();
     let directed = Graph::from_edges(n, edges.clone()).unwrap();
@@ -95,7 +99,7 @@ fn main() {
                 let a = approximate_betweenness(
                     &directed,
                     &ApproximateOptions {
-                        epsilon: 0.01,
+                        epsilon,
                         delta: 0.1,
                         seed,
                         ..Default::default()
