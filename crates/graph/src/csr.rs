@@ -114,6 +114,16 @@ impl Graph {
             .map(|(&u, &w)| (u as usize, w))
     }
 
+    /// Out-neighbours of `u`, in increasing order, without weights.
+    pub fn out_targets(&self, u: usize) -> &[u32] {
+        &self.out_targets[self.out_offsets[u] as usize..self.out_offsets[u + 1] as usize]
+    }
+
+    /// In-neighbours of `v`, in increasing order, without weights.
+    pub fn in_sources(&self, v: usize) -> &[u32] {
+        &self.in_sources[self.in_offsets[v] as usize..self.in_offsets[v + 1] as usize]
+    }
+
     pub fn out_degree(&self, u: usize) -> usize {
         (self.out_offsets[u + 1] - self.out_offsets[u]) as usize
     }
