@@ -1,7 +1,7 @@
 //! What each subcommand does: open the workspace, call the library crates, print a summary.
 
 use crate::progress::Bar;
-use crate::{Cli, Command, FileFormat, GenFormat, IngestWhat, PairingArg};
+use crate::{Cli, Command, FileFormat, GenFormat, IngestWhat, PairingArg, ShowWhat};
 use anyhow::{Context, Result, bail};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -116,6 +116,29 @@ pub fn run(cli: Cli) -> Result<()> {
             let store = open(&cli.workspace)?;
             status(&store, &mut out)?;
         }
+        Command::Analyze(args) => {
+            let mut store = open(&cli.workspace)?;
+            crate::analyze::analyze(&mut store, &args, quiet, &mut out)?;
+        }
+        Command::Show { what } => {
+            let mut store = open(&cli.workspace)?;
+            match what {
+                ShowWhat::Person { id, window, target } => crate::analyze::show_person(
+                    &mut store,
+                    &id,
+                    &window,
+                    target.as_deref(),
+                    &mut out,
+                )?,
+                ShowWhat::Findings { window, top } => {
+                    crate::analyze::show_findings(&store, &window, top, &mut out)?
+                }
+            }
+        }
+        Command::Export(args) => {
+            let mut store = open(&cli.workspace)?;
+            crate::analyze::export(&mut store, &args, &mut out)?;
+        }
         Command::Demo {
             dir,
             people,
@@ -182,7 +205,7 @@ fn generate(
     Ok(summary?)
 }
 
-fn aggregate_options(
+pub(crate) fn aggregate_options(
     windows: &[String],
     pairing: PairingArg,
     max_meeting_size: usize,
@@ -251,7 +274,7 @@ fn write_people_table(people: &store::PeopleTable, path: &Path) -> Result<u64> {
     Ok(w.finish()?)
 }
 
-fn aggregate(
+pub(crate) fn aggregate(
     store: &mut SqliteStore,
     opts: &aggregate::AggregateOptions,
     quiet: bool,
@@ -472,76 +495,50 @@ fn demo(
     }
     writeln!(
         out,
-        "4. aggregating into pair tables (all + monthly windows)"
+        "4. analyzing: pair tables per window (all + months), then the mirror model"
     )?;
-    let summary = aggregate(&mut store, &aggregate::AggregateOptions::default(), quiet)?;
+    let args = crate::analyze::AnalyzeArgs {
+        windows: vec!["all".into(), "month".into()],
+        min_group: 5,
+        seed,
+        exact_betweenness_max: 5000,
+        top: 12,
+    };
     let mut buf = Vec::new();
-    print_aggregate(&mut buf, &summary)?;
+    let analysis = crate::analyze::analyze(&mut store, &args, quiet, &mut buf)?;
     for line in String::from_utf8_lossy(&buf).lines() {
         writeln!(out, "   {line}")?;
     }
-    writeln!(out, "5. what the workspace holds")?;
-    let mut buf = Vec::new();
-    status(&store, &mut buf)?;
-    for line in String::from_utf8_lossy(&buf).lines() {
-        writeln!(out, "   {line}")?;
-    }
-    strongest_pairs(&store, out)?;
+    // A personal mirror worth reading: the one who yields in the strongest unbalanced
+    // relationship, else the first leader.
+    let all = analysis
+        .results
+        .iter()
+        .find(|r| r.window == "all")
+        .context("the window `all` was analyzed")?;
+    let person = all
+        .findings
+        .iter()
+        .find(|f| f.kind == "unbalanced_relationship")
+        .and_then(|f| f.other)
+        .or_else(|| all.leaders.first().map(|l| l.leader))
+        .unwrap_or(0);
+    let pseudonym = analysis.org.pseudonyms[person as usize].clone();
     writeln!(
         out,
-        "\nNext: open {} with pandas or DuckDB, or run `orgmirror --workspace {} status`.",
+        "5. one personal mirror (`orgmirror show person {pseudonym}`)"
+    )?;
+    let mut buf = Vec::new();
+    crate::analyze::show_person(&mut store, &pseudonym, "all", None, &mut buf)?;
+    for line in String::from_utf8_lossy(&buf).lines() {
+        writeln!(out, "   {line}")?;
+    }
+    writeln!(
+        out,
+        "\nNext: `orgmirror --workspace {ws} show findings`, `orgmirror --workspace {ws} show person ID`, \
+         `orgmirror --workspace {ws} export people --format csv --out people.csv`; tables are in {}.",
         ws.join("tables").display(),
-        ws.display()
+        ws = ws.display()
     )?;
-    Ok(())
-}
-
-/// The heaviest working relationships of the whole period, by pseudonym.
-fn strongest_pairs(store: &SqliteStore, out: &mut impl Write) -> Result<()> {
-    let Some(path) = store.table_path("pairs")? else {
-        return Ok(());
-    };
-    let table = store::table::read_table(&path)?;
-    let col = |name: &str| table.iter().find(|(n, _)| n == name).map(|(_, c)| c);
-    let (
-        Some(ColumnData::Str(window)),
-        Some(ColumnData::I32(a)),
-        Some(ColumnData::I32(b)),
-        Some(ColumnData::F64(w)),
-        Some(ColumnData::Str(rel)),
-    ) = (
-        col("window"),
-        col("a"),
-        col("b"),
-        col("weight"),
-        col("relation"),
-    )
-    else {
-        return Ok(());
-    };
-    let people = store.people()?;
-    let mut rows: Vec<usize> = (0..a.len()).filter(|&i| window[i] == "all").collect();
-    rows.sort_by(|&x, &y| w[y].total_cmp(&w[x]).then(x.cmp(&y)));
-    writeln!(
-        out,
-        "   strongest working relationships (all time, pseudonymous):"
-    )?;
-    for &i in rows.iter().take(5) {
-        let name = |p: i32| {
-            people
-                .people
-                .get(p as usize)
-                .map(|s| s.pseudo.clone())
-                .unwrap_or_default()
-        };
-        writeln!(
-            out,
-            "     {} -> {} ({}): {:.0} interactions",
-            name(a[i]),
-            name(b[i]),
-            rel[i],
-            w[i]
-        )?;
-    }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! The orgmirror command line. The only crate that knows about argv, terminals and exit codes.
 
+mod analyze;
 mod commands;
 mod metrics;
 mod progress;
@@ -38,6 +39,35 @@ pub enum FileFormat {
     Whitespace,
     Jsonl,
     Parquet,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+    Parquet,
+}
+
+#[derive(Subcommand)]
+pub enum ShowWhat {
+    /// One person's mirror: power, compass, relationships out of balance, allies, missing
+    /// partners and suggestions (recorded in the access log).
+    Person {
+        /// Id from the people file, an email, or a pseudonym.
+        id: String,
+        #[arg(long, default_value = "all")]
+        window: String,
+        /// Someone to reach: who could take you there.
+        #[arg(long)]
+        target: Option<String>,
+    },
+    /// The org's findings, strongest first.
+    Findings {
+        #[arg(long, default_value = "all")]
+        window: String,
+        #[arg(long, default_value_t = 20)]
+        top: usize,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -109,6 +139,16 @@ pub enum Command {
     },
     /// What the workspace holds.
     Status,
+    /// Aggregate and run the mirror model: people, dyads, inferred managers, groups, leaders,
+    /// personal mirrors and findings, per window, stored in the workspace.
+    Analyze(analyze::AnalyzeArgs),
+    /// A quick look at stored results.
+    Show {
+        #[command(subcommand)]
+        what: ShowWhat,
+    },
+    /// Write a stored table to CSV, JSON or Parquet, people named by id (or pseudonym).
+    Export(analyze::ExportArgs),
     /// Node metrics of an edge list (no workspace needed): one CSV row per node with degree,
     /// strength, PageRank, eigenvector, HITS, Katz, betweenness, closeness, harmonic, Burt's
     /// structural holes, clustering, k-core, component and Leiden community. networkx's

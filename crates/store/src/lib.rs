@@ -39,6 +39,10 @@ pub trait Store {
     fn ingest_runs(&self) -> Result<Vec<IngestRunRecord>, StoreError>;
     /// Registers result tables written at staging paths, replacing earlier tables of the same names.
     fn commit_tables(&mut self, commit: TableCommit) -> Result<i64, StoreError>;
+    /// Records that `viewer` looked at person-level data (`action` on `subject`).
+    fn audit(&mut self, viewer: &str, action: &str, subject: &str) -> Result<(), StoreError>;
+    /// Every recorded access, oldest first: (time UTC, viewer, action, subject).
+    fn access_log(&self) -> Result<Vec<(String, String, String, String)>, StoreError>;
     /// The current path of a named result table, if one was committed.
     fn table_path(&self, name: &str) -> Result<Option<PathBuf>, StoreError>;
 }

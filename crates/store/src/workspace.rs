@@ -55,6 +55,13 @@ CREATE TABLE tables(name TEXT PRIMARY KEY, path TEXT NOT NULL, run INTEGER NOT N
   rows INTEGER NOT NULL, description TEXT NOT NULL);
 ";
 
+/// Who looked at person-level data, and how (added after schema 1; created when missing).
+const ACCESS_LOG: &str = "
+CREATE TABLE IF NOT EXISTS access_log(id INTEGER PRIMARY KEY,
+  at TEXT NOT NULL DEFAULT (datetime('now')), viewer TEXT NOT NULL, action TEXT NOT NULL,
+  subject TEXT NOT NULL);
+";
+
 /// One person as stored. `person.manager` holds the manager's external id.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredPerson {
@@ -280,6 +287,7 @@ impl SqliteStore {
         conn.execute_batch("PRAGMA journal_mode=WAL;")?;
         let tx = conn.unchecked_transaction()?;
         tx.execute_batch(SCHEMA)?;
+        tx.execute_batch(ACCESS_LOG)?;
         tx.execute(
             "INSERT INTO meta(key, value) VALUES ('schema_version', ?1)",
             [SCHEMA_VERSION],
@@ -318,6 +326,7 @@ impl SqliteStore {
                 "unknown schema version",
             ));
         }
+        conn.execute_batch(ACCESS_LOG)?;
         Ok(SqliteStore {
             root: root.to_path_buf(),
             conn,
@@ -634,6 +643,24 @@ impl Store for SqliteStore {
             let _ = std::fs::remove_file(self.root.join(old));
         }
         Ok(run)
+    }
+
+    fn audit(&mut self, viewer: &str, action: &str, subject: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO access_log(viewer, action, subject) VALUES (?1, ?2, ?3)",
+            params![viewer, action, subject],
+        )?;
+        Ok(())
+    }
+
+    fn access_log(&self) -> Result<Vec<(String, String, String, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT at, viewer, action, subject FROM access_log ORDER BY id")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
     fn table_path(&self, name: &str) -> Result<Option<PathBuf>, StoreError> {

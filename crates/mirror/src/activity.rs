@@ -1,0 +1,154 @@
+//! When and how people send: one pass over the stored interactions counting, per person and
+//! window, events sent, those sent after hours (before 08:00 or from 19:00 local time on a
+//! weekday), on a weekend (local Saturday or Sunday), and broadcasts (ten recipients or more).
+//! Local time comes from the person's time zone (IANA name or fixed offset; UTC when unknown).
+
+use chrono::{Datelike, FixedOffset, TimeZone, Timelike, Utc, Weekday};
+use store::{EventReader, StoreError};
+use vocab::Window;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Activity {
+    pub person: u32,
+    pub sent: f64,
+    pub after_hours: f64,
+    pub weekend: f64,
+    pub broadcast: f64,
+}
+
+pub const BROADCAST_AT: usize = 10;
+
+#[derive(Debug, Clone, Copy)]
+enum Zone {
+    Named(chrono_tz::Tz),
+    Fixed(FixedOffset),
+}
+
+/// Parses an IANA name (`Europe/Berlin`) or an offset (`+05:30`, `UTC-8`, `GMT+2`, `UTC`).
+fn parse_zone(text: &str) -> Option<Zone> {
+    let t = text.trim();
+    if let Ok(tz) = t.parse::<chrono_tz::Tz>() {
+        return Some(Zone::Named(tz));
+    }
+    let rest = t
+        .strip_prefix("UTC")
+        .or_else(|| t.strip_prefix("GMT"))
+        .unwrap_or(t);
+    if rest.is_empty() {
+        return FixedOffset::east_opt(0).map(Zone::Fixed);
+    }
+    let (sign, digits) = match rest.as_bytes().first()? {
+        b'+' => (1, &rest[1..]),
+        b'-' => (-1, &rest[1..]),
+        _ => return None,
+    };
+    let (h, m) = match digits.split_once(':') {
+        Some((h, m)) => (h.parse::<i32>().ok()?, m.parse::<i32>().ok()?),
+        None if digits.len() == 4 => (digits[..2].parse().ok()?, digits[2..].parse().ok()?),
+        None => (digits.parse().ok()?, 0),
+    };
+    FixedOffset::east_opt(sign * (h * 3600 + m * 60)).map(Zone::Fixed)
+}
+
+/// (weekday, hour) in the zone.
+fn local(zone: Option<Zone>, time_ms: i64) -> Option<(Weekday, u32)> {
+    let utc = Utc.timestamp_millis_opt(time_ms).single()?;
+    Some(match zone {
+        Some(Zone::Named(tz)) => {
+            let t = utc.with_timezone(&tz);
+            (t.weekday(), t.hour())
+        }
+        Some(Zone::Fixed(off)) => {
+            let t = utc.with_timezone(&off);
+            (t.weekday(), t.hour())
+        }
+        None => (utc.weekday(), utc.hour()),
+    })
+}
+
+/// Counts per window (same order as `windows`), one entry per person who sent anything.
+pub fn activity(
+    mut reader: EventReader,
+    time_zones: &[Option<String>],
+    windows: &[Window],
+) -> Result<Vec<Vec<Activity>>, StoreError> {
+    let n = time_zones.len();
+    let zones: Vec<Option<Zone>> = time_zones
+        .iter()
+        .map(|z| z.as_deref().and_then(parse_zone))
+        .collect();
+    let mut acc: Vec<Vec<Activity>> = windows
+        .iter()
+        .map(|_| {
+            (0..n)
+                .map(|p| Activity {
+                    person: p as u32,
+                    ..Default::default()
+                })
+                .collect()
+        })
+        .collect();
+    // The event being read: (id, time, actor, recipients).
+    let mut current: Option<(u64, Option<i64>, u32, usize)> = None;
+    let flush = |e: (u64, Option<i64>, u32, usize), acc: &mut Vec<Vec<Activity>>| {
+        let (_, time, actor, recipients) = e;
+        let (Some(t), true) = (time, (actor as usize) < n) else {
+            return;
+        };
+        let Some((day, hour)) = local(zones[actor as usize], t) else {
+            return;
+        };
+        let weekend = matches!(day, Weekday::Sat | Weekday::Sun);
+        let after = !weekend && !(8..19).contains(&hour);
+        for (w, window) in windows.iter().enumerate() {
+            if window.contains(Some(t)) {
+                let a = &mut acc[w][actor as usize];
+                a.sent += 1.0;
+                a.after_hours += after as u8 as f64;
+                a.weekend += weekend as u8 as f64;
+                a.broadcast += (recipients >= BROADCAST_AT) as u8 as f64;
+            }
+        }
+    };
+    while let Some(row) = reader.next_row()? {
+        match &mut current {
+            Some(e) if e.0 == row.event_id => e.3 += 1,
+            _ => {
+                if let Some(e) = current.take() {
+                    flush(e, &mut acc);
+                }
+                current = Some((row.event_id, row.time_ms, row.actor.0, 1));
+            }
+        }
+    }
+    if let Some(e) = current.take() {
+        flush(e, &mut acc);
+    }
+    Ok(acc
+        .into_iter()
+        .map(|v| v.into_iter().filter(|a| a.sent > 0.0).collect())
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zones_and_local_hours() {
+        // 2024-03-04 (a Monday) 20:30 UTC.
+        let t = 1_709_584_200_000;
+        assert_eq!(local(None, t), Some((Weekday::Mon, 20)));
+        assert_eq!(
+            local(parse_zone("Asia/Kolkata"), t),
+            Some((Weekday::Tue, 2))
+        );
+        assert_eq!(local(parse_zone("UTC-8"), t), Some((Weekday::Mon, 12)));
+        assert_eq!(local(parse_zone("+05:30"), t), Some((Weekday::Tue, 2)));
+        assert_eq!(
+            local(parse_zone("America/New_York"), t),
+            Some((Weekday::Mon, 15))
+        );
+        assert!(parse_zone("Mars/Olympus").is_none());
+    }
+}

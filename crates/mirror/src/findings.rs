@@ -1,0 +1,282 @@
+//! Findings for the organization: what the mirror shows, each with the evidence and a confidence
+//! in [0, 1]. Group findings about fewer than the minimum group size are left out.
+
+use crate::dyads::Dyad;
+use crate::groups::{GroupRow, ONE_WAY_AT, SILO_EI_AT};
+use crate::input::Org;
+use crate::leaders::LeaderRow;
+use crate::people::PersonRow;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub kind: &'static str,
+    pub person: Option<u32>,
+    pub other: Option<u32>,
+    pub group: Option<String>,
+    pub value: f64,
+    pub confidence: f64,
+    pub evidence: String,
+}
+
+/// Gap at which informal power well above formal power is a hidden influencer, and below it
+/// paper power.
+pub const HIDDEN_GAP: f64 = 0.35;
+pub const PAPER_GAP: f64 = -0.35;
+/// Balance at which a relationship is reported across the org (its interval must exclude 0).
+pub const ORG_UNBALANCED_AT: f64 = 0.5;
+
+pub struct FindingInputs<'a> {
+    pub org: &'a Org,
+    pub rows: &'a [PersonRow],
+    pub dyads: &'a [Dyad],
+    pub groups: &'a [GroupRow],
+    pub leaders: &'a [LeaderRow],
+    pub min_group: usize,
+    /// The previous window's people rows, for change.
+    pub previous: Option<(&'a str, &'a [PersonRow])>,
+}
+
+pub fn findings(x: &FindingInputs) -> Vec<Finding> {
+    let org = x.org;
+    let mut out = Vec::new();
+    for r in x.rows {
+        let Some(gap) = r.power_gap else { continue };
+        if gap >= HIDDEN_GAP && r.informal_pct >= 0.85 {
+            out.push(Finding {
+                kind: "hidden_influencer",
+                person: Some(r.person),
+                other: None,
+                group: None,
+                value: gap,
+                confidence: (gap / 0.7).min(1.0),
+                evidence: format!(
+                    "informal power in the top {:.0}% (influence {:.0}th, brokerage {:.0}th, asked by {:.0} people) at level {}",
+                    (1.0 - r.informal_pct) * 100.0 + 1.0,
+                    100.0 * r.influence_pct,
+                    100.0 * r.brokerage_pct,
+                    r.dependence,
+                    r.level.unwrap_or(0)
+                ),
+            });
+        }
+        if gap <= PAPER_GAP && r.direct_span.unwrap_or(0) >= 2 {
+            out.push(Finding {
+                kind: "paper_power",
+                person: Some(r.person),
+                other: None,
+                group: None,
+                value: gap,
+                confidence: (-gap / 0.7).min(1.0),
+                evidence: format!(
+                    "formal power {:.0}th percentile ({} reports, {} in all) but informal power {:.0}th",
+                    100.0 * r.formal_pct.unwrap_or(0.0),
+                    r.direct_span.unwrap_or(0),
+                    r.total_span.unwrap_or(0),
+                    100.0 * r.informal_pct
+                ),
+            });
+        }
+    }
+    let mut unbalanced: Vec<&Dyad> = x
+        .dyads
+        .iter()
+        .filter(|d| {
+            d.balance.abs() >= ORG_UNBALANCED_AT && (d.balance_lo > 0.0 || d.balance_hi < 0.0)
+        })
+        .collect();
+    unbalanced.sort_by(|a, b| {
+        (b.balance.abs() * (b.votes_a + b.votes_b).ln_1p())
+            .total_cmp(&(a.balance.abs() * (a.votes_a + a.votes_b).ln_1p()))
+            .then((a.a, a.b).cmp(&(b.a, b.b)))
+    });
+    for d in unbalanced {
+        let (holder, yielder) = if d.balance > 0.0 {
+            (d.a, d.b)
+        } else {
+            (d.b, d.a)
+        };
+        out.push(Finding {
+            kind: "unbalanced_relationship",
+            person: Some(holder),
+            other: Some(yielder),
+            group: None,
+            value: d.balance.abs(),
+            confidence: d.dominance_p.max(1.0 - d.dominance_p),
+            evidence: format!(
+                "requests {:.0} vs {:.0}; reply latency {} vs {}; turned down {:.0}% vs {:.0}%",
+                if holder == d.a {
+                    d.requests_ab
+                } else {
+                    d.requests_ba
+                },
+                if holder == d.a {
+                    d.requests_ba
+                } else {
+                    d.requests_ab
+                },
+                fmt_latency(if holder == d.a {
+                    d.latency_a_s
+                } else {
+                    d.latency_b_s
+                }),
+                fmt_latency(if holder == d.a {
+                    d.latency_b_s
+                } else {
+                    d.latency_a_s
+                }),
+                100.0
+                    * (if holder == d.a {
+                        d.resistance_a
+                    } else {
+                        d.resistance_b
+                    })
+                    .unwrap_or(0.0),
+                100.0
+                    * (if holder == d.a {
+                        d.resistance_b
+                    } else {
+                        d.resistance_a
+                    })
+                    .unwrap_or(0.0),
+            ),
+        });
+    }
+    let big = |m: u32| m as usize >= x.min_group;
+    for g in x.groups {
+        match (g.kind, g.measure, g.value) {
+            ("department", "ei_index", Some(v)) if v <= SILO_EI_AT && big(g.members) => {
+                out.push(Finding {
+                    kind: "silo",
+                    person: None,
+                    other: None,
+                    group: Some(g.group.clone()),
+                    value: v,
+                    confidence: ((SILO_EI_AT - v) / (1.0 + SILO_EI_AT) + 0.5).min(1.0),
+                    evidence: format!(
+                        "E-I index {v:.2}: almost all of its {} members' ties stay inside",
+                        g.members
+                    ),
+                })
+            }
+            ("coalition", "density_ratio", Some(v)) if v >= 2.0 && big(g.members) => {
+                out.push(Finding {
+                    kind: "coalition",
+                    person: None,
+                    other: None,
+                    group: Some(g.group.clone()),
+                    value: v,
+                    confidence: (v / 10.0).min(1.0),
+                    evidence: format!(
+                        "{} people across departments, {v:.1}× as dense inside as the network",
+                        g.members
+                    ),
+                })
+            }
+            ("department_pair", "one_way_ratio", Some(v)) if v >= ONE_WAY_AT && big(g.members) => {
+                out.push(Finding {
+                    kind: "withholding",
+                    person: None,
+                    other: None,
+                    group: Some(format!(
+                        "{} → {}",
+                        g.group,
+                        g.other.clone().unwrap_or_default()
+                    )),
+                    value: v,
+                    confidence: (v / 10.0).min(1.0),
+                    evidence: format!("{v:.1}× more flows one way than back"),
+                })
+            }
+            ("one_person_bridge", _, Some(v)) if big(g.members) => out.push(Finding {
+                kind: "one_person_bridge",
+                person: g.person,
+                other: None,
+                group: Some(format!(
+                    "{} ↔ {}",
+                    g.group,
+                    g.other.clone().unwrap_or_default()
+                )),
+                value: v,
+                confidence: v,
+                evidence: format!(
+                    "{:.0}% of the traffic between the two runs through one person",
+                    100.0 * v
+                ),
+            }),
+            _ => {}
+        }
+    }
+    for l in x.leaders {
+        if l.style != "mixed" {
+            out.push(Finding {
+                kind: "leadership_style",
+                person: Some(l.leader),
+                other: None,
+                group: Some(l.style.to_string()),
+                value: l.position,
+                confidence: (l.position.abs() / 0.5).min(1.0) * (1.0 - (-l.evidence_events / 50.0).exp()),
+                evidence: format!(
+                    "directive {}, autonomy {}, airtime {}, reciprocity {}, leaderfulness {} (team of {})",
+                    fmt(l.directive_ratio),
+                    fmt(l.autonomy),
+                    fmt(l.airtime),
+                    fmt(l.reciprocity),
+                    fmt(l.leaderfulness),
+                    l.team_size
+                ),
+            });
+        }
+    }
+    if let Some((label, prev)) = x.previous {
+        for (r, p) in x.rows.iter().zip(prev) {
+            let delta = r.informal_pct - p.informal_pct;
+            if delta.abs() >= 0.3 && (r.informal_pct >= 0.8 || p.informal_pct >= 0.8) {
+                out.push(Finding {
+                    kind: "change",
+                    person: Some(r.person),
+                    other: None,
+                    group: None,
+                    value: delta,
+                    confidence: (delta.abs() / 0.6).min(1.0),
+                    evidence: format!(
+                        "informal power {:.0}th percentile, {:.0}th in {label}",
+                        100.0 * r.informal_pct,
+                        100.0 * p.informal_pct
+                    ),
+                });
+            }
+        }
+    }
+    let _ = org;
+    out.sort_by(|a, b| {
+        kind_order(a.kind)
+            .cmp(&kind_order(b.kind))
+            .then(b.confidence.total_cmp(&a.confidence))
+            .then(b.value.abs().total_cmp(&a.value.abs()))
+            .then(a.person.cmp(&b.person))
+            .then(a.other.cmp(&b.other))
+    });
+    out
+}
+
+fn kind_order(k: &str) -> u8 {
+    match k {
+        "hidden_influencer" => 0,
+        "paper_power" => 1,
+        "silo" => 2,
+        "coalition" => 3,
+        "leadership_style" => 4,
+        "unbalanced_relationship" => 5,
+        "withholding" => 6,
+        "one_person_bridge" => 7,
+        _ => 8,
+    }
+}
+
+fn fmt(v: Option<f64>) -> String {
+    v.map_or("n/a".into(), |v| format!("{v:.2}"))
+}
+
+fn fmt_latency(v: Option<f64>) -> String {
+    v.map_or("n/a".into(), crate::people::hours)
+}

@@ -1,0 +1,298 @@
+//! Silos, coalitions and currency: departments against the communities behaviour forms, and the
+//! flows between groups. One long table: (kind, group, other, measure, value, members).
+//!
+//! - `org`: communities, modularity, NMI and ARI of communities against departments;
+//! - `department`: members, E-I index (Krackhardt; weighted, −1 all inside, +1 all outside),
+//!   cross-boundary share of event weight, and the currency panel (after-hours and weekend share
+//!   of sent events, meeting hours per member, median reply latency, broadcast share of
+//!   recipients in copy);
+//! - `department_pair`: events each way and the one-way ratio (withholding when ≥ 3);
+//! - `one_person_bridge`: a department pair whose traffic runs ≥ 80 % through one person;
+//! - `coalition`: a community spanning ≥ 3 departments (each ≥ 10 % of it), denser inside than
+//!   the network overall.
+
+use crate::activity::Activity;
+use crate::input::{Evidence, Org};
+use crate::people::{Network, PersonRow};
+use crate::stats::median;
+use graph::community::{ari, ei_index, modularity, nmi};
+use rustc_hash::FxHashMap;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupRow {
+    pub kind: &'static str,
+    pub group: String,
+    pub other: Option<String>,
+    pub measure: &'static str,
+    pub value: Option<f64>,
+    pub members: u32,
+    /// A person the row is about (the one-person bridge), by index.
+    pub person: Option<u32>,
+}
+
+pub const ONE_WAY_AT: f64 = 3.0;
+pub const SILO_EI_AT: f64 = -0.85;
+
+fn row(
+    kind: &'static str,
+    group: String,
+    measure: &'static str,
+    value: Option<f64>,
+    members: u32,
+) -> GroupRow {
+    GroupRow {
+        kind,
+        group,
+        other: None,
+        measure,
+        value,
+        members,
+        person: None,
+    }
+}
+
+pub fn groups(
+    org: &Org,
+    ev: &Evidence,
+    rows: &[PersonRow],
+    net: &Network,
+    activity: Option<&[Activity]>,
+) -> Vec<GroupRow> {
+    let n = org.n();
+    let mut out = Vec::new();
+    let g = &net.undirected;
+    out.push(row(
+        "org",
+        "org".into(),
+        "communities",
+        Some(net.community_count as f64),
+        n as u32,
+    ));
+    out.push(row(
+        "org",
+        "org".into(),
+        "modularity",
+        modularity(g, &net.communities, 1.0, graph::community::Symmetrize::Sum).ok(),
+        n as u32,
+    ));
+    let dept_of: Vec<Option<u32>> = org.department.clone();
+    let known: Vec<usize> = (0..n).filter(|&p| dept_of[p].is_some()).collect();
+    if org.departments.len() < 2 || known.is_empty() {
+        return out;
+    }
+    let d_labels: Vec<u32> = known.iter().map(|&p| dept_of[p].expect("known")).collect();
+    let c_labels: Vec<u32> = known.iter().map(|&p| net.communities[p]).collect();
+    out.push(row(
+        "org",
+        "org".into(),
+        "nmi_communities_departments",
+        nmi(&d_labels, &c_labels).ok(),
+        known.len() as u32,
+    ));
+    out.push(row(
+        "org",
+        "org".into(),
+        "ari_communities_departments",
+        ari(&d_labels, &c_labels).ok(),
+        known.len() as u32,
+    ));
+    // E-I per department over people with a department (others are their own group).
+    let nd = org.departments.len() as u32;
+    let labels_all: Vec<u32> = (0..n)
+        .map(|p| dept_of[p].unwrap_or(nd + p as u32))
+        .collect();
+    let ei = ei_index(g, &labels_all, true).ok();
+    let mut members = vec![0u32; org.departments.len()];
+    for d in dept_of.iter().flatten() {
+        members[*d as usize] += 1;
+    }
+    // Flows between departments.
+    let mut flow: FxHashMap<(u32, u32), f64> = FxHashMap::default();
+    let mut carried: FxHashMap<(u32, u32, u32), f64> = FxHashMap::default();
+    let mut out_total = vec![0.0; org.departments.len()];
+    let mut out_cross = vec![0.0; org.departments.len()];
+    let mut meeting_s = vec![0.0; org.departments.len()];
+    let (mut copied, mut addressed) = (
+        vec![0.0; org.departments.len()],
+        vec![0.0; org.departments.len()],
+    );
+    for p in &ev.pairs {
+        let (a, b) = (p.a as usize, p.b as usize);
+        if a >= n || b >= n {
+            continue;
+        }
+        let Some(da) = dept_of[a] else { continue };
+        out_total[da as usize] += p.n;
+        meeting_s[da as usize] += p.meeting_s;
+        copied[da as usize] += p.cc + p.bcc;
+        addressed[da as usize] += p.to + p.cc + p.bcc;
+        let Some(db) = dept_of[b] else { continue };
+        if da != db {
+            out_cross[da as usize] += p.n;
+            *flow.entry((da, db)).or_default() += p.n;
+            let key = (da.min(db), da.max(db));
+            *carried.entry((key.0, key.1, p.a)).or_default() += p.n;
+            *carried.entry((key.0, key.1, p.b)).or_default() += p.n;
+        }
+    }
+    let mut latencies: Vec<Vec<f64>> = vec![Vec::new(); org.departments.len()];
+    for r in rows {
+        if let (Some(d), Some(l)) = (dept_of[r.person as usize], r.reply_latency_s) {
+            latencies[d as usize].push(l);
+        }
+    }
+    let mut act = vec![(0.0, 0.0, 0.0); org.departments.len()];
+    if let Some(acts) = activity {
+        for a in acts {
+            if let Some(d) = dept_of.get(a.person as usize).copied().flatten() {
+                let x = &mut act[d as usize];
+                x.0 += a.sent;
+                x.1 += a.after_hours;
+                x.2 += a.weekend;
+            }
+        }
+    }
+    for (d, name) in org.departments.iter().enumerate() {
+        let m = members[d];
+        let mut push = |measure, value: Option<f64>| {
+            out.push(row("department", name.clone(), measure, value, m))
+        };
+        push("members", Some(m as f64));
+        push(
+            "ei_index",
+            ei.as_ref().and_then(|e| {
+                e.per_group
+                    .iter()
+                    .find(|(l, _)| *l == d as u32)
+                    .and_then(|(_, v)| *v)
+            }),
+        );
+        push(
+            "cross_boundary_share",
+            (out_total[d] > 0.0).then(|| out_cross[d] / out_total[d]),
+        );
+        if activity.is_some() {
+            let (sent, after, weekend) = act[d];
+            push("after_hours_share", (sent > 0.0).then(|| after / sent));
+            push("weekend_share", (sent > 0.0).then(|| weekend / sent));
+        }
+        push(
+            "meeting_hours_per_member",
+            (m > 0).then(|| meeting_s[d] / 3600.0 / m as f64),
+        );
+        push("reply_median_s", median(&mut latencies[d]));
+        push(
+            "broadcast_share",
+            (addressed[d] > 0.0).then(|| copied[d] / addressed[d]),
+        );
+    }
+    // Department pairs: flows, withholding, one-person bridges.
+    let mut pairs: Vec<(u32, u32)> = flow.keys().map(|&(a, b)| (a.min(b), a.max(b))).collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut best_carrier: FxHashMap<(u32, u32), (u32, f64)> = FxHashMap::default();
+    for (&(a, b, p), &w) in &carried {
+        let e = best_carrier.entry((a, b)).or_insert((p, 0.0));
+        if w > e.1 || (w == e.1 && p < e.0) {
+            *e = (p, w);
+        }
+    }
+    for (a, b) in pairs {
+        let ab = flow.get(&(a, b)).copied().unwrap_or(0.0);
+        let ba = flow.get(&(b, a)).copied().unwrap_or(0.0);
+        let size = members[a as usize].min(members[b as usize]);
+        let mut push =
+            |measure, value: Option<f64>, other: &str, group: &str, person: Option<u32>| {
+                out.push(GroupRow {
+                    kind: if measure == "bridge_share" {
+                        "one_person_bridge"
+                    } else {
+                        "department_pair"
+                    },
+                    group: group.to_string(),
+                    other: Some(other.to_string()),
+                    measure,
+                    value,
+                    members: size,
+                    person,
+                })
+            };
+        let (na, nb) = (&org.departments[a as usize], &org.departments[b as usize]);
+        push("events", Some(ab), nb, na, None);
+        push("events", Some(ba), na, nb, None);
+        let (hi, lo, from, to) = if ab >= ba {
+            (ab, ba, na, nb)
+        } else {
+            (ba, ab, nb, na)
+        };
+        push("one_way_ratio", Some(hi / lo.max(1.0)), to, from, None);
+        let total = ab + ba;
+        if let Some(&(p, w)) = best_carrier.get(&(a, b))
+            && total >= 10.0
+            && w / total >= 0.8
+        {
+            push("bridge_share", Some(w / total), nb, na, Some(p));
+        }
+    }
+    // Coalitions.
+    let density = |inside: f64, k: usize| {
+        if k > 1 {
+            inside / (k * (k - 1)) as f64
+        } else {
+            0.0
+        }
+    };
+    let total_w: f64 = (0..n).flat_map(|u| g.out_edges(u).map(|(_, w)| w)).sum();
+    let overall = density(total_w, n);
+    let mut by_comm: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
+    for p in 0..n {
+        by_comm.entry(net.communities[p]).or_default().push(p);
+    }
+    let mut comms: Vec<(u32, Vec<usize>)> = by_comm.into_iter().collect();
+    comms.sort_unstable_by_key(|c| c.0);
+    for (c, people) in comms {
+        if people.len() < 3 {
+            continue;
+        }
+        let mut depts: FxHashMap<u32, usize> = FxHashMap::default();
+        for &p in &people {
+            if let Some(d) = dept_of[p] {
+                *depts.entry(d).or_default() += 1;
+            }
+        }
+        let big = depts.values().filter(|&&k| k * 10 >= people.len()).count();
+        if big < 3 {
+            continue;
+        }
+        let set: rustc_hash::FxHashSet<usize> = people.iter().copied().collect();
+        let inside: f64 = people
+            .iter()
+            .flat_map(|&u| {
+                g.out_edges(u)
+                    .filter(|(v, _)| set.contains(v))
+                    .map(|(_, w)| w)
+            })
+            .sum();
+        let ratio = if overall > 0.0 {
+            density(inside, people.len()) / overall
+        } else {
+            0.0
+        };
+        let name = format!("community {c}");
+        out.push(row(
+            "coalition",
+            name.clone(),
+            "departments",
+            Some(big as f64),
+            people.len() as u32,
+        ));
+        out.push(row(
+            "coalition",
+            name,
+            "density_ratio",
+            Some(ratio),
+            people.len() as u32,
+        ));
+    }
+    out
+}

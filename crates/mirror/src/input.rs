@@ -1,0 +1,238 @@
+//! What the model reads: the organization (from the people table) and one window's pair rows
+//! (from the `pairs` table the aggregation wrote), plus survey answers.
+
+use rustc_hash::FxHashMap;
+use std::path::Path;
+use store::StoreError;
+use store::table::{ColumnData, read_table};
+use vocab::{OrgChart, Question, RoleTag, SurveyAnswer};
+
+/// The people the model speaks of, by dense index.
+#[derive(Debug, Clone)]
+pub struct Org {
+    /// External ids (as in the people file).
+    pub ids: Vec<String>,
+    /// Keyed pseudonyms.
+    pub pseudonyms: Vec<String>,
+    /// Department index per person, into `departments`.
+    pub department: Vec<Option<u32>>,
+    pub departments: Vec<String>,
+    /// The formal hierarchy, when a people file with managers was given.
+    pub chart: Option<OrgChart>,
+    /// Whether the person came from a people file.
+    pub registered: Vec<bool>,
+    pub tags: Vec<Vec<RoleTag>>,
+    /// Time zone as given (IANA name, or an offset such as `+05:30` or `UTC-8`).
+    pub time_zones: Vec<Option<String>>,
+    /// Titles, when given (Enron positions, HR titles).
+    pub titles: Vec<Option<String>>,
+}
+
+impl Org {
+    pub fn n(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// True when the people file gave a hierarchy with at least one manager.
+    pub fn has_hierarchy(&self) -> bool {
+        self.chart
+            .as_ref()
+            .is_some_and(|c| (0..c.len()).any(|p| c.manager(p).is_some()))
+    }
+
+    pub fn manager(&self, p: usize) -> Option<usize> {
+        self.chart.as_ref().and_then(|c| c.manager(p))
+    }
+
+    pub fn reports(&self, p: usize) -> &[u32] {
+        self.chart.as_ref().map_or(&[], |c| c.reports(p))
+    }
+}
+
+/// One directed pair row of a window: what `a` did toward `b`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Pair {
+    pub a: u32,
+    pub b: u32,
+    pub n: f64,
+    pub w_communication: f64,
+    pub w_meetings: f64,
+    pub meeting_s: f64,
+    /// Requests a made of b.
+    pub request: f64,
+    pub reply: f64,
+    pub message: f64,
+    pub fyi: f64,
+    /// Declines a sent b.
+    pub decline: f64,
+    pub accept: f64,
+    pub introduction: f64,
+    pub feedback_given: f64,
+    pub feedback_asked: f64,
+    pub praise: f64,
+    pub decision: f64,
+    pub meeting: f64,
+    pub to: f64,
+    pub cc: f64,
+    pub bcc: f64,
+    /// Requests of b that a fulfilled.
+    pub help: f64,
+    /// Requests of b that a left unanswered.
+    pub ignored: f64,
+    /// Replies of a to b with a measured latency, and their median (seconds).
+    pub n_latency: f64,
+    pub latency_median_s: Option<f64>,
+}
+
+/// The pair rows of every window in the `pairs` table, by window label, in table order.
+pub fn read_pairs(path: &Path) -> Result<Vec<(String, Vec<Pair>)>, StoreError> {
+    let cols = read_table(path)?;
+    let get = |name: &str| -> Result<&ColumnData, StoreError> {
+        cols.iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, c)| c)
+            .ok_or_else(|| StoreError::corrupt(path, &format!("no column {name}")))
+    };
+    let num = |name: &str| -> Result<Vec<f64>, StoreError> {
+        Ok(match get(name)? {
+            ColumnData::I32(v) => v.iter().map(|&x| x as f64).collect(),
+            ColumnData::I64(v) => v.iter().map(|&x| x as f64).collect(),
+            ColumnData::F64(v) => v.clone(),
+            ColumnData::F32(v) => v.iter().map(|&x| x as f64).collect(),
+            _ => return Err(StoreError::corrupt(path, &format!("{name} is not numeric"))),
+        })
+    };
+    let windows = match get("window")? {
+        ColumnData::Str(v) => v.clone(),
+        _ => return Err(StoreError::corrupt(path, "window is not text")),
+    };
+    let latency = match get("latency_median_s")? {
+        ColumnData::OptF64(v) => v.clone(),
+        ColumnData::F64(v) => v.iter().map(|&x| Some(x)).collect(),
+        _ => {
+            return Err(StoreError::corrupt(
+                path,
+                "latency_median_s is not a number",
+            ));
+        }
+    };
+    let names = [
+        "a",
+        "b",
+        "n",
+        "w_communication",
+        "w_meetings",
+        "meeting_s",
+        "n_request",
+        "n_reply",
+        "n_message",
+        "n_fyi",
+        "n_decline",
+        "n_accept",
+        "n_introduction",
+        "n_feedback_given",
+        "n_feedback_asked",
+        "n_praise",
+        "n_decision",
+        "n_meeting",
+        "n_to",
+        "n_cc",
+        "n_bcc",
+        "w_help",
+        "n_ignored",
+        "n_latency",
+    ];
+    let v: Vec<Vec<f64>> = names.iter().map(|n| num(n)).collect::<Result<_, _>>()?;
+    let mut out: Vec<(String, Vec<Pair>)> = Vec::new();
+    for (i, w) in windows.iter().enumerate() {
+        if out.last().is_none_or(|(label, _)| label != w) {
+            out.push((w.clone(), Vec::new()));
+        }
+        let x = |k: usize| v[k][i];
+        out.last_mut().expect("pushed").1.push(Pair {
+            a: x(0) as u32,
+            b: x(1) as u32,
+            n: x(2),
+            w_communication: x(3),
+            w_meetings: x(4),
+            meeting_s: x(5),
+            request: x(6),
+            reply: x(7),
+            message: x(8),
+            fyi: x(9),
+            decline: x(10),
+            accept: x(11),
+            introduction: x(12),
+            feedback_given: x(13),
+            feedback_asked: x(14),
+            praise: x(15),
+            decision: x(16),
+            meeting: x(17),
+            to: x(18),
+            cc: x(19),
+            bcc: x(20),
+            help: x(21),
+            ignored: x(22),
+            n_latency: x(23),
+            latency_median_s: latency[i],
+        });
+    }
+    Ok(out)
+}
+
+/// One window's evidence, indexed for lookups both ways.
+pub struct Evidence {
+    pub pairs: Vec<Pair>,
+    index: FxHashMap<(u32, u32), u32>,
+    /// Survey answers per (respondent, colleague): weight per question.
+    pub survey: FxHashMap<(u32, u32), [f64; 8]>,
+}
+
+pub fn question_slot(q: &Question) -> usize {
+    match q {
+        Question::Advice => 0,
+        Question::Information => 1,
+        Question::Energy => 2,
+        Question::Trust => 3,
+        Question::Decision => 4,
+        Question::CannotDecline => 5,
+        Question::Ally => 6,
+        Question::Other(_) => 7,
+    }
+}
+
+impl Evidence {
+    pub fn new(mut pairs: Vec<Pair>, answers: &[SurveyAnswer]) -> Evidence {
+        pairs.retain(|p| p.a != p.b);
+        pairs.sort_by_key(|p| (p.a, p.b));
+        let index = pairs
+            .iter()
+            .enumerate()
+            .map(|(i, p)| ((p.a, p.b), i as u32))
+            .collect();
+        let mut survey: FxHashMap<(u32, u32), [f64; 8]> = FxHashMap::default();
+        for s in answers {
+            if s.respondent == s.colleague {
+                continue;
+            }
+            survey.entry((s.respondent.0, s.colleague.0)).or_default()
+                [question_slot(&s.question)] += s.weight as f64;
+        }
+        Evidence {
+            pairs,
+            index,
+            survey,
+        }
+    }
+
+    pub fn get(&self, a: u32, b: u32) -> Option<&Pair> {
+        self.index.get(&(a, b)).map(|&i| &self.pairs[i as usize])
+    }
+
+    /// Survey weight that `respondent` gave `colleague` on a question.
+    pub fn named(&self, respondent: u32, colleague: u32, q: Question) -> f64 {
+        self.survey
+            .get(&(respondent, colleague))
+            .map_or(0.0, |w| w[question_slot(&q)])
+    }
+}

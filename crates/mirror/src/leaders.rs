@@ -1,0 +1,129 @@
+//! How each leader uses power with their team: a position on a power-over ↔ power-with scale
+//! from five components, each in its own units and each mapped to [−1, 1] (−1 = over, +1 = with):
+//!
+//! - directive ratio: requests and decisions sent to reports / (those + feedback asked of them);
+//!   mapped 1 − 2·ratio;
+//! - autonomy: share of the team's outgoing events that go to anyone but the leader; 2·a − 1;
+//! - airtime: the leader's share of events inside the team (leader→team, team→leader,
+//!   team→team), divided by an equal share 1/(k+1); mapped 1 − ratio, clipped;
+//! - reciprocity: the leader's fulfilment rate of reports' requests over the reports' rate for
+//!   the leader's; 2·min(1, ratio) − 1;
+//! - leaderfulness: ½(1 − Gini of influence inside the team) + ½(share of members with at least
+//!   three contacts outside the team); 2·l − 1.
+//!
+//! The position is the mean of the components present; at or above +0.15 the style reads
+//! "power_with", at or below −0.15 "power_over", else "mixed".
+
+use crate::input::{Evidence, Org};
+use crate::people::PersonRow;
+use crate::stats::gini;
+use rustc_hash::FxHashSet;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeaderRow {
+    pub leader: u32,
+    pub team_size: u32,
+    pub directive_ratio: Option<f64>,
+    pub autonomy: Option<f64>,
+    pub airtime: Option<f64>,
+    pub reciprocity: Option<f64>,
+    pub leaderfulness: Option<f64>,
+    pub position: f64,
+    pub style: &'static str,
+    /// Events between the leader and the team (how much the position rests on).
+    pub evidence_events: f64,
+}
+
+pub const WITH_AT: f64 = 0.15;
+
+pub fn leaders(org: &Org, ev: &Evidence, rows: &[PersonRow], g: &graph::Graph) -> Vec<LeaderRow> {
+    let n = org.n();
+    let mut out = Vec::new();
+    for l in 0..n {
+        let team: Vec<u32> = org.reports(l).to_vec();
+        if team.len() < 2 {
+            continue;
+        }
+        let members: FxHashSet<u32> = team.iter().copied().collect();
+        let lu = l as u32;
+        let (mut push, mut ask) = (0.0, 0.0);
+        let (mut to_leader, mut team_out) = (0.0, 0.0);
+        let (mut leader_in_team, mut inside) = (0.0, 0.0);
+        let (mut req_to_l, mut l_helped, mut req_from_l, mut helped_l) = (0.0, 0.0, 0.0, 0.0);
+        for &r in &team {
+            if let Some(p) = ev.get(lu, r) {
+                push += p.request + p.decision;
+                ask += p.feedback_asked;
+                leader_in_team += p.n;
+                req_from_l += p.request;
+                l_helped += p.help;
+            }
+            if let Some(p) = ev.get(r, lu) {
+                to_leader += p.n;
+                inside += p.n;
+                req_to_l += p.request;
+                helped_l += p.help;
+            }
+            team_out += rows[r as usize].events_out;
+            for &s in &team {
+                if s != r
+                    && let Some(p) = ev.get(r, s)
+                {
+                    inside += p.n;
+                }
+            }
+        }
+        inside += leader_in_team;
+        let directive_ratio = (push + ask > 0.0).then(|| push / (push + ask));
+        let autonomy = (team_out > 0.0).then(|| 1.0 - to_leader / team_out);
+        let k = team.len() as f64;
+        let airtime = (inside > 0.0).then(|| (leader_in_team / inside) * (k + 1.0));
+        let reciprocity = (req_to_l > 0.0 && req_from_l > 0.0).then(|| {
+            let mine = l_helped / req_to_l;
+            let theirs = helped_l / req_from_l;
+            if theirs > 0.0 { mine / theirs } else { 1.0 }
+        });
+        let influence: Vec<f64> = team.iter().map(|&r| rows[r as usize].influence).collect();
+        let outside_tied = team
+            .iter()
+            .filter(|&&r| {
+                g.out_targets(r as usize)
+                    .iter()
+                    .filter(|&&v| v != lu && !members.contains(&v))
+                    .count()
+                    >= 3
+            })
+            .count() as f64;
+        let leaderfulness = Some(0.5 * (1.0 - gini(&influence)) + 0.5 * outside_tied / k);
+        let parts: Vec<f64> = [
+            directive_ratio.map(|d| 1.0 - 2.0 * d),
+            autonomy.map(|a| 2.0 * a - 1.0),
+            airtime.map(|a| (1.0 - a).clamp(-1.0, 1.0)),
+            reciprocity.map(|r| 2.0 * r.min(1.0) - 1.0),
+            leaderfulness.map(|l| 2.0 * l - 1.0),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let position = parts.iter().sum::<f64>() / parts.len().max(1) as f64;
+        out.push(LeaderRow {
+            leader: lu,
+            team_size: team.len() as u32,
+            directive_ratio,
+            autonomy,
+            airtime,
+            reciprocity,
+            leaderfulness,
+            position,
+            style: if position >= WITH_AT {
+                "power_with"
+            } else if position <= -WITH_AT {
+                "power_over"
+            } else {
+                "mixed"
+            },
+            evidence_events: leader_in_team + to_leader,
+        });
+    }
+    out
+}

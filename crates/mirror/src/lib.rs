@@ -1,0 +1,158 @@
+//! The mirror model: turns one window of the pair tables (plus the org chart, survey answers and
+//! send-time activity) into the people, dyads, inferred managers, groups, leaders, personal
+//! mirrors and findings tables. Every table names people by dense index only; ids and names are
+//! joined at export, by a role allowed to see them.
+
+pub mod activity;
+pub mod dyads;
+pub mod findings;
+pub mod groups;
+pub mod hierarchy;
+pub mod input;
+pub mod leaders;
+pub mod mirrors;
+pub mod people;
+pub mod stats;
+pub mod tables;
+
+use activity::Activity;
+use dyads::Dyad;
+use findings::Finding;
+use groups::GroupRow;
+use hierarchy::InferredManager;
+use input::{Evidence, Org, Pair};
+use leaders::LeaderRow;
+use mirrors::MirrorRow;
+use people::{Network, PersonRow};
+use std::time::Instant;
+use store::PeopleTable;
+use vocab::SurveyAnswer;
+
+pub use people::Options;
+
+/// Everything computed for one window.
+pub struct WindowResult {
+    pub window: String,
+    pub people: Vec<PersonRow>,
+    pub dyads: Vec<Dyad>,
+    pub inferred_managers: Vec<InferredManager>,
+    pub groups: Vec<GroupRow>,
+    pub leaders: Vec<LeaderRow>,
+    pub mirrors: Vec<MirrorRow>,
+    pub findings: Vec<Finding>,
+    pub evidence: Evidence,
+    pub network: Network,
+    /// (stage, seconds)
+    pub stages: Vec<(&'static str, f64)>,
+}
+
+impl WindowResult {
+    pub fn notes(&self) -> &[String] {
+        &self.network.notes
+    }
+}
+
+/// The organization as the model sees it, from the workspace's people table.
+pub fn org_from_people(people: &PeopleTable) -> Org {
+    let chart = people.org_chart().ok();
+    let mut departments: Vec<String> = people
+        .people
+        .iter()
+        .filter_map(|p| p.person.department.clone())
+        .collect();
+    departments.sort();
+    departments.dedup();
+    let dept_index = |d: &Option<String>| {
+        d.as_ref()
+            .and_then(|d| departments.binary_search(d).ok().map(|i| i as u32))
+    };
+    Org {
+        ids: people.people.iter().map(|p| p.person.id.clone()).collect(),
+        pseudonyms: people.people.iter().map(|p| p.pseudo.clone()).collect(),
+        department: people
+            .people
+            .iter()
+            .map(|p| dept_index(&p.person.department))
+            .collect(),
+        chart,
+        registered: people.people.iter().map(|p| p.registered).collect(),
+        tags: people
+            .people
+            .iter()
+            .map(|p| p.person.tags.clone())
+            .collect(),
+        time_zones: people
+            .people
+            .iter()
+            .map(|p| p.person.time_zone.clone())
+            .collect(),
+        titles: people
+            .people
+            .iter()
+            .map(|p| p.person.title.clone())
+            .collect(),
+        departments,
+    }
+}
+
+/// Analyzes one window.
+pub fn analyze_window(
+    org: &Org,
+    window: &str,
+    pairs: Vec<Pair>,
+    survey: &[SurveyAnswer],
+    activity: Option<&[Activity]>,
+    opts: &Options,
+    previous: Option<(&str, &[PersonRow])>,
+) -> WindowResult {
+    let mut stages = Vec::new();
+    let mut clock = Instant::now();
+    let mut lap = |name: &'static str, stages: &mut Vec<(&'static str, f64)>| {
+        stages.push((name, clock.elapsed().as_secs_f64()));
+        clock = Instant::now();
+    };
+    let ev = Evidence::new(pairs, survey);
+    lap("index", &mut stages);
+    let (rows, network) = people::people(org, &ev, opts);
+    lap("people", &mut stages);
+    let dyads = dyads::dyads(org, &ev);
+    lap("dyads", &mut stages);
+    let inferred_managers = hierarchy::infer_managers(org.n(), &dyads);
+    lap("inferred_managers", &mut stages);
+    let groups = groups::groups(org, &ev, &rows, &network, activity);
+    lap("groups", &mut stages);
+    let leaders = leaders::leaders(org, &ev, &rows, &network.undirected);
+    lap("leaders", &mut stages);
+    let mirrors = mirrors::mirrors(&mirrors::MirrorInputs {
+        org,
+        ev: &ev,
+        rows: &rows,
+        dyads: &dyads,
+        leaders: &leaders,
+        undirected: &network.undirected,
+    });
+    lap("mirrors", &mut stages);
+    let findings = findings::findings(&findings::FindingInputs {
+        org,
+        rows: &rows,
+        dyads: &dyads,
+        groups: &groups,
+        leaders: &leaders,
+        min_group: opts.min_group,
+        previous,
+    });
+    lap("findings", &mut stages);
+    WindowResult {
+        window: window.to_string(),
+        people: rows,
+        dyads,
+        inferred_managers,
+        groups,
+        leaders,
+        mirrors,
+        findings,
+        evidence: ev,
+        network,
+        stages,
+    }
+}

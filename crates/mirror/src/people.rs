@@ -1,0 +1,497 @@
+//! Formal and informal power per person, the power gap, and relationship roles with the values
+//! that triggered them.
+//!
+//! Graphs (one window): the *contact* graph (events a→b, symmetrized for brokerage and
+//! communities) and the *attention* graph, where an edge x→y carries the attention x gives y:
+//! replies and acknowledgements, requests x waits on y for, fulfilled requests, messages and
+//! notes (½), meeting hours (¼) and survey answers naming y for advice, sign-off or
+//! cannot-decline (2 each).
+//!
+//! Informal power is the mean of three percentiles: influence (PageRank of the attention graph),
+//! brokerage (betweenness of the contact graph, exact up to `exact_betweenness_max` people,
+//! sampled with a stated error above) and dependence (distinct people who made requests of the
+//! person or need their sign-off). Formal power is the percentile of (−level, total span). The
+//! power gap is informal minus formal percentile.
+
+use crate::input::{Evidence, Org};
+use crate::stats::{median, percentiles};
+use graph::Graph;
+use graph::betweenness::{
+    ApproximateOptions, BetweennessOptions, approximate_betweenness, betweenness,
+};
+use graph::closeness::harmonic;
+use graph::community::{CommunityOptions, leiden};
+use graph::constraint::structural_holes;
+use graph::page_rank::{PageRankOptions, page_rank};
+use graph::paths::Length;
+use vocab::Question;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub seed: u64,
+    /// Largest population for exact betweenness; above it, sampled.
+    pub exact_betweenness_max: usize,
+    /// Largest population for exact harmonic reach; above it, people within two steps.
+    pub exact_reach_max: usize,
+    pub min_group: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            seed: 42,
+            exact_betweenness_max: 5_000,
+            exact_reach_max: 20_000,
+            min_group: 5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PersonRow {
+    pub person: u32,
+    pub level: Option<u32>,
+    pub direct_span: Option<u32>,
+    pub total_span: Option<u32>,
+    pub distance_to_top: Option<u32>,
+    pub formal_pct: Option<f64>,
+    pub influence: f64,
+    pub influence_pct: f64,
+    pub betweenness: f64,
+    pub brokerage_pct: f64,
+    pub reach: f64,
+    pub dependence: f64,
+    pub dependence_pct: f64,
+    pub informal_pct: f64,
+    pub power_gap: Option<f64>,
+    pub constraint: Option<f64>,
+    pub effective_size: Option<f64>,
+    pub community: u32,
+    pub contacts: u32,
+    pub events_out: f64,
+    pub events_in: f64,
+    pub requests_made: f64,
+    pub requests_received: f64,
+    pub help_given: f64,
+    pub help_received: f64,
+    /// Median over partners of this person's median reply latency (seconds).
+    pub reply_latency_s: Option<f64>,
+    /// Share of requests received that were declined or left unanswered.
+    pub unanswered_share: Option<f64>,
+    pub roles: Vec<Role>,
+}
+
+/// A role and the numbers behind it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Role {
+    pub name: &'static str,
+    pub evidence: String,
+    /// Strength of the pattern in [0, 1], for ranking.
+    pub strength: f64,
+}
+
+/// What the people stage computed besides the rows (for groups, leaders and mirrors).
+pub struct Network {
+    pub contact: Graph,
+    pub undirected: Graph,
+    pub attention: Graph,
+    pub communities: Vec<u32>,
+    pub community_count: usize,
+    pub notes: Vec<String>,
+}
+
+pub fn build_graphs(org: &Org, ev: &Evidence) -> (Graph, Graph) {
+    let n = org.n() as u32;
+    let mut contact = Vec::with_capacity(ev.pairs.len());
+    let mut attention = Vec::with_capacity(ev.pairs.len() * 2);
+    for p in &ev.pairs {
+        if p.a >= n || p.b >= n {
+            continue;
+        }
+        if p.n > 0.0 || p.w_meetings > 0.0 {
+            contact.push((p.a, p.b, p.n.max(p.w_meetings)));
+        }
+        let given = p.reply
+            + p.accept
+            + p.help
+            + 0.5 * (p.message + p.fyi + p.praise)
+            + 0.25 * p.meeting_s / 3600.0;
+        if given > 0.0 {
+            attention.push((p.a, p.b, given));
+        }
+        if p.request > 0.0 {
+            attention.push((p.a, p.b, p.request));
+        }
+    }
+    for (&(r, c), w) in &ev.survey {
+        if r < n && c < n {
+            let named = w[crate::input::question_slot(&Question::Advice)]
+                + w[crate::input::question_slot(&Question::Decision)]
+                + w[crate::input::question_slot(&Question::CannotDecline)];
+            if named > 0.0 {
+                attention.push((r, c, 2.0 * named));
+            }
+            let any: f64 = w.iter().sum();
+            if any > 0.0 {
+                contact.push((r, c, any));
+            }
+        }
+    }
+    (
+        Graph::from_edges(n as usize, contact).expect("indices checked"),
+        Graph::from_edges(n as usize, attention).expect("indices checked"),
+    )
+}
+
+pub fn people(org: &Org, ev: &Evidence, opts: &Options) -> (Vec<PersonRow>, Network) {
+    let n = org.n();
+    let mut notes = Vec::new();
+    let (contact, attention) = build_graphs(org, ev);
+    let undirected = contact.to_undirected().without_self_loops();
+    let influence = page_rank(
+        &attention,
+        &PageRankOptions {
+            tolerance: 1e-10,
+            ..Default::default()
+        },
+    )
+    .map(|s| s.0)
+    .unwrap_or_else(|_| vec![1.0 / n.max(1) as f64; n]);
+    let between = if n <= opts.exact_betweenness_max {
+        betweenness(&undirected, &BetweennessOptions::default()).0
+    } else {
+        let a = approximate_betweenness(
+            &undirected,
+            &ApproximateOptions {
+                epsilon: 0.01,
+                seed: opts.seed,
+                ..Default::default()
+            },
+        )
+        .expect("valid options");
+        notes.push(format!(
+            "betweenness sampled ({} shortest paths; within ±{:.4} of exact with probability 0.9) because {n} people exceed the exact limit of {}",
+            a.samples, a.error_bound, opts.exact_betweenness_max
+        ));
+        a.scores.0
+    };
+    let reach: Vec<f64> = if n <= opts.exact_reach_max {
+        harmonic(&undirected, Length::Hops).0
+    } else {
+        notes.push(format!(
+            "reach counts people within two steps because {n} people exceed the exact harmonic limit of {}",
+            opts.exact_reach_max
+        ));
+        two_step_reach(&undirected)
+    };
+    let holes = structural_holes(&undirected);
+    let partition = leiden(
+        &undirected,
+        &CommunityOptions {
+            seed: opts.seed,
+            ..Default::default()
+        },
+    )
+    .expect("valid options");
+
+    let mut rows: Vec<PersonRow> = (0..n)
+        .map(|p| PersonRow {
+            person: p as u32,
+            influence: influence[p],
+            betweenness: between[p],
+            reach: reach[p],
+            community: partition.labels[p],
+            contacts: undirected.out_degree(p) as u32,
+            constraint: Some(holes.constraint.get(p)).filter(|c| c.is_finite()),
+            effective_size: Some(holes.effective_size.get(p)).filter(|c| c.is_finite()),
+            ..Default::default()
+        })
+        .collect();
+    // Request and help flows, latencies.
+    let mut latencies: Vec<Vec<f64>> = vec![Vec::new(); n];
+    let mut refused = vec![0.0; n];
+    let mut requesters = vec![0.0; n];
+    for p in &ev.pairs {
+        let (a, b) = (p.a as usize, p.b as usize);
+        if a >= n || b >= n {
+            continue;
+        }
+        rows[a].events_out += p.n;
+        rows[b].events_in += p.n;
+        rows[a].requests_made += p.request;
+        rows[b].requests_received += p.request;
+        rows[a].help_given += p.help;
+        rows[b].help_received += p.help;
+        refused[a] += p.decline + p.ignored;
+        if p.request > 0.0 {
+            requesters[b] += 1.0;
+        }
+        if let Some(l) = p.latency_median_s.filter(|_| p.n_latency > 0.0) {
+            latencies[a].push(l);
+        }
+    }
+    for (&(r, c), w) in &ev.survey {
+        let (r, c) = (r as usize, c as usize);
+        if r < n && c < n && w[crate::input::question_slot(&Question::Decision)] > 0.0 {
+            requesters[c] += 1.0;
+        }
+    }
+    for (p, row) in rows.iter_mut().enumerate() {
+        row.dependence = requesters[p];
+        row.reply_latency_s = median(&mut latencies[p]);
+        row.unanswered_share =
+            (row.requests_received > 0.0).then(|| (refused[p] / row.requests_received).min(1.0));
+    }
+    // Percentiles and the gap.
+    let pct = |f: &dyn Fn(&PersonRow) -> f64, rows: &[PersonRow]| {
+        percentiles(&rows.iter().map(f).collect::<Vec<_>>())
+    };
+    let inf = pct(&|r| r.influence, &rows);
+    let bro = pct(&|r| r.betweenness, &rows);
+    let dep = pct(&|r| r.dependence, &rows);
+    let informal = percentiles(
+        &(0..n)
+            .map(|p| (inf[p] + bro[p] + dep[p]) / 3.0)
+            .collect::<Vec<_>>(),
+    );
+    let formal = org.has_hierarchy().then(|| {
+        let chart = org.chart.as_ref().expect("has hierarchy");
+        percentiles(
+            &(0..n)
+                .map(|p| -(chart.level(p) as f64) * 1e6 + chart.total_span(p) as f64)
+                .collect::<Vec<_>>(),
+        )
+    });
+    for (p, row) in rows.iter_mut().enumerate() {
+        row.influence_pct = inf[p];
+        row.brokerage_pct = bro[p];
+        row.dependence_pct = dep[p];
+        row.informal_pct = informal[p];
+        if let (Some(f), Some(chart)) = (&formal, org.chart.as_ref()) {
+            row.level = Some(chart.level(p));
+            row.direct_span = Some(chart.direct_span(p) as u32);
+            row.total_span = Some(chart.total_span(p) as u32);
+            row.distance_to_top = Some(chart.depth(p));
+            row.formal_pct = Some(f[p]);
+            row.power_gap = Some(informal[p] - f[p]);
+        }
+    }
+    let network = Network {
+        contact,
+        undirected,
+        attention,
+        communities: partition.labels,
+        community_count: partition.count,
+        notes,
+    };
+    assign_roles(org, ev, &mut rows, &network);
+    (rows, network)
+}
+
+/// Distinct people within two steps (a cheap stand-in for harmonic reach on large graphs).
+fn two_step_reach(g: &Graph) -> Vec<f64> {
+    use rayon::prelude::*;
+    let n = g.n();
+    (0..n)
+        .into_par_iter()
+        .map_init(
+            || vec![u32::MAX; n],
+            |mark, v| {
+                let mut count = 0.0;
+                mark[v] = v as u32;
+                for &u in g.out_targets(v) {
+                    if mark[u as usize] != v as u32 {
+                        mark[u as usize] = v as u32;
+                        count += 1.0;
+                    }
+                    for &w in g.out_targets(u as usize) {
+                        if mark[w as usize] != v as u32 {
+                            mark[w as usize] = v as u32;
+                            count += 0.5;
+                        }
+                    }
+                }
+                count
+            },
+        )
+        .collect()
+}
+
+fn assign_roles(org: &Org, ev: &Evidence, rows: &mut [PersonRow], net: &Network) {
+    let n = rows.len();
+    if n == 0 {
+        return;
+    }
+    let org_latency = median(
+        &mut rows
+            .iter()
+            .filter_map(|r| r.reply_latency_s)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap_or(f64::NAN);
+    let help_pct = percentiles(&rows.iter().map(|r| r.help_given).collect::<Vec<_>>());
+    let req_pct = percentiles(&rows.iter().map(|r| r.requests_received).collect::<Vec<_>>());
+    let volume_pct = percentiles(
+        &rows
+            .iter()
+            .map(|r| r.events_in + r.events_out)
+            .collect::<Vec<_>>(),
+    );
+    // Weight each person sends to and receives from each community.
+    let labels = &net.communities;
+    let g = &net.undirected;
+    // Inbound communication of each person, to find who carries most of a leader's traffic.
+    let mut inbound = vec![0.0; n];
+    for p in &ev.pairs {
+        if (p.b as usize) < n {
+            inbound[p.b as usize] += p.n;
+        }
+    }
+    let mut roles: Vec<Vec<Role>> = vec![Vec::new(); n];
+    // Community-to-community weight, to tell whether a person carries a link between groups.
+    let mut between_groups: rustc_hash::FxHashMap<(u32, u32), f64> = Default::default();
+    for u in 0..n {
+        for (v, w) in g.out_edges(u) {
+            let (cu, cv) = (labels[u], labels[v]);
+            if cu < cv {
+                *between_groups.entry((cu, cv)).or_default() += w;
+            }
+        }
+    }
+    for p in 0..n {
+        let r = &rows[p];
+        // Community spread of the person's ties.
+        let mut by_group: rustc_hash::FxHashMap<u32, f64> = Default::default();
+        let mut total = 0.0;
+        for (v, w) in g.out_edges(p) {
+            *by_group.entry(labels[v]).or_default() += w;
+            total += w;
+        }
+        let mut shares: Vec<(u32, f64)> =
+            by_group.into_iter().map(|(c, w)| (c, w / total)).collect();
+        shares.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+        let spanned = shares.iter().filter(|s| s.1 >= 0.1).count();
+        if r.brokerage_pct >= 0.95 && spanned >= 3 {
+            roles[p].push(Role {
+                name: "broker",
+                evidence: format!(
+                    "betweenness {:.4} (top {:.0}%), ties into {spanned} communities",
+                    r.betweenness,
+                    (1.0 - r.brokerage_pct) * 100.0
+                ),
+                strength: r.brokerage_pct,
+            });
+        }
+        // Bridge: a person whose ties are split between their own community and another, and who
+        // carries at least a third of all traffic between the two.
+        let own = labels[p];
+        if let Some(&(other, share)) = shares.iter().find(|s| s.0 != own)
+            && share >= 0.25
+            && shares.iter().find(|s| s.0 == own).map_or(0.0, |s| s.1) >= 0.25
+        {
+            let carried: f64 = g
+                .out_edges(p)
+                .filter(|&(v, _)| labels[v] == other)
+                .map(|(_, w)| w)
+                .sum();
+            let key = (own.min(other), own.max(other));
+            let all = between_groups.get(&key).copied().unwrap_or(0.0);
+            if all > 0.0 && carried / all >= 1.0 / 3.0 {
+                roles[p].push(Role {
+                    name: "bridge",
+                    evidence: format!(
+                        "carries {:.0}% of the traffic between communities {own} and {other}",
+                        100.0 * carried / all
+                    ),
+                    strength: carried / all,
+                });
+            }
+        }
+        // Caretaker: gives much help, asks little.
+        if help_pct[p] >= 0.9
+            && r.help_given >= 10.0
+            && r.help_given >= 3.0 * r.requests_made.max(1.0)
+        {
+            roles[p].push(Role {
+                name: "caretaker",
+                evidence: format!(
+                    "fulfilled {:.0} requests, made {:.0}",
+                    r.help_given, r.requests_made
+                ),
+                strength: help_pct[p],
+            });
+        }
+        // Bottleneck: many inbound requests, slow or unanswered.
+        if req_pct[p] >= 0.9
+            && r.dependence >= 5.0
+            && (r.reply_latency_s.is_some_and(|l| l >= 3.0 * org_latency)
+                || r.unanswered_share.is_some_and(|s| s >= 0.2))
+        {
+            roles[p].push(Role {
+                name: "bottleneck",
+                evidence: format!(
+                    "{:.0} requests from {:.0} people; median reply {}; {:.0}% declined or unanswered",
+                    r.requests_received,
+                    r.dependence,
+                    r.reply_latency_s.map_or("n/a".into(), hours),
+                    100.0 * r.unanswered_share.unwrap_or(0.0)
+                ),
+                strength: req_pct[p],
+            });
+        }
+        if r.contacts <= 1 || (volume_pct[p] <= 0.02 && r.contacts <= 3) {
+            roles[p].push(Role {
+                name: "isolate",
+                evidence: format!(
+                    "{} contacts, {:.0} events",
+                    r.contacts,
+                    r.events_in + r.events_out
+                ),
+                strength: 1.0 - volume_pct[p],
+            });
+        }
+    }
+    // Gatekeeper: someone who sends a leader at least a quarter of their inbound traffic and is
+    // themselves asked by many.
+    if org.has_hierarchy() {
+        let chart = org.chart.as_ref().expect("hierarchy");
+        for p in &ev.pairs {
+            let (g_, l) = (p.a as usize, p.b as usize);
+            if g_ >= n
+                || l >= n
+                || chart.total_span(l) < 5
+                || chart.total_span(g_) >= chart.total_span(l)
+            {
+                continue;
+            }
+            let share = if inbound[l] > 0.0 {
+                p.n / inbound[l]
+            } else {
+                0.0
+            };
+            if share >= 0.25 && rows[g_].dependence >= 5.0 {
+                roles[g_].push(Role {
+                    name: "gatekeeper",
+                    evidence: format!(
+                        "sends {:.0}% of {}'s inbound traffic; asked by {:.0} people",
+                        100.0 * share,
+                        org.pseudonyms[l],
+                        rows[g_].dependence
+                    ),
+                    strength: share,
+                });
+            }
+        }
+    }
+    for (row, r) in rows.iter_mut().zip(roles) {
+        row.roles = r;
+    }
+}
+
+pub fn hours(seconds: f64) -> String {
+    if seconds < 3600.0 {
+        format!("{:.0} min", seconds / 60.0)
+    } else {
+        format!("{:.1} h", seconds / 3600.0)
+    }
+}
