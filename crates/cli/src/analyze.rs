@@ -48,31 +48,47 @@ pub fn analyze(
     quiet: bool,
     out: &mut impl Write,
 ) -> Result<Analysis> {
-    let opts = crate::commands::aggregate_options(&args.windows, PairingArg::Auto, 50, 30)?;
-    let summary = crate::commands::aggregate(store, &opts, quiet)?;
-    writeln!(
-        out,
-        "aggregated {} interactions into {} pair rows over {} windows",
-        summary.events,
-        summary.pair_rows,
-        summary.windows.len()
-    )?;
     let people = store.people()?;
     let org = org_from_people(&people);
-    let pairs_path = store
-        .table_path("pairs")?
-        .context("the pairs table is missing after aggregation")?;
-    let windows = read_pairs(&pairs_path)?;
     let survey = store.survey_answers()?;
-    let parsed: Vec<Window> = windows
-        .iter()
-        .map(|(label, _)| Window::parse(label).map_err(anyhow::Error::msg))
-        .collect::<Result<_>>()?;
     let segments: Vec<PathBuf> = store.segments()?.into_iter().map(|s| s.path).collect();
-    let bar = Bar::new(quiet, "activity", false);
-    let activity =
-        mirror::activity::activity(EventReader::open(&segments)?, &org.time_zones, &parsed)?;
-    bar.done();
+    // A survey-only workspace (a team's ONA survey) has no interactions: one window, all.
+    let (windows, activity): (
+        Vec<(String, Vec<mirror::input::Pair>)>,
+        Vec<Vec<mirror::activity::Activity>>,
+    ) = if segments.is_empty() {
+        if survey.is_empty() {
+            bail!("nothing to analyze: ingest events or survey answers first");
+        }
+        writeln!(
+            out,
+            "no interactions stored: analyzing the survey answers alone"
+        )?;
+        (vec![("all".to_string(), Vec::new())], vec![Vec::new()])
+    } else {
+        let opts = crate::commands::aggregate_options(&args.windows, PairingArg::Auto, 50, 30)?;
+        let summary = crate::commands::aggregate(store, &opts, quiet)?;
+        writeln!(
+            out,
+            "aggregated {} interactions into {} pair rows over {} windows",
+            summary.events,
+            summary.pair_rows,
+            summary.windows.len()
+        )?;
+        let pairs_path = store
+            .table_path("pairs")?
+            .context("the pairs table is missing after aggregation")?;
+        let windows = read_pairs(&pairs_path)?;
+        let parsed: Vec<Window> = windows
+            .iter()
+            .map(|(label, _)| Window::parse(label).map_err(anyhow::Error::msg))
+            .collect::<Result<_>>()?;
+        let bar = Bar::new(quiet, "activity", false);
+        let activity =
+            mirror::activity::activity(EventReader::open(&segments)?, &org.time_zones, &parsed)?;
+        bar.done();
+        (windows, activity)
+    };
     let model = mirror::Options {
         seed: args.seed,
         exact_betweenness_max: args.exact_betweenness_max,
@@ -95,7 +111,8 @@ pub fn analyze(
                     && r.window.len() == label.len()
             })
             .map(|r| (r.window.as_str(), r.people.as_slice()));
-        let r = analyze_window(&org, &label, pairs, &survey, Some(act), &model, previous);
+        let act = (!segments.is_empty()).then_some(act.as_slice());
+        let r = analyze_window(&org, &label, pairs, &survey, act, &model, previous);
         results.push(r);
         bar.set_position(i as u64 + 1);
     }

@@ -135,6 +135,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
+        Command::Validate(args) => crate::validate::validate(&args, quiet, &mut out)?,
         Command::Export(args) => {
             let mut store = open(&cli.workspace)?;
             crate::analyze::export(&mut store, &args, &mut out)?;
@@ -149,7 +150,7 @@ pub fn run(cli: Cli) -> Result<()> {
     Ok(())
 }
 
-fn ingest_file(
+pub(crate) fn ingest_file(
     store: &mut SqliteStore,
     what: IngestWhat,
     file: &Path,
@@ -183,7 +184,7 @@ fn ingest_file(
     Ok(report?)
 }
 
-fn generate(
+pub(crate) fn generate(
     people: usize,
     days: u32,
     seed: u64,

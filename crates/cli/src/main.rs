@@ -4,6 +4,8 @@ mod analyze;
 mod commands;
 mod metrics;
 mod progress;
+mod validate;
+mod validate_real;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -149,6 +151,9 @@ pub enum Command {
     },
     /// Write a stored table to CSV, JSON or Parquet, people named by id (or pseudonym).
     Export(analyze::ExportArgs),
+    /// Measure the mirror: planted dynamics found in generated organizations (precision,
+    /// recall, F1) and real data against baselines.
+    Validate(validate::ValidateArgs),
     /// Node metrics of an edge list (no workspace needed): one CSV row per node with degree,
     /// strength, PageRank, eigenvector, HITS, Katz, betweenness, closeness, harmonic, Burt's
     /// structural holes, clustering, k-core, component and Leiden community. networkx's

@@ -9,7 +9,7 @@
 //! - reply latency: when both reply to each other, `min(n_a, n_b, 20) · |tanh(ln(L_a / L_b) / 2)|`
 //!   votes for the slower one (the other is always available to them);
 //! - survey: naming `b` under "whose requests can you not refuse" is five votes for `b`, under
-//!   "whose sign-off do you need" three.
+//!   "whose sign-off do you need" three, and under "whom do you go to for advice" one.
 //!
 //! With `v_a` and `v_b` votes, the share of power held by `a` has the posterior Beta(1 + v_a,
 //! 1 + v_b) (a uniform prior). The balance index is 2·mean − 1 in [−1, 1], positive when `a`
@@ -73,7 +73,9 @@ fn votes_for(ev: &Evidence, x: u32, y: u32, xy: &Pair, yx: &Pair) -> f64 {
             v += k * s;
         }
     }
-    v += 5.0 * ev.named(y, x, Question::CannotDecline) + 3.0 * ev.named(y, x, Question::Decision);
+    v += 5.0 * ev.named(y, x, Question::CannotDecline)
+        + 3.0 * ev.named(y, x, Question::Decision)
+        + ev.named(y, x, Question::Advice);
     v
 }
 

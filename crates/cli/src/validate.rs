@@ -1,0 +1,331 @@
+//! `orgmirror validate`: how well the mirror finds what is planted in generated organizations,
+//! and how it does on real data against plain baselines. Prints a table and can write JSON.
+
+use crate::analyze::{Analysis, AnalyzeArgs, analyze};
+use crate::commands::{generate, ingest_file};
+use crate::{GenFormat, IngestWhat};
+use anyhow::{Context, Result};
+use mirror::WindowResult;
+use mirror::input::Org;
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use store::SqliteStore;
+
+#[derive(clap::Args, Clone)]
+pub struct ValidateArgs {
+    /// Generated organizations: S (1,000 people, 90 days), M (10,000 people, 60 days).
+    #[arg(long = "size", default_values_t = vec!["S".to_string()])]
+    pub sizes: Vec<String>,
+    /// Seeds per size (1, 2, ...).
+    #[arg(long, default_value_t = 3)]
+    pub seeds: u64,
+    /// Folder of the real data sets and the mapping files' data (default ../shared/data).
+    #[arg(long, default_value = "../shared/data")]
+    pub data: PathBuf,
+    /// Folder of the mapping files (default examples).
+    #[arg(long, default_value = "examples")]
+    pub mappings: PathBuf,
+    #[arg(long)]
+    pub no_synthetic: bool,
+    #[arg(long)]
+    pub no_real: bool,
+    /// Where to work (replaced).
+    #[arg(long, default_value = "target/validate")]
+    pub dir: PathBuf,
+    /// Write every number as JSON here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+}
+
+#[derive(Default, Clone, Copy, serde::Serialize)]
+struct Counts {
+    tp: u64,
+    fp: u64,
+    fn_: u64,
+}
+
+impl Counts {
+    fn add(&mut self, predicted: &FxHashSet<(u32, u32)>, truth: &FxHashSet<(u32, u32)>) {
+        self.tp += predicted.intersection(truth).count() as u64;
+        self.fp += predicted.difference(truth).count() as u64;
+        self.fn_ += truth.difference(predicted).count() as u64;
+    }
+    fn precision(&self) -> f64 {
+        ratio(self.tp, self.tp + self.fp)
+    }
+    fn recall(&self) -> f64 {
+        ratio(self.tp, self.tp + self.fn_)
+    }
+    fn f1(&self) -> f64 {
+        let (p, r) = (self.precision(), self.recall());
+        if p + r > 0.0 {
+            2.0 * p * r / (p + r)
+        } else {
+            0.0
+        }
+    }
+}
+
+fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 {
+        f64::NAN
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+fn one(x: u32) -> (u32, u32) {
+    (x, u32::MAX)
+}
+
+fn pair(a: u32, b: u32) -> (u32, u32) {
+    (a.min(b), a.max(b))
+}
+
+/// Predicted and planted sets for every dynamic of one generated organization.
+fn score_synthetic(
+    org: &Org,
+    r: &WindowResult,
+    truth: &synth::Truth,
+    into: &mut FxHashMap<&'static str, Counts>,
+) {
+    let idx: FxHashMap<&str, u32> = org
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.as_str(), i as u32))
+        .collect();
+    let id = |s: &str| idx.get(s).copied();
+    let set = |it: &mut dyn Iterator<Item = (u32, u32)>| it.collect::<FxHashSet<_>>();
+    let found = |kind: &str| {
+        set(&mut r
+            .findings
+            .iter()
+            .filter(|f| f.kind == kind)
+            .filter_map(|f| f.person.map(one)))
+    };
+    let role = |name: &str| {
+        set(&mut r
+            .people
+            .iter()
+            .filter(|p| p.roles.iter().any(|x| x.name == name))
+            .map(|p| one(p.person)))
+    };
+    let mut add =
+        |name: &'static str, predicted: FxHashSet<(u32, u32)>, planted: FxHashSet<(u32, u32)>| {
+            into.entry(name).or_default().add(&predicted, &planted);
+        };
+    add(
+        "hidden_influencers",
+        found("hidden_influencer"),
+        set(&mut truth
+            .hidden_influencers
+            .iter()
+            .filter_map(|h| id(&h.person).map(one))),
+    );
+    add(
+        "paper_power",
+        found("paper_power"),
+        set(&mut truth.paper_power.iter().filter_map(|p| id(p).map(one))),
+    );
+    // Unbalanced pairs between people of the same level band (as planted), and which side holds
+    // power: a pair counts only when found with the right holder.
+    let same_band = |a: u32, b: u32| {
+        org.chart
+            .as_ref()
+            .is_some_and(|c| c.level(a as usize) == c.level(b as usize))
+    };
+    add(
+        "unbalanced_pairs",
+        set(&mut r
+            .findings
+            .iter()
+            .filter(|f| f.kind == "unbalanced_relationship")
+            .filter_map(|f| Some((f.person?, f.other?)))
+            .filter(|&(a, b)| same_band(a, b))),
+        set(&mut truth
+            .unbalanced_pairs
+            .iter()
+            .filter_map(|u| Some((id(&u.holder)?, id(&u.yielder)?)))),
+    );
+    for style in ["power_over", "power_with"] {
+        add(
+            if style == "power_over" {
+                "leaders_power_over"
+            } else {
+                "leaders_power_with"
+            },
+            set(&mut r
+                .leaders
+                .iter()
+                .filter(|l| l.style == style)
+                .map(|l| one(l.leader))),
+            set(&mut truth
+                .leaders
+                .iter()
+                .filter(|l| l.style == style)
+                .filter_map(|l| id(&l.leader).map(one))),
+        );
+    }
+    let dept = |name: &str| {
+        org.departments
+            .iter()
+            .position(|d| d == name)
+            .map(|d| one(d as u32))
+    };
+    add(
+        "silos",
+        set(&mut r
+            .findings
+            .iter()
+            .filter(|f| f.kind == "silo")
+            .filter_map(|f| f.group.as_deref().and_then(dept))),
+        set(&mut truth.siloed_departments.iter().filter_map(|d| dept(d))),
+    );
+    // Coalition members: people of the communities reported as coalitions.
+    let coalition_communities: FxHashSet<u32> = r
+        .findings
+        .iter()
+        .filter(|f| f.kind == "coalition")
+        .filter_map(|f| f.group.as_deref()?.strip_prefix("community ")?.parse().ok())
+        .collect();
+    add(
+        "coalition_members",
+        set(&mut r
+            .people
+            .iter()
+            .filter(|p| coalition_communities.contains(&p.community))
+            .map(|p| one(p.person))),
+        set(&mut truth
+            .coalitions
+            .iter()
+            .flat_map(|c| c.members.iter())
+            .filter_map(|m| id(m).map(one))),
+    );
+    add(
+        "caretakers",
+        role("caretaker"),
+        set(&mut truth.caretakers.iter().filter_map(|p| id(p).map(one))),
+    );
+    add(
+        "bottlenecks",
+        role("bottleneck"),
+        set(&mut truth.bottlenecks.iter().filter_map(|p| id(p).map(one))),
+    );
+    add(
+        "allies",
+        set(&mut r
+            .mirrors
+            .iter()
+            .filter(|m| m.section == "ally")
+            .filter_map(|m| Some(pair(m.person, m.other?)))),
+        set(&mut truth
+            .allies
+            .iter()
+            .filter_map(|a| Some(pair(id(&a.a)?, id(&a.b)?)))),
+    );
+}
+
+fn fresh(dir: &Path) -> Result<()> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(dir)?;
+    Ok(())
+}
+
+fn run_analysis(store: &mut SqliteStore, seed: u64) -> Result<Analysis> {
+    let args = AnalyzeArgs {
+        windows: vec!["all".into()],
+        min_group: 5,
+        seed,
+        exact_betweenness_max: 5000,
+        top: 0,
+    };
+    analyze(store, &args, true, &mut std::io::sink())
+}
+
+pub fn validate(args: &ValidateArgs, quiet: bool, out: &mut impl Write) -> Result<()> {
+    let mut report = serde_json::Map::new();
+    if !args.no_synthetic {
+        for size in &args.sizes {
+            let (people, days) = match size.to_ascii_uppercase().as_str() {
+                "S" => (1000, 90),
+                "M" => (10_000, 60),
+                other => anyhow::bail!("unknown size {other}: S or M"),
+            };
+            let mut counts: FxHashMap<&'static str, Counts> = FxHashMap::default();
+            for seed in 1..=args.seeds {
+                let dir = args.dir.join(format!("{size}-{seed}"));
+                fresh(&dir)?;
+                let input = dir.join("input");
+                generate(people, days, seed, None, &input, GenFormat::Parquet, quiet)?;
+                let mut store = SqliteStore::init(&dir.join("workspace"))?;
+                for (what, file) in [
+                    (IngestWhat::People, "people.csv"),
+                    (IngestWhat::Events, "events.parquet"),
+                    (IngestWhat::Survey, "survey.csv"),
+                ] {
+                    ingest_file(
+                        &mut store,
+                        what,
+                        &input.join(file),
+                        None,
+                        false,
+                        None,
+                        quiet,
+                    )?;
+                }
+                let a = run_analysis(&mut store, seed)?;
+                let truth: synth::Truth =
+                    serde_json::from_str(&std::fs::read_to_string(input.join("truth.json"))?)?;
+                score_synthetic(&a.org, &a.results[0], &truth, &mut counts);
+            }
+            writeln!(
+                out,
+                "synthetic {size} ({people} people, {days} days), seeds 1..={}:",
+                args.seeds
+            )?;
+            writeln!(
+                out,
+                "  {:<22} {:>9} {:>7} {:>6}  tp/fp/fn",
+                "dynamic", "precision", "recall", "F1"
+            )?;
+            let mut names: Vec<&&str> = counts.keys().collect();
+            names.sort();
+            let mut json = serde_json::Map::new();
+            for name in names {
+                let c = counts[*name];
+                writeln!(
+                    out,
+                    "  {:<22} {:>9.3} {:>7.3} {:>6.3}  {}/{}/{}",
+                    name,
+                    c.precision(),
+                    c.recall(),
+                    c.f1(),
+                    c.tp,
+                    c.fp,
+                    c.fn_
+                )?;
+                json.insert(
+                    name.to_string(),
+                    serde_json::json!({"precision": c.precision(), "recall": c.recall(), "f1": c.f1(), "tp": c.tp, "fp": c.fp, "fn": c.fn_}),
+                );
+            }
+            report.insert(format!("synthetic_{size}"), json.into());
+        }
+    }
+    if !args.no_real {
+        let real = crate::validate_real::run(args, quiet, out)?;
+        report.insert("real".into(), real);
+    }
+    if let Some(path) = &args.json {
+        std::fs::write(
+            path,
+            serde_json::to_string_pretty(&serde_json::Value::Object(report))?,
+        )?;
+        writeln!(out, "wrote {}", path.display())?;
+    }
+    Ok(())
+}
