@@ -183,20 +183,20 @@ fn score_synthetic(
             .filter_map(|f| f.group.as_deref().and_then(dept))),
         set(&mut truth.siloed_departments.iter().filter_map(|d| dept(d))),
     );
-    // Coalition members: people of the communities reported as coalitions.
-    let coalition_communities: FxHashSet<u32> = r
+    // Coalition members: people of the groups reported as coalitions.
+    let reported: FxHashSet<&str> = r
         .findings
         .iter()
         .filter(|f| f.kind == "coalition")
-        .filter_map(|f| f.group.as_deref()?.strip_prefix("community ")?.parse().ok())
+        .filter_map(|f| f.group.as_deref())
         .collect();
     add(
         "coalition_members",
         set(&mut r
-            .people
+            .groups
             .iter()
-            .filter(|p| coalition_communities.contains(&p.community))
-            .map(|p| one(p.person))),
+            .filter(|g| g.kind == "coalition_member" && reported.contains(g.group.as_str()))
+            .filter_map(|g| g.person.map(one))),
         set(&mut truth
             .coalitions
             .iter()

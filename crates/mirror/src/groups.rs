@@ -8,8 +8,8 @@
 //!   recipients in copy);
 //! - `department_pair`: events each way and the one-way ratio (withholding when ≥ 3);
 //! - `one_person_bridge`: a department pair whose traffic runs ≥ 80 % through one person;
-//! - `coalition`: a community spanning ≥ 3 departments (each ≥ 10 % of it), denser inside than
-//!   the network overall.
+//! - `coalition` and `coalition_member`: a community of the cross-department network (ties
+//!   between departments only) spanning ≥ 3 departments and ≥ 20× as dense as that network.
 
 use crate::activity::Activity;
 use crate::input::{Evidence, Org};
@@ -31,7 +31,13 @@ pub struct GroupRow {
 }
 
 pub const ONE_WAY_AT: f64 = 3.0;
-pub const SILO_EI_AT: f64 = -0.85;
+/// A cross-department community is a coalition when it is this many times as dense as the
+/// cross-department network.
+pub const COALITION_DENSITY_AT: f64 = 20.0;
+/// A department is a silo when its E-I index is at most this and at least `SILO_MARGIN` below
+/// the median department's.
+pub const SILO_EI_AT: f64 = -0.5;
+pub const SILO_MARGIN: f64 = 0.3;
 
 fn row(
     kind: &'static str,
@@ -234,65 +240,105 @@ pub fn groups(
             push("bridge_share", Some(w / total), nb, na, Some(p));
         }
     }
-    // Coalitions.
-    let density = |inside: f64, k: usize| {
-        if k > 1 {
-            inside / (k * (k - 1)) as f64
-        } else {
-            0.0
+    // Coalitions: communities of the cross-department network alone (ties between people of
+    // different departments), spanning three departments or more and far denser than that
+    // network overall.
+    let cross: Vec<(u32, u32, f64)> = (0..n)
+        .flat_map(|u| {
+            let dept_of = &dept_of;
+            g.out_edges(u)
+                .filter_map(move |(v, w)| match (dept_of[u], dept_of[v]) {
+                    (Some(a), Some(b)) if a != b => Some((u as u32, v as u32, w)),
+                    _ => None,
+                })
+        })
+        .collect();
+    let cross_total: f64 = cross.iter().map(|e| e.2).sum();
+    let in_cross: usize = {
+        let mut seen = vec![false; n];
+        for e in &cross {
+            seen[e.0 as usize] = true;
         }
+        seen.iter().filter(|&&x| x).count()
     };
-    let total_w: f64 = (0..n).flat_map(|u| g.out_edges(u).map(|(_, w)| w)).sum();
-    let overall = density(total_w, n);
+    let overall = if in_cross > 1 {
+        cross_total / (in_cross * (in_cross - 1)) as f64
+    } else {
+        0.0
+    };
+    let cross_graph = graph::Graph::from_edges(n, cross).expect("indices from a graph");
+    let Ok(parts) = graph::community::leiden(
+        &cross_graph,
+        &graph::community::CommunityOptions {
+            seed: 7,
+            ..Default::default()
+        },
+    ) else {
+        return out;
+    };
     let mut by_comm: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
     for p in 0..n {
-        by_comm.entry(net.communities[p]).or_default().push(p);
+        if cross_graph.out_degree(p) > 0 {
+            by_comm.entry(parts.labels[p]).or_default().push(p);
+        }
     }
     let mut comms: Vec<(u32, Vec<usize>)> = by_comm.into_iter().collect();
     comms.sort_unstable_by_key(|c| c.0);
-    for (c, people) in comms {
+    let mut found = 0;
+    for (_, people) in comms {
         if people.len() < 3 {
             continue;
         }
-        let mut depts: FxHashMap<u32, usize> = FxHashMap::default();
-        for &p in &people {
-            if let Some(d) = dept_of[p] {
-                *depts.entry(d).or_default() += 1;
-            }
-        }
-        let big = depts.values().filter(|&&k| k * 10 >= people.len()).count();
-        if big < 3 {
+        let depts: rustc_hash::FxHashSet<u32> = people.iter().filter_map(|&p| dept_of[p]).collect();
+        if depts.len() < 3 {
             continue;
         }
         let set: rustc_hash::FxHashSet<usize> = people.iter().copied().collect();
         let inside: f64 = people
             .iter()
             .flat_map(|&u| {
-                g.out_edges(u)
+                cross_graph
+                    .out_edges(u)
                     .filter(|(v, _)| set.contains(v))
                     .map(|(_, w)| w)
             })
             .sum();
+        let k = people.len();
         let ratio = if overall > 0.0 {
-            density(inside, people.len()) / overall
+            inside / (k * (k - 1)) as f64 / overall
         } else {
             0.0
         };
-        let name = format!("community {c}");
+        if ratio < COALITION_DENSITY_AT {
+            continue;
+        }
+        let name = format!("coalition {found}");
+        found += 1;
         out.push(row(
             "coalition",
             name.clone(),
             "departments",
-            Some(big as f64),
-            people.len() as u32,
+            Some(depts.len() as f64),
+            k as u32,
         ));
         out.push(row(
             "coalition",
-            name,
+            name.clone(),
             "density_ratio",
             Some(ratio),
-            people.len() as u32,
+            k as u32,
         ));
+        for &p in &people {
+            out.push(GroupRow {
+                kind: "coalition_member",
+                group: name.clone(),
+                other: None,
+                measure: "member",
+                value: None,
+                members: k as u32,
+                person: Some(p as u32),
+            });
+        }
     }
     out
 }

@@ -11,8 +11,11 @@
 //! - leaderfulness: ½(1 − Gini of influence inside the team) + ½(share of members with at least
 //!   three contacts outside the team); 2·l − 1.
 //!
-//! The position is the mean of the components present; at or above +0.15 the style reads
-//! "power_with", at or below −0.15 "power_over", else "mixed".
+//! Each component is then placed against this organization's leaders: a robust z-score (distance
+//! from the median leader in units of 1.4826 × the median absolute deviation), signed so that
+//! positive means more power-with and clipped to ±3. The position is the mean of the components
+//! present divided by 3, in [−1, 1]: 0 is the organization's typical leader. At or above
+//! `WITH_AT` the style reads "power_with", at or below −`WITH_AT` "power_over", else "mixed".
 
 use crate::input::{Evidence, Org};
 use crate::people::PersonRow;
@@ -95,17 +98,7 @@ pub fn leaders(org: &Org, ev: &Evidence, rows: &[PersonRow], g: &graph::Graph) -
             })
             .count() as f64;
         let leaderfulness = Some(0.5 * (1.0 - gini(&influence)) + 0.5 * outside_tied / k);
-        let parts: Vec<f64> = [
-            directive_ratio.map(|d| 1.0 - 2.0 * d),
-            autonomy.map(|a| 2.0 * a - 1.0),
-            airtime.map(|a| (1.0 - a).clamp(-1.0, 1.0)),
-            reciprocity.map(|r| 2.0 * r.min(1.0) - 1.0),
-            leaderfulness.map(|l| 2.0 * l - 1.0),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        let position = parts.iter().sum::<f64>() / parts.len().max(1) as f64;
+        let position = 0.0;
         out.push(LeaderRow {
             leader: lu,
             team_size: team.len() as u32,
@@ -115,15 +108,51 @@ pub fn leaders(org: &Org, ev: &Evidence, rows: &[PersonRow], g: &graph::Graph) -
             reciprocity,
             leaderfulness,
             position,
-            style: if position >= WITH_AT {
-                "power_with"
-            } else if position <= -WITH_AT {
-                "power_over"
-            } else {
-                "mixed"
-            },
+            style: "mixed",
             evidence_events: leader_in_team + to_leader,
         });
     }
+    place(&mut out);
     out
+}
+
+/// Positions and styles against the organization's own leaders.
+fn place(rows: &mut [LeaderRow]) {
+    type Get = fn(&LeaderRow) -> Option<f64>;
+    // (component, sign: +1 when more of it means more power-with)
+    let parts: [(Get, f64); 5] = [
+        (|l| l.directive_ratio, -1.0),
+        (|l| l.autonomy, 1.0),
+        (|l| l.airtime, -1.0),
+        (|l| l.reciprocity, 1.0),
+        (|l| l.leaderfulness, 1.0),
+    ];
+    let centres: Vec<Option<(f64, f64)>> = parts
+        .iter()
+        .map(|(get, _)| {
+            let mut v: Vec<f64> = rows.iter().filter_map(get).collect();
+            let med = crate::stats::median(&mut v)?;
+            let mut dev: Vec<f64> = v.iter().map(|x| (x - med).abs()).collect();
+            let mad = crate::stats::median(&mut dev).unwrap_or(0.0);
+            Some((med, (1.4826 * mad).max(0.1)))
+        })
+        .collect();
+    for l in rows.iter_mut() {
+        let z: Vec<f64> = parts
+            .iter()
+            .zip(&centres)
+            .filter_map(|((get, sign), c)| {
+                let (med, scale) = (*c)?;
+                get(l).map(|x| (sign * (x - med) / scale).clamp(-3.0, 3.0))
+            })
+            .collect();
+        l.position = z.iter().sum::<f64>() / (3.0 * z.len().max(1) as f64);
+        l.style = if l.position >= WITH_AT {
+            "power_with"
+        } else if l.position <= -WITH_AT {
+            "power_over"
+        } else {
+            "mixed"
+        };
+    }
 }

@@ -28,8 +28,11 @@ pub struct MirrorRow {
 pub const UNBALANCED_AT: f64 = 0.3;
 
 /// Ally strength of the tie between x and y (two-way help, feedback exchanged both ways,
-/// introductions both ways, survey "ally" answers: 3 when mutual, 1 one way).
-pub fn ally_strength(ev: &Evidence, x: u32, y: u32) -> (f64, String) {
+/// introductions both ways, survey "ally" answers: 3 when mutual, 1 one way), whether it counts
+/// as an alliance, and the evidence. An alliance needs help and feedback going both ways and
+/// either both naming each other as allies in the survey, or at least 20 acts of help and
+/// feedback each way.
+pub fn ally_strength(ev: &Evidence, x: u32, y: u32) -> (f64, bool, String) {
     let empty = Pair::default();
     let xy = ev.get(x, y).unwrap_or(&empty);
     let yx = ev.get(y, x).unwrap_or(&empty);
@@ -48,8 +51,10 @@ pub fn ally_strength(ev: &Evidence, x: u32, y: u32) -> (f64, String) {
         0.0
     };
     let s = help + feedback + intro + survey;
+    let allied = help >= 1.0 && feedback >= 1.0 && (survey == 3.0 || help + feedback >= 20.0);
     (
         s,
+        allied,
         format!(
             "help both ways {:.0}/{:.0}, feedback both ways {:.0}/{:.0}{}",
             xy.help,
@@ -251,10 +256,11 @@ fn one(x: &MirrorInputs, me: u32, mine: &[u32], leader: Option<&LeaderRow>) -> V
         .map(|&i| {
             let d = &x.dyads[i as usize];
             let (other, ..) = from_side(d, me);
-            let (s, e) = ally_strength(x.ev, me, other);
-            (s, other, e)
+            let (s, allied, e) = ally_strength(x.ev, me, other);
+            (s, allied, other, e)
         })
-        .filter(|a| a.0 >= 2.0)
+        .filter(|a| a.1)
+        .map(|(s, _, other, e)| (s, other, e))
         .collect();
     allies.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     for (rank, (s, other, e)) in allies.iter().take(5).enumerate() {

@@ -407,10 +407,10 @@ fn assign_roles(org: &Org, ev: &Evidence, rows: &mut [PersonRow], net: &Network)
                 });
             }
         }
-        // Caretaker: gives much help, asks little.
+        // Caretaker: gives much help (top decile, ten times what they ask for).
         if help_pct[p] >= 0.9
             && r.help_given >= 10.0
-            && r.help_given >= 3.0 * r.requests_made.max(1.0)
+            && r.help_given >= 10.0 * r.requests_made.max(1.0)
         {
             roles[p].push(Role {
                 name: "caretaker",
@@ -421,11 +421,13 @@ fn assign_roles(org: &Org, ev: &Evidence, rows: &mut [PersonRow], net: &Network)
                 strength: help_pct[p],
             });
         }
-        // Bottleneck: many inbound requests, slow or unanswered.
+        // Bottleneck: many inbound requests (top decile, from five people or more), answered
+        // slowly (median reply over a day and three times the org's) and often not at all.
         if req_pct[p] >= 0.9
             && r.dependence >= 5.0
-            && (r.reply_latency_s.is_some_and(|l| l >= 3.0 * org_latency)
-                || r.unanswered_share.is_some_and(|s| s >= 0.2))
+            && r.reply_latency_s
+                .is_some_and(|l| l >= (3.0 * org_latency).max(86_400.0))
+            && r.unanswered_share.is_some_and(|s| s >= 0.1)
         {
             roles[p].push(Role {
                 name: "bottleneck",
