@@ -53,10 +53,9 @@ pub fn analyze(
     let survey = store.survey_answers()?;
     let segments: Vec<PathBuf> = store.segments()?.into_iter().map(|s| s.path).collect();
     // A survey-only workspace (a team's ONA survey) has no interactions: one window, all.
-    let (windows, activity): (
-        Vec<(String, Vec<mirror::input::Pair>)>,
-        Vec<Vec<mirror::activity::Activity>>,
-    ) = if segments.is_empty() {
+    type Windows = Vec<(String, Vec<mirror::input::Pair>)>;
+    type Activities = Vec<Vec<mirror::activity::Activity>>;
+    let (windows, activity): (Windows, Activities) = if segments.is_empty() {
         if survey.is_empty() {
             bail!("nothing to analyze: ingest events or survey answers first");
         }
