@@ -1,6 +1,7 @@
 //! The command line as a user runs it.
 
 mod metrics;
+mod mirror;
 mod real_data;
 
 use std::path::{Path, PathBuf};
@@ -62,8 +63,10 @@ fn demo_generates_ingests_aggregates_and_reports() {
         "300 people",
         "ingested events",
         "aggregated",
-        "table pairs",
-        "strongest working relationships",
+        "top findings (all):",
+        "mirror of p",
+        "compass",
+        "suggestion",
     ] {
         assert!(out.contains(needle), "demo output lacks `{needle}`:\n{out}");
     }
