@@ -3,7 +3,7 @@
 //!
 //! A candidate is anyone the person exchanged events with who more likely than not holds power
 //! over them (dominance probability above ½). Its score is the dominance probability times the
-//! square root of the events between them (managers are both above and close). The probability
+//! square root of the events and votes between them (managers are both above and close). The probability
 //! of each candidate is its share of the scores plus a fixed score of 1 for "no manager here"
 //! (the top of an organization, or a manager who is not in the data).
 
@@ -22,7 +22,8 @@ pub struct InferredManager {
 pub fn infer_managers(n: usize, dyads: &[Dyad]) -> Vec<InferredManager> {
     let mut scores: Vec<Vec<(u32, f64)>> = vec![Vec::new(); n];
     for d in dyads {
-        let volume = (d.events_ab + d.events_ba).sqrt();
+        // Events, or for survey-only pairs the weighted answers (votes), measure closeness.
+        let volume = (d.events_ab + d.events_ba + d.votes_a + d.votes_b).sqrt();
         if volume <= 0.0 || (d.a as usize) >= n || (d.b as usize) >= n {
             continue;
         }

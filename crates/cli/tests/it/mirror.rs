@@ -89,7 +89,8 @@ fn analyze_stores_every_table_and_exports_them_with_ids_and_privacy() {
         for col in ["person", "a", "b", "manager", "leader"] {
             if let Some(c) = header.iter().position(|h| h == col) {
                 assert!(
-                    rows.iter().all(|r| r[c].is_empty() || people_ids.contains(&r[c])),
+                    rows.iter()
+                        .all(|r| r[c].is_empty() || people_ids.contains(&r[c])),
                     "{table}.{col} holds an unknown id"
                 );
             }
