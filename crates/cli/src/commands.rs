@@ -184,6 +184,22 @@ pub(crate) fn ingest_file(
     Ok(report?)
 }
 
+/// Ingests the people, events and survey files `generate` wrote into `input`.
+pub(crate) fn ingest_generated(
+    store: &mut SqliteStore,
+    input: &Path,
+    quiet: bool,
+) -> Result<Vec<ingest::IngestReport>> {
+    [
+        (IngestWhat::People, "people.csv"),
+        (IngestWhat::Events, "events.parquet"),
+        (IngestWhat::Survey, "survey.csv"),
+    ]
+    .into_iter()
+    .map(|(what, file)| ingest_file(store, what, &input.join(file), None, false, None, quiet))
+    .collect()
+}
+
 pub(crate) fn generate(
     people: usize,
     days: u32,
@@ -476,20 +492,7 @@ fn demo(
     writeln!(out, "2. creating the workspace {}", ws.display())?;
     let mut store = SqliteStore::init(&ws)?;
     writeln!(out, "3. ingesting")?;
-    for (what, file) in [
-        (IngestWhat::People, "people.csv"),
-        (IngestWhat::Events, "events.parquet"),
-        (IngestWhat::Survey, "survey.csv"),
-    ] {
-        let report = ingest_file(
-            &mut store,
-            what,
-            &input.join(file),
-            None,
-            false,
-            None,
-            quiet,
-        )?;
+    for report in ingest_generated(&mut store, &input, quiet)? {
         for line in report.summary().lines() {
             writeln!(out, "   {line}")?;
         }

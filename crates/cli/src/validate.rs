@@ -1,9 +1,9 @@
 //! `orgmirror validate`: how well the mirror finds what is planted in generated organizations,
 //! and how it does on real data against plain baselines. Prints a table and can write JSON.
 
+use crate::GenFormat;
 use crate::analyze::{Analysis, AnalyzeArgs, analyze};
-use crate::commands::{generate, ingest_file};
-use crate::{GenFormat, IngestWhat};
+use crate::commands::{generate, ingest_generated};
 use anyhow::{Context, Result};
 use mirror::WindowResult;
 use mirror::input::Org;
@@ -262,21 +262,7 @@ pub fn validate(args: &ValidateArgs, quiet: bool, out: &mut impl Write) -> Resul
                 let input = dir.join("input");
                 generate(people, days, seed, None, &input, GenFormat::Parquet, quiet)?;
                 let mut store = SqliteStore::init(&dir.join("workspace"))?;
-                for (what, file) in [
-                    (IngestWhat::People, "people.csv"),
-                    (IngestWhat::Events, "events.parquet"),
-                    (IngestWhat::Survey, "survey.csv"),
-                ] {
-                    ingest_file(
-                        &mut store,
-                        what,
-                        &input.join(file),
-                        None,
-                        false,
-                        None,
-                        quiet,
-                    )?;
-                }
+                ingest_generated(&mut store, &input, quiet)?;
                 let a = run_analysis(&mut store, seed)?;
                 let truth: synth::Truth =
                     serde_json::from_str(&std::fs::read_to_string(input.join("truth.json"))?)?;
