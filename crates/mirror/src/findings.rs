@@ -24,6 +24,8 @@ pub const HIDDEN_GAP: f64 = 0.3;
 pub const PAPER_GAP: f64 = -0.35;
 /// Balance at which a relationship is reported across the org (its interval must exclude 0).
 pub const ORG_UNBALANCED_AT: f64 = 0.45;
+/// Coalition findings at most (the strongest by members × density).
+pub const MAX_COALITIONS: usize = 3;
 /// Votes (weighted acts) a relationship needs before it is reported across the org.
 pub const ORG_UNBALANCED_VOTES: f64 = 50.0;
 
@@ -160,6 +162,19 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
         .filter_map(|g| g.value)
         .collect();
     let typical = crate::stats::median(&mut eis).unwrap_or(0.0);
+    // Only the strongest coalitions (members × density) are findings; the groups table has all.
+    let mut coalitions: Vec<(&str, f64)> = x
+        .groups
+        .iter()
+        .filter(|g| g.kind == "coalition" && g.measure == "density_ratio" && big(g.members))
+        .filter_map(|g| Some((g.group.as_str(), g.value? * g.members as f64)))
+        .collect();
+    coalitions.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    let strongest_coalitions: Vec<&str> = coalitions
+        .iter()
+        .take(MAX_COALITIONS)
+        .map(|c| c.0)
+        .collect();
     for g in x.groups {
         match (g.kind, g.measure, g.value) {
             ("department", "ei_index", Some(v))
@@ -178,16 +193,18 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
                     ),
                 })
             }
-            ("coalition", "density_ratio", Some(v)) if big(g.members) => {
+            ("coalition", "density_ratio", Some(v))
+                if big(g.members) && strongest_coalitions.contains(&g.group.as_str()) =>
+            {
                 out.push(Finding {
                     kind: "coalition",
                     person: None,
                     other: None,
                     group: Some(g.group.clone()),
                     value: v,
-                    confidence: (v / 10.0).min(1.0),
+                    confidence: (v / 100.0).min(1.0),
                     evidence: format!(
-                        "{} people across departments, {v:.1}× as dense inside as the network",
+                        "{} people from different departments, outside formal lines, {v:.0}× as dense as the ties between departments",
                         g.members
                     ),
                 })

@@ -8,8 +8,9 @@
 //!   recipients in copy);
 //! - `department_pair`: events each way and the one-way ratio (withholding when ≥ 3);
 //! - `one_person_bridge`: a department pair whose traffic runs ≥ 80 % through one person;
-//! - `coalition` and `coalition_member`: a community of the cross-department network (ties
-//!   between departments only) spanning ≥ 3 departments and ≥ 20× as dense as that network.
+//! - `coalition` and `coalition_member`: a CPM community of the cross-department network (ties
+//!   between departments outside formal lines) spanning ≥ 3 departments and ≥ 20× as dense as
+//!   that network.
 
 use crate::activity::Activity;
 use crate::input::{Evidence, Org};
@@ -243,12 +244,28 @@ pub fn groups(
     // Coalitions: communities of the cross-department network alone (ties between people of
     // different departments), spanning three departments or more and far denser than that
     // network overall.
+    // Ties along formal lines (a manager, a report, a skip level, peers under one manager, such
+    // as an executive team) are structure, not coalition.
+    let formal_line = |u: usize, v: usize| {
+        org.chart.as_ref().is_some_and(|c| {
+            matches!(
+                c.relation(u, v),
+                vocab::RelationClass::Up
+                    | vocab::RelationClass::Down
+                    | vocab::RelationClass::SkipUp
+                    | vocab::RelationClass::SkipDown
+                    | vocab::RelationClass::Peer
+            )
+        })
+    };
     let cross: Vec<(u32, u32, f64)> = (0..n)
         .flat_map(|u| {
-            let dept_of = &dept_of;
+            let (dept_of, formal_line) = (&dept_of, &formal_line);
             g.out_edges(u)
                 .filter_map(move |(v, w)| match (dept_of[u], dept_of[v]) {
-                    (Some(a), Some(b)) if a != b => Some((u as u32, v as u32, w)),
+                    (Some(a), Some(b)) if a != b && !formal_line(u, v) => {
+                        Some((u as u32, v as u32, w))
+                    }
                     _ => None,
                 })
         })
@@ -267,10 +284,14 @@ pub fn groups(
         0.0
     };
     let cross_graph = graph::Graph::from_edges(n, cross).expect("indices from a graph");
+    // CPM finds groups whose inside density exceeds γ, here the coalition density threshold
+    // (weights count both directions of the symmetric graph, hence the factor 2).
     let Ok(parts) = graph::community::leiden(
         &cross_graph,
         &graph::community::CommunityOptions {
             seed: 7,
+            quality: graph::community::Quality::Cpm,
+            resolution: 2.0 * COALITION_DENSITY_AT * overall,
             ..Default::default()
         },
     ) else {
