@@ -99,16 +99,14 @@ pub fn analyze(
     let mut results: Vec<WindowResult> = Vec::new();
     for (i, ((label, pairs), act)) in windows.into_iter().zip(&activity).enumerate() {
         bar.set_message(&label);
-        // Change is measured against the previous window of the same kind (month to month).
-        let kind = |l: &str| l.len() == 7 && !l.contains('Q');
+        // Change is measured against the previous window of the same kind (month to month,
+        // quarter to quarter); `all` has none.
+        let kind = |l: &str| Window::parse(l).ok().map(|w| std::mem::discriminant(&w));
         let previous = results
             .iter()
             .rev()
-            .find(|r| {
-                r.window != "all"
-                    && kind(&r.window) == kind(&label)
-                    && r.window.len() == label.len()
-            })
+            .filter(|_| label != "all")
+            .find(|r| kind(&r.window) == kind(&label))
             .map(|r| (r.window.as_str(), r.people.as_slice()));
         let act = (!segments.is_empty()).then_some(act.as_slice());
         let r = analyze_window(&org, &label, pairs, &survey, act, &model, previous);
@@ -175,7 +173,7 @@ pub fn analyze(
         .or(results.last())
     {
         writeln!(out, "\ntop findings ({}):", r.window)?;
-        print_findings(out, &org, &r.findings, args.top, args.min_group)?;
+        print_findings(out, &org, &r.findings, args.top)?;
     }
     Ok(Analysis { org, results })
 }
@@ -190,7 +188,6 @@ pub fn print_findings(
     org: &Org,
     findings: &[mirror::findings::Finding],
     top: usize,
-    _min_group: usize,
 ) -> Result<()> {
     let mut shown: Vec<(&str, usize)> = Vec::new();
     let per_kind = top.div_ceil(4).max(1);
@@ -427,7 +424,7 @@ pub fn show_findings(
         bail!("no findings for window {window}");
     }
     writeln!(out, "findings ({window}):")?;
-    print_findings(out, &org, &findings, top, 5)
+    print_findings(out, &org, &findings, top)
 }
 
 fn leak(s: String) -> &'static str {

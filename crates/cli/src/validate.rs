@@ -303,7 +303,7 @@ pub fn validate(args: &ValidateArgs, quiet: bool, out: &mut impl Write) -> Resul
         }
     }
     if !args.no_real {
-        let real = crate::validate_real::run(args, quiet, out)?;
+        let real = crate::validate_real::run(args, out)?;
         report.insert("real".into(), real);
     }
     if let Some(path) = &args.json {

@@ -3,7 +3,6 @@
 
 use crate::dyads::Dyad;
 use crate::groups::{GroupRow, ONE_WAY_AT, SILO_EI_AT, SILO_MARGIN};
-use crate::input::Org;
 use crate::leaders::LeaderRow;
 use crate::people::PersonRow;
 
@@ -30,7 +29,6 @@ pub const MAX_COALITIONS: usize = 3;
 pub const ORG_UNBALANCED_VOTES: f64 = 50.0;
 
 pub struct FindingInputs<'a> {
-    pub org: &'a Org,
     pub rows: &'a [PersonRow],
     pub dyads: &'a [Dyad],
     pub groups: &'a [GroupRow],
@@ -41,7 +39,6 @@ pub struct FindingInputs<'a> {
 }
 
 pub fn findings(x: &FindingInputs) -> Vec<Finding> {
-    let org = x.org;
     let mut out = Vec::new();
     for r in x.rows {
         let Some(gap) = r.power_gap else { continue };
@@ -284,7 +281,6 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
             }
         }
     }
-    let _ = org;
     out.sort_by(|a, b| {
         kind_order(a.kind)
             .cmp(&kind_order(b.kind))

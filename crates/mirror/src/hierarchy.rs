@@ -8,7 +8,6 @@
 //! (the top of an organization, or a manager who is not in the data).
 
 use crate::dyads::Dyad;
-use rustc_hash::FxHashMap;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct InferredManager {
@@ -49,27 +48,4 @@ pub fn infer_managers(n: usize, dyads: &[Dyad]) -> Vec<InferredManager> {
         }
     }
     out
-}
-
-/// Index of dyads by unordered pair.
-pub fn dyad_index(dyads: &[Dyad]) -> FxHashMap<(u32, u32), u32> {
-    dyads
-        .iter()
-        .enumerate()
-        .map(|(i, d)| ((d.a, d.b), i as u32))
-        .collect()
-}
-
-/// Probability that `x` holds more power than `y`, if they have a dyad.
-pub fn dominance(
-    dyads: &[Dyad],
-    index: &FxHashMap<(u32, u32), u32>,
-    x: u32,
-    y: u32,
-) -> Option<f64> {
-    let (a, b) = (x.min(y), x.max(y));
-    index.get(&(a, b)).map(|&i| {
-        let p = dyads[i as usize].dominance_p;
-        if x == a { p } else { 1.0 - p }
-    })
 }

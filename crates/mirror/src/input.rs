@@ -19,8 +19,6 @@ pub struct Org {
     pub departments: Vec<String>,
     /// The formal hierarchy, when a people file with managers was given.
     pub chart: Option<OrgChart>,
-    /// Whether the person came from a people file.
-    pub registered: Vec<bool>,
     pub tags: Vec<Vec<RoleTag>>,
     /// Time zone as given (IANA name, or an offset such as `+05:30` or `UTC-8`).
     pub time_zones: Vec<Option<String>>,

@@ -75,7 +75,6 @@ pub fn org_from_people(people: &PeopleTable) -> Org {
             .map(|p| dept_index(&p.person.department))
             .collect(),
         chart,
-        registered: people.people.iter().map(|p| p.registered).collect(),
         tags: people
             .people
             .iter()
@@ -133,7 +132,6 @@ pub fn analyze_window(
     });
     lap("mirrors", &mut stages);
     let findings = findings::findings(&findings::FindingInputs {
-        org,
         rows: &rows,
         dyads: &dyads,
         groups: &groups,
