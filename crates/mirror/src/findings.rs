@@ -159,14 +159,20 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
         .filter_map(|g| g.value)
         .collect();
     let typical = crate::stats::median(&mut eis).unwrap_or(0.0);
-    // Only the strongest coalitions (members × density) are findings; the groups table has all.
+    // Only the coalitions least likely to be chance are findings; the groups table has all.
     let mut coalitions: Vec<(&str, f64)> = x
         .groups
         .iter()
-        .filter(|g| g.kind == "coalition" && g.measure == "density_ratio" && big(g.members))
-        .filter_map(|g| Some((g.group.as_str(), g.value? * g.members as f64)))
+        .filter(|g| g.kind == "coalition" && g.measure == "expected_by_chance" && big(g.members))
+        .filter_map(|g| Some((g.group.as_str(), g.value?)))
         .collect();
-    coalitions.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    coalitions.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(b.0)));
+    let chance_of = |group: &str| {
+        coalitions
+            .iter()
+            .find(|c| c.0 == group)
+            .map_or(1.0, |c| c.1)
+    };
     let strongest_coalitions: Vec<&str> = coalitions
         .iter()
         .take(MAX_COALITIONS)
@@ -199,10 +205,11 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
                     other: None,
                     group: Some(g.group.clone()),
                     value: v,
-                    confidence: (v / 100.0).min(1.0),
+                    confidence: 1.0 - chance_of(&g.group).min(1.0),
                     evidence: format!(
-                        "{} people from different departments, outside formal lines, {v:.0}× as dense as the ties between departments",
-                        g.members
+                        "{} people from different departments, tied to each other outside formal lines, {v:.0}× as dense as the ties between departments; groups like it expected by chance: {:.1e}",
+                        g.members,
+                        chance_of(&g.group)
                     ),
                 })
             }

@@ -9,13 +9,14 @@
 //! - `department_pair`: events each way and the one-way ratio (withholding when ≥ 3);
 //! - `one_person_bridge`: a department pair whose traffic runs ≥ 80 % through one person;
 //! - `coalition` and `coalition_member`: a CPM community of the cross-department network (ties
-//!   between departments outside formal lines) spanning ≥ 3 departments and ≥ 20× as dense as
-//!   that network.
+//!   between departments outside formal lines) spanning ≥ 3 departments, ≥ 20× as dense as
+//!   that network, and cohesive: members tied to fewer than half of the others are dropped, and
+//!   ≥ 60 % of the possible ties must be there (a hub with spokes is not a coalition).
 
 use crate::activity::Activity;
 use crate::input::{Evidence, Org};
 use crate::people::{Network, PersonRow};
-use crate::stats::median;
+use crate::stats::{ln_binomial_tail, ln_choose, median};
 use graph::community::{ari, ei_index, modularity, nmi};
 use rustc_hash::FxHashMap;
 
@@ -35,6 +36,15 @@ pub const ONE_WAY_AT: f64 = 3.0;
 /// A cross-department community is a coalition when it is this many times as dense as the
 /// cross-department network.
 pub const COALITION_DENSITY_AT: f64 = 20.0;
+/// …and when at least this share of its members' possible ties (across departments, outside
+/// formal lines) are there.
+pub const COALITION_COHESION_AT: f64 = 0.6;
+/// The largest share of a coalition's members one department may hold.
+pub const COALITION_DEPARTMENT_SHARE_AT: f64 = 0.4;
+/// Events between two people (both ways) that make a tie for the coalition search.
+pub const COALITION_TIE_AT: f64 = 3.0;
+/// …and when fewer than this many groups as large and as tied would arise by chance.
+pub const COALITION_CHANCE_AT: f64 = 0.01;
 /// A department is a silo when its E-I index is at most this and at least `SILO_MARGIN` below
 /// the median department's.
 pub const SILO_EI_AT: f64 = -0.5;
@@ -283,15 +293,26 @@ pub fn groups(
     } else {
         0.0
     };
-    let cross_graph = graph::Graph::from_edges(n, cross).expect("indices from a graph");
-    // CPM finds groups whose inside density exceeds γ, here the coalition density threshold
-    // (weights count both directions of the symmetric graph, hence the factor 2).
+    // A coalition is a matter of ties, not volume: two people are tied when at least
+    // `COALITION_TIE_AT` events passed between them. On that graph, CPM proposes the groups
+    // more than about a quarter tied (each pair weighs 2, one per direction, against γ·k²/2; a
+    // stricter γ leaves Leiden stuck in pairs on sparse windows); pruning and the chance test
+    // below decide.
+    let ties: Vec<(u32, u32, f64)> = cross
+        .iter()
+        .filter(|e| e.2 >= COALITION_TIE_AT)
+        .map(|e| (e.0, e.1, 1.0))
+        .collect();
+    let volume = graph::Graph::from_edges(n, cross).expect("indices from a graph");
+    let cross_graph = graph::Graph::from_edges(n, ties).expect("indices from a graph");
+    let tie_degree: Vec<usize> = (0..n).map(|u| cross_graph.out_degree(u)).collect();
+    let tie_total: usize = tie_degree.iter().sum::<usize>() / 2;
     let Ok(parts) = graph::community::leiden(
         &cross_graph,
         &graph::community::CommunityOptions {
             seed: 7,
             quality: graph::community::Quality::Cpm,
-            resolution: 2.0 * COALITION_DENSITY_AT * overall,
+            resolution: 0.5,
             ..Default::default()
         },
     ) else {
@@ -306,19 +327,95 @@ pub fn groups(
     let mut comms: Vec<(u32, Vec<usize>)> = by_comm.into_iter().collect();
     comms.sort_unstable_by_key(|c| c.0);
     let mut found = 0;
-    for (_, people) in comms {
+    for (_, mut people) in comms {
+        // A coalition is many people tied to each other, not a hub with spokes: members tied to
+        // less than half of the others they could be tied to (other departments, outside formal
+        // lines) are dropped, the weakest first, and what remains must be mostly tied.
+        // (tied, possible) per member, kept up to date as members are dropped.
+        let possible =
+            |u: usize, v: usize| u != v && dept_of[u] != dept_of[v] && !formal_line(u, v);
+        let mut counts: Vec<(usize, usize)> = people
+            .iter()
+            .map(|&u| {
+                people.iter().fold((0, 0), |(t, c), &v| {
+                    if possible(u, v) {
+                        (t + usize::from(cross_graph.weight(u, v).is_some()), c + 1)
+                    } else {
+                        (t, c)
+                    }
+                })
+            })
+            .collect();
+        let share = |(t, c): (usize, usize)| if c == 0 { 0.0 } else { t as f64 / c as f64 };
+        while people.len() > 3 {
+            let (i, s) = counts
+                .iter()
+                .enumerate()
+                .map(|(i, &tc)| (i, share(tc)))
+                .min_by(|a, b| a.1.total_cmp(&b.1).then(people[a.0].cmp(&people[b.0])))
+                .expect("non-empty");
+            if s >= 0.5 {
+                break;
+            }
+            let u = people.swap_remove(i);
+            counts.swap_remove(i);
+            for (j, &v) in people.iter().enumerate() {
+                if possible(v, u) {
+                    counts[j].1 -= 1;
+                    if cross_graph.weight(v, u).is_some() {
+                        counts[j].0 -= 1;
+                    }
+                }
+            }
+        }
         if people.len() < 3 {
             continue;
         }
-        let depts: rustc_hash::FxHashSet<u32> = people.iter().filter_map(|&p| dept_of[p]).collect();
-        if depts.len() < 3 {
+        let (tied, could) = counts
+            .iter()
+            .fold((0, 0), |acc, &(t, c)| (acc.0 + t, acc.1 + c));
+        let cohesion = share((tied, could));
+        if cohesion < COALITION_COHESION_AT {
             continue;
         }
+        people.sort_unstable();
+        // How many groups this size and this tied would chance alone produce? Each possible tie
+        // is present with the probability its two members' tie counts give it (a configuration
+        // model), averaged over the group; the count of such groups among everyone in the
+        // cross-department network is C(N, k) times the binomial tail.
+        let mut p_sum = 0.0;
+        for (i, &u) in people.iter().enumerate() {
+            for &v in &people[i + 1..] {
+                if possible(u, v) {
+                    let (du, dv) = (tie_degree[u] as f64, tie_degree[v] as f64);
+                    p_sum += (du * dv / (2.0 * tie_total as f64)).min(1.0);
+                }
+            }
+        }
+        let p_tie = p_sum / (could / 2).max(1) as f64;
+        let ln_chance = ln_choose(in_cross as f64, people.len() as f64)
+            + ln_binomial_tail((tied / 2) as u64, (could / 2) as u64, p_tie);
+        if ln_chance > COALITION_CHANCE_AT.ln() {
+            continue;
+        }
+        // Reaching across means no department dominates: a department with its outside
+        // partners is that department's network, not a coalition.
+        let mut per_dept: FxHashMap<u32, usize> = FxHashMap::default();
+        for d in people.iter().filter_map(|&p| dept_of[p]) {
+            *per_dept.entry(d).or_default() += 1;
+        }
+        let largest = per_dept.values().copied().max().unwrap_or(0);
+        if per_dept.len() < 3
+            || largest as f64 > COALITION_DEPARTMENT_SHARE_AT * people.len() as f64
+        {
+            continue;
+        }
+        let depts = per_dept.len();
         let set: rustc_hash::FxHashSet<usize> = people.iter().copied().collect();
         let inside: f64 = people
             .iter()
             .flat_map(|&u| {
-                cross_graph
+                volume
                     .out_edges(u)
                     .filter(|(v, _)| set.contains(v))
                     .map(|(_, w)| w)
@@ -339,7 +436,21 @@ pub fn groups(
             "coalition",
             name.clone(),
             "departments",
-            Some(depts.len() as f64),
+            Some(depts as f64),
+            k as u32,
+        ));
+        out.push(row(
+            "coalition",
+            name.clone(),
+            "expected_by_chance",
+            Some(ln_chance.exp()),
+            k as u32,
+        ));
+        out.push(row(
+            "coalition",
+            name.clone(),
+            "cohesion",
+            Some(cohesion),
             k as u32,
         ));
         out.push(row(

@@ -146,6 +146,31 @@ pub fn gini(values: &[f64]) -> f64 {
     (2.0 * weighted) / (n as f64 * total) - (n as f64 + 1.0) / n as f64
 }
 
+/// ln C(n, k).
+pub fn ln_choose(n: f64, k: f64) -> f64 {
+    ln_gamma(n + 1.0) - ln_gamma(k + 1.0) - ln_gamma(n - k + 1.0)
+}
+
+/// ln P(X ≥ t) for X ~ Binomial(n, p), summed in log space so that tails far below f64's
+/// smallest number stay finite.
+pub fn ln_binomial_tail(t: u64, n: u64, p: f64) -> f64 {
+    if t == 0 {
+        return 0.0;
+    }
+    if t > n || p <= 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    if p >= 1.0 {
+        return 0.0;
+    }
+    let (lp, lq) = (p.ln(), (1.0 - p).ln());
+    let terms: Vec<f64> = (t..=n)
+        .map(|j| ln_choose(n as f64, j as f64) + j as f64 * lp + (n - j) as f64 * lq)
+        .collect();
+    let top = terms.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    top + terms.iter().map(|x| (x - top).exp()).sum::<f64>().ln()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +189,16 @@ mod tests {
         let q = beta_quantile(0.05, 3.0, 9.0);
         assert!((beta_cdf(q, 3.0, 9.0) - 0.05).abs() < 1e-12);
         assert!((ln_gamma(10.0) - 362_880f64.ln()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn binomial_tail_matches_direct_sums() {
+        // P(X ≥ 3), X ~ Bin(5, 0.4): 0.2304 + 0.0768 + 0.01024 = 0.31744.
+        assert!((ln_binomial_tail(3, 5, 0.4).exp() - 0.31744).abs() < 1e-12);
+        assert_eq!(ln_binomial_tail(0, 5, 0.4), 0.0);
+        // All of 40 independent coin flips at 0.1: 40 ln 0.1.
+        assert!((ln_binomial_tail(40, 40, 0.1) - 40.0 * 0.1f64.ln()).abs() < 1e-9);
+        assert!((ln_choose(10.0, 3.0) - 120f64.ln()).abs() < 1e-12);
     }
 
     #[test]

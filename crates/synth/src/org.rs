@@ -449,6 +449,13 @@ pub fn cast(org: &Org, rng: &mut Xoshiro256PlusPlus) -> Cast {
             c.coalition.push(i);
         }
     }
+    // Too few departments outside the silos for three of them: no coalition is planted.
+    if counts.iter().filter(|&&k| k > 0).count() < 3 {
+        for &i in &c.coalition {
+            used[i as usize] = false;
+        }
+        c.coalition.clear();
+    }
     let n_pairs = (n / 100).clamp(5, 1000);
     // Unbalanced pairs: peers or same-level colleagues, so that the org chart does not explain them.
     let candidates: Vec<u32> = ics.iter().copied().filter(|&i| !used[i as usize]).collect();

@@ -8,7 +8,7 @@ fn generated_workspace(dir: &std::path::Path) -> String {
     let ws = dir.join("ws");
     let (i, w) = (input.to_str().unwrap(), ws.to_str().unwrap());
     ok(&[
-        "generate", "--people", "400", "--days", "30", "--seed", "5", "--out", i,
+        "generate", "--people", "600", "--days", "30", "--seed", "5", "--out", i,
     ]);
     ok(&["init", w]);
     for (what, file) in [
@@ -121,6 +121,28 @@ fn analyze_stores_every_table_and_exports_them_with_ids_and_privacy() {
         rows.iter()
             .all(|r| r[m].parse::<u32>().unwrap() >= 5 || r[v].is_empty())
     );
+    // The planted coalition is found, member for member, and nothing else is called one.
+    let truth: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("in/truth.json")).unwrap())
+            .unwrap();
+    let mut planted: Vec<&str> = truth["coalitions"][0]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    planted.sort_unstable();
+    let (kind, person) = (
+        header.iter().position(|h| h == "kind").unwrap(),
+        header.iter().position(|h| h == "person").unwrap(),
+    );
+    let mut found: Vec<&str> = rows
+        .iter()
+        .filter(|r| r[0] == "all" && r[kind] == "coalition_member")
+        .map(|r| r[person].as_str())
+        .collect();
+    found.sort_unstable();
+    assert_eq!(found, planted);
     // Pseudonyms when asked; JSON and Parquet too.
     let pseudo = dir.path().join("people-pseudo.json");
     ok(&[
@@ -139,7 +161,7 @@ fn analyze_stores_every_table_and_exports_them_with_ids_and_privacy() {
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&pseudo).unwrap()).unwrap();
     let rows = json.as_array().unwrap();
-    assert_eq!(rows.len(), 400);
+    assert_eq!(rows.len(), 600);
     assert!(
         rows.iter()
             .all(|r| r["person"].as_str().unwrap().starts_with('p') && r["window"] == "all")
