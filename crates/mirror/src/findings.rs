@@ -21,6 +21,9 @@ pub struct Finding {
 /// paper power.
 pub const HIDDEN_GAP: f64 = 0.3;
 pub const PAPER_GAP: f64 = -0.35;
+/// Paper power when, even at the cautious end, at least half of the requests a manager's
+/// reports send up the line go around them.
+pub const PAPER_BYPASS_AT: f64 = 0.5;
 /// Balance at which a relationship is reported across the org (its interval must exclude 0).
 pub const ORG_UNBALANCED_AT: f64 = 0.45;
 /// Coalition findings at most (the strongest by members × density).
@@ -65,18 +68,31 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
                 ),
             });
         }
-        if gap <= PAPER_GAP && r.direct_span.unwrap_or(0) >= 2 {
+        // Paper power: a manager whose own reports go around them, to the manager above or to
+        // that manager's other reports. Without requests to tell (a survey-only workspace), a
+        // formal position far above the informal one.
+        let reports = r.direct_span.unwrap_or(0);
+        let paper = match r.bypass_lo {
+            Some(lo) => lo >= PAPER_BYPASS_AT,
+            None => gap <= PAPER_GAP,
+        };
+        if paper && reports >= 2 {
+            let around = r.bypass_share.map_or(String::new(), |s| {
+                format!(
+                    "; {:.0}% of the requests their reports sent up the line went around them",
+                    100.0 * s
+                )
+            });
             out.push(Finding {
                 kind: "paper_power",
                 person: Some(r.person),
                 other: None,
                 group: None,
                 value: gap,
-                confidence: (-gap / 0.7).min(1.0),
+                confidence: r.bypass_lo.unwrap_or((-gap / 0.7).min(1.0)),
                 evidence: format!(
-                    "formal power {:.0}th percentile ({} reports, {} in all) but informal power {:.0}th",
+                    "formal power {:.0}th percentile ({reports} reports, {} in all) but informal power {:.0}th{around}",
                     100.0 * r.formal_pct.unwrap_or(0.0),
-                    r.direct_span.unwrap_or(0),
                     r.total_span.unwrap_or(0),
                     100.0 * r.informal_pct
                 ),

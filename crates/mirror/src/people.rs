@@ -47,6 +47,9 @@ impl Default for Options {
     }
 }
 
+/// Requests up the line a manager's reports must have sent before the bypass share is given.
+pub const BYPASS_MIN_REQUESTS: f64 = 10.0;
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PersonRow {
     pub person: u32,
@@ -78,6 +81,12 @@ pub struct PersonRow {
     pub reply_latency_s: Option<f64>,
     /// Share of requests received that were declined or left unanswered.
     pub unanswered_share: Option<f64>,
+    /// For a manager: of the requests their direct reports sent up the line (to them, to their
+    /// manager or to their peers), the share that went around them; `None` under
+    /// `BYPASS_MIN_REQUESTS` such requests.
+    pub bypass_share: Option<f64>,
+    /// Lower end of the 90 % interval of that share (Beta posterior, uniform prior).
+    pub bypass_lo: Option<f64>,
     pub roles: Vec<Role>,
 }
 
@@ -228,6 +237,35 @@ pub fn people(org: &Org, ev: &Evidence, opts: &Options) -> (Vec<PersonRow>, Netw
         }
         if let Some(l) = p.latency_median_s.filter(|_| p.n_latency > 0.0) {
             latencies[a].push(l);
+        }
+    }
+    // Requests a manager's reports send up the line: to the manager, or around them (to the
+    // manager's own manager or the manager's peers).
+    let mut to_manager = vec![0.0; n];
+    let mut around = vec![0.0; n];
+    if let Some(chart) = org.chart.as_ref() {
+        for p in ev.pairs.iter().filter(|p| p.request > 0.0) {
+            let (a, b) = (p.a as usize, p.b as usize);
+            let Some(m) = chart.manager(a).filter(|_| a < n && b < n) else {
+                continue;
+            };
+            let boss = chart.manager(m);
+            if b == m {
+                to_manager[m] += p.request;
+            } else if boss.is_some() && (boss == Some(b) || (chart.manager(b) == boss && b != a)) {
+                around[m] += p.request;
+            }
+        }
+    }
+    for p in 0..n {
+        let total = to_manager[p] + around[p];
+        if total >= BYPASS_MIN_REQUESTS {
+            rows[p].bypass_share = Some(around[p] / total);
+            rows[p].bypass_lo = Some(crate::stats::beta_quantile(
+                0.05,
+                1.0 + around[p],
+                1.0 + to_manager[p],
+            ));
         }
     }
     for (&(r, c), w) in &ev.survey {

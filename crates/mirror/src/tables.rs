@@ -160,6 +160,11 @@ pub fn people(results: &[WindowResult]) -> Table {
         "unanswered_share",
         gather!(results, people, r => r.unanswered_share),
     );
+    t.of64(
+        "bypass_share",
+        gather!(results, people, r => r.bypass_share),
+    );
+    t.of64("bypass_lo", gather!(results, people, r => r.bypass_lo));
     t.str(
         "roles",
         gather!(results, people, r => r.roles.iter().map(|x| x.name).collect::<Vec<_>>().join(",")),
