@@ -46,10 +46,14 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
     for r in x.rows {
         let Some(gap) = r.power_gap else { continue };
         // Low rank, much influence, and either the door to a leader (gatekeeper) or informal
-        // power at the very top of the organization.
+        // power at the very top of the organization on every measure (influence, brokerage,
+        // dependence all in the top decile).
         let gatekeeper = r.roles.iter().any(|x| x.name == "gatekeeper");
         if gap >= HIDDEN_GAP
-            && ((gatekeeper && r.influence_pct >= 0.7) || (r.informal_pct >= 0.95 && gap >= 0.5))
+            && ((gatekeeper && r.influence_pct >= 0.7)
+                || (r.informal_pct >= 0.95
+                    && gap >= 0.5
+                    && r.influence_pct.min(r.brokerage_pct).min(r.dependence_pct) >= 0.9))
         {
             out.push(Finding {
                 kind: "hidden_influencer",

@@ -73,6 +73,8 @@ pub struct Sim<'a> {
     coalition: Vec<u32>,
     dept_after_hours: Vec<f64>,
     hidden_redirect: Vec<Option<u32>>,
+    /// (chief of staff, principal): the principal's team runs through them.
+    chiefs: Vec<(u32, u32)>,
     /// Each person's stable working network inside their part of the organization, closest first.
     contacts: Vec<Vec<u32>>,
     /// Each person's few ties into other departments.
@@ -257,9 +259,12 @@ impl<'a> Sim<'a> {
             .map(|_| 0.02 + 0.2 * r2.random::<f64>().powi(2))
             .collect();
         let mut hidden_redirect = vec![None; n];
-        for &(assistant, principal) in &cast.hidden {
-            if org.people[assistant as usize].staff == Staff::Assistant {
-                hidden_redirect[principal as usize] = Some(assistant);
+        let mut chiefs = Vec::new();
+        for &(staff, principal) in &cast.hidden {
+            match org.people[staff as usize].staff {
+                Staff::Assistant => hidden_redirect[principal as usize] = Some(staff),
+                Staff::ChiefOfStaff => chiefs.push((staff, principal)),
+                Staff::Regular => {}
             }
         }
         Sim {
@@ -282,6 +287,7 @@ impl<'a> Sim<'a> {
             coalition: cast.coalition.clone(),
             dept_after_hours,
             hidden_redirect,
+            chiefs,
             contacts,
             outside,
         }
@@ -786,6 +792,25 @@ impl<'a> Sim<'a> {
                 }
                 let t = self.work_time(assistant, day);
                 self.meeting(assistant, &list, t, 0.5);
+            }
+        }
+        // A chief of staff runs the principal's team: its members bring requests to them, they
+        // pass the principal's decisions on, and keep the principal briefed.
+        for (chief, principal) in self.chiefs.clone() {
+            let team = org.people[principal as usize].reports.clone();
+            for _ in 0..self.rate(3.0) {
+                if let Some(asker) = self.pick(&team).filter(|&a| a != chief) {
+                    let t = self.work_time(asker, day);
+                    self.request(asker, chief, t, Channel::Email);
+                }
+            }
+            for _ in 0..self.rate(1.0) {
+                let t = self.work_time(chief, day);
+                let to: Vec<u32> = team.iter().copied().filter(|&x| x != chief).collect();
+                if !to.is_empty() {
+                    self.send(chief, &to, t, Channel::Email, Kind::Decision, None, None);
+                }
+                self.send(chief, &[principal], t, Channel::Chat, Kind::Fyi, None, None);
             }
         }
         // Team meetings: once a week per manager, airtime by leadership style.
