@@ -83,8 +83,20 @@ pub fn analyze(
             .map(|(label, _)| Window::parse(label).map_err(anyhow::Error::msg))
             .collect::<Result<_>>()?;
         let bar = Bar::new(quiet, "activity", false);
-        let activity =
-            mirror::activity::activity(EventReader::open(&segments)?, &org.time_zones, &parsed)?;
+        let managers: Vec<Option<u32>> = (0..org.n())
+            .map(|p| {
+                org.chart
+                    .as_ref()
+                    .and_then(|c| c.manager(p))
+                    .map(|m| m as u32)
+            })
+            .collect();
+        let activity = mirror::activity::activity(
+            EventReader::open(&segments)?,
+            &org.time_zones,
+            &managers,
+            &parsed,
+        )?;
         bar.done();
         (windows, activity)
     };

@@ -2,6 +2,9 @@
 //! window, events sent, those sent after hours (before 08:00 or from 19:00 local time on a
 //! weekday), on a weekend (local Saturday or Sunday), and broadcasts (ten recipients or more).
 //! Local time comes from the person's time zone (IANA name or fixed offset; UTC when unknown).
+//! The same pass measures airtime in team meetings: in each meeting a manager organized with at
+//! least two of their reports and mostly their reports, the manager's share of the speaking time
+//! divided by an equal share.
 
 use chrono::{Datelike, FixedOffset, TimeZone, Timelike, Utc, Weekday};
 use store::{EventReader, StoreError};
@@ -14,6 +17,17 @@ pub struct Activity {
     pub after_hours: f64,
     pub weekend: f64,
     pub broadcast: f64,
+    /// Team meetings this person organized with speaking times recorded.
+    pub team_meetings: f64,
+    /// Sum over those meetings of (own speaking share × people in the meeting).
+    pub team_airtime_sum: f64,
+}
+
+impl Activity {
+    /// Mean speaking share in one's team meetings over an equal share (1 = as much as anyone).
+    pub fn team_airtime(&self) -> Option<f64> {
+        (self.team_meetings > 0.0).then(|| self.team_airtime_sum / self.team_meetings)
+    }
 }
 
 pub const BROADCAST_AT: usize = 10;
@@ -67,9 +81,11 @@ fn local(zone: Option<Zone>, time_ms: i64) -> Option<(Weekday, u32)> {
 }
 
 /// Counts per window (same order as `windows`), one entry per person who sent anything.
+/// `managers`: each person's manager by index (for team meetings), empty when no chart.
 pub fn activity(
     mut reader: EventReader,
     time_zones: &[Option<String>],
+    managers: &[Option<u32>],
     windows: &[Window],
 ) -> Result<Vec<Vec<Activity>>, StoreError> {
     let n = time_zones.len();
@@ -88,41 +104,88 @@ pub fn activity(
                 .collect()
         })
         .collect();
-    // The event being read: (id, time, actor, recipients).
-    let mut current: Option<(u64, Option<i64>, u32, usize)> = None;
-    let flush = |e: (u64, Option<i64>, u32, usize), acc: &mut Vec<Vec<Activity>>| {
-        let (_, time, actor, recipients) = e;
-        let (Some(t), true) = (time, (actor as usize) < n) else {
+    // The event being read.
+    struct Current {
+        id: u64,
+        time: Option<i64>,
+        actor: u32,
+        recipients: usize,
+        meeting: bool,
+        /// (person, speaking seconds) of the organizer and each attendee.
+        speakers: Vec<(u32, f64)>,
+    }
+    let flush = |e: &Current, acc: &mut Vec<Vec<Activity>>| {
+        let (Some(t), true) = (e.time, (e.actor as usize) < n) else {
             return;
         };
-        let Some((day, hour)) = local(zones[actor as usize], t) else {
+        let Some((day, hour)) = local(zones[e.actor as usize], t) else {
             return;
         };
         let weekend = matches!(day, Weekday::Sat | Weekday::Sun);
         let after = !weekend && !(8..19).contains(&hour);
+        // A team meeting: organized by a manager, at least two of their reports there, and
+        // reports at least half of the attendees.
+        let airtime = if e.meeting && e.speakers.len() >= 3 {
+            let attendees = e.speakers.iter().filter(|s| s.0 != e.actor);
+            let (total, reports) = attendees.fold((0usize, 0usize), |(t, r), s| {
+                let report = managers.get(s.0 as usize).copied().flatten() == Some(e.actor);
+                (t + 1, r + report as usize)
+            });
+            let talk: f64 = e.speakers.iter().map(|s| s.1).sum();
+            let own: f64 = e
+                .speakers
+                .iter()
+                .filter(|s| s.0 == e.actor)
+                .map(|s| s.1)
+                .sum();
+            (reports >= 2 && 2 * reports >= total && talk > 0.0)
+                .then(|| own / talk * e.speakers.len() as f64)
+        } else {
+            None
+        };
         for (w, window) in windows.iter().enumerate() {
             if window.contains(Some(t)) {
-                let a = &mut acc[w][actor as usize];
+                let a = &mut acc[w][e.actor as usize];
                 a.sent += 1.0;
                 a.after_hours += after as u8 as f64;
                 a.weekend += weekend as u8 as f64;
-                a.broadcast += (recipients >= BROADCAST_AT) as u8 as f64;
+                a.broadcast += (e.recipients >= BROADCAST_AT) as u8 as f64;
+                if let Some(x) = airtime {
+                    a.team_meetings += 1.0;
+                    a.team_airtime_sum += x;
+                }
             }
         }
     };
+    let mut current: Option<Current> = None;
     while let Some(row) = reader.next_row()? {
-        match &mut current {
-            Some(e) if e.0 == row.event_id => e.3 += 1,
-            _ => {
-                if let Some(e) = current.take() {
-                    flush(e, &mut acc);
-                }
-                current = Some((row.event_id, row.time_ms, row.actor.0, 1));
+        if current.as_ref().is_none_or(|e| e.id != row.event_id) {
+            if let Some(e) = current.take() {
+                flush(&e, &mut acc);
+            }
+            current = Some(Current {
+                id: row.event_id,
+                time: row.time_ms,
+                actor: row.actor.0,
+                recipients: 0,
+                meeting: row.kind == vocab::Kind::Meeting,
+                speakers: Vec::new(),
+            });
+        }
+        let e = current.as_mut().expect("set above");
+        if row.role == vocab::Role::Organizer {
+            if let Some(s) = row.speaking_s {
+                e.speakers.push((row.actor.0, s as f64));
+            }
+        } else {
+            e.recipients += 1;
+            if let Some(s) = row.speaking_s.filter(|_| e.meeting) {
+                e.speakers.push((row.recipient.0, s as f64));
             }
         }
     }
     if let Some(e) = current.take() {
-        flush(e, &mut acc);
+        flush(&e, &mut acc);
     }
     Ok(acc
         .into_iter()

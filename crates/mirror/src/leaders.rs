@@ -4,8 +4,10 @@
 //! - directive ratio: requests and decisions sent to reports / (those + feedback asked of them);
 //!   mapped 1 − 2·ratio;
 //! - autonomy: share of the team's outgoing events that go to anyone but the leader; 2·a − 1;
-//! - airtime: the leader's share of events inside the team (leader→team, team→leader,
-//!   team→team), divided by an equal share 1/(k+1); mapped 1 − ratio, clipped;
+//! - airtime: the leader's share of the speaking time in their team meetings divided by an equal
+//!   share (from `activity`, when speaking times are recorded for two meetings or more); else
+//!   their share of events inside the team (leader→team, team→leader, team→team) divided by
+//!   1/(k+1);
 //! - reciprocity: the leader's fulfilment rate of reports' requests over the reports' rate for
 //!   the leader's; 2·min(1, ratio) − 1;
 //! - leaderfulness: ½(1 − Gini of influence inside the team) + ½(share of members with at least
@@ -17,6 +19,7 @@
 //! present divided by 3, in [−1, 1]: 0 is the organization's typical leader. At or above
 //! `WITH_AT` the style reads "power_with", at or below −`WITH_AT` "power_over", else "mixed".
 
+use crate::activity::Activity;
 use crate::input::{Evidence, Org};
 use crate::people::PersonRow;
 use crate::stats::gini;
@@ -37,10 +40,25 @@ pub struct LeaderRow {
     pub evidence_events: f64,
 }
 
-pub const WITH_AT: f64 = 0.15;
+pub const WITH_AT: f64 = 0.25;
+/// Team meetings with speaking times a leader needs before airtime is taken from them.
+pub const AIRTIME_MIN_MEETINGS: f64 = 2.0;
 
-pub fn leaders(org: &Org, ev: &Evidence, rows: &[PersonRow], g: &graph::Graph) -> Vec<LeaderRow> {
+pub fn leaders(
+    org: &Org,
+    ev: &Evidence,
+    rows: &[PersonRow],
+    g: &graph::Graph,
+    activity: Option<&[Activity]>,
+) -> Vec<LeaderRow> {
     let n = org.n();
+    // Speaking time in team meetings, where recorded (activity holds only people who sent).
+    let mut spoken: Vec<Option<f64>> = vec![None; n];
+    for a in activity.unwrap_or(&[]) {
+        if (a.person as usize) < n && a.team_meetings >= AIRTIME_MIN_MEETINGS {
+            spoken[a.person as usize] = a.team_airtime();
+        }
+    }
     let mut out = Vec::new();
     for l in 0..n {
         let team: Vec<u32> = org.reports(l).to_vec();
@@ -80,7 +98,7 @@ pub fn leaders(org: &Org, ev: &Evidence, rows: &[PersonRow], g: &graph::Graph) -
         let directive_ratio = (push + ask > 0.0).then(|| push / (push + ask));
         let autonomy = (team_out > 0.0).then(|| 1.0 - to_leader / team_out);
         let k = team.len() as f64;
-        let airtime = (inside > 0.0).then(|| (leader_in_team / inside) * (k + 1.0));
+        let airtime = spoken[l].or((inside > 0.0).then(|| (leader_in_team / inside) * (k + 1.0)));
         let reciprocity = (req_to_l > 0.0 && req_from_l > 0.0).then(|| {
             let mine = l_helped / req_to_l;
             let theirs = helped_l / req_from_l;

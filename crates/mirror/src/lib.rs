@@ -120,7 +120,7 @@ pub fn analyze_window(
     lap("inferred_managers", &mut stages);
     let groups = groups::groups(org, &ev, &rows, &network, activity);
     lap("groups", &mut stages);
-    let leaders = leaders::leaders(org, &ev, &rows, &network.undirected);
+    let leaders = leaders::leaders(org, &ev, &rows, &network.undirected, activity);
     lap("leaders", &mut stages);
     let mirrors = mirrors::mirrors(&mirrors::MirrorInputs {
         org,
