@@ -60,7 +60,7 @@ pub fn leaders(
         }
     }
     let mut out = Vec::new();
-    for l in 0..n {
+    for (l, &spoken_l) in spoken.iter().enumerate() {
         let team: Vec<u32> = org.reports(l).to_vec();
         if team.len() < 2 {
             continue;
@@ -98,7 +98,7 @@ pub fn leaders(
         let directive_ratio = (push + ask > 0.0).then(|| push / (push + ask));
         let autonomy = (team_out > 0.0).then(|| 1.0 - to_leader / team_out);
         let k = team.len() as f64;
-        let airtime = spoken[l].or((inside > 0.0).then(|| (leader_in_team / inside) * (k + 1.0)));
+        let airtime = spoken_l.or((inside > 0.0).then(|| (leader_in_team / inside) * (k + 1.0)));
         let reciprocity = (req_to_l > 0.0 && req_from_l > 0.0).then(|| {
             let mine = l_helped / req_to_l;
             let theirs = helped_l / req_from_l;
