@@ -30,8 +30,12 @@ pub const UNBALANCED_AT: f64 = 0.3;
 /// Ally strength of the tie between x and y (two-way help, feedback exchanged both ways,
 /// introductions both ways, survey "ally" answers: 3 when mutual, 1 one way), whether it counts
 /// as an alliance, and the evidence. An alliance needs help and feedback going both ways and
-/// either both naming each other as allies in the survey, or at least 20 acts of help and
-/// feedback each way.
+/// either both naming each other as allies in the survey, or an even exchange (neither side
+/// giving less than half of what it gets, in help and in feedback) of at least
+/// `ALLY_HELP_AT` acts of help and `ALLY_FEEDBACK_AT` of feedback or praise each way.
+pub const ALLY_HELP_AT: f64 = 10.0;
+pub const ALLY_FEEDBACK_AT: f64 = 5.0;
+
 pub fn ally_strength(ev: &Evidence, x: u32, y: u32) -> (f64, bool, String) {
     let empty = Pair::default();
     let xy = ev.get(x, y).unwrap_or(&empty);
@@ -51,7 +55,16 @@ pub fn ally_strength(ev: &Evidence, x: u32, y: u32) -> (f64, bool, String) {
         0.0
     };
     let s = help + feedback + intro + survey;
-    let allied = help >= 1.0 && feedback >= 1.0 && (survey == 3.0 || help + feedback >= 20.0);
+    // Even exchange: neither side gives less than half of what it gets, in help and feedback.
+    let even = |a: f64, b: f64| a.min(b) >= 0.5 * a.max(b);
+    let fb = |p: &Pair| p.feedback_given + p.praise;
+    let allied = help >= 1.0
+        && feedback >= 1.0
+        && (survey == 3.0
+            || (help >= ALLY_HELP_AT
+                && feedback >= ALLY_FEEDBACK_AT
+                && even(xy.help, yx.help)
+                && even(fb(xy), fb(yx))));
     (
         s,
         allied,
