@@ -4,7 +4,7 @@
 use crate::progress::Bar;
 use crate::{ExportFormat, PairingArg};
 use anyhow::{Context, Result, bail};
-use mirror::input::{Evidence, Org, read_pairs};
+use mirror::input::{Evidence, Org, PairWindows};
 use mirror::{WindowResult, analyze_window, org_from_people};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -53,53 +53,54 @@ pub fn analyze(
     let survey = store.survey_answers()?;
     let segments: Vec<PathBuf> = store.segments()?.into_iter().map(|s| s.path).collect();
     // A survey-only workspace (a team's ONA survey) has no interactions: one window, all.
-    type Windows = Vec<(String, Vec<mirror::input::Pair>)>;
+    // Windows are read from the pairs table one at a time, so memory holds one window's pairs.
     type Activities = Vec<Vec<mirror::activity::Activity>>;
-    let (windows, activity): (Windows, Activities) = if segments.is_empty() {
-        if survey.is_empty() {
-            bail!("nothing to analyze: ingest events or survey answers first");
-        }
-        writeln!(
-            out,
-            "no interactions stored: analyzing the survey answers alone"
-        )?;
-        (vec![("all".to_string(), Vec::new())], vec![Vec::new()])
-    } else {
-        let opts = crate::commands::aggregate_options(&args.windows, PairingArg::Auto, 50, 30)?;
-        let summary = crate::commands::aggregate(store, &opts, quiet)?;
-        writeln!(
-            out,
-            "aggregated {} interactions into {} pair rows over {} windows",
-            summary.events,
-            summary.pair_rows,
-            summary.windows.len()
-        )?;
-        let pairs_path = store
-            .table_path("pairs")?
-            .context("the pairs table is missing after aggregation")?;
-        let windows = read_pairs(&pairs_path)?;
-        let parsed: Vec<Window> = windows
-            .iter()
-            .map(|(label, _)| Window::parse(label).map_err(anyhow::Error::msg))
-            .collect::<Result<_>>()?;
-        let bar = Bar::new(quiet, "activity", false);
-        let managers: Vec<Option<u32>> = (0..org.n())
-            .map(|p| {
-                org.chart
-                    .as_ref()
-                    .and_then(|c| c.manager(p))
-                    .map(|m| m as u32)
-            })
-            .collect();
-        let activity = mirror::activity::activity(
-            EventReader::open(&segments)?,
-            &org.time_zones,
-            &managers,
-            &parsed,
-        )?;
-        bar.done();
-        (windows, activity)
-    };
+    let (labels, mut stream, activity): (Vec<String>, Option<PairWindows>, Activities) =
+        if segments.is_empty() {
+            if survey.is_empty() {
+                bail!("nothing to analyze: ingest events or survey answers first");
+            }
+            writeln!(
+                out,
+                "no interactions stored: analyzing the survey answers alone"
+            )?;
+            (vec!["all".to_string()], None, vec![Vec::new()])
+        } else {
+            let opts = crate::commands::aggregate_options(&args.windows, PairingArg::Auto, 50, 30)?;
+            let summary = crate::commands::aggregate(store, &opts, quiet)?;
+            writeln!(
+                out,
+                "aggregated {} interactions into {} pair rows over {} windows",
+                summary.events,
+                summary.pair_rows,
+                summary.windows.len()
+            )?;
+            let pairs_path = store
+                .table_path("pairs")?
+                .context("the pairs table is missing after aggregation")?;
+            let labels = PairWindows::labels(&pairs_path)?;
+            let parsed: Vec<Window> = labels
+                .iter()
+                .map(|label| Window::parse(label).map_err(anyhow::Error::msg))
+                .collect::<Result<_>>()?;
+            let bar = Bar::new(quiet, "activity", false);
+            let managers: Vec<Option<u32>> = (0..org.n())
+                .map(|p| {
+                    org.chart
+                        .as_ref()
+                        .and_then(|c| c.manager(p))
+                        .map(|m| m as u32)
+                })
+                .collect();
+            let activity = mirror::activity::activity(
+                EventReader::open(&segments)?,
+                &org.time_zones,
+                &managers,
+                &parsed,
+            )?;
+            bar.done();
+            (labels, Some(PairWindows::open(&pairs_path)?), activity)
+        };
     let model = mirror::Options {
         seed: args.seed,
         exact_betweenness_max: args.exact_betweenness_max,
@@ -107,9 +108,18 @@ pub fn analyze(
         ..Default::default()
     };
     let bar = Bar::new(quiet, "analyze", false);
-    bar.set_length(windows.len() as u64);
+    bar.set_length(labels.len() as u64);
     let mut results: Vec<WindowResult> = Vec::new();
-    for (i, ((label, pairs), act)) in windows.into_iter().zip(&activity).enumerate() {
+    for (i, (expected, act)) in labels.iter().zip(&activity).enumerate() {
+        let (label, pairs) = match stream.as_mut() {
+            Some(s) => s
+                .next_window()?
+                .context("the pairs table changed while it was read")?,
+            None => (expected.clone(), Vec::new()),
+        };
+        if label != *expected {
+            bail!("the pairs table changed while it was read: window {label}, expected {expected}");
+        }
         bar.set_message(&label);
         // Change is measured against the previous window of the same kind (month to month,
         // quarter to quarter); `all` has none.
@@ -385,11 +395,14 @@ pub fn show_person(
     if let Some(t) = target {
         let target_idx = person_index(store, &org, t)?;
         let pairs_path = store.table_path("pairs")?.context("no pairs table")?;
-        let pairs = read_pairs(&pairs_path)?
-            .into_iter()
-            .find(|(l, _)| l == window)
-            .map(|(_, p)| p)
-            .unwrap_or_default();
+        let mut windows = PairWindows::open(&pairs_path)?;
+        let mut pairs = Vec::new();
+        while let Some((l, p)) = windows.next_window()? {
+            if l == window {
+                pairs = p;
+                break;
+            }
+        }
         let ev = Evidence::new(pairs, &store.survey_answers()?);
         let (contact, _) = mirror::people::build_graphs(&org, &ev);
         let undirected = contact.to_undirected().without_self_loops();

@@ -4,7 +4,7 @@
 use rustc_hash::FxHashMap;
 use std::path::Path;
 use store::StoreError;
-use store::table::{ColumnData, read_table};
+use store::table::ColumnData;
 use vocab::{OrgChart, Question, RoleTag, SurveyAnswer};
 
 /// The people the model speaks of, by dense index.
@@ -82,100 +82,173 @@ pub struct Pair {
     pub latency_median_s: Option<f64>,
 }
 
-/// The pair rows of every window in the `pairs` table, by window label, in table order.
-pub fn read_pairs(path: &Path) -> Result<Vec<(String, Vec<Pair>)>, StoreError> {
-    let cols = read_table(path)?;
-    let get = |name: &str| -> Result<&ColumnData, StoreError> {
-        cols.iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, c)| c)
-            .ok_or_else(|| StoreError::corrupt(path, &format!("no column {name}")))
-    };
-    let num = |name: &str| -> Result<Vec<f64>, StoreError> {
-        Ok(match get(name)? {
-            ColumnData::I32(v) => v.iter().map(|&x| x as f64).collect(),
-            ColumnData::I64(v) => v.iter().map(|&x| x as f64).collect(),
-            ColumnData::F64(v) => v.clone(),
-            ColumnData::F32(v) => v.iter().map(|&x| x as f64).collect(),
-            _ => return Err(StoreError::corrupt(path, &format!("{name} is not numeric"))),
+/// Columns of the `pairs` table that the model reads, in [`Pair`] order after `window`.
+const PAIR_FIELDS: [&str; 24] = [
+    "a",
+    "b",
+    "n",
+    "w_communication",
+    "w_meetings",
+    "meeting_s",
+    "n_request",
+    "n_reply",
+    "n_message",
+    "n_fyi",
+    "n_decline",
+    "n_accept",
+    "n_introduction",
+    "n_feedback_given",
+    "n_feedback_asked",
+    "n_praise",
+    "n_decision",
+    "n_meeting",
+    "n_to",
+    "n_cc",
+    "n_bcc",
+    "w_help",
+    "n_ignored",
+    "n_latency",
+];
+
+/// The `pairs` table one window at a time, in table order (the aggregator writes each window's
+/// rows together): memory holds one window's pairs and one row group, not the table.
+pub struct PairWindows {
+    path: std::path::PathBuf,
+    groups: store::table::RowGroups,
+    /// Rows read but not yet handed out, with their window label.
+    pending: std::collections::VecDeque<(String, Pair)>,
+    done: bool,
+}
+
+impl PairWindows {
+    pub fn open(path: &Path) -> Result<PairWindows, StoreError> {
+        let mut only: Vec<&str> = vec!["window", "latency_median_s"];
+        only.extend(PAIR_FIELDS);
+        Ok(PairWindows {
+            path: path.to_path_buf(),
+            groups: store::table::RowGroups::open(path, Some(&only))?,
+            pending: Default::default(),
+            done: false,
         })
-    };
-    let windows = match get("window")? {
-        ColumnData::Str(v) => v.clone(),
-        _ => return Err(StoreError::corrupt(path, "window is not text")),
-    };
-    let latency = match get("latency_median_s")? {
-        ColumnData::OptF64(v) => v.clone(),
-        ColumnData::F64(v) => v.iter().map(|&x| Some(x)).collect(),
-        _ => {
-            return Err(StoreError::corrupt(
-                path,
-                "latency_median_s is not a number",
+    }
+
+    /// Reads one more row group into `pending`; false at the end of the table.
+    fn fill(&mut self) -> Result<bool, StoreError> {
+        if self.done {
+            return Ok(false);
+        }
+        let Some(cols) = self.groups.next_group()? else {
+            self.done = true;
+            return Ok(false);
+        };
+        let path = self.path.as_path();
+        let get = |name: &str| -> Result<&ColumnData, StoreError> {
+            cols.iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, c)| c)
+                .ok_or_else(|| StoreError::corrupt(path, &format!("no column {name}")))
+        };
+        let num = |name: &str| -> Result<Vec<f64>, StoreError> {
+            Ok(match get(name)? {
+                ColumnData::I32(v) => v.iter().map(|&x| x as f64).collect(),
+                ColumnData::I64(v) => v.iter().map(|&x| x as f64).collect(),
+                ColumnData::F64(v) => v.clone(),
+                ColumnData::F32(v) => v.iter().map(|&x| x as f64).collect(),
+                _ => return Err(StoreError::corrupt(path, &format!("{name} is not numeric"))),
+            })
+        };
+        let windows = match get("window")? {
+            ColumnData::Str(v) => v,
+            _ => return Err(StoreError::corrupt(path, "window is not text")),
+        };
+        let latency: Vec<Option<f64>> = match get("latency_median_s")? {
+            ColumnData::OptF64(v) => v.clone(),
+            ColumnData::F64(v) => v.iter().map(|&x| Some(x)).collect(),
+            _ => {
+                return Err(StoreError::corrupt(
+                    path,
+                    "latency_median_s is not a number",
+                ));
+            }
+        };
+        let v: Vec<Vec<f64>> = PAIR_FIELDS
+            .iter()
+            .map(|n| num(n))
+            .collect::<Result<_, _>>()?;
+        for (i, w) in windows.iter().enumerate() {
+            let x = |k: usize| v[k][i];
+            self.pending.push_back((
+                w.clone(),
+                Pair {
+                    a: x(0) as u32,
+                    b: x(1) as u32,
+                    n: x(2),
+                    w_communication: x(3),
+                    w_meetings: x(4),
+                    meeting_s: x(5),
+                    request: x(6),
+                    reply: x(7),
+                    message: x(8),
+                    fyi: x(9),
+                    decline: x(10),
+                    accept: x(11),
+                    introduction: x(12),
+                    feedback_given: x(13),
+                    feedback_asked: x(14),
+                    praise: x(15),
+                    decision: x(16),
+                    meeting: x(17),
+                    to: x(18),
+                    cc: x(19),
+                    bcc: x(20),
+                    help: x(21),
+                    ignored: x(22),
+                    n_latency: x(23),
+                    latency_median_s: latency[i],
+                },
             ));
         }
-    };
-    let names = [
-        "a",
-        "b",
-        "n",
-        "w_communication",
-        "w_meetings",
-        "meeting_s",
-        "n_request",
-        "n_reply",
-        "n_message",
-        "n_fyi",
-        "n_decline",
-        "n_accept",
-        "n_introduction",
-        "n_feedback_given",
-        "n_feedback_asked",
-        "n_praise",
-        "n_decision",
-        "n_meeting",
-        "n_to",
-        "n_cc",
-        "n_bcc",
-        "w_help",
-        "n_ignored",
-        "n_latency",
-    ];
-    let v: Vec<Vec<f64>> = names.iter().map(|n| num(n)).collect::<Result<_, _>>()?;
-    let mut out: Vec<(String, Vec<Pair>)> = Vec::new();
-    for (i, w) in windows.iter().enumerate() {
-        if out.last().is_none_or(|(label, _)| label != w) {
-            out.push((w.clone(), Vec::new()));
-        }
-        let x = |k: usize| v[k][i];
-        out.last_mut().expect("pushed").1.push(Pair {
-            a: x(0) as u32,
-            b: x(1) as u32,
-            n: x(2),
-            w_communication: x(3),
-            w_meetings: x(4),
-            meeting_s: x(5),
-            request: x(6),
-            reply: x(7),
-            message: x(8),
-            fyi: x(9),
-            decline: x(10),
-            accept: x(11),
-            introduction: x(12),
-            feedback_given: x(13),
-            feedback_asked: x(14),
-            praise: x(15),
-            decision: x(16),
-            meeting: x(17),
-            to: x(18),
-            cc: x(19),
-            bcc: x(20),
-            help: x(21),
-            ignored: x(22),
-            n_latency: x(23),
-            latency_median_s: latency[i],
-        });
+        Ok(true)
     }
-    Ok(out)
+
+    /// The next window's label and pairs, `None` after the last.
+    pub fn next_window(&mut self) -> Result<Option<(String, Vec<Pair>)>, StoreError> {
+        while self.pending.is_empty() {
+            if !self.fill()? {
+                return Ok(None);
+            }
+        }
+        let label = self.pending[0].0.clone();
+        let mut pairs = Vec::new();
+        loop {
+            while let Some((w, _)) = self.pending.front() {
+                if *w != label {
+                    return Ok(Some((label, pairs)));
+                }
+                pairs.push(self.pending.pop_front().expect("front").1);
+            }
+            if !self.fill()? {
+                return Ok(Some((label, pairs)));
+            }
+        }
+    }
+
+    /// Every window's label, reading only the `window` column.
+    pub fn labels(path: &Path) -> Result<Vec<String>, StoreError> {
+        let mut groups = store::table::RowGroups::open(path, Some(&["window"]))?;
+        let mut out: Vec<String> = Vec::new();
+        while let Some(cols) = groups.next_group()? {
+            let Some((_, ColumnData::Str(v))) = cols.into_iter().next() else {
+                return Err(StoreError::corrupt(path, "window is not text"));
+            };
+            for w in v {
+                if out.last() != Some(&w) {
+                    out.push(w);
+                }
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// One window's evidence, indexed for lookups both ways.

@@ -90,6 +90,24 @@ impl ColumnData {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Appends `more`, of the same kind (as read from one column of one table). Dictionary
+    /// columns are not read back from files and are not appended.
+    fn extend(&mut self, more: ColumnData) {
+        match (self, more) {
+            (ColumnData::I32(a), ColumnData::I32(b)) => a.extend(b),
+            (ColumnData::I64(a), ColumnData::I64(b)) => a.extend(b),
+            (ColumnData::F32(a), ColumnData::F32(b)) => a.extend(b),
+            (ColumnData::F64(a), ColumnData::F64(b)) => a.extend(b),
+            (ColumnData::Str(a), ColumnData::Str(b)) => a.extend(b),
+            (ColumnData::OptI32(a), ColumnData::OptI32(b)) => a.extend(b),
+            (ColumnData::OptI64(a), ColumnData::OptI64(b)) => a.extend(b),
+            (ColumnData::OptF32(a), ColumnData::OptF32(b)) => a.extend(b),
+            (ColumnData::OptF64(a), ColumnData::OptF64(b)) => a.extend(b),
+            (ColumnData::OptStr(a), ColumnData::OptStr(b)) => a.extend(b),
+            _ => unreachable!("one column read as two kinds of data"),
+        }
+    }
 }
 
 fn schema_text(name: &str, defs: &[ColumnDef]) -> String {
@@ -258,23 +276,90 @@ fn split_optional<T>(values: impl Iterator<Item = Option<T>>) -> (Vec<T>, Vec<i1
 }
 
 /// Reads a whole table written by [`TableWriter`] into memory, column by column. For tests,
-/// exports and small tables; large tables are read through their own streaming readers.
+/// exports and small tables; large tables are read a row group at a time by [`RowGroups`].
 pub fn read_table(path: &Path) -> Result<Vec<(String, ColumnData)>, StoreError> {
-    use parquet::column::reader::ColumnReader;
-    let file = File::open(path).map_err(|e| StoreError::io(path, e))?;
-    let reader = SerializedFileReader::new(file).map_err(|e| StoreError::parquet(path, e))?;
-    let schema = reader.metadata().file_metadata().schema_descr_ptr();
+    let mut groups = RowGroups::open(path, None)?;
     let mut out: Vec<(String, ColumnData)> = Vec::new();
-    for (i, col) in schema.columns().iter().enumerate() {
-        let nullable = col.max_def_level() > 0;
-        let mut data: Option<ColumnData> = None;
-        for rg in 0..reader.num_row_groups() {
-            let rgr = reader
-                .get_row_group(rg)
-                .map_err(|e| StoreError::parquet(path, e))?;
-            let n = rgr.metadata().num_rows() as usize;
+    while let Some(group) = groups.next_group()? {
+        if out.is_empty() {
+            out = group;
+            continue;
+        }
+        for ((_, all), (_, more)) in out.iter_mut().zip(group) {
+            all.extend(more);
+        }
+    }
+    if out.is_empty() {
+        out = groups
+            .columns
+            .iter()
+            .map(|(_, name)| (name.clone(), ColumnData::I64(Vec::new())))
+            .collect();
+    }
+    Ok(out)
+}
+
+/// A table read one row group at a time (memory bounded by the largest row group), optionally
+/// only some of its columns.
+pub struct RowGroups {
+    path: std::path::PathBuf,
+    reader: SerializedFileReader<File>,
+    /// (index in the schema, name) of the columns read.
+    columns: Vec<(usize, String)>,
+    next: usize,
+}
+
+impl RowGroups {
+    /// Opens `path`; `only` limits the columns read (in the table's order), all when `None`.
+    /// A name in `only` that the table lacks is an error naming it.
+    pub fn open(path: &Path, only: Option<&[&str]>) -> Result<RowGroups, StoreError> {
+        let file = File::open(path).map_err(|e| StoreError::io(path, e))?;
+        let reader = SerializedFileReader::new(file).map_err(|e| StoreError::parquet(path, e))?;
+        let schema = reader.metadata().file_metadata().schema_descr_ptr();
+        let all: Vec<(usize, String)> = schema
+            .columns()
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (i, c.name().to_string()))
+            .collect();
+        let columns = match only {
+            None => all,
+            Some(names) => {
+                if let Some(missing) = names.iter().find(|n| !all.iter().any(|c| c.1 == **n)) {
+                    return Err(StoreError::corrupt(path, &format!("no column {missing}")));
+                }
+                all.into_iter()
+                    .filter(|c| names.contains(&c.1.as_str()))
+                    .collect()
+            }
+        };
+        Ok(RowGroups {
+            path: path.to_path_buf(),
+            reader,
+            columns,
+            next: 0,
+        })
+    }
+
+    /// The next row group's columns, `None` after the last.
+    pub fn next_group(&mut self) -> Result<Option<Vec<(String, ColumnData)>>, StoreError> {
+        use parquet::column::reader::ColumnReader;
+        if self.next >= self.reader.num_row_groups() {
+            return Ok(None);
+        }
+        let path = self.path.as_path();
+        let schema = self.reader.metadata().file_metadata().schema_descr_ptr();
+        let rgr = self
+            .reader
+            .get_row_group(self.next)
+            .map_err(|e| StoreError::parquet(path, e))?;
+        self.next += 1;
+        let n = rgr.metadata().num_rows() as usize;
+        let mut out = Vec::with_capacity(self.columns.len());
+        for (i, name) in &self.columns {
+            let nullable = schema.column(*i).max_def_level() > 0;
             let cr = rgr
-                .get_column_reader(i)
+                .get_column_reader(*i)
                 .map_err(|e| StoreError::parquet(path, e))?;
             let mut defs = Vec::new();
             macro_rules! read {
@@ -286,23 +371,17 @@ pub fn read_table(path: &Path) -> Result<Vec<(String, ColumnData)>, StoreError> 
                     let vals: Vec<_> = vals.into_iter().map($conv).collect();
                     if nullable {
                         let mut it = vals.into_iter();
-                        let opt: Vec<_> = defs
-                            .iter()
-                            .map(|&d| if d > 0 { it.next() } else { None })
-                            .collect();
-                        match data.get_or_insert(ColumnData::$opt(Vec::new())) {
-                            ColumnData::$opt(v) => v.extend(opt),
-                            _ => unreachable!(),
-                        }
+                        ColumnData::$opt(
+                            defs.iter()
+                                .map(|&d| if d > 0 { it.next() } else { None })
+                                .collect(),
+                        )
                     } else {
-                        match data.get_or_insert(ColumnData::$plain(Vec::new())) {
-                            ColumnData::$plain(v) => v.extend(vals),
-                            _ => unreachable!(),
-                        }
+                        ColumnData::$plain(vals)
                     }
                 }};
             }
-            match cr {
+            let data = match cr {
                 ColumnReader::Int32ColumnReader(r) => read!(r, I32, OptI32, |x| x),
                 ColumnReader::Int64ColumnReader(r) => read!(r, I64, OptI64, |x| x),
                 ColumnReader::FloatColumnReader(r) => read!(r, F32, OptF32, |x| x),
@@ -312,15 +391,13 @@ pub fn read_table(path: &Path) -> Result<Vec<(String, ColumnData)>, StoreError> 
                 }),
                 _ => {
                     return Err(StoreError::internal(format!(
-                        "{}: column {} has a type this reader does not handle",
+                        "{}: column {name} has a type this reader does not handle",
                         path.display(),
-                        col.name()
                     )));
                 }
-            }
+            };
+            out.push((name.clone(), data));
         }
-        let data = data.unwrap_or(ColumnData::I64(Vec::new()));
-        out.push((col.name().to_string(), data));
+        Ok(Some(out))
     }
-    Ok(out)
 }
