@@ -31,12 +31,14 @@ pub const UNBALANCED_AT: f64 = 0.3;
 /// introductions both ways, survey "ally" answers: 3 when mutual, 1 one way), whether it counts
 /// as an alliance, and the evidence. An alliance needs help and feedback going both ways and
 /// either both naming each other as allies in the survey, or an even exchange (neither side
-/// giving less than half of what it gets, in help and in feedback) of at least
-/// `ALLY_HELP_AT` acts of help and `ALLY_FEEDBACK_AT` of feedback or praise each way.
+/// giving less than half of what it gets, help and feedback together) of at least
+/// `ALLY_HELP_AT` acts of help and `ALLY_FEEDBACK_AT` of feedback or praise each way, and as
+/// many requests for feedback each way, outside a reporting line (a manager and their report
+/// are allies only when both say so).
 pub const ALLY_HELP_AT: f64 = 10.0;
-pub const ALLY_FEEDBACK_AT: f64 = 5.0;
+pub const ALLY_FEEDBACK_AT: f64 = 2.0;
 
-pub fn ally_strength(ev: &Evidence, x: u32, y: u32) -> (f64, bool, String) {
+pub fn ally_strength(ev: &Evidence, x: u32, y: u32, reporting_line: bool) -> (f64, bool, String) {
     let empty = Pair::default();
     let xy = ev.get(x, y).unwrap_or(&empty);
     let yx = ev.get(y, x).unwrap_or(&empty);
@@ -55,16 +57,19 @@ pub fn ally_strength(ev: &Evidence, x: u32, y: u32) -> (f64, bool, String) {
         0.0
     };
     let s = help + feedback + intro + survey;
-    // Even exchange: neither side gives less than half of what it gets, in help and feedback.
-    let even = |a: f64, b: f64| a.min(b) >= 0.5 * a.max(b);
-    let fb = |p: &Pair| p.feedback_given + p.praise;
+    // Even exchange: neither side gives less than half of what it gets (help and feedback
+    // together), and each has asked the other for feedback.
+    let given = |p: &Pair| p.help + p.feedback_given + p.praise;
+    let even = given(xy).min(given(yx)) >= 0.5 * given(xy).max(given(yx));
+    let asked = xy.feedback_asked.min(yx.feedback_asked);
     let allied = help >= 1.0
         && feedback >= 1.0
         && (survey == 3.0
-            || (help >= ALLY_HELP_AT
+            || (!reporting_line
+                && help >= ALLY_HELP_AT
                 && feedback >= ALLY_FEEDBACK_AT
-                && even(xy.help, yx.help)
-                && even(fb(xy), fb(yx))));
+                && asked >= ALLY_FEEDBACK_AT
+                && even));
     (
         s,
         allied,
@@ -269,7 +274,8 @@ fn one(x: &MirrorInputs, me: u32, mine: &[u32], leader: Option<&LeaderRow>) -> V
         .map(|&i| {
             let d = &x.dyads[i as usize];
             let (other, ..) = from_side(d, me);
-            let (s, allied, e) = ally_strength(x.ev, me, other);
+            let line = matches!(d.relation, Some("up" | "down"));
+            let (s, allied, e) = ally_strength(x.ev, me, other, line);
             (s, allied, other, e)
         })
         .filter(|a| a.1)
