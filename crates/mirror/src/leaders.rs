@@ -9,7 +9,7 @@
 //!   their share of events inside the team (leader→team, team→leader, team→team) divided by
 //!   1/(k+1);
 //! - reciprocity: the leader's fulfilment rate of reports' requests over the reports' rate for
-//!   the leader's; 2·min(1, ratio) − 1;
+//!   the leader's, each rate with a uniform prior ((fulfilled + 1) / (requests + 2));
 //! - leaderfulness: ½(1 − Gini of influence inside the team) + ½(share of members with at least
 //!   three contacts outside the team); 2·l − 1.
 //!
@@ -99,10 +99,12 @@ pub fn leaders(
         let autonomy = (team_out > 0.0).then(|| 1.0 - to_leader / team_out);
         let k = team.len() as f64;
         let airtime = spoken_l.or((inside > 0.0).then(|| (leader_in_team / inside) * (k + 1.0)));
+        // Fulfilment rates with a uniform prior (one fulfilled and one not), so that a handful
+        // of requests cannot make an extreme ratio.
         let reciprocity = (req_to_l > 0.0 && req_from_l > 0.0).then(|| {
-            let mine = l_helped / req_to_l;
-            let theirs = helped_l / req_from_l;
-            if theirs > 0.0 { mine / theirs } else { 1.0 }
+            let mine = (l_helped + 1.0) / (req_to_l + 2.0);
+            let theirs = (helped_l + 1.0) / (req_from_l + 2.0);
+            mine / theirs
         });
         let influence: Vec<f64> = team.iter().map(|&r| rows[r as usize].influence).collect();
         let outside_tied = team
