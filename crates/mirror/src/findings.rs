@@ -268,7 +268,9 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
         }
     }
     for l in x.leaders {
-        if l.style != "mixed" {
+        // A style is read from the team's behaviour: teams under the minimum group size are not
+        // reported (their members' conduct would be readable from it).
+        if l.style != "mixed" && big(l.team_size) {
             out.push(Finding {
                 kind: "leadership_style",
                 person: Some(l.leader),
