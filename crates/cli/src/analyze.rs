@@ -30,8 +30,13 @@ pub struct AnalyzeArgs {
     pub top: usize,
 }
 
-/// Who is looking, for the access log.
-fn viewer() -> String {
+/// Whether `viewer` may see people by the people file's ids.
+pub(crate) fn identified(store: &SqliteStore, viewer: &str) -> Result<bool> {
+    Ok(store.role(viewer)?.as_deref() == Some("identified"))
+}
+
+/// Who is looking, for the access log and access roles.
+pub(crate) fn viewer() -> String {
     std::env::var("ORGMIRROR_VIEWER")
         .or_else(|_| std::env::var("USER"))
         .unwrap_or_else(|_| "unknown".into())
@@ -307,15 +312,21 @@ impl Columns {
 }
 
 /// Resolves a person named on the command line (external id, email or pseudonym).
+/// A person named by pseudonym, or (for an identified viewer) by id or email.
 fn person_index(store: &SqliteStore, org: &Org, text: &str) -> Result<u32> {
-    let people = store.people()?;
-    if let Some(i) = people.lookup(text) {
-        return Ok(i.0);
-    }
     if let Some(i) = org.pseudonyms.iter().position(|p| p == text) {
         return Ok(i as u32);
     }
-    bail!("no person `{text}` in the workspace (give an id, an email or a pseudonym)")
+    let me = viewer();
+    if identified(store, &me)? {
+        if let Some(i) = store.people()?.lookup(text) {
+            return Ok(i.0);
+        }
+        bail!("no person `{text}` in the workspace (give an id, an email or a pseudonym)")
+    }
+    bail!(
+        "no person with pseudonym `{text}`; {me} sees people by pseudonym only (an identified viewer can run `orgmirror grant {me} --role identified`)"
+    )
 }
 
 pub fn show_person(
@@ -476,6 +487,12 @@ pub struct ExportArgs {
 }
 
 pub fn export(store: &mut SqliteStore, args: &ExportArgs, out: &mut impl Write) -> Result<()> {
+    let me = viewer();
+    if !args.pseudonymize && !identified(store, &me)? {
+        bail!(
+            "{me} sees people by pseudonym only: add --pseudonymize, or ask an identified viewer to run `orgmirror grant {me} --role identified`"
+        );
+    }
     let org = org_from_people(&store.people()?);
     let mut cols = Columns::load(store, &args.table)?.0;
     let rows = cols.first().map_or(0, |c| c.1.len());

@@ -17,14 +17,45 @@ fn open(cli_dir: &Option<PathBuf>) -> Result<SqliteStore> {
     Ok(SqliteStore::open(&workspace_dir(cli_dir))?)
 }
 
+/// Creates a workspace whose creator (the current viewer) may see people by id.
+pub(crate) fn new_workspace(dir: &std::path::Path) -> Result<SqliteStore> {
+    let mut store = SqliteStore::init(dir)?;
+    let me = crate::analyze::viewer();
+    store.grant(&me, "identified", &me)?;
+    Ok(store)
+}
+
 pub fn run(cli: Cli) -> Result<()> {
     let quiet = cli.quiet;
     let mut out = std::io::stdout().lock();
     match cli.command {
         Command::Init { dir } => {
             let dir = dir.or(cli.workspace).unwrap_or_else(|| PathBuf::from("."));
-            SqliteStore::init(&dir)?;
-            writeln!(out, "created workspace {}", dir.display())?;
+            new_workspace(&dir)?;
+            let me = crate::analyze::viewer();
+            writeln!(
+                out,
+                "created workspace {}; {me} sees people by id, everyone else by pseudonym until `orgmirror grant`",
+                dir.display()
+            )?;
+        }
+        Command::Grant { viewer, role } => {
+            let mut store = open(&cli.workspace)?;
+            let me = crate::analyze::viewer();
+            let roles = store.roles()?;
+            let bootstrap = !roles.iter().any(|r| r.1 == "identified");
+            if !bootstrap && !crate::analyze::identified(&store, &me)? {
+                bail!("{me} may not grant roles: only an identified viewer may (ask one of them)");
+            }
+            let role = match role {
+                crate::AccessRole::Identified => "identified",
+                crate::AccessRole::Pseudonymous => "pseudonymous",
+            };
+            store.grant(&viewer, role, &me)?;
+            writeln!(
+                out,
+                "{viewer} is now {role} (granted by {me}, in the access log)"
+            )?;
         }
         Command::Ingest {
             what,
@@ -490,7 +521,7 @@ fn demo(
         g.people, g.departments, g.events, g.event_rows, g.survey_answers
     )?;
     writeln!(out, "2. creating the workspace {}", ws.display())?;
-    let mut store = SqliteStore::init(&ws)?;
+    let mut store = new_workspace(&ws)?;
     writeln!(out, "3. ingesting")?;
     for report in ingest_generated(&mut store, &input, quiet)? {
         for line in report.summary().lines() {

@@ -85,12 +85,28 @@ pub enum PairingArg {
     NextMessage,
 }
 
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum AccessRole {
+    /// May see and export people by the people file's ids
+    Identified,
+    /// Sees pseudonyms only
+    Pseudonymous,
+}
+
 #[derive(Subcommand)]
 pub enum Command {
     /// Create a workspace (an embedded database and a folder of Parquet files).
     Init {
         /// Folder to create it in (default: the current folder).
         dir: Option<PathBuf>,
+    },
+    /// Let a viewer see people by the people file's ids ("identified") or only by pseudonym;
+    /// only an identified viewer may grant (the first grant in a workspace bootstraps)
+    Grant {
+        /// Who ($ORGMIRROR_VIEWER or $USER when they run orgmirror)
+        viewer: String,
+        #[arg(long, value_enum)]
+        role: AccessRole,
     },
     /// Load people, interactions or survey answers into the workspace (all-or-nothing).
     Ingest {

@@ -261,7 +261,7 @@ pub fn validate(args: &ValidateArgs, quiet: bool, out: &mut impl Write) -> Resul
                 fresh(&dir)?;
                 let input = dir.join("input");
                 generate(people, days, seed, None, &input, GenFormat::Parquet, quiet)?;
-                let mut store = SqliteStore::init(&dir.join("workspace"))?;
+                let mut store = crate::commands::new_workspace(&dir.join("workspace"))?;
                 ingest_generated(&mut store, &input, quiet)?;
                 let a = run_analysis(&mut store, seed)?;
                 let truth: synth::Truth =

@@ -26,7 +26,7 @@ fn load(
     if dir.exists() {
         std::fs::remove_dir_all(&dir)?;
     }
-    let mut store = SqliteStore::init(&dir)?;
+    let mut store = crate::commands::new_workspace(&dir)?;
     for (what, file, mapping) in files {
         ingest_file(
             &mut store,

@@ -41,6 +41,12 @@ pub trait Store {
     fn commit_tables(&mut self, commit: TableCommit) -> Result<i64, StoreError>;
     /// Records that `viewer` looked at person-level data (`action` on `subject`).
     fn audit(&mut self, viewer: &str, action: &str, subject: &str) -> Result<(), StoreError>;
+    /// The viewer's access role ("identified" or "pseudonymous"), if one was granted.
+    fn role(&self, viewer: &str) -> Result<Option<String>, StoreError>;
+    /// Every (viewer, role) granted.
+    fn roles(&self) -> Result<Vec<(String, String)>, StoreError>;
+    /// Sets `viewer`'s role (recorded in the access log as granted by `by`).
+    fn grant(&mut self, viewer: &str, role: &str, by: &str) -> Result<(), StoreError>;
     /// Every recorded access, oldest first: (time UTC, viewer, action, subject).
     fn access_log(&self) -> Result<Vec<(String, String, String, String)>, StoreError>;
     /// The current path of a named result table, if one was committed.

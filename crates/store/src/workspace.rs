@@ -62,6 +62,13 @@ CREATE TABLE IF NOT EXISTS access_log(id INTEGER PRIMARY KEY,
   subject TEXT NOT NULL);
 ";
 
+/// Who may see people by the people file's ids ("identified") rather than only by pseudonym
+/// (added after schema 1; created when missing).
+const ACCESS_ROLES: &str = "
+CREATE TABLE IF NOT EXISTS access_roles(viewer TEXT PRIMARY KEY, role TEXT NOT NULL,
+  granted_by TEXT NOT NULL, at TEXT NOT NULL DEFAULT (datetime('now')));
+";
+
 /// One person as stored. `person.manager` holds the manager's external id.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredPerson {
@@ -288,6 +295,7 @@ impl SqliteStore {
         let tx = conn.unchecked_transaction()?;
         tx.execute_batch(SCHEMA)?;
         tx.execute_batch(ACCESS_LOG)?;
+        tx.execute_batch(ACCESS_ROLES)?;
         tx.execute(
             "INSERT INTO meta(key, value) VALUES ('schema_version', ?1)",
             [SCHEMA_VERSION],
@@ -327,6 +335,7 @@ impl SqliteStore {
             ));
         }
         conn.execute_batch(ACCESS_LOG)?;
+        conn.execute_batch(ACCESS_ROLES)?;
         Ok(SqliteStore {
             root: root.to_path_buf(),
             conn,
@@ -650,6 +659,42 @@ impl Store for SqliteStore {
             "INSERT INTO access_log(viewer, action, subject) VALUES (?1, ?2, ?3)",
             params![viewer, action, subject],
         )?;
+        Ok(())
+    }
+
+    fn role(&self, viewer: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT role FROM access_roles WHERE viewer = ?1",
+                [viewer],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    fn roles(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT viewer, role FROM access_roles ORDER BY viewer")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn grant(&mut self, viewer: &str, role: &str, by: &str) -> Result<(), StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute(
+            "INSERT INTO access_roles(viewer, role, granted_by) VALUES (?1, ?2, ?3)
+             ON CONFLICT(viewer) DO UPDATE SET role = ?2, granted_by = ?3, at = datetime('now')",
+            params![viewer, role, by],
+        )?;
+        tx.execute(
+            "INSERT INTO access_log(viewer, action, subject) VALUES (?1, 'grant', ?2)",
+            params![by, format!("{viewer}: {role}")],
+        )?;
+        tx.commit()?;
         Ok(())
     }
 

@@ -293,3 +293,82 @@ fn a_survey_only_team_gets_a_mirror() {
     }
     assert!(pairs >= 50.0 && right / pairs >= 0.75, "{right} of {pairs}");
 }
+
+/// Runs orgmirror as `viewer` (the access roles and log read $ORGMIRROR_VIEWER).
+fn as_viewer(viewer: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_orgmirror"))
+        .args(args)
+        .env("ORGMIRROR_VIEWER", viewer)
+        .current_dir(crate::repo_root())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn only_identified_viewers_see_people_by_id() {
+    let data = shared_data();
+    let dir = tempfile::tempdir().unwrap();
+    let w = dir.path().join("ws");
+    let w = w.to_str().unwrap();
+    let run = |who: &str, args: &[&str]| {
+        let mut all = vec!["--workspace", w];
+        all.extend(args);
+        let out = as_viewer(who, &all);
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // The one who creates the workspace is identified; nobody else is.
+    assert!(as_viewer("owner", &["init", w]).status.success());
+    let people = data.join("krackhardt/people.csv");
+    let advice = data.join("krackhardt/advice.csv");
+    for (what, file, map) in [
+        ("people", &people, "examples/krackhardt-people.toml"),
+        ("survey", &advice, "examples/krackhardt-advice.toml"),
+    ] {
+        let (okay, _, err) = run(
+            "owner",
+            &["ingest", what, file.to_str().unwrap(), "--map", map],
+        );
+        assert!(okay, "{err}");
+    }
+    assert!(run("owner", &["analyze", "-q"]).0);
+    let out = dir.path().join("people.csv");
+    let out = out.to_str().unwrap();
+    // An unknown viewer gets pseudonyms or nothing.
+    let (okay, _, err) = run("guest", &["export", "people", "--out", out]);
+    assert!(
+        !okay && err.contains("guest sees people by pseudonym only"),
+        "{err}"
+    );
+    let (okay, _, err) = run(
+        "guest",
+        &["export", "people", "--pseudonymize", "--out", out],
+    );
+    assert!(okay, "{err}");
+    let pseudonym = read_csv(std::path::Path::new(out)).1[0][1].clone();
+    assert!(pseudonym.starts_with('p'), "{pseudonym}");
+    let (okay, _, err) = run("guest", &["show", "person", "1"]);
+    assert!(!okay && err.contains("by pseudonym only"), "{err}");
+    assert!(run("guest", &["show", "person", &pseudonym]).0);
+    // Guests cannot grant themselves; the owner can, and then ids are theirs to see.
+    let (okay, _, err) = run("guest", &["grant", "guest", "--role", "identified"]);
+    assert!(!okay && err.contains("may not grant"), "{err}");
+    assert!(run("owner", &["grant", "guest", "--role", "identified"]).0);
+    let (okay, _, err) = run("guest", &["export", "people", "--out", out]);
+    assert!(okay, "{err}");
+    assert_eq!(read_csv(std::path::Path::new(out)).1[0][1], "1");
+    // Every grant and look is in the access log, with who did it.
+    use store::Store;
+    let log = store::SqliteStore::open(&dir.path().join("ws"))
+        .unwrap()
+        .access_log()
+        .unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.1 == "owner" && e.2 == "grant" && e.3 == "guest: identified")
+    );
+    assert!(log.iter().any(|e| e.1 == "guest" && e.2 == "show person"));
+}
