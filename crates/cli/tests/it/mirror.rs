@@ -143,6 +143,29 @@ fn analyze_stores_every_table_and_exports_them_with_ids_and_privacy() {
         .collect();
     found.sort_unstable();
     assert_eq!(found, planted);
+    // Every planted paper-power manager is found (their reports go around them), and every
+    // planted leader's style is read right (speaking time, directives, reciprocity).
+    let (fh, fr) = read_csv(&dir.path().join("findings.csv"));
+    let col = |h: &[String], n: &str| h.iter().position(|x| x == n).unwrap();
+    let paper: Vec<&str> = fr
+        .iter()
+        .filter(|r| r[0] == "all" && r[col(&fh, "kind")] == "paper_power")
+        .map(|r| r[col(&fh, "person")].as_str())
+        .collect();
+    for p in truth["paper_power"].as_array().unwrap() {
+        assert!(
+            paper.contains(&p.as_str().unwrap()),
+            "{p} not found: {paper:?}"
+        );
+    }
+    let (lh, lr) = read_csv(&dir.path().join("leaders.csv"));
+    for l in truth["leaders"].as_array().unwrap() {
+        let row = lr
+            .iter()
+            .find(|r| r[0] == "all" && r[col(&lh, "leader")] == l["leader"].as_str().unwrap())
+            .unwrap_or_else(|| panic!("no leader row for {l}"));
+        assert_eq!(row[col(&lh, "style")], l["style"].as_str().unwrap(), "{l}");
+    }
     // Pseudonyms when asked; JSON and Parquet too.
     let pseudo = dir.path().join("people-pseudo.json");
     ok(&[
