@@ -26,7 +26,7 @@ pub const PAPER_GAP: f64 = -0.35;
 pub const PAPER_BYPASS_AT: f64 = 0.5;
 /// Balance at which a relationship is reported across the org (its interval must exclude 0).
 pub const ORG_UNBALANCED_AT: f64 = 0.45;
-/// Coalition findings at most (the strongest by members × density).
+/// Coalition findings at most (the least likely by chance).
 pub const MAX_COALITIONS: usize = 3;
 /// Votes (weighted acts) a relationship needs before it is reported across the org.
 pub const ORG_UNBALANCED_VOTES: f64 = 50.0;

@@ -8,10 +8,12 @@
 //!   recipients in copy);
 //! - `department_pair`: events each way and the one-way ratio (withholding when ≥ 3);
 //! - `one_person_bridge`: a department pair whose traffic runs ≥ 80 % through one person;
-//! - `coalition` and `coalition_member`: a CPM community of the cross-department network (ties
-//!   between departments outside formal lines) spanning ≥ 3 departments, ≥ 20× as dense as
-//!   that network, and cohesive: members tied to fewer than half of the others are dropped, and
-//!   ≥ 60 % of the possible ties must be there (a hub with spokes is not a coalition).
+//! - `coalition` and `coalition_member`: people tied (≥ 3 events) across departments outside
+//!   formal lines. Leiden-CPM on those ties proposes groups; members tied to fewer than half of
+//!   the others are dropped; a group is kept when it spans ≥ 3 departments with none over 40 %,
+//!   ≥ 60 % of its possible ties are there (a hub with spokes is not a coalition), it is ≥ 20×
+//!   as dense in events as the cross-department network, and fewer than 0.01 groups like it are
+//!   expected by chance (configuration model, binomial tail).
 
 use crate::activity::Activity;
 use crate::input::{Evidence, Org};
@@ -330,8 +332,8 @@ pub fn groups(
     for (_, mut people) in comms {
         // A coalition is many people tied to each other, not a hub with spokes: members tied to
         // less than half of the others they could be tied to (other departments, outside formal
-        // lines) are dropped, the weakest first, and what remains must be mostly tied.
-        // (tied, possible) per member, kept up to date as members are dropped.
+        // lines) are dropped, the weakest first, and what remains must be mostly tied. `counts`
+        // holds (tied, possible) per member, kept up to date as members are dropped.
         let possible =
             |u: usize, v: usize| u != v && dept_of[u] != dept_of[v] && !formal_line(u, v);
         let mut counts: Vec<(usize, usize)> = people

@@ -1,9 +1,8 @@
 //! How each leader uses power with their team: a position on a power-over ↔ power-with scale
-//! from five components, each in its own units and each mapped to [−1, 1] (−1 = over, +1 = with):
+//! from five components, each in its own units:
 //!
 //! - directive ratio: requests and decisions sent to reports / (those + feedback asked of them);
-//!   mapped 1 − 2·ratio;
-//! - autonomy: share of the team's outgoing events that go to anyone but the leader; 2·a − 1;
+//! - autonomy: share of the team's outgoing events that go to anyone but the leader;
 //! - airtime: the leader's share of the speaking time in their team meetings divided by an equal
 //!   share (from `activity`, when speaking times are recorded for two meetings or more); else
 //!   their share of events inside the team (leader→team, team→leader, team→team) divided by
@@ -11,7 +10,7 @@
 //! - reciprocity: the leader's fulfilment rate of reports' requests over the reports' rate for
 //!   the leader's, each rate with a uniform prior ((fulfilled + 1) / (requests + 2));
 //! - leaderfulness: ½(1 − Gini of influence inside the team) + ½(share of members with at least
-//!   three contacts outside the team); 2·l − 1.
+//!   three contacts outside the team).
 //!
 //! Each component is then placed against this organization's leaders: a robust z-score (distance
 //! from the median leader in units of 1.4826 × the median absolute deviation), signed so that
