@@ -1,0 +1,99 @@
+//! A stored result table's columns by name, with typed cell access and row selection.
+
+use std::path::Path;
+use store::StoreError;
+use store::table::{ColumnData, read_table};
+
+pub struct Frame(pub Vec<(String, ColumnData)>);
+
+impl Frame {
+    pub fn read(path: &Path) -> Result<Frame, StoreError> {
+        Ok(Frame(read_table(path)?))
+    }
+
+    pub fn empty() -> Frame {
+        Frame(Vec::new())
+    }
+
+    fn find(&self, name: &str) -> Option<&ColumnData> {
+        self.0.iter().find(|(n, _)| n == name).map(|c| &c.1)
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.find(name).is_some()
+    }
+
+    /// The column; panics on a name the table does not have (a programming error: the tables'
+    /// columns are fixed by `mirror::tables`).
+    pub fn get(&self, name: &str) -> &ColumnData {
+        self.find(name)
+            .unwrap_or_else(|| panic!("result table has no column {name}"))
+    }
+
+    pub fn text(&self, name: &str, i: usize) -> String {
+        self.str(name, i).to_string()
+    }
+
+    pub fn str(&self, name: &str, i: usize) -> &str {
+        match self.get(name) {
+            ColumnData::Str(v) => &v[i],
+            ColumnData::OptStr(v) => v[i].as_deref().unwrap_or(""),
+            ColumnData::Dict { values, codes } => &values[codes[i] as usize],
+            _ => "",
+        }
+    }
+
+    pub fn int(&self, name: &str, i: usize) -> Option<i64> {
+        match self.get(name) {
+            ColumnData::I32(v) => Some(v[i] as i64),
+            ColumnData::OptI32(v) => v[i].map(|x| x as i64),
+            ColumnData::I64(v) => Some(v[i]),
+            ColumnData::OptI64(v) => v[i],
+            _ => None,
+        }
+    }
+
+    pub fn person(&self, name: &str, i: usize) -> Option<u32> {
+        self.int(name, i).map(|p| p as u32)
+    }
+
+    pub fn num(&self, name: &str, i: usize) -> Option<f64> {
+        match self.get(name) {
+            ColumnData::F64(v) => Some(v[i]),
+            ColumnData::OptF64(v) => v[i],
+            ColumnData::F32(v) => Some(v[i] as f64),
+            ColumnData::OptF32(v) => v[i].map(|x| x as f64),
+            ColumnData::I32(v) => Some(v[i] as f64),
+            ColumnData::OptI32(v) => v[i].map(|x| x as f64),
+            _ => None,
+        }
+    }
+
+    pub fn rows(&self) -> usize {
+        self.0.first().map_or(0, |c| c.1.len())
+    }
+
+    /// Rows whose `window` column is `window`.
+    pub fn in_window(&self, window: &str) -> Vec<usize> {
+        if !self.has("window") {
+            return (0..self.rows()).collect();
+        }
+        (0..self.rows())
+            .filter(|&i| self.str("window", i) == window)
+            .collect()
+    }
+
+    /// Distinct values of `window`, in table order.
+    pub fn windows(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        if self.has("window") {
+            for i in 0..self.rows() {
+                let w = self.str("window", i);
+                if out.last().is_none_or(|l| l != w) && !out.iter().any(|x| x == w) {
+                    out.push(w.to_string());
+                }
+            }
+        }
+        out
+    }
+}
