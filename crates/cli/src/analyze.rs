@@ -8,7 +8,7 @@ use mirror::input::{Evidence, Org, PairWindows};
 use mirror::{WindowResult, analyze_window, org_from_people};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use store::table::{ColumnData, ColumnDef, ColumnType, TableWriter, read_table};
+use store::table::{ColumnData, ColumnDef, ColumnType, TableWriter};
 use store::{EventReader, SqliteStore, Store, TableCommit};
 use vocab::Window;
 
@@ -266,54 +266,9 @@ pub fn print_findings(
     Ok(())
 }
 
-/// A stored table's columns, by name.
-struct Columns(Vec<(String, ColumnData)>);
-
-impl Columns {
-    fn load(store: &SqliteStore, table: &str) -> Result<Columns> {
-        let path = store
-            .table_path(table)?
-            .with_context(|| format!("no {table} table: run `orgmirror analyze` first"))?;
-        Ok(Columns(read_table(&path)?))
-    }
-    fn get(&self, name: &str) -> &ColumnData {
-        &self
-            .0
-            .iter()
-            .find(|(n, _)| n == name)
-            .unwrap_or_else(|| panic!("column {name}"))
-            .1
-    }
-    fn text(&self, name: &str, i: usize) -> String {
-        match self.get(name) {
-            ColumnData::Str(v) => v[i].clone(),
-            ColumnData::OptStr(v) => v[i].clone().unwrap_or_default(),
-            _ => String::new(),
-        }
-    }
-    fn int(&self, name: &str, i: usize) -> Option<i64> {
-        match self.get(name) {
-            ColumnData::I32(v) => Some(v[i] as i64),
-            ColumnData::OptI32(v) => v[i].map(|x| x as i64),
-            ColumnData::I64(v) => Some(v[i]),
-            _ => None,
-        }
-    }
-    fn num(&self, name: &str, i: usize) -> Option<f64> {
-        match self.get(name) {
-            ColumnData::F64(v) => Some(v[i]),
-            ColumnData::OptF64(v) => v[i],
-            _ => None,
-        }
-    }
-    fn rows(&self) -> usize {
-        self.0.first().map_or(0, |c| c.1.len())
-    }
-}
-
 /// Resolves a person named on the command line (external id, email or pseudonym).
 /// A person named by pseudonym, or (for an identified viewer) by id or email.
-fn person_index(store: &SqliteStore, org: &Org, text: &str) -> Result<u32> {
+pub(crate) fn person_index(store: &SqliteStore, org: &Org, text: &str) -> Result<u32> {
     if let Some(i) = org.pseudonyms.iter().position(|p| p == text) {
         return Ok(i as u32);
     }
@@ -339,7 +294,7 @@ pub fn show_person(
     let org = org_from_people(&store.people()?);
     let me = person_index(store, &org, who)?;
     store.audit(&viewer(), "show person", &org.pseudonyms[me as usize])?;
-    let people = Columns::load(store, "people")?;
+    let people = crate::report::load(store, "people")?;
     let row = (0..people.rows())
         .find(|&i| people.text("window", i) == window && people.int("person", i) == Some(me as i64))
         .with_context(|| format!("no analysis of window {window}"))?;
@@ -362,7 +317,7 @@ pub fn show_person(
     if !roles.is_empty() {
         writeln!(out, "  roles          {roles}")?;
     }
-    let m = Columns::load(store, "mirrors")?;
+    let m = crate::report::load(store, "mirrors")?;
     let mut section = String::new();
     for i in 0..m.rows() {
         if m.text("window", i) != window || m.int("person", i) != Some(me as i64) {
@@ -443,7 +398,7 @@ pub fn show_findings(
     out: &mut impl Write,
 ) -> Result<()> {
     let org = org_from_people(&store.people()?);
-    let f = Columns::load(store, "findings")?;
+    let f = crate::report::load(store, "findings")?;
     let findings: Vec<mirror::findings::Finding> = (0..f.rows())
         .filter(|&i| f.text("window", i) == window)
         .map(|i| mirror::findings::Finding {
@@ -469,7 +424,8 @@ fn leak(s: String) -> &'static str {
 
 #[derive(clap::Args, Clone)]
 pub struct ExportArgs {
-    /// people, dyads, inferred_managers, groups, leaders, mirrors, findings, pairs or latencies.
+    /// people, dyads, inferred_managers, groups, leaders, mirrors, findings, pairs, latencies,
+    /// or graph (the people graph of one window and layer).
     pub table: String,
     #[arg(long, default_value = "csv")]
     pub format: ExportFormat,
@@ -484,6 +440,10 @@ pub struct ExportArgs {
     /// Group figures over fewer people than this are left empty.
     #[arg(long, default_value_t = 5)]
     pub min_group: usize,
+    /// For `export graph`: the layer whose weight makes an edge (contact, communication,
+    /// meetings, requests, help, introductions, feedback); every layer's weight is an attribute.
+    #[arg(long, default_value = "contact")]
+    pub layer: String,
 }
 
 pub fn export(store: &mut SqliteStore, args: &ExportArgs, out: &mut impl Write) -> Result<()> {
@@ -493,8 +453,30 @@ pub fn export(store: &mut SqliteStore, args: &ExportArgs, out: &mut impl Write) 
             "{me} sees people by pseudonym only: add --pseudonymize, or ask an identified viewer to run `orgmirror grant {me} --role identified`"
         );
     }
+    if args.table == "graph" {
+        let window = args.window.as_deref().unwrap_or("all");
+        return crate::report::export_graph(
+            store,
+            args.format,
+            &args.out,
+            window,
+            &args.layer,
+            args.pseudonymize,
+            out,
+        );
+    }
+    if matches!(args.format, ExportFormat::Graphml | ExportFormat::Gexf) {
+        bail!(
+            "GraphML and GEXF hold the people graph: use `export graph --format {}`; tables go to csv, json or parquet",
+            if matches!(args.format, ExportFormat::Graphml) {
+                "graphml"
+            } else {
+                "gexf"
+            }
+        );
+    }
     let org = org_from_people(&store.people()?);
-    let mut cols = Columns::load(store, &args.table)?.0;
+    let mut cols = crate::report::load(store, &args.table)?.0;
     let rows = cols.first().map_or(0, |c| c.1.len());
     let keep: Vec<bool> = match (&args.window, cols.iter().find(|c| c.0 == "window")) {
         (Some(w), Some((_, ColumnData::Str(v)))) => v.iter().map(|x| x == w).collect(),
@@ -638,6 +620,9 @@ pub fn write_export(
 ) -> Result<u64> {
     let rows = cols.first().map_or(0, |c| c.1.len());
     match format {
+        ExportFormat::Graphml | ExportFormat::Gexf => {
+            bail!("GraphML and GEXF hold the people graph only (`export graph`)")
+        }
         ExportFormat::Csv => {
             let mut w = csv::Writer::from_path(path)
                 .with_context(|| format!("writing {}", path.display()))?;

@@ -171,6 +171,10 @@ pub fn run(cli: Cli) -> Result<()> {
             let mut store = open(&cli.workspace)?;
             crate::analyze::export(&mut store, &args, &mut out)?;
         }
+        Command::Report(args) => {
+            let mut store = open(&cli.workspace)?;
+            crate::report::report(&mut store, &args, &mut out)?;
+        }
         Command::Demo {
             dir,
             people,

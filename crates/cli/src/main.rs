@@ -4,6 +4,7 @@ mod analyze;
 mod commands;
 mod metrics;
 mod progress;
+mod report;
 mod validate;
 mod validate_real;
 
@@ -48,6 +49,10 @@ pub enum ExportFormat {
     Csv,
     Json,
     Parquet,
+    /// The graph only (`export graph`): GraphML for networkx, igraph, Gephi and yEd.
+    Graphml,
+    /// The graph only (`export graph`): GEXF 1.2 for Gephi and networkx.
+    Gexf,
 }
 
 #[derive(Subcommand)]
@@ -165,8 +170,11 @@ pub enum Command {
         #[command(subcommand)]
         what: ShowWhat,
     },
-    /// Write a stored table to CSV, JSON or Parquet, people named by id (or pseudonym).
+    /// Write a stored table to CSV, JSON or Parquet, or the people graph (`export graph`) to
+    /// GraphML, GEXF, CSV, JSON or Parquet; people named by id (or pseudonym).
     Export(analyze::ExportArgs),
+    /// Write the org mirror (or with --person, personal mirrors) as self-contained HTML.
+    Report(report::ReportArgs),
     /// Measure the mirror: planted dynamics found in generated organizations (precision,
     /// recall, F1) and real data against baselines.
     Validate(validate::ValidateArgs),

@@ -22,7 +22,7 @@
   }
   var palette = d.palette.map(hex);
   palette.push([0.74, 0.76, 0.79]); // everyone outside the eleven largest groups
-  var NODE = 0.34; // world units per unit of size
+  var NODE = 0.15; // world units per unit of size
 
   // Bounds and view.
   var minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
@@ -122,7 +122,7 @@
     for (var e = 0; e < m; e++) {
       var a = d.edges[2 * e], b = d.edges[2 * e + 1];
       epos[4 * e] = d.x[a]; epos[4 * e + 1] = d.y[a]; epos[4 * e + 2] = d.x[b]; epos[4 * e + 3] = d.y[b];
-      ealpha[2 * e] = ealpha[2 * e + 1] = 0.05 + 0.35 * d.weight[e];
+      ealpha[2 * e] = ealpha[2 * e + 1] = 0.04 + 0.3 * d.weight[e];
     }
     function buffer(arr) { var b = gl.createBuffer(); gl.bindBuffer(gl.ARRAY_BUFFER, b); gl.bufferData(gl.ARRAY_BUFFER, arr, gl.STATIC_DRAW); return b; }
     glState = {
@@ -209,7 +209,7 @@
     ctx.fillRect(0, 0, w, h);
     function sx(x) { return (x - view.cx) * view.scale + w / 2; }
     function sy(y) { return (y - view.cy) * view.scale + h / 2; }
-    ctx.strokeStyle = 'rgba(115,125,140,0.18)';
+    ctx.strokeStyle = 'rgba(115,125,140,0.12)';
     ctx.lineWidth = 1;
     ctx.beginPath();
     for (var e = 0; e < m; e++) {

@@ -7,7 +7,10 @@ use mirror::input::{Org, Pair};
 use std::io::{self, Write};
 
 /// The layers of the pairs table, with the weight each gives a directed pair.
-pub const LAYERS: &[(&str, fn(&Pair) -> f64)] = &[
+/// A layer's weight for one directed pair.
+pub type Weight = fn(&Pair) -> f64;
+
+pub const LAYERS: &[(&str, Weight)] = &[
     ("contact", |p| p.n.max(p.w_meetings)),
     ("communication", |p| p.w_communication),
     ("meetings", |p| p.w_meetings),
@@ -17,7 +20,7 @@ pub const LAYERS: &[(&str, fn(&Pair) -> f64)] = &[
     ("feedback", |p| p.feedback_given + p.feedback_asked),
 ];
 
-pub fn layer(name: &str) -> Option<fn(&Pair) -> f64> {
+pub fn layer(name: &str) -> Option<Weight> {
     LAYERS.iter().find(|l| l.0 == name).map(|l| l.1)
 }
 
@@ -148,7 +151,7 @@ pub fn write_graphml(
     out: &mut impl Write,
     nodes: &Nodes,
     pairs: &mut dyn Iterator<Item = Pair>,
-    weight: fn(&Pair) -> f64,
+    weight: Weight,
     description: &str,
 ) -> io::Result<Written> {
     writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
@@ -228,7 +231,7 @@ pub fn write_gexf(
     out: &mut impl Write,
     nodes: &Nodes,
     pairs: &mut dyn Iterator<Item = Pair>,
-    weight: fn(&Pair) -> f64,
+    weight: Weight,
     description: &str,
 ) -> io::Result<Written> {
     writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;

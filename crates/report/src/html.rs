@@ -52,11 +52,7 @@ impl Page {
             self.body.push_str("</section>\n");
         }
         self.toc.push((id.to_string(), heading.to_string()));
-        let _ = write!(
-            self.body,
-            "<section id=\"{id}\"><h2>{}</h2>\n",
-            esc(heading)
-        );
+        let _ = writeln!(self.body, "<section id=\"{id}\"><h2>{}</h2>", esc(heading));
         if !intro.is_empty() {
             let _ = writeln!(self.body, "<p class=\"intro\">{}</p>", esc(intro));
         }

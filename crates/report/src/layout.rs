@@ -46,7 +46,7 @@ pub fn layout(community: &[u32], importance: &[f64], edges: &[(u32, u32, f64)]) 
     }
     let mut cedges: Vec<(usize, usize, f64)> =
         between.into_iter().map(|((a, b), w)| (a, b, w)).collect();
-    cedges.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+    cedges.sort_by_key(|e| (e.0, e.1));
     let max_w = cedges.iter().map(|e| e.2).fold(0.0, f64::max).max(1e-9);
 
     let m = k.min(MAX_FORCE_COMMUNITIES);

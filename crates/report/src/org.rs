@@ -253,7 +253,7 @@ pub fn org_report(x: &OrgInputs) -> (String, OrgSummary) {
         trows.push(vec![
             esc(&kind.replace('_', " ")),
             esc(&who(x.findings, i, x.naming)),
-            esc(x.findings.str("evidence", i)),
+            esc(&x.naming.text(x.findings.str("evidence", i))),
             format!("{:.2}", x.findings.num("confidence", i).unwrap_or(0.0)),
         ]);
     }
@@ -515,6 +515,9 @@ fn power_scatter(
     s
 }
 
+/// Ties drawn per person in the network picture (the strongest).
+const BACKBONE: u32 = 8;
+
 struct NetData {
     json: serde_json::Value,
     note: String,
@@ -591,12 +594,23 @@ fn network_data(
         .collect();
     let among = edges.len();
     edges.sort_by(|a, b| b.2.total_cmp(&a.2).then((a.0, a.1).cmp(&(b.0, b.1))));
-    edges.truncate(x.max_edges);
-    let shown_ties = edges.len();
+    // The layout sees every tie among the people drawn.
     let comm: Vec<u32> = candidates.iter().map(|&p| community[p as usize]).collect();
     let imp: Vec<f64> = candidates.iter().map(|&p| influence[p as usize]).collect();
     let pos = crate::layout::layout(&comm, &imp, &edges);
-
+    // The backbone: each person's strongest ties (a tie stays when it is among the strongest of
+    // either end), so the picture shows structure rather than a grey mass.
+    let mut kept_per = vec![0u32; candidates.len()];
+    edges.retain(|e| {
+        let keep = kept_per[e.0 as usize] < BACKBONE || kept_per[e.1 as usize] < BACKBONE;
+        if keep {
+            kept_per[e.0 as usize] += 1;
+            kept_per[e.1 as usize] += 1;
+        }
+        keep
+    });
+    edges.truncate(x.max_edges);
+    let shown_ties = edges.len();
     // Colours: the eleven largest departments and communities, the rest grey.
     let top_of = |key: &dyn Fn(u32) -> Option<u32>| -> (Vec<u32>, Vec<usize>) {
         let mut count: FxHashMap<u32, usize> = FxHashMap::default();
@@ -643,7 +657,7 @@ fn network_data(
             "dept": top_depts.iter().zip(&dept_sizes).map(|(&d, &c)| format!("{} ({c})", x.org.departments[d as usize])).collect::<Vec<_>>(),
             "comm": top_comms.iter().zip(&comm_sizes).map(|(&c, &k)| format!("community {c} ({k})")).collect::<Vec<_>>(),
         },
-        "palette": svg::PALETTE,
+        "palette": &svg::PALETTE[..11],
     });
     let mut note = format!("{} people and {} ties drawn", candidates.len(), shown_ties);
     if sampled {
@@ -656,7 +670,7 @@ fn network_data(
     if shown_ties < among {
         let _ = write!(
             note,
-            "; the {shown_ties} strongest of the {among} ties among them are drawn"
+            "; of the {among} ties among them, each person's {BACKBONE} strongest are drawn (the layout used them all)"
         );
     }
     note.push('.');
@@ -903,7 +917,8 @@ fn silos(
 
 fn currency(x: &OrgInputs, group_rows: &[usize], page: &mut Page) {
     let g = x.groups;
-    let measures: [(&str, &str, fn(f64) -> String); 5] = [
+    type Shown = fn(f64) -> String;
+    let measures: [(&str, &str, Shown); 5] = [
         ("after_hours_share", "after hours", pct),
         ("weekend_share", "weekends", pct),
         (

@@ -115,7 +115,10 @@ pub fn person_report(x: &PersonInputs) -> String {
     if let Some(i) = prow {
         let roles = x.people.str("role_evidence", i);
         if !roles.is_empty() {
-            page.note(&format!("Roles the interactions show: {roles}."));
+            page.note(&format!(
+                "Roles the interactions show: {}.",
+                x.naming.text(roles)
+            ));
         }
     }
 
@@ -168,7 +171,7 @@ pub fn person_report(x: &PersonInputs) -> String {
             page.raw(&format!(
                 "<li><b>{}</b>: {}</li>",
                 esc(direction(x.mirrors.str("label", i))),
-                esc(x.mirrors.str("evidence", i))
+                esc(&x.naming.text(x.mirrors.str("evidence", i)))
             ));
         }
         page.raw("</ul>");
@@ -209,7 +212,7 @@ pub fn person_report(x: &PersonInputs) -> String {
                 value,
                 lo,
                 hi,
-                note: x.mirrors.text("evidence", i),
+                note: x.naming.text(x.mirrors.str("evidence", i)),
             });
         }
         page.raw(&format!(
@@ -259,7 +262,7 @@ pub fn person_report(x: &PersonInputs) -> String {
                 s,
                 "<li><b>{}</b>: {}</li>",
                 esc(other),
-                esc(x.mirrors.str("evidence", i))
+                esc(&x.naming.text(x.mirrors.str("evidence", i)))
             );
         }
         s.push_str("</ul>");
@@ -315,7 +318,7 @@ pub fn person_report(x: &PersonInputs) -> String {
                 s,
                 "<li><span class=\"kind\">{}</span> {}</li>",
                 esc(&x.mirrors.str("label", i).replace('_', " ")),
-                esc(x.mirrors.str("evidence", i))
+                esc(&x.naming.text(x.mirrors.str("evidence", i)))
             );
         }
         s.push_str("</ol>");

@@ -208,14 +208,14 @@ pub fn histogram(label: &str, bins: &[Bin], left_caption: &str, right_caption: &
 
 /// Horizontal bars of values in [0, max] (or [−max, max] when `signed`).
 pub fn bars(label: &str, items: &[(String, f64, String, String)], signed: bool) -> String {
-    let (w, row, left) = (640.0, 22.0, 190.0);
+    let (w, row, left) = (760.0, 22.0, 190.0);
     let h = row * items.len() as f64 + 10.0;
     let max = items
         .iter()
         .map(|i| i.1.abs())
         .fold(0.0, f64::max)
         .max(1e-12);
-    let span = w - left - 70.0;
+    let span = w - left - 180.0;
     let zero = if signed { left + span / 2.0 } else { left };
     let scale = if signed { span / 2.0 } else { span } / max;
     let mut s = open(w, h, label);
@@ -264,7 +264,7 @@ pub fn bars(label: &str, items: &[(String, f64, String, String)], signed: bool) 
 
 /// A compass (radar) of shares per direction against an even spread.
 pub fn radar(label: &str, axes: &[(String, f64)], reference: f64) -> String {
-    let (w, h) = (460.0, 400.0);
+    let (w, h) = (600.0, 400.0);
     let (cx, cy, r) = (w / 2.0, h / 2.0, 140.0);
     let k = axes.len().max(3);
     let max = axes.iter().map(|a| a.1).fold(reference, f64::max).max(1e-9);

@@ -3,6 +3,7 @@
 mod metrics;
 mod mirror;
 mod real_data;
+mod report;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

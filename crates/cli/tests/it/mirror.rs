@@ -3,7 +3,7 @@
 
 use crate::{fails, ok, shared_data};
 
-fn generated_workspace(dir: &std::path::Path) -> String {
+pub(crate) fn generated_workspace(dir: &std::path::Path) -> String {
     let input = dir.join("in");
     let ws = dir.join("ws");
     let (i, w) = (input.to_str().unwrap(), ws.to_str().unwrap());
@@ -28,7 +28,7 @@ fn generated_workspace(dir: &std::path::Path) -> String {
     w.to_string()
 }
 
-fn read_csv(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
+pub(crate) fn read_csv(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
     let mut r = csv::Reader::from_path(path).unwrap();
     let header = r.headers().unwrap().iter().map(str::to_string).collect();
     let rows = r
