@@ -572,12 +572,43 @@ fn demo(
     for line in String::from_utf8_lossy(&buf).lines() {
         writeln!(out, "   {line}")?;
     }
+    let reports = dir.join("reports");
+    writeln!(
+        out,
+        "6. reports (`orgmirror report --out DIR`, `orgmirror report --person ID --out DIR`)"
+    )?;
+    let mut buf = Vec::new();
+    let mut report_args = crate::report::ReportArgs {
+        out: reports.clone(),
+        person: Vec::new(),
+        window: "all".into(),
+        min_group: 5,
+        max_nodes: 20_000,
+        max_edges: 150_000,
+    };
+    let org_page = crate::report::report(&mut store, &report_args, &mut buf)?;
+    report_args.person = vec![pseudonym.clone()];
+    let person_page = crate::report::report(&mut store, &report_args, &mut buf)?;
+    for line in String::from_utf8_lossy(&buf).lines() {
+        writeln!(out, "   {line}")?;
+    }
+    writeln!(
+        out,
+        "\nOpen the org mirror:      {}\nOpen a personal mirror:   {}",
+        absolute(&org_page[0]).display(),
+        absolute(&person_page[0]).display()
+    )?;
     writeln!(
         out,
         "\nNext: `orgmirror --workspace {ws} show findings`, `orgmirror --workspace {ws} show person ID`, \
-         `orgmirror --workspace {ws} export people --format csv --out people.csv`; tables are in {}.",
+         `orgmirror --workspace {ws} export people --format csv --out people.csv`, \
+         `orgmirror --workspace {ws} export graph --format gexf --out graph.gexf` (Gephi); tables are in {}.",
         ws.join("tables").display(),
         ws = ws.display()
     )?;
     Ok(())
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }

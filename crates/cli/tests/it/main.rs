@@ -71,6 +71,16 @@ fn demo_generates_ingests_aggregates_and_reports() {
     ] {
         assert!(out.contains(needle), "demo output lacks `{needle}`:\n{out}");
     }
+    // It ends by writing an org mirror and a personal mirror and saying where they are.
+    for label in ["Open the org mirror:", "Open a personal mirror:"] {
+        let line = out.lines().find(|l| l.starts_with(label)).unwrap();
+        let path = line[label.len()..].trim();
+        let html = std::fs::read_to_string(path).unwrap();
+        assert!(
+            html.contains("<svg") && html.ends_with("</html>\n"),
+            "{path}"
+        );
+    }
     // A second run replaces the earlier demo; a folder that is not a demo is left alone.
     ok(&["demo", "--dir", d, "--people", "100", "--days", "5", "-q"]);
     std::fs::create_dir_all(dir.path().join("mine")).unwrap();
