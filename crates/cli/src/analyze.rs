@@ -544,7 +544,7 @@ pub fn export(store: &mut SqliteStore, args: &ExportArgs, out: &mut impl Write) 
     }
     let filtered: Vec<(String, ColumnData)> = cols
         .into_iter()
-        .map(|(n, d)| (n, filter(d, &keep)))
+        .map(|(n, d)| (n, report::frame::filter(d, &keep)))
         .collect();
     let written = write_export(&filtered, args.format, &args.out)?;
     store.audit(
@@ -567,32 +567,6 @@ pub fn export(store: &mut SqliteStore, args: &ExportArgs, out: &mut impl Write) 
         args.out.display()
     )?;
     Ok(())
-}
-
-fn filter(d: ColumnData, keep: &[bool]) -> ColumnData {
-    fn f<T>(v: Vec<T>, keep: &[bool]) -> Vec<T> {
-        v.into_iter()
-            .zip(keep)
-            .filter(|(_, k)| **k)
-            .map(|(x, _)| x)
-            .collect()
-    }
-    match d {
-        ColumnData::I32(v) => ColumnData::I32(f(v, keep)),
-        ColumnData::I64(v) => ColumnData::I64(f(v, keep)),
-        ColumnData::F32(v) => ColumnData::F32(f(v, keep)),
-        ColumnData::F64(v) => ColumnData::F64(f(v, keep)),
-        ColumnData::Str(v) => ColumnData::Str(f(v, keep)),
-        ColumnData::OptI32(v) => ColumnData::OptI32(f(v, keep)),
-        ColumnData::OptI64(v) => ColumnData::OptI64(f(v, keep)),
-        ColumnData::OptF32(v) => ColumnData::OptF32(f(v, keep)),
-        ColumnData::OptF64(v) => ColumnData::OptF64(f(v, keep)),
-        ColumnData::OptStr(v) => ColumnData::OptStr(f(v, keep)),
-        ColumnData::Dict { values, codes } => ColumnData::Dict {
-            values,
-            codes: f(codes, keep),
-        },
-    }
 }
 
 fn cell(d: &ColumnData, i: usize) -> serde_json::Value {

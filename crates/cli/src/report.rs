@@ -64,6 +64,28 @@ pub(crate) fn window_pairs(store: &SqliteStore, window: &str) -> Result<Vec<Pair
     )
 }
 
+/// The directed contacts of one window, (a, b, weight = max(events, meeting weight)), read with
+/// only the columns they need.
+pub(crate) fn window_contacts(store: &SqliteStore, window: &str) -> Result<Vec<(u32, u32, f64)>> {
+    let Some(path) = store.table_path("pairs")? else {
+        return Ok(Vec::new());
+    };
+    let frame = Frame::read_some(
+        &path,
+        Some(&["window", "a", "b", "n", "w_meetings"]),
+        Some(window),
+    )?;
+    Ok((0..frame.rows())
+        .filter_map(|i| {
+            let w = frame
+                .num("n", i)
+                .unwrap_or(0.0)
+                .max(frame.num("w_meetings", i).unwrap_or(0.0));
+            Some((frame.person("a", i)?, frame.person("b", i)?, w))
+        })
+        .collect())
+}
+
 /// How people are named for this viewer: names for an identified viewer, pseudonyms otherwise.
 fn naming(store: &SqliteStore, org: &Org) -> Result<Naming> {
     if identified(store, &viewer())? {
@@ -107,11 +129,25 @@ pub fn report(
             people.windows().join(", ")
         );
     }
-    let dyads = load(store, "dyads")?;
+    // Only the window's dyads, and only the columns the pages use.
+    let dyads = Frame::read_some(
+        &store
+            .table_path("dyads")?
+            .context("no dyads table: run `orgmirror analyze` first")?,
+        Some(&[
+            "window",
+            "a",
+            "b",
+            "relation",
+            "balance",
+            "balance_lo",
+            "balance_hi",
+        ]),
+        Some(&args.window),
+    )?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
     let source = format!("{} people in {}", org.n(), store.root().display());
-    let pairs = window_pairs(store, &args.window)?;
     let mut written = Vec::new();
     if args.person.is_empty() {
         let groups = load(store, "groups")?;
@@ -127,7 +163,7 @@ pub fn report(
             groups: &groups,
             leaders: &leaders,
             findings: &findings,
-            pairs: &pairs,
+            ties: &window_contacts(store, &args.window)?,
             max_nodes: args.max_nodes,
             max_edges: args.max_edges,
             source: &source,
@@ -148,7 +184,7 @@ pub fn report(
         written.push(path);
     } else {
         let mirrors = load(store, "mirrors")?;
-        let evidence = Evidence::new(pairs, &store.survey_answers()?);
+        let evidence = Evidence::new(window_pairs(store, &args.window)?, &store.survey_answers()?);
         for who in &args.person {
             let me = person_index(store, &org, who)?;
             store.audit(&viewer(), "report person", &org.pseudonyms[me as usize])?;

@@ -2,13 +2,50 @@
 
 use std::path::Path;
 use store::StoreError;
-use store::table::{ColumnData, read_table};
+use store::table::{ColumnData, RowGroups, read_table};
 
 pub struct Frame(pub Vec<(String, ColumnData)>);
 
 impl Frame {
     pub fn read(path: &Path) -> Result<Frame, StoreError> {
         Ok(Frame(read_table(path)?))
+    }
+
+    /// Only some columns (all when `None`), and only the rows of `window` when given; read a
+    /// row group at a time, so memory holds what is kept plus one group.
+    pub fn read_some(
+        path: &Path,
+        columns: Option<&[&str]>,
+        window: Option<&str>,
+    ) -> Result<Frame, StoreError> {
+        let mut groups = RowGroups::open(path, columns)?;
+        let mut out: Vec<(String, ColumnData)> = Vec::new();
+        while let Some(group) = groups.next_group()? {
+            let group = match window {
+                Some(w) => {
+                    let keep: Vec<bool> = match group.iter().find(|c| c.0 == "window") {
+                        Some((_, ColumnData::Str(v))) => v.iter().map(|x| x == w).collect(),
+                        Some((_, ColumnData::Dict { values, codes })) => {
+                            codes.iter().map(|&c| values[c as usize] == w).collect()
+                        }
+                        _ => vec![true; group.first().map_or(0, |c| c.1.len())],
+                    };
+                    group
+                        .into_iter()
+                        .map(|(n, d)| (n, filter(d, &keep)))
+                        .collect()
+                }
+                None => group,
+            };
+            if out.is_empty() {
+                out = group;
+            } else {
+                for ((_, all), (_, more)) in out.iter_mut().zip(group) {
+                    all.extend(more);
+                }
+            }
+        }
+        Ok(Frame(out))
     }
 
     pub fn empty() -> Frame {
@@ -65,6 +102,8 @@ impl Frame {
             ColumnData::OptF32(v) => v[i].map(|x| x as f64),
             ColumnData::I32(v) => Some(v[i] as f64),
             ColumnData::OptI32(v) => v[i].map(|x| x as f64),
+            ColumnData::I64(v) => Some(v[i] as f64),
+            ColumnData::OptI64(v) => v[i].map(|x| x as f64),
             _ => None,
         }
     }
@@ -95,5 +134,32 @@ impl Frame {
             }
         }
         out
+    }
+}
+
+/// The rows of a column where `keep` is true.
+pub fn filter(d: ColumnData, keep: &[bool]) -> ColumnData {
+    fn f<T>(v: Vec<T>, keep: &[bool]) -> Vec<T> {
+        v.into_iter()
+            .zip(keep)
+            .filter(|(_, k)| **k)
+            .map(|(x, _)| x)
+            .collect()
+    }
+    match d {
+        ColumnData::I32(v) => ColumnData::I32(f(v, keep)),
+        ColumnData::I64(v) => ColumnData::I64(f(v, keep)),
+        ColumnData::F32(v) => ColumnData::F32(f(v, keep)),
+        ColumnData::F64(v) => ColumnData::F64(f(v, keep)),
+        ColumnData::Str(v) => ColumnData::Str(f(v, keep)),
+        ColumnData::OptI32(v) => ColumnData::OptI32(f(v, keep)),
+        ColumnData::OptI64(v) => ColumnData::OptI64(f(v, keep)),
+        ColumnData::OptF32(v) => ColumnData::OptF32(f(v, keep)),
+        ColumnData::OptF64(v) => ColumnData::OptF64(f(v, keep)),
+        ColumnData::OptStr(v) => ColumnData::OptStr(f(v, keep)),
+        ColumnData::Dict { values, codes } => ColumnData::Dict {
+            values,
+            codes: f(codes, keep),
+        },
     }
 }

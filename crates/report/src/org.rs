@@ -4,7 +4,7 @@
 use crate::html::{Page, esc, ordinal, pct, script_json, stats, table};
 use crate::svg::{self, Bin, Point};
 use crate::{Frame, Naming};
-use mirror::input::{Org, Pair};
+use mirror::input::Org;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::fmt::Write;
 
@@ -18,8 +18,8 @@ pub struct OrgInputs<'a> {
     pub groups: &'a Frame,
     pub leaders: &'a Frame,
     pub findings: &'a Frame,
-    /// The window's directed pairs (the network picture's ties).
-    pub pairs: &'a [Pair],
+    /// The window's directed contacts (a, b, weight): the network picture's ties.
+    pub ties: &'a [(u32, u32, f64)],
     /// At most this many people in the network picture.
     pub max_nodes: usize,
     /// At most this many ties in the network picture.
@@ -550,13 +550,12 @@ fn network_data(
     }
     // Undirected ties: contacts both ways, meetings counted once per pair.
     let mut ties: FxHashMap<(u32, u32), f64> = FxHashMap::default();
-    for p in x.pairs {
-        if p.a == p.b || p.a as usize >= n || p.b as usize >= n {
+    for &(a, b, w) in x.ties {
+        if a == b || a as usize >= n || b as usize >= n {
             continue;
         }
-        let w = p.n.max(p.w_meetings);
         if w > 0.0 {
-            *ties.entry((p.a.min(p.b), p.a.max(p.b))).or_default() += w;
+            *ties.entry((a.min(b), a.max(b))).or_default() += w;
         }
     }
     let total_ties = ties.len();

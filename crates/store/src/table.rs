@@ -93,7 +93,7 @@ impl ColumnData {
 
     /// Appends `more`, of the same kind (as read from one column of one table). Dictionary
     /// columns are not read back from files and are not appended.
-    fn extend(&mut self, more: ColumnData) {
+    pub fn extend(&mut self, more: ColumnData) {
         match (self, more) {
             (ColumnData::I32(a), ColumnData::I32(b)) => a.extend(b),
             (ColumnData::I64(a), ColumnData::I64(b)) => a.extend(b),
