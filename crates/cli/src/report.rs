@@ -65,15 +65,25 @@ pub(crate) fn window_pairs(store: &SqliteStore, window: &str) -> Result<Vec<Pair
 }
 
 /// The directed contacts of one window, (a, b, weight = max(events, meeting weight)), read with
-/// only the columns they need.
-pub(crate) fn window_contacts(store: &SqliteStore, window: &str) -> Result<Vec<(u32, u32, f64)>> {
+/// only the columns they need; with `only`, just the pairs that touch one of those people.
+pub(crate) fn window_contacts(
+    store: &SqliteStore,
+    window: &str,
+    only: Option<&rustc_hash::FxHashSet<u32>>,
+) -> Result<Vec<(u32, u32, f64)>> {
     let Some(path) = store.table_path("pairs")? else {
         return Ok(Vec::new());
     };
-    let frame = Frame::read_some(
+    let frame = Frame::read_where(
         &path,
         Some(&["window", "a", "b", "n", "w_meetings"]),
         Some(window),
+        |g, i| {
+            only.is_none_or(|s| {
+                g.person("a", i).is_some_and(|a| s.contains(&a))
+                    || g.person("b", i).is_some_and(|b| s.contains(&b))
+            })
+        },
     )?;
     Ok((0..frame.rows())
         .filter_map(|i| {
@@ -163,7 +173,7 @@ pub fn report(
             groups: &groups,
             leaders: &leaders,
             findings: &findings,
-            ties: &window_contacts(store, &args.window)?,
+            ties: &window_contacts(store, &args.window, None)?,
             max_nodes: args.max_nodes,
             max_edges: args.max_edges,
             source: &source,
@@ -184,9 +194,29 @@ pub fn report(
         written.push(path);
     } else {
         let mirrors = load(store, "mirrors")?;
-        let evidence = Evidence::new(window_pairs(store, &args.window)?, &store.survey_answers()?);
+        let survey = store.survey_answers()?;
         for who in &args.person {
             let me = person_index(store, &org, who)?;
+            // Paths to power need only the pairs that touch this person or the people with the
+            // most informal power (the candidates a path could lead to).
+            let mut touch: rustc_hash::FxHashSet<u32> = report::person::power_candidates(
+                &people,
+                &args.window,
+                report::person::PATH_CANDIDATES,
+            )
+            .into_iter()
+            .collect();
+            touch.insert(me);
+            let pairs: Vec<Pair> = window_contacts(store, &args.window, Some(&touch))?
+                .into_iter()
+                .map(|(a, b, n)| Pair {
+                    a,
+                    b,
+                    n,
+                    ..Default::default()
+                })
+                .collect();
+            let evidence = Evidence::new(pairs, &survey);
             store.audit(&viewer(), "report person", &org.pseudonyms[me as usize])?;
             let html = report::person::person_report(&report::person::PersonInputs {
                 org: &org,

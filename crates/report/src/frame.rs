@@ -18,29 +18,35 @@ impl Frame {
         columns: Option<&[&str]>,
         window: Option<&str>,
     ) -> Result<Frame, StoreError> {
+        Frame::read_where(path, columns, window, |_, _| true)
+    }
+
+    /// As [`Frame::read_some`], keeping only the rows for which `keep(group, row)` holds as well.
+    pub fn read_where(
+        path: &Path,
+        columns: Option<&[&str]>,
+        window: Option<&str>,
+        keep: impl Fn(&Frame, usize) -> bool,
+    ) -> Result<Frame, StoreError> {
         let mut groups = RowGroups::open(path, columns)?;
         let mut out: Vec<(String, ColumnData)> = Vec::new();
         while let Some(group) = groups.next_group()? {
-            let group = match window {
-                Some(w) => {
-                    let keep: Vec<bool> = match group.iter().find(|c| c.0 == "window") {
-                        Some((_, ColumnData::Str(v))) => v.iter().map(|x| x == w).collect(),
-                        Some((_, ColumnData::Dict { values, codes })) => {
-                            codes.iter().map(|&c| values[c as usize] == w).collect()
-                        }
-                        _ => vec![true; group.first().map_or(0, |c| c.1.len())],
-                    };
-                    group
-                        .into_iter()
-                        .map(|(n, d)| (n, filter(d, &keep)))
-                        .collect()
-                }
-                None => group,
+            let group = Frame(group);
+            let in_window = |i: usize| {
+                window.is_none_or(|w| !group.has("window") || group.str("window", i) == w)
             };
+            let rows: Vec<bool> = (0..group.rows())
+                .map(|i| in_window(i) && keep(&group, i))
+                .collect();
+            let kept: Vec<(String, ColumnData)> = group
+                .0
+                .into_iter()
+                .map(|(n, d)| (n, filter(d, &rows)))
+                .collect();
             if out.is_empty() {
-                out = group;
+                out = kept;
             } else {
-                for ((_, all), (_, more)) in out.iter_mut().zip(group) {
+                for ((_, all), (_, more)) in out.iter_mut().zip(kept) {
                     all.extend(more);
                 }
             }

@@ -16,7 +16,8 @@ pub struct PersonInputs<'a> {
     pub people: &'a Frame,
     pub dyads: &'a Frame,
     pub mirrors: &'a Frame,
-    /// The window's pairs and survey answers (for paths to power).
+    /// The window's pairs touching this person or the people with the most informal power
+    /// ([`power_candidates`]), and the survey answers: for paths to power.
     pub evidence: &'a Evidence,
     pub source: &'a str,
 }
@@ -327,10 +328,25 @@ pub fn person_report(x: &PersonInputs) -> String {
     page.finish(&header)
 }
 
+/// The people a path to power may lead to: this many with the most informal power.
+pub const PATH_CANDIDATES: usize = 50;
+
+/// The `k` people with the most informal power in the window, strongest first.
+pub fn power_candidates(people: &Frame, window: &str, k: usize) -> Vec<u32> {
+    let mut ranked: Vec<(u32, f64)> = people
+        .in_window(window)
+        .into_iter()
+        .filter_map(|i| Some((people.person("person", i)?, people.num("informal_pct", i)?)))
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    ranked.truncate(k);
+    ranked.into_iter().map(|r| r.0).collect()
+}
+
 fn paths(x: &PersonInputs, page: &mut Page) {
     let me = x.person;
     let ev = x.evidence;
-    let mut ranked: Vec<(u32, f64)> = x
+    let pct: rustc_hash::FxHashMap<u32, f64> = x
         .people
         .in_window(x.window)
         .into_iter()
@@ -340,9 +356,12 @@ fn paths(x: &PersonInputs, page: &mut Page) {
                 x.people.num("informal_pct", i)?,
             ))
         })
-        .filter(|&(p, _)| p != me && ev.get(me, p).is_none() && ev.get(p, me).is_none())
         .collect();
-    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let ranked: Vec<(u32, f64)> = power_candidates(x.people, x.window, PATH_CANDIDATES)
+        .into_iter()
+        .filter(|&p| p != me && ev.get(me, p).is_none() && ev.get(p, me).is_none())
+        .map(|p| (p, pct[&p]))
+        .collect();
     if ranked.is_empty() || ev.pairs.is_empty() {
         page.p("No interactions in this window to find paths in.");
         return;
