@@ -62,6 +62,13 @@ try {
         const s = window.orgmirrorNetwork;
         return { renderer: s.renderer, nodes: s.nodes, edges: s.edges, inked, pixels: probe.width * probe.height };
       });
+      // How fluid: the median of ten full redraws (software WebGL here, so an upper bound).
+      net.redrawMs = await page.evaluate(() => {
+        const t = [];
+        for (let k = 0; k < 10; k++) t.push(window.orgmirrorNetwork.redraw());
+        t.sort((a, b) => a - b);
+        return Math.round(10 * (t[4] + t[5]) / 2) / 10;
+      });
       // Hover the middle of the picture and search for the first person: the tooltip and the
       // search answer must appear.
       await page.locator('#net').scrollIntoViewIfNeeded();

@@ -127,6 +127,23 @@ fn reports_open_in_a_browser_with_the_stored_numbers() {
     ranked.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     let person = ranked[0].0.clone();
     viewer(&["--workspace", &w, "report", "--person", &person, "--out", r]);
+    // A larger minimum group size suppresses small departments in every picture and table.
+    let strict = dir.path().join("strict");
+    viewer(&[
+        "--workspace",
+        &w,
+        "report",
+        "--min-group",
+        "200",
+        "--out",
+        strict.to_str().unwrap(),
+    ]);
+    let strict_html = std::fs::read_to_string(strict.join("org-mirror.html")).unwrap();
+    assert!(
+        strict_html.contains("class=\"suppressed\""),
+        "hatched cells"
+    );
+    assert!(strict_html.contains("with fewer than 200 people are not shown"));
     let org_page = reports.join("org-mirror.html");
     let person_page = reports.join(format!("mirror-{person}.html"));
     let html = std::fs::read_to_string(&org_page).unwrap();
