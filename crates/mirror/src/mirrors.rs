@@ -550,7 +550,7 @@ pub fn paths_to(
                     c,
                     with_me * with_target.sqrt(),
                     format!(
-                        "two-way tie with you ({with_me:.1}), {with_target:.0} events with them"
+                        "a two-way tie with you (strength {with_me:.1}), in touch with them (strength {with_target:.1})"
                     ),
                 )
             })

@@ -36,6 +36,8 @@ fn browser_ready() {
 /// Where screenshots go: under target/, kept after the run (CI keeps them as artifacts).
 fn screenshot_dir() -> PathBuf {
     let d = repo_root().join("target/report-screenshots");
+    // Only this run's pictures.
+    let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
 }
