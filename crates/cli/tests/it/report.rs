@@ -33,7 +33,8 @@ fn browser_ready() {
     );
 }
 
-/// Where screenshots go: under target/, kept after the run (CI keeps them as artifacts).
+/// Where screenshots go: under target/, kept after the run (CI keeps them as artifacts); emptied
+/// first, so call it once per run.
 fn screenshot_dir() -> PathBuf {
     let d = repo_root().join("target/report-screenshots");
     // Only this run's pictures.
@@ -158,9 +159,10 @@ fn reports_open_in_a_browser_with_the_stored_numbers() {
         "nothing is fetched"
     );
 
+    let shots = screenshot_dir();
     let out = Command::new("node")
         .arg(repo_root().join("tests/browser/check.mjs"))
-        .arg(screenshot_dir())
+        .arg(&shots)
         .arg(&org_page)
         .arg(&person_page)
         .output()
@@ -292,9 +294,7 @@ fn reports_open_in_a_browser_with_the_stored_numbers() {
     );
     // Screenshots are on disk for people to look at.
     for shot in ["org-mirror.png", "org-mirror-network.png"] {
-        let len = std::fs::metadata(screenshot_dir().join(shot))
-            .unwrap()
-            .len();
+        let len = std::fs::metadata(shots.join(shot)).unwrap().len();
         assert!(len > 20_000, "{shot} is {len} bytes");
     }
 }
