@@ -284,33 +284,18 @@ pub fn export_graph(
             "external"
         }
     );
-    let file = || -> Result<std::io::BufWriter<std::fs::File>> {
-        Ok(std::io::BufWriter::new(
-            std::fs::File::create(path).with_context(|| format!("writing {}", path.display()))?,
-        ))
-    };
     let written = match format {
-        ExportFormat::Graphml => {
-            let mut w = file()?;
-            let n = report::graphfile::write_graphml(
-                &mut w,
-                &nodes,
-                &mut pairs.into_iter(),
-                weight,
-                &description,
-            )?;
-            w.flush()?;
-            n
-        }
-        ExportFormat::Gexf => {
-            let mut w = file()?;
-            let n = report::graphfile::write_gexf(
-                &mut w,
-                &nodes,
-                &mut pairs.into_iter(),
-                weight,
-                &description,
-            )?;
+        ExportFormat::Graphml | ExportFormat::Gexf => {
+            let write = if matches!(format, ExportFormat::Graphml) {
+                report::graphfile::write_graphml
+            } else {
+                report::graphfile::write_gexf
+            };
+            let mut w = std::io::BufWriter::new(
+                std::fs::File::create(path)
+                    .with_context(|| format!("writing {}", path.display()))?,
+            );
+            let n = write(&mut w, &nodes, &mut pairs.into_iter(), weight, &description)?;
             w.flush()?;
             n
         }

@@ -30,6 +30,26 @@ pub enum Values {
     Int(Vec<Option<i64>>),
 }
 
+impl Values {
+    /// The type's name in GraphML and GEXF.
+    fn type_name(&self) -> &'static str {
+        match self {
+            Values::Str(_) => "string",
+            Values::Num(_) => "double",
+            Values::Int(_) => "long",
+        }
+    }
+
+    /// Person `p`'s value as XML text; `None` when missing.
+    fn text(&self, p: usize) -> Option<String> {
+        match self {
+            Values::Str(s) => Some(xml(&s[p])),
+            Values::Num(x) => x[p].map(num),
+            Values::Int(x) => x[p].map(|v| v.to_string()),
+        }
+    }
+}
+
 /// Node attributes: one column per attribute, indexed by person.
 pub struct Nodes {
     pub ids: Vec<String>,
@@ -161,11 +181,7 @@ pub fn write_graphml(
     )?;
     writeln!(out, "<!-- {} -->", xml(description).replace("--", "- -"))?;
     for (k, (name, v)) in nodes.attrs.iter().enumerate() {
-        let ty = match v {
-            Values::Str(_) => "string",
-            Values::Num(_) => "double",
-            Values::Int(_) => "long",
-        };
+        let ty = v.type_name();
         writeln!(
             out,
             "<key id=\"n{k}\" for=\"node\" attr.name=\"{}\" attr.type=\"{ty}\"/>",
@@ -186,11 +202,7 @@ pub fn write_graphml(
     for (p, id) in nodes.ids.iter().enumerate() {
         write!(out, "<node id=\"{}\">", xml(id))?;
         for (k, (_, v)) in nodes.attrs.iter().enumerate() {
-            let text = match v {
-                Values::Str(s) => Some(xml(&s[p])),
-                Values::Num(x) => x[p].map(num),
-                Values::Int(x) => x[p].map(|v| v.to_string()),
-            };
+            let text = v.text(p);
             if let Some(t) = text {
                 write!(out, "<data key=\"n{k}\">{t}</data>")?;
             }
@@ -252,11 +264,7 @@ pub fn write_gexf(
         if name == "label" {
             continue;
         }
-        let ty = match v {
-            Values::Str(_) => "string",
-            Values::Num(_) => "double",
-            Values::Int(_) => "long",
-        };
+        let ty = v.type_name();
         writeln!(
             out,
             "<attribute id=\"n{k}\" title=\"{}\" type=\"{ty}\"/>",
@@ -286,11 +294,7 @@ pub fn write_gexf(
             if name == "label" {
                 continue;
             }
-            let text = match v {
-                Values::Str(s) => Some(xml(&s[p])),
-                Values::Num(x) => x[p].map(num),
-                Values::Int(x) => x[p].map(|v| v.to_string()),
-            };
+            let text = v.text(p);
             if let Some(t) = text {
                 write!(out, "<attvalue for=\"n{k}\" value=\"{t}\"/>")?;
             }

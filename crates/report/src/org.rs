@@ -693,17 +693,7 @@ fn silos(
 ) {
     let g = x.groups;
     // Departments by size.
-    let mut depts: Vec<(String, usize)> = group_rows
-        .iter()
-        .filter(|&&i| g.str("kind", i) == "department" && g.str("measure", i) == "members")
-        .map(|&i| {
-            (
-                g.text("group", i),
-                g.int("members", i).unwrap_or(0) as usize,
-            )
-        })
-        .collect();
-    depts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut depts = departments_by_size(g, group_rows);
     let listed = depts.len();
     depts.truncate(30);
     let is_small = |d: &str| {
@@ -914,6 +904,22 @@ fn silos(
     ));
 }
 
+/// (department, members) of the window, largest first.
+fn departments_by_size(g: &Frame, group_rows: &[usize]) -> Vec<(String, usize)> {
+    let mut depts: Vec<(String, usize)> = group_rows
+        .iter()
+        .filter(|&&i| g.str("kind", i) == "department" && g.str("measure", i) == "members")
+        .map(|&i| {
+            (
+                g.text("group", i),
+                g.int("members", i).unwrap_or(0) as usize,
+            )
+        })
+        .collect();
+    depts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    depts
+}
+
 fn currency(x: &OrgInputs, group_rows: &[usize], page: &mut Page) {
     let g = x.groups;
     type Shown = fn(f64) -> String;
@@ -932,17 +938,7 @@ fn currency(x: &OrgInputs, group_rows: &[usize], page: &mut Page) {
         ),
         ("broadcast_share", "sent to many", pct),
     ];
-    let mut depts: Vec<(String, usize)> = group_rows
-        .iter()
-        .filter(|&&i| g.str("kind", i) == "department" && g.str("measure", i) == "members")
-        .map(|&i| {
-            (
-                g.text("group", i),
-                g.int("members", i).unwrap_or(0) as usize,
-            )
-        })
-        .collect();
-    depts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let depts = departments_by_size(g, group_rows);
     if depts.is_empty() {
         page.p("No department figures in this window.");
         return;
