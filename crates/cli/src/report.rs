@@ -300,9 +300,8 @@ pub fn export_graph(
             n
         }
         ExportFormat::Csv | ExportFormat::Json | ExportFormat::Parquet => {
-            let kept: Vec<&Pair> = pairs
-                .iter()
-                .filter(|p| weight(p) > 0.0 && (p.a as usize) < org.n() && (p.b as usize) < org.n())
+            let kept: Vec<Pair> = report::graphfile::edges(pairs.into_iter(), weight, org.n())
+                .map(|(p, _)| p)
                 .collect();
             let mut cols: Vec<(String, ColumnData)> = vec![
                 (
@@ -315,13 +314,13 @@ pub fn export_graph(
                 ),
                 (
                     "weight".into(),
-                    ColumnData::F64(kept.iter().map(|p| weight(p)).collect()),
+                    ColumnData::F64(kept.iter().map(weight).collect()),
                 ),
             ];
             for (name, f) in report::graphfile::LAYERS {
                 cols.push((
                     name.to_string(),
-                    ColumnData::F64(kept.iter().map(|p| f(p)).collect()),
+                    ColumnData::F64(kept.iter().map(f).collect()),
                 ));
             }
             let edges = crate::analyze::write_export(&cols, format, path)?;

@@ -54,10 +54,6 @@ impl Frame {
         Ok(Frame(out))
     }
 
-    pub fn empty() -> Frame {
-        Frame(Vec::new())
-    }
-
     fn find(&self, name: &str) -> Option<&ColumnData> {
         self.0.iter().find(|(n, _)| n == name).map(|c| &c.1)
     }
@@ -134,7 +130,7 @@ impl Frame {
         if self.has("window") {
             for i in 0..self.rows() {
                 let w = self.str("window", i);
-                if out.last().is_none_or(|l| l != w) && !out.iter().any(|x| x == w) {
+                if !out.iter().any(|x| x == w) {
                     out.push(w.to_string());
                 }
             }

@@ -159,6 +159,30 @@ fn edge_attrs() -> Vec<&'static str> {
     LAYERS.iter().map(|l| l.0).collect()
 }
 
+/// The edges of the export: pairs with weight above zero in the layer, between known people.
+/// GraphML, GEXF and the edge tables all take their edges from here.
+pub fn edges(
+    pairs: impl Iterator<Item = Pair>,
+    weight: Weight,
+    people: usize,
+) -> impl Iterator<Item = (Pair, f64)> {
+    pairs
+        .map(move |p| {
+            let w = weight(&p);
+            (p, w)
+        })
+        .filter(move |(p, w)| *w > 0.0 && (p.a as usize) < people && (p.b as usize) < people)
+}
+
+/// Every layer's non-zero weight for a pair, by index into [`LAYERS`].
+fn layer_values(p: &Pair) -> impl Iterator<Item = (usize, f64)> + '_ {
+    LAYERS
+        .iter()
+        .enumerate()
+        .map(move |(k, l)| (k, (l.1)(p)))
+        .filter(|(_, v)| *v != 0.0)
+}
+
 /// Counts of what was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Written {
@@ -210,11 +234,7 @@ pub fn write_graphml(
         writeln!(out, "</node>")?;
     }
     let mut edges = 0;
-    for p in pairs {
-        let w = weight(&p);
-        if w <= 0.0 || p.a as usize >= nodes.ids.len() || p.b as usize >= nodes.ids.len() {
-            continue;
-        }
+    for (p, w) in self::edges(pairs, weight, nodes.ids.len()) {
         write!(
             out,
             "<edge source=\"{}\" target=\"{}\"><data key=\"weight\">{}</data>",
@@ -222,11 +242,8 @@ pub fn write_graphml(
             xml(&nodes.ids[p.b as usize]),
             num(w)
         )?;
-        for (k, l) in LAYERS.iter().enumerate() {
-            let v = (l.1)(&p);
-            if v != 0.0 {
-                write!(out, "<data key=\"e{k}\">{}</data>", num(v))?;
-            }
+        for (k, v) in layer_values(&p) {
+            write!(out, "<data key=\"e{k}\">{}</data>", num(v))?;
         }
         writeln!(out, "</edge>")?;
         edges += 1;
@@ -303,11 +320,7 @@ pub fn write_gexf(
     }
     writeln!(out, "</nodes>\n<edges>")?;
     let mut edges = 0;
-    for p in pairs {
-        let w = weight(&p);
-        if w <= 0.0 || p.a as usize >= nodes.ids.len() || p.b as usize >= nodes.ids.len() {
-            continue;
-        }
+    for (p, w) in self::edges(pairs, weight, nodes.ids.len()) {
         write!(
             out,
             "<edge id=\"{edges}\" source=\"{}\" target=\"{}\" weight=\"{}\"><attvalues>",
@@ -315,11 +328,8 @@ pub fn write_gexf(
             xml(&nodes.ids[p.b as usize]),
             num(w)
         )?;
-        for (k, l) in LAYERS.iter().enumerate() {
-            let v = (l.1)(&p);
-            if v != 0.0 {
-                write!(out, "<attvalue for=\"e{k}\" value=\"{}\"/>", num(v))?;
-            }
+        for (k, v) in layer_values(&p) {
+            write!(out, "<attvalue for=\"e{k}\" value=\"{}\"/>", num(v))?;
         }
         writeln!(out, "</attvalues></edge>")?;
         edges += 1;

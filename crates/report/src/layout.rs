@@ -4,8 +4,8 @@
 //! fill its disc on a sunflower spiral with the most influential at the centre.
 //!
 //! It runs in O(k² · iterations) for k communities (at most [`MAX_FORCE_COMMUNITIES`] take part
-//! in the force layout; smaller ones are set on an outer ring) plus O(n) for the people, so the
-//! same picture comes out for the same input in well under a second at 100k people.
+//! in the force layout; smaller ones are set on an outer ring) plus O(n log n) for the people,
+//! and the same input always gives the same picture.
 
 use rustc_hash::FxHashMap;
 

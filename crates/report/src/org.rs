@@ -641,7 +641,9 @@ fn network_data(
     let json = serde_json::json!({
         "x": pos.iter().map(|p| round(p[0])).collect::<Vec<_>>(),
         "y": pos.iter().map(|p| round(p[1])).collect::<Vec<_>>(),
-        "size": candidates.iter().map(|&p| (1.0 + 5.0 * informal[p as usize].powi(2) * 100.0).round() / 100.0).collect::<Vec<_>>(),
+        // Size grows with the square of the informal-power percentile, rounded to 0.01, so the
+        // few with the most stand out; the shader keeps every dot at least 2 px wide.
+        "size": candidates.iter().map(|&p| (500.0 * informal[p as usize].powi(2)).round().max(1.0) / 100.0).collect::<Vec<_>>(),
         "dept": candidates.iter().map(|&p| slot(&top_depts, x.org.department[p as usize])).collect::<Vec<_>>(),
         "comm": candidates.iter().map(|&p| slot(&top_comms, Some(community[p as usize]))).collect::<Vec<_>>(),
         "deptName": candidates.iter().map(|&p| x.org.department[p as usize].map_or("", |d| x.org.departments[d as usize].as_str())).collect::<Vec<_>>(),

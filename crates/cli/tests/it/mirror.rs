@@ -318,7 +318,7 @@ fn a_survey_only_team_gets_a_mirror() {
 }
 
 /// Runs orgmirror as `viewer` (the access roles and log read $ORGMIRROR_VIEWER).
-fn as_viewer(viewer: &str, args: &[&str]) -> std::process::Output {
+pub(crate) fn as_viewer(viewer: &str, args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_orgmirror"))
         .args(args)
         .env("ORGMIRROR_VIEWER", viewer)
