@@ -3,6 +3,7 @@
 //! checked against networkx on known graphs. It knows nothing about people: the mirror model
 //! hands it node indices and weighted edges.
 
+pub mod arborescence;
 pub mod betweenness;
 pub mod brokerage;
 pub mod closeness;

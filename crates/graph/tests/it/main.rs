@@ -1,6 +1,7 @@
 //! The graph engine against networkx (values stored as data, made by
 //! `tests/reference/make_reference.py`) and against naive implementations on random small graphs.
 
+mod arborescence;
 mod community;
 
 use graph::Graph;
