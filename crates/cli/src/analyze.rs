@@ -47,6 +47,24 @@ pub struct Analysis {
     pub results: Vec<WindowResult>,
 }
 
+/// Where `orgmirror calibrate` keeps a workspace's own status weights.
+pub fn status_weights_path(store: &SqliteStore) -> std::path::PathBuf {
+    store.root().join("status-weights.json")
+}
+
+/// The workspace's own status weights if `orgmirror calibrate` stored some, else the shipped ones.
+pub fn status_model(store: &SqliteStore) -> Result<mirror::status::StatusModel> {
+    let path = status_weights_path(store);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => mirror::status::StatusModel::from_json(&text)
+            .with_context(|| format!("{}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Ok(mirror::status::StatusModel::shipped())
+        }
+        Err(e) => Err(e).with_context(|| format!("{}", path.display())),
+    }
+}
+
 pub fn analyze(
     store: &mut SqliteStore,
     args: &AnalyzeArgs,
@@ -110,6 +128,7 @@ pub fn analyze(
         seed: args.seed,
         exact_betweenness_max: args.exact_betweenness_max,
         min_group: args.min_group,
+        status: status_model(store)?,
         ..Default::default()
     };
     let bar = Bar::new(quiet, "analyze", false);

@@ -11,7 +11,10 @@ use anyhow::Result;
 use graph::page_rank::{PageRankOptions, page_rank};
 use graph::spectral::{PowerOptions, hits};
 use mirror::WindowResult;
+use mirror::input::Org;
+use mirror::status::{self, Features, FitOptions, Labelled, StatusModel};
 use std::io::Write;
+use std::rc::Rc;
 use store::{SqliteStore, Store};
 
 /// igraph's Leiden on email-Eu-core (tests/reference/make_validation_reference.py).
@@ -53,128 +56,206 @@ fn load(
     Ok((store, a))
 }
 
-/// Share of pairs (higher rank, lower rank) where each method puts the higher one above (ties
-/// count half): ours (dominance probability) and the baselines.
-fn rank_accuracy(r: &WindowResult, rank: &[Option<f64>]) -> serde_json::Value {
-    let n = rank.len();
+/// A real data set with a known order: its analysis, the truth, and the fold it belongs to for
+/// leave-one-data-set-out fitting.
+pub(crate) struct RealSet {
+    name: &'static str,
+    what: &'static str,
+    /// Sets in one fold are left out together (two truths of one organization).
+    fold: &'static str,
+    /// False for a second truth of an organization already fitted on.
+    fit: bool,
+    rank: Vec<Option<f64>>,
+    org: Rc<Org>,
+    result: Rc<WindowResult>,
+}
+
+impl RealSet {
+    fn labelled(&self) -> Labelled {
+        let values: Vec<[f64; status::K]> =
+            self.result.people.iter().map(|p| p.status_features).collect();
+        let mut present = [false; status::K];
+        for (k, slot) in present.iter_mut().enumerate() {
+            *slot = values.iter().any(|v| v[k] != 0.5);
+        }
+        Labelled {
+            name: self.name.to_string(),
+            features: Features { values, present },
+            balances: self
+                .result
+                .dyads
+                .iter()
+                .map(|d| (d.a, d.b, d.balance))
+                .collect(),
+            rank: self.rank.clone(),
+        }
+    }
+}
+
+/// The plain baselines of TRUTH.md on the contact graph: (name, score per person).
+fn baselines(r: &WindowResult) -> Vec<(&'static str, Vec<f64>)> {
     let g = &r.network.contact;
+    let n = g.n();
+    let in_strength: Vec<f64> = (0..n).map(|v| g.in_edges(v).map(|(_, w)| w).sum()).collect();
+    let out_strength: Vec<f64> = (0..n).map(|v| g.out_edges(v).map(|(_, w)| w).sum()).collect();
     let pr = page_rank(g, &PageRankOptions::default())
         .map(|s| s.0)
-        .unwrap_or_default();
-    let auth = hits(g, &PowerOptions::default())
-        .map(|h| h.1.0)
-        .unwrap_or_default();
-    let volume: Vec<f64> = r
-        .people
-        .iter()
-        .map(|p| p.events_in + p.events_out)
-        .collect();
-    let degree: Vec<f64> = r.people.iter().map(|p| p.contacts as f64).collect();
-    let baselines: [(&str, &[f64]); 4] = [
-        ("volume", &volume),
-        ("degree", &degree),
-        ("pagerank", &pr),
-        ("hits_authority", &auth),
-    ];
-    let mut ours = 0.0;
-    let mut base = [0.0; 4];
-    let mut pairs = 0usize;
-    let score = |x: f64, y: f64| {
-        if x > y {
-            1.0
-        } else if x == y {
-            0.5
-        } else {
-            0.0
-        }
+        .unwrap_or_else(|_| vec![0.0; n]);
+    let (hub, auth) = match hits(g, &PowerOptions::default()) {
+        Ok((h, a)) => (h.0, a.0),
+        Err(_) => (vec![0.0; n], vec![0.0; n]),
     };
-    for d in &r.dyads {
-        let (a, b) = (d.a as usize, d.b as usize);
-        if a >= n || b >= n {
-            continue;
-        }
-        let (Some(ra), Some(rb)) = (rank[a], rank[b]) else {
-            continue;
-        };
-        if ra == rb {
-            continue;
-        }
-        // Lower rank number = more senior.
-        let (hi, lo, p_hi) = if ra < rb {
-            (a, b, d.dominance_p)
-        } else {
-            (b, a, 1.0 - d.dominance_p)
-        };
-        pairs += 1;
-        ours += score(p_hi, 0.5);
-        for (k, (_, s)) in baselines.iter().enumerate() {
-            if let (Some(x), Some(y)) = (s.get(hi), s.get(lo)) {
-                base[k] += score(*x, *y);
-            }
-        }
-    }
-    let acc = |x: f64| {
-        if pairs > 0 {
-            x / pairs as f64
-        } else {
-            f64::NAN
-        }
-    };
-    let mut m = serde_json::Map::new();
-    m.insert("pairs".into(), pairs.into());
-    m.insert("dominance".into(), acc(ours).into());
-    for (k, (name, _)) in baselines.iter().enumerate() {
-        m.insert(name.to_string(), acc(base[k]).into());
-    }
-    m.into()
+    vec![
+        (
+            "volume",
+            in_strength.iter().zip(&out_strength).map(|(a, b)| a + b).collect(),
+        ),
+        ("degree", r.people.iter().map(|p| p.contacts as f64).collect()),
+        ("in_degree", (0..n).map(|v| g.in_degree(v) as f64).collect()),
+        ("in_strength", in_strength),
+        ("pagerank", pr),
+        ("hits_hub", hub),
+        ("hits_authority", auth),
+    ]
 }
 
-fn print_accuracy(out: &mut impl Write, what: &str, v: &serde_json::Value) -> Result<()> {
-    let f = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+fn pair_score(x: f64, y: f64) -> f64 {
+    if x > y {
+        1.0
+    } else if x == y {
+        0.5
+    } else {
+        0.0
+    }
+}
+
+/// Accuracy of a status model on a set's rank-ordered pairs (TRUTH.md: senior above when the
+/// probability exceeds ½, a tie counts half), and its (P(a above b), a is senior) predictions
+/// with the pair oriented by index, for calibration.
+fn model_accuracy(model: &StatusModel, set: &RealSet) -> (f64, Vec<(f64, bool)>) {
+    let lab = set.labelled();
+    let s = model.strengths(&lab.features);
+    let pairs = status::ordered_pairs(&lab);
+    let mut total = 0.0;
+    let mut predictions = Vec::with_capacity(pairs.len());
+    for &(_, bal, hi, lo) in &pairs {
+        let p = model.p_above(s[hi as usize], s[lo as usize], bal);
+        total += pair_score(p, 0.5);
+        predictions.push(if hi < lo { (p, true) } else { (1.0 - p, false) });
+    }
+    (total / pairs.len().max(1) as f64, predictions)
+}
+
+fn baseline_accuracy(score: &[f64], rank: &[Option<f64>]) -> f64 {
+    let ranked: Vec<(usize, f64)> = rank
+        .iter()
+        .enumerate()
+        .filter_map(|(p, r)| r.map(|r| (p, r)))
+        .collect();
+    let (mut total, mut pairs) = (0.0, 0usize);
+    for (i, &(a, ra)) in ranked.iter().enumerate() {
+        for &(b, rb) in &ranked[i + 1..] {
+            if ra == rb {
+                continue;
+            }
+            let (hi, lo) = if ra < rb { (a, b) } else { (b, a) };
+            total += pair_score(score[hi], score[lo]);
+            pairs += 1;
+        }
+    }
+    total / pairs.max(1) as f64
+}
+
+/// Rank-ordered pairs and how many of them interacted.
+fn pair_counts(set: &RealSet) -> (usize, usize) {
+    let lab = set.labelled();
+    let pairs = status::ordered_pairs(&lab);
+    let touched: rustc_hash::FxHashSet<(u32, u32)> =
+        set.result.dyads.iter().map(|d| (d.a, d.b)).collect();
+    let met = pairs
+        .iter()
+        .filter(|&&(_, _, a, b)| touched.contains(&(a.min(b), a.max(b))))
+        .count();
+    (pairs.len(), met)
+}
+
+/// Fits on every set that may be fitted on, except those of one fold.
+fn fit_without(sets: &[RealSet], fold: Option<&str>) -> StatusModel {
+    let train: Vec<Labelled> = sets
+        .iter()
+        .filter(|s| s.fit && Some(s.fold) != fold)
+        .map(RealSet::labelled)
+        .collect();
+    status::fit(&train, &FitOptions::default())
+}
+
+fn status_report(
+    sets: &[RealSet],
+    shipped: &StatusModel,
+    out: &mut impl Write,
+) -> Result<serde_json::Value> {
+    let mut report = serde_json::Map::new();
     writeln!(
         out,
-        "  {what:<44} pairs {:>5}  dominance {:.3} | volume {:.3}, degree {:.3}, PageRank {:.3}, HITS {:.3}",
-        v["pairs"],
-        f("dominance"),
-        f("volume"),
-        f("degree"),
-        f("pagerank"),
-        f("hits_authority")
+        "  status: share of rank-ordered pairs with the senior above (all pairs; leave-one-data-set-out fit)"
     )?;
-    Ok(())
+    for set in sets {
+        let lodo = fit_without(sets, Some(set.fold));
+        let (acc, predictions) = model_accuracy(&lodo, set);
+        let (in_sample, _) = model_accuracy(shipped, set);
+        let rel = status::reliability(&predictions);
+        let (pairs, met) = pair_counts(set);
+        let base: Vec<(&str, f64)> = baselines(&set.result)
+            .into_iter()
+            .map(|(name, score)| (name, baseline_accuracy(&score, &set.rank)))
+            .collect();
+        let best = base
+            .iter()
+            .copied()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .expect("baselines");
+        writeln!(
+            out,
+            "  {:<44} pairs {pairs:>5} ({met} met)  model {acc:.3} (shipped, in-sample {in_sample:.3}) | best baseline {} {:.3}; calibration gap {:.3}, Brier {:.3}",
+            set.what, best.0, best.1, rel.gap, rel.brier
+        )?;
+        writeln!(
+            out,
+            "  {:<44} {}",
+            "",
+            base.iter()
+                .map(|(n, a)| format!("{n} {a:.3}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
+        let mut m = serde_json::Map::new();
+        m.insert("what".into(), set.what.into());
+        m.insert("pairs".into(), pairs.into());
+        m.insert("pairs_met".into(), met.into());
+        m.insert("model_lodo".into(), acc.into());
+        m.insert("model_shipped_in_sample".into(), in_sample.into());
+        m.insert("lodo_weights".into(), serde_json::to_value(&lodo.weights)?);
+        m.insert("lodo_pair_weight".into(), lodo.pair_weight.into());
+        for (n, a) in &base {
+            m.insert(n.to_string(), (*a).into());
+        }
+        m.insert("best_baseline".into(), best.0.into());
+        m.insert("best_baseline_accuracy".into(), best.1.into());
+        m.insert("calibration".into(), serde_json::to_value(&rel)?);
+        report.insert(set.name.into(), m.into());
+    }
+    Ok(report.into())
 }
 
-pub fn run(args: &ValidateArgs, out: &mut impl Write) -> Result<serde_json::Value> {
-    let mut report = serde_json::Map::new();
-    writeln!(out, "real data ({}):", args.data.display())?;
-    // Enron: positions as ranks.
-    let (_, a) = load(
-        args,
-        "enron",
-        &[
-            (
-                IngestWhat::People,
-                "enron-igraphdata/people.csv",
-                "enron-people.toml",
-            ),
-            (
-                IngestWhat::Events,
-                "enron-igraphdata/emails.csv",
-                "enron-events.toml",
-            ),
-        ],
-    )?;
-    let rank: Vec<Option<f64>> = a
-        .org
-        .titles
+/// Two tiers of Enron positions: CEO, President, Vice President, Managing Director over Director,
+/// Manager, Employee, Trader, In House Lawyer (unknown positions are left out).
+fn enron_tiers(org: &Org) -> Vec<Option<f64>> {
+    org.titles
         .iter()
         .map(|t| {
             let t = t.as_deref()?.to_ascii_lowercase();
             let tier = |p: &str| t.starts_with(p);
-            if tier("ceo")
-                || tier("president")
-                || tier("vice president")
-                || tier("managing director")
+            if tier("ceo") || tier("president") || tier("vice president") || tier("managing director")
             {
                 Some(1.0)
             } else if tier("director")
@@ -188,39 +269,187 @@ pub fn run(args: &ValidateArgs, out: &mut impl Write) -> Result<serde_json::Valu
                 None
             }
         })
-        .collect();
-    let v = rank_accuracy(&a.results[0], &rank);
-    print_accuracy(
-        out,
-        "Enron: CEO/President/VP/MD over Director/Manager/Employee/Trader",
-        &v,
+        .collect()
+}
+
+fn levels(org: &Org) -> Vec<Option<f64>> {
+    let chart = org.chart.as_ref();
+    (0..org.n())
+        .map(|p| chart.map(|c| c.level(p) as f64))
+        .collect()
+}
+
+/// A numeric attribute of the people file as a rank (`negate`: higher is more senior).
+fn attribute_rank(store: &SqliteStore, key: &str, negate: bool) -> Result<Vec<Option<f64>>> {
+    Ok(store
+        .people()?
+        .people
+        .iter()
+        .map(|p| {
+            p.person
+                .attributes
+                .get(key)
+                .and_then(|s| s.trim().parse::<f64>().ok())
+                .map(|s| if negate { -s } else { s })
+        })
+        .collect())
+}
+
+/// The labelled real organizations, analyzed: (sets, Krackhardt's analysis for managers,
+/// email-Eu-core's for communities).
+pub(crate) fn load_sets(
+    args: &ValidateArgs,
+) -> Result<(Vec<RealSet>, crate::analyze::Analysis)> {
+    use IngestWhat::{Events, People, Survey};
+    let mut sets = Vec::new();
+    let (_, mut a) = load(
+        args,
+        "enron",
+        &[
+            (People, "enron-igraphdata/people.csv", "enron-people.toml"),
+            (Events, "enron-igraphdata/emails.csv", "enron-events.toml"),
+        ],
     )?;
-    report.insert("enron_tiers".into(), v);
-    // Krackhardt: levels 1-3, advice network; reporting lines.
-    let (_, a) = load(
+    sets.push(RealSet {
+        name: "enron",
+        what: "Enron: CEO/President/VP/MD over the rest",
+        fold: "enron",
+        fit: true,
+        rank: enron_tiers(&a.org),
+        result: Rc::new(a.results.remove(0)),
+        org: Rc::new(a.org),
+    });
+    let (_, krackhardt) = load(
         args,
         "krackhardt",
         &[
+            (People, "krackhardt/people.csv", "krackhardt-people.toml"),
+            (Survey, "krackhardt/advice.csv", "krackhardt-advice.toml"),
+        ],
+    )?;
+    sets.push(RealSet {
+        name: "krackhardt",
+        what: "Krackhardt advice: higher level over lower",
+        fold: "krackhardt",
+        fit: true,
+        rank: levels(&krackhardt.org),
+        org: Rc::new(krackhardt.org),
+        result: Rc::new(krackhardt.results.into_iter().next().expect("window all")),
+    });
+    let (store, mut a) = load(
+        args,
+        "lazega",
+        &[
+            (People, "lazega/people.csv", "lazega-people.toml"),
+            (Survey, "lazega/advice.csv", "lazega-advice.toml"),
+            (Survey, "lazega/cowork.csv", "lazega-cowork.toml"),
+        ],
+    )?;
+    let seniority = attribute_rank(&store, "seniority", true)?;
+    let result = Rc::new(a.results.remove(0));
+    let org = Rc::new(a.org);
+    sets.push(RealSet {
+        name: "lazega_status",
+        what: "Lazega advice+cowork: partner over associate",
+        fold: "lazega",
+        fit: true,
+        rank: levels(&org),
+        org: org.clone(),
+        result: result.clone(),
+    });
+    sets.push(RealSet {
+        name: "lazega_seniority",
+        what: "Lazega: more senior over less senior",
+        fold: "lazega",
+        fit: false,
+        rank: seniority,
+        org,
+        result,
+    });
+    let (_, mut a) = load(
+        args,
+        "cross-parker",
+        &[
+            (People, "cross_parker_consulting/people.csv", "cross-parker-people.toml"),
+            (Survey, "cross_parker_consulting/advice.csv", "cross-parker-advice.toml"),
             (
-                IngestWhat::People,
-                "krackhardt/people.csv",
-                "krackhardt-people.toml",
-            ),
-            (
-                IngestWhat::Survey,
-                "krackhardt/advice.csv",
-                "krackhardt-advice.toml",
+                Survey,
+                "cross_parker_consulting/expertise_value.csv",
+                "cross-parker-expertise.toml",
             ),
         ],
     )?;
-    let chart = a.org.chart.as_ref().expect("Krackhardt has a hierarchy");
-    let rank: Vec<Option<f64>> = (0..a.org.n())
-        .map(|p| Some(chart.level(p) as f64))
+    sets.push(RealSet {
+        name: "cross_parker",
+        what: "Cross & Parker consulting: higher grade over lower",
+        fold: "cross_parker",
+        fit: true,
+        rank: levels(&a.org),
+        result: Rc::new(a.results.remove(0)),
+        org: Rc::new(a.org),
+    });
+    let (_, mut a) = load(
+        args,
+        "kudu",
+        &[
+            (People, "kudu_reviews/people.csv", "kudu-people.toml"),
+            (Events, "kudu_reviews/reviews.csv", "kudu-reviews.toml"),
+        ],
+    )?;
+    let committee = levels(&a.org)
+        .into_iter()
+        .map(|l| l.map(|l| if l <= 2.0 { 1.0 } else { 2.0 }))
         .collect();
-    let v = rank_accuracy(&a.results[0], &rank);
-    print_accuracy(out, "Krackhardt advice: higher level over lower", &v)?;
-    report.insert("krackhardt_levels".into(), v);
-    let r = &a.results[0];
+    sets.push(RealSet {
+        name: "kudu",
+        what: "Kudu: committee (PMC) above contributor",
+        fold: "kudu",
+        fit: true,
+        rank: committee,
+        result: Rc::new(a.results.remove(0)),
+        org: Rc::new(a.org),
+    });
+    let (store, mut a) = load(
+        args,
+        "faculty-hiring",
+        &[
+            (People, "faculty_hiring_cs/institutions.csv", "faculty-hiring-people.toml"),
+            (Events, "faculty_hiring_cs/hires.csv", "faculty-hiring-events.toml"),
+        ],
+    )?;
+    sets.push(RealSet {
+        name: "faculty_hiring",
+        what: "CS faculty hiring: better USN 2010 rank above",
+        fold: "faculty_hiring",
+        fit: true,
+        rank: attribute_rank(&store, "usn2010_rank", false)?,
+        result: Rc::new(a.results.remove(0)),
+        org: Rc::new(a.org),
+    });
+    let (_, eu) = load(
+        args,
+        "email-eu-core",
+        &[
+            (People, "email-eu-core/departments.txt", "email-eu-core-people.toml"),
+            (Events, "email-eu-core/edges.txt", "email-eu-core-events.toml"),
+        ],
+    )?;
+    Ok((sets, eu))
+}
+
+pub fn run(args: &ValidateArgs, out: &mut impl Write) -> Result<serde_json::Value> {
+    let mut report = serde_json::Map::new();
+    writeln!(out, "real data ({}):", args.data.display())?;
+    let (sets, eu) = load_sets(args)?;
+    let shipped = StatusModel::shipped();
+    report.insert("status".into(), status_report(&sets, &shipped, out)?);
+    // Krackhardt: reporting lines.
+    let a = sets
+        .iter()
+        .find(|s| s.name == "krackhardt")
+        .expect("Krackhardt is loaded");
+    let chart = a.org.chart.as_ref().expect("Krackhardt has a hierarchy");
+    let r = &a.result;
     let with_manager: Vec<usize> = (0..a.org.n())
         .filter(|&p| chart.manager(p).is_some())
         .collect();
@@ -262,67 +491,8 @@ pub fn run(args: &ValidateArgs, out: &mut impl Write) -> Result<serde_json::Valu
         "krackhardt_inferred_manager".into(),
         serde_json::json!({"right": right, "people": with_manager.len(), "baseline_right": named_most}),
     );
-    // Lazega: partners over associates; seniority.
-    let (store, a) = load(
-        args,
-        "lazega",
-        &[
-            (
-                IngestWhat::People,
-                "lazega/people.csv",
-                "lazega-people.toml",
-            ),
-            (
-                IngestWhat::Survey,
-                "lazega/advice.csv",
-                "lazega-advice.toml",
-            ),
-            (
-                IngestWhat::Survey,
-                "lazega/cowork.csv",
-                "lazega-cowork.toml",
-            ),
-        ],
-    )?;
-    let chart = a.org.chart.as_ref().expect("Lazega has levels");
-    let rank: Vec<Option<f64>> = (0..a.org.n())
-        .map(|p| Some(chart.level(p) as f64))
-        .collect();
-    let v = rank_accuracy(&a.results[0], &rank);
-    print_accuracy(out, "Lazega advice+cowork: partner over associate", &v)?;
-    report.insert("lazega_status".into(), v);
-    let people = store.people()?;
-    let seniority: Vec<Option<f64>> = people
-        .people
-        .iter()
-        .map(|p| {
-            p.person
-                .attributes
-                .get("seniority")
-                .and_then(|s| s.parse::<f64>().ok())
-                .map(|s| -s)
-        })
-        .collect();
-    let v = rank_accuracy(&a.results[0], &seniority);
-    print_accuracy(out, "Lazega: more senior over less senior", &v)?;
-    report.insert("lazega_seniority".into(), v);
     // email-Eu-core: communities against departments, next to igraph's Leiden.
-    let (_, a) = load(
-        args,
-        "email-eu-core",
-        &[
-            (
-                IngestWhat::People,
-                "email-eu-core/departments.txt",
-                "email-eu-core-people.toml",
-            ),
-            (
-                IngestWhat::Events,
-                "email-eu-core/edges.txt",
-                "email-eu-core-events.toml",
-            ),
-        ],
-    )?;
+    let a = eu;
     let measure = |m: &str| {
         a.results[0]
             .groups

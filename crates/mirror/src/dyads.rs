@@ -14,10 +14,18 @@
 //! With `v_a` and `v_b` votes, the share of power held by `a` has the posterior Beta(1 + v_a,
 //! 1 + v_b) (a uniform prior). The balance index is 2·mean − 1 in [−1, 1], positive when `a`
 //! holds more; its interval is the 5 % and 95 % quantiles mapped the same way, so few events give
-//! a value near 0 with a wide interval. The dominance probability is P(share > ½).
+//! a value near 0 with a wide interval.
+//!
+//! The balance says who yields to whom *in this relationship*; it is not status. The dominance
+//! probability (a ranks above b) comes from the status model: `σ(s_a − s_b + γ·balance)`, the
+//! two people's status strengths plus the pair's balance at its fitted weight (`status`).
+//! `status_p` is the same without the pair term, and `against_status` marks a relationship whose
+//! balance interval lies on the side opposite to what status alone predicts (a junior holding
+//! power in this relationship), which is a finding rather than noise.
 
 use crate::input::{Evidence, Org, Pair};
 use crate::stats::{beta_cdf, beta_quantile};
+use crate::status::StatusModel;
 use vocab::Question;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -48,9 +56,17 @@ pub struct Dyad {
     pub balance: f64,
     pub balance_lo: f64,
     pub balance_hi: f64,
-    /// Probability that a holds more power than b.
+    /// Probability that a ranks above b (status model with the pair's balance).
     pub dominance_p: f64,
+    /// Probability that a ranks above b from the two people's status alone.
+    pub status_p: f64,
+    /// The balance interval excludes 0 on the side opposite to a confident status prediction
+    /// (`status_p` outside [0.3, 0.7]).
+    pub against_status: bool,
 }
+
+/// Status predictions at least this far from ½ make a contrary balance a finding.
+pub const STATUS_CONFIDENT: f64 = 0.2;
 
 fn started(p: &Pair) -> f64 {
     p.request + p.message + p.fyi + p.decision + p.feedback_asked
@@ -84,6 +100,7 @@ fn attention_count(p: &Pair) -> f64 {
     p.reply + p.accept + p.message + p.fyi + p.praise
 }
 
+/// (balance, 5 % end, 95 % end, P(share > ½)) of the Beta(1 + va, 1 + vb) posterior.
 pub fn balance_from_votes(va: f64, vb: f64) -> (f64, f64, f64, f64) {
     let (alpha, beta) = (1.0 + va, 1.0 + vb);
     let mean = alpha / (alpha + beta);
@@ -94,7 +111,7 @@ pub fn balance_from_votes(va: f64, vb: f64) -> (f64, f64, f64, f64) {
 }
 
 /// Every unordered pair with events either way or a survey answer, `a < b`, sorted.
-pub fn dyads(org: &Org, ev: &Evidence) -> Vec<Dyad> {
+pub fn dyads(org: &Org, ev: &Evidence, status: &[f64], model: &StatusModel) -> Vec<Dyad> {
     let mut keys: Vec<(u32, u32)> = ev
         .pairs
         .iter()
@@ -111,8 +128,13 @@ pub fn dyads(org: &Org, ev: &Evidence) -> Vec<Dyad> {
             let ba = ev.get(b, a).unwrap_or(&empty);
             let votes_a = votes_for(ev, a, b, ab, ba);
             let votes_b = votes_for(ev, b, a, ba, ab);
-            let (balance, balance_lo, balance_hi, dominance_p) =
-                balance_from_votes(votes_a, votes_b);
+            let (balance, balance_lo, balance_hi, _) = balance_from_votes(votes_a, votes_b);
+            let strength = |p: u32| status.get(p as usize).copied().unwrap_or(0.0);
+            let (s_a, s_b) = (strength(a), strength(b));
+            let status_p = model.p_above(s_a, s_b, 0.0);
+            let dominance_p = model.p_above(s_a, s_b, balance);
+            let against_status = (status_p <= 0.5 - STATUS_CONFIDENT && balance_lo > 0.0)
+                || (status_p >= 0.5 + STATUS_CONFIDENT && balance_hi < 0.0);
             let share = |x: f64, y: f64| (x + y > 0.0).then(|| x / (x + y));
             let resist = |p: &Pair, asked: f64| {
                 (asked > 0.0).then(|| ((p.decline + p.ignored) / asked).min(1.0))
@@ -148,6 +170,8 @@ pub fn dyads(org: &Org, ev: &Evidence) -> Vec<Dyad> {
                 balance_lo,
                 balance_hi,
                 dominance_p,
+                status_p,
+                against_status,
             }
         })
         .collect()

@@ -256,7 +256,7 @@ pub struct Evidence {
     pub pairs: Vec<Pair>,
     index: FxHashMap<(u32, u32), u32>,
     /// Survey answers per (respondent, colleague): weight per question.
-    pub survey: FxHashMap<(u32, u32), [f64; 8]>,
+    pub survey: FxHashMap<(u32, u32), [f64; 9]>,
 }
 
 pub fn question_slot(q: &Question) -> usize {
@@ -269,8 +269,21 @@ pub fn question_slot(q: &Question) -> usize {
         Question::CannotDecline => 5,
         Question::Ally => 6,
         Question::Other(_) => 7,
+        Question::Expertise => 8,
     }
 }
+
+/// The standard questions, one per slot of [`Evidence::survey`] but `Other`.
+pub const SURVEY_QUESTIONS: [Question; 8] = [
+    Question::Advice,
+    Question::Information,
+    Question::Energy,
+    Question::Trust,
+    Question::Decision,
+    Question::CannotDecline,
+    Question::Ally,
+    Question::Expertise,
+];
 
 impl Evidence {
     pub fn new(mut pairs: Vec<Pair>, answers: &[SurveyAnswer]) -> Evidence {
@@ -281,7 +294,7 @@ impl Evidence {
             .enumerate()
             .map(|(i, p)| ((p.a, p.b), i as u32))
             .collect();
-        let mut survey: FxHashMap<(u32, u32), [f64; 8]> = FxHashMap::default();
+        let mut survey: FxHashMap<(u32, u32), [f64; 9]> = FxHashMap::default();
         for s in answers {
             if s.respondent == s.colleague {
                 continue;

@@ -13,6 +13,7 @@ pub mod leaders;
 pub mod mirrors;
 pub mod people;
 pub mod stats;
+pub mod status;
 pub mod tables;
 
 use activity::Activity;
@@ -114,7 +115,8 @@ pub fn analyze_window(
     lap("index", &mut stages);
     let (rows, network) = people::people(org, &ev, opts);
     lap("people", &mut stages);
-    let dyads = dyads::dyads(org, &ev);
+    let strengths: Vec<f64> = rows.iter().map(|r| r.status).collect();
+    let dyads = dyads::dyads(org, &ev, &strengths, &opts.status);
     lap("dyads", &mut stages);
     let inferred_managers = hierarchy::infer_managers(org.n(), &dyads);
     lap("inferred_managers", &mut stages);

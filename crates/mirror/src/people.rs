@@ -7,7 +7,9 @@
 //! notes (½), meeting hours (¼) and survey answers naming y for advice, sign-off or
 //! cannot-decline (2 each).
 //!
-//! Informal power is the mean of three percentiles: influence (PageRank of the attention graph),
+//! Informal power is the percentile of the person's status strength from the status model
+//! (`status`: learned on real organizations from how sought-after and central people are). Its
+//! readable components are kept beside it: influence (PageRank of the attention graph),
 //! brokerage (betweenness of the contact graph, exact up to `exact_betweenness_max` people,
 //! sampled with a stated error above) and dependence (distinct people who made requests of the
 //! person or need their sign-off). Formal power is the percentile of (−level, total span). The
@@ -15,6 +17,7 @@
 
 use crate::input::{Evidence, Org};
 use crate::stats::{median, percentiles};
+use crate::status::{self, StatusModel};
 use graph::Graph;
 use graph::betweenness::{
     ApproximateOptions, BetweennessOptions, approximate_betweenness, betweenness,
@@ -34,6 +37,8 @@ pub struct Options {
     /// Largest population for exact harmonic reach; above it, people within two steps.
     pub exact_reach_max: usize,
     pub min_group: usize,
+    /// The status model (shipped weights, or a workspace's own from `orgmirror calibrate`).
+    pub status: StatusModel,
 }
 
 impl Default for Options {
@@ -43,6 +48,7 @@ impl Default for Options {
             exact_betweenness_max: 5_000,
             exact_reach_max: 20_000,
             min_group: 5,
+            status: StatusModel::shipped(),
         }
     }
 }
@@ -65,6 +71,11 @@ pub struct PersonRow {
     pub reach: f64,
     pub dependence: f64,
     pub dependence_pct: f64,
+    /// Status strength from the status model (`Σ βₖ fₖ`); differences are log-odds.
+    pub status: f64,
+    /// The status model's features, percentiles in [0, 1] (`status::FEATURES` order).
+    pub status_features: [f64; status::K],
+    /// Percentile of `status` in the organization: informal power.
     pub informal_pct: f64,
     pub power_gap: Option<f64>,
     pub constraint: Option<f64>,
@@ -218,6 +229,7 @@ pub fn people(org: &Org, ev: &Evidence, opts: &Options) -> (Vec<PersonRow>, Netw
         .collect();
     // Request and help flows, latencies.
     let mut latencies: Vec<Vec<f64>> = vec![Vec::new(); n];
+    let mut addressed = vec![(0.0, 0.0); n];
     let mut refused = vec![0.0; n];
     let mut requesters = vec![0.0; n];
     for p in &ev.pairs {
@@ -232,6 +244,8 @@ pub fn people(org: &Org, ev: &Evidence, opts: &Options) -> (Vec<PersonRow>, Netw
         rows[a].help_given += p.help;
         rows[b].help_received += p.help;
         refused[a] += p.decline + p.ignored;
+        addressed[b].0 += p.to;
+        addressed[b].1 += p.to + p.cc;
         if p.request > 0.0 {
             requesters[b] += 1.0;
         }
@@ -280,18 +294,21 @@ pub fn people(org: &Org, ev: &Evidence, opts: &Options) -> (Vec<PersonRow>, Netw
         row.unanswered_share =
             (row.requests_received > 0.0).then(|| (refused[p] / row.requests_received).min(1.0));
     }
-    // Percentiles and the gap.
+    // Status, its percentile (informal power), the components and the gap.
+    let latency: Vec<Option<f64>> = rows.iter().map(|r| r.reply_latency_s).collect();
+    let to_share: Vec<Option<f64>> = addressed
+        .iter()
+        .map(|&(to, all)| (all > 0.0).then(|| to / all))
+        .collect();
+    let features = status::features(org, ev, &latency, &to_share);
+    let strengths = opts.status.strengths(&features);
+    let informal = percentiles(&strengths);
     let pct = |f: &dyn Fn(&PersonRow) -> f64, rows: &[PersonRow]| {
         percentiles(&rows.iter().map(f).collect::<Vec<_>>())
     };
     let inf = pct(&|r| r.influence, &rows);
     let bro = pct(&|r| r.betweenness, &rows);
     let dep = pct(&|r| r.dependence, &rows);
-    let informal = percentiles(
-        &(0..n)
-            .map(|p| (inf[p] + bro[p] + dep[p]) / 3.0)
-            .collect::<Vec<_>>(),
-    );
     let formal = org.has_hierarchy().then(|| {
         let chart = org.chart.as_ref().expect("has hierarchy");
         percentiles(
@@ -305,6 +322,8 @@ pub fn people(org: &Org, ev: &Evidence, opts: &Options) -> (Vec<PersonRow>, Netw
         row.brokerage_pct = bro[p];
         row.dependence_pct = dep[p];
         row.informal_pct = informal[p];
+        row.status = strengths[p];
+        row.status_features = features.values[p];
         if let (Some(f), Some(chart)) = (&formal, org.chart.as_ref()) {
             row.level = Some(chart.level(p));
             row.direct_span = Some(chart.direct_span(p) as u32);

@@ -122,6 +122,10 @@ pub fn people(results: &[WindowResult]) -> Table {
         "dependence_pct",
         gather!(results, people, r => r.dependence_pct),
     );
+    t.f64("status", gather!(results, people, r => r.status));
+    for (k, name) in crate::status::FEATURE_COLUMNS.iter().enumerate() {
+        t.f64(name, gather!(results, people, r => r.status_features[k]));
+    }
     t.f64(
         "informal_pct",
         gather!(results, people, r => r.informal_pct),
@@ -192,6 +196,11 @@ pub fn dyads(results: &[WindowResult]) -> Table {
     t.f64("balance_lo", gather!(results, dyads, d => d.balance_lo));
     t.f64("balance_hi", gather!(results, dyads, d => d.balance_hi));
     t.f64("dominance_p", gather!(results, dyads, d => d.dominance_p));
+    t.f64("status_p", gather!(results, dyads, d => d.status_p));
+    t.i32(
+        "against_status",
+        gather!(results, dyads, d => d.against_status as i32),
+    );
     t.f64("events_ab", gather!(results, dyads, d => d.events_ab));
     t.f64("events_ba", gather!(results, dyads, d => d.events_ba));
     t.f64("requests_ab", gather!(results, dyads, d => d.requests_ab));

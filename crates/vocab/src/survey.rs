@@ -21,6 +21,8 @@ pub enum Question {
     CannotDecline,
     /// Who would back you if you made a mistake?
     Ally,
+    /// Whose expertise matters to the work you do? (a rating such as Cross & Parker's)
+    Expertise,
     Other(String),
 }
 
@@ -40,6 +42,7 @@ impl Question {
             "decision" | "sign_off" | "signoff" => Question::Decision,
             "cannot_decline" | "cant_decline" => Question::CannotDecline,
             "ally" | "allies" => Question::Ally,
+            "expertise" | "expertise_value" => Question::Expertise,
             _ => Question::Other(folded),
         }
     }
@@ -53,6 +56,7 @@ impl Question {
             Question::Decision => "decision",
             Question::CannotDecline => "cannot_decline",
             Question::Ally => "ally",
+            Question::Expertise => "expertise",
             Question::Other(name) => name,
         }
     }
