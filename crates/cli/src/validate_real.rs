@@ -131,7 +131,8 @@ fn pair_score(x: f64, y: f64) -> f64 {
 
 /// Accuracy of a status model on a set's rank-ordered pairs (TRUTH.md: senior above when the
 /// probability exceeds ½, a tie counts half), and its (P(a above b), a is senior) predictions
-/// with the pair oriented by index, for calibration.
+/// for calibration, each pair seen from a side chosen by a hash of the two indices (seen always
+/// from the senior, or by index order where indices follow rank, every outcome would be the same).
 fn model_accuracy(model: &StatusModel, set: &RealSet) -> (f64, Vec<(f64, bool)>) {
     let lab = set.labelled();
     let s = model.strengths(&lab.features);
@@ -141,9 +142,20 @@ fn model_accuracy(model: &StatusModel, set: &RealSet) -> (f64, Vec<(f64, bool)>)
     for &(_, bal, hi, lo) in &pairs {
         let p = model.p_above(s[hi as usize], s[lo as usize], bal);
         total += pair_score(p, 0.5);
-        predictions.push(if hi < lo { (p, true) } else { (1.0 - p, false) });
+        predictions.push(if pair_side(hi, lo) {
+            (p, true)
+        } else {
+            (1.0 - p, false)
+        });
     }
     (total / pairs.len().max(1) as f64, predictions)
+}
+
+/// A fixed pseudo-random side for an unordered pair.
+fn pair_side(a: u32, b: u32) -> bool {
+    let (x, y) = (a.min(b) as u64, a.max(b) as u64);
+    let h = (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ y).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    ((h >> 31) & 1 == 1) == (a < b)
 }
 
 fn baseline_accuracy(score: &[f64], rank: &[Option<f64>]) -> f64 {
@@ -186,7 +198,7 @@ fn fit_without(sets: &[RealSet], fold: Option<&str>) -> StatusModel {
         .filter(|s| s.fit && Some(s.fold) != fold)
         .map(RealSet::labelled)
         .collect();
-    status::fit(&train, &FitOptions::default())
+    status::fit_calibrated(&train, &FitOptions::default())
 }
 
 fn status_report(
@@ -239,6 +251,17 @@ fn status_report(
         for (n, a) in &base {
             m.insert(n.to_string(), (*a).into());
         }
+        let lab = set.labelled();
+        let features: serde_json::Map<String, serde_json::Value> = status::FEATURES
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| lab.features.present[*k])
+            .map(|(k, name)| {
+                let score: Vec<f64> = lab.features.values.iter().map(|v| v[k]).collect();
+                (name.to_string(), baseline_accuracy(&score, &set.rank).into())
+            })
+            .collect();
+        m.insert("feature_accuracy".into(), features.into());
         m.insert("best_baseline".into(), best.0.into());
         m.insert("best_baseline_accuracy".into(), best.1.into());
         m.insert("calibration".into(), serde_json::to_value(&rel)?);

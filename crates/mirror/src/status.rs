@@ -235,6 +235,10 @@ pub struct StatusModel {
     pub pair_weight: f64,
     /// L2 penalty used in the fit.
     pub l2: f64,
+    /// The factor the fitted weights were scaled by so that probabilities hold on organizations
+    /// the fit did not see (1 = none); already applied to `weights` and `pair_weight`.
+    #[serde(default = "one")]
+    pub temperature: f64,
     /// Free text: how, when, and how well (leave-one-data-set-out).
     #[serde(default)]
     pub note: String,
@@ -304,6 +308,10 @@ impl StatusModel {
     pub fn p_above(&self, s_a: f64, s_b: f64, balance: f64) -> f64 {
         sigmoid(s_a - s_b + self.pair_weight * balance)
     }
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 pub fn sigmoid(z: f64) -> f64 {
@@ -440,8 +448,59 @@ pub fn fit(sets: &[Labelled], opts: &FitOptions) -> StatusModel {
         weights: beta[..K].to_vec(),
         pair_weight: beta[K],
         l2: opts.l2,
+        temperature: 1.0,
         note: String::new(),
     }
+}
+
+/// [`fit`], then a scale (temperature) for the weights that makes probabilities hold on
+/// organizations the fit did not see: each set is predicted by a fit on the others, and one
+/// factor τ is fitted to those held-out predictions (`P = σ(τ z)`, each set weighing the same).
+/// A pooled fit is over-confident on an organization unlike its training sets; τ < 1 says so.
+pub fn fit_calibrated(sets: &[Labelled], opts: &FitOptions) -> StatusModel {
+    let mut model = fit(sets, opts);
+    if sets.len() < 2 {
+        return model;
+    }
+    let mut held_out: Vec<(f64, f64)> = Vec::new();
+    for (j, set) in sets.iter().enumerate() {
+        let others: Vec<Labelled> = sets
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != j)
+            .map(|(_, s)| s.clone())
+            .collect();
+        let m = fit(&others, opts);
+        let s = m.strengths(&set.features);
+        let pairs = ordered_pairs(set);
+        let w = 1.0 / pairs.len().max(1) as f64;
+        for (_, bal, hi, lo) in pairs {
+            held_out.push((s[hi as usize] - s[lo as usize] + m.pair_weight * bal, w));
+        }
+    }
+    // One-parameter logistic regression through the origin (every example is a senior–junior
+    // pair, outcome 1; the mirrored pair is implied by symmetry).
+    let mut tau = 1.0f64;
+    for _ in 0..100 {
+        let (mut g, mut h) = (0.0, 0.0);
+        for &(z, w) in &held_out {
+            let p = sigmoid(tau * z);
+            g += w * (1.0 - p) * z;
+            h += w * p * (1.0 - p) * z * z;
+        }
+        g -= opts.l2 * (tau - 1.0);
+        h += opts.l2;
+        let step = g / h;
+        tau += step;
+        if step.abs() < 1e-12 {
+            break;
+        }
+    }
+    let tau = tau.max(0.0);
+    model.weights.iter_mut().for_each(|w| *w *= tau);
+    model.pair_weight *= tau;
+    model.temperature = tau;
+    model
 }
 
 /// Solves `h x = g` for a symmetric positive definite `h` (Gaussian elimination with partial
