@@ -167,6 +167,13 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Validate(args) => crate::validate::validate(&args, quiet, &mut out)?,
+        Command::Calibrate(args) => match &args.shared_data {
+            Some(data) => crate::calibrate::shared(&args, data, &mut out)?,
+            None => {
+                let mut store = open(&cli.workspace)?;
+                crate::calibrate::workspace(&mut store, &args, quiet, &mut out)?
+            }
+        },
         Command::Export(args) => {
             let mut store = open(&cli.workspace)?;
             crate::analyze::export(&mut store, &args, &mut out)?;

@@ -1,6 +1,7 @@
 //! The orgmirror command line. The only crate that knows about argv, terminals and exit codes.
 
 mod analyze;
+mod calibrate;
 mod commands;
 mod metrics;
 mod progress;
@@ -178,6 +179,9 @@ pub enum Command {
     /// Measure the mirror: planted dynamics found in generated organizations (precision,
     /// recall, F1) and real data against baselines.
     Validate(validate::ValidateArgs),
+    /// Fit the status model on this workspace's own formal chart (and store the weights in the
+    /// workspace), or with --shared-data the shipped weights on the real data sets.
+    Calibrate(calibrate::CalibrateArgs),
     /// Node metrics of an edge list (no workspace needed): one CSV row per node with degree,
     /// strength, PageRank, eigenvector, HITS, Katz, betweenness, closeness, harmonic, Burt's
     /// structural holes, clustering, k-core, component and Leiden community. networkx's

@@ -20,8 +20,25 @@ use store::{SqliteStore, Store};
 /// igraph's Leiden on email-Eu-core (tests/reference/make_validation_reference.py).
 const REFERENCE: &str = include_str!("../tests/reference/validation_reference.json");
 
+/// Where the real data, its mapping files and the scratch workspaces are.
+pub(crate) struct Paths {
+    pub data: std::path::PathBuf,
+    pub mappings: std::path::PathBuf,
+    pub dir: std::path::PathBuf,
+}
+
+impl From<&ValidateArgs> for Paths {
+    fn from(a: &ValidateArgs) -> Paths {
+        Paths {
+            data: a.data.clone(),
+            mappings: a.mappings.clone(),
+            dir: a.dir.clone(),
+        }
+    }
+}
+
 fn load(
-    args: &ValidateArgs,
+    args: &Paths,
     name: &str,
     files: &[(IngestWhat, &str, &str)],
 ) -> Result<(SqliteStore, crate::analyze::Analysis)> {
@@ -59,7 +76,7 @@ fn load(
 /// A real data set with a known order: its analysis, the truth, and the fold it belongs to for
 /// leave-one-data-set-out fitting.
 pub(crate) struct RealSet {
-    name: &'static str,
+    pub name: &'static str,
     what: &'static str,
     /// Sets in one fold are left out together (two truths of one organization).
     fold: &'static str,
@@ -192,7 +209,7 @@ fn pair_counts(set: &RealSet) -> (usize, usize) {
 }
 
 /// Fits on every set that may be fitted on, except those of one fold.
-fn fit_without(sets: &[RealSet], fold: Option<&str>) -> StatusModel {
+pub(crate) fn fit_without(sets: &[RealSet], fold: Option<&str>) -> StatusModel {
     let train: Vec<Labelled> = sets
         .iter()
         .filter(|s| s.fit && Some(s.fold) != fold)
@@ -201,7 +218,7 @@ fn fit_without(sets: &[RealSet], fold: Option<&str>) -> StatusModel {
     status::fit_calibrated(&train, &FitOptions::default())
 }
 
-fn status_report(
+pub(crate) fn status_report(
     sets: &[RealSet],
     shipped: &StatusModel,
     out: &mut impl Write,
@@ -321,7 +338,7 @@ fn attribute_rank(store: &SqliteStore, key: &str, negate: bool) -> Result<Vec<Op
 /// The labelled real organizations, analyzed: (sets, Krackhardt's analysis for managers,
 /// email-Eu-core's for communities).
 pub(crate) fn load_sets(
-    args: &ValidateArgs,
+    args: &Paths,
 ) -> Result<(Vec<RealSet>, crate::analyze::Analysis)> {
     use IngestWhat::{Events, People, Survey};
     let mut sets = Vec::new();
@@ -463,7 +480,7 @@ pub(crate) fn load_sets(
 pub fn run(args: &ValidateArgs, out: &mut impl Write) -> Result<serde_json::Value> {
     let mut report = serde_json::Map::new();
     writeln!(out, "real data ({}):", args.data.display())?;
-    let (sets, eu) = load_sets(args)?;
+    let (sets, eu) = load_sets(&Paths::from(args))?;
     let shipped = StatusModel::shipped();
     report.insert("status".into(), status_report(&sets, &shipped, out)?);
     // Krackhardt: reporting lines.
