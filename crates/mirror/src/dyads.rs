@@ -53,6 +53,12 @@ pub struct Dyad {
     pub attention_ba: f64,
     pub votes_a: f64,
     pub votes_b: f64,
+    /// Votes from survey answers (sign-off, cannot-decline, advice) either way.
+    pub survey_votes: f64,
+    /// The votes without attention (requests, refusals, reply times, survey answers): what
+    /// findings about a relationship rest on.
+    pub evidence_votes_a: f64,
+    pub evidence_votes_b: f64,
     pub balance: f64,
     pub balance_lo: f64,
     pub balance_hi: f64,
@@ -78,7 +84,13 @@ fn attention(p: &Pair) -> f64 {
 
 /// Votes for `x` holding power over `y` from what x did to y and y did to x.
 fn votes_for(ev: &Evidence, x: u32, y: u32, xy: &Pair, yx: &Pair) -> f64 {
-    let mut v = xy.request + 2.0 * (xy.decline + xy.ignored) + 0.5 * attention_count(yx);
+    evidence_votes_for(ev, x, y, xy, yx) + 0.5 * attention_count(yx)
+}
+
+/// Votes for x from moving and resisting only (requests, refusals, reply times, survey
+/// answers), leaving out attention: who writes more to whom says little about power.
+fn evidence_votes_for(ev: &Evidence, x: u32, y: u32, xy: &Pair, yx: &Pair) -> f64 {
+    let mut v = xy.request + 2.0 * (xy.decline + xy.ignored);
     if let (Some(lx), Some(ly)) = (xy.latency_median_s, yx.latency_median_s)
         && xy.n_latency > 0.0
         && yx.n_latency > 0.0
@@ -89,10 +101,14 @@ fn votes_for(ev: &Evidence, x: u32, y: u32, xy: &Pair, yx: &Pair) -> f64 {
             v += k * s;
         }
     }
-    v += 5.0 * ev.named(y, x, Question::CannotDecline)
+    v + survey_votes(ev, x, y)
+}
+
+/// Votes for x from y's survey answers naming x.
+fn survey_votes(ev: &Evidence, x: u32, y: u32) -> f64 {
+    5.0 * ev.named(y, x, Question::CannotDecline)
         + 3.0 * ev.named(y, x, Question::Decision)
-        + ev.named(y, x, Question::Advice);
-    v
+        + ev.named(y, x, Question::Advice)
 }
 
 /// Attention as a count of acts (meeting time excluded: co-attendance is symmetric).
@@ -133,8 +149,11 @@ pub fn dyads(org: &Org, ev: &Evidence, status: &[f64], model: &StatusModel) -> V
             let (s_a, s_b) = (strength(a), strength(b));
             let status_p = model.p_above(s_a, s_b, 0.0);
             let dominance_p = model.p_above(s_a, s_b, balance);
-            let against_status = (status_p <= 0.5 - STATUS_CONFIDENT && balance_lo > 0.0)
-                || (status_p >= 0.5 + STATUS_CONFIDENT && balance_hi < 0.0);
+            let evidence_a = evidence_votes_for(ev, a, b, ab, ba);
+            let evidence_b = evidence_votes_for(ev, b, a, ba, ab);
+            let (_, ev_lo, ev_hi, _) = balance_from_votes(evidence_a, evidence_b);
+            let against_status = (status_p <= 0.5 - STATUS_CONFIDENT && ev_lo > 0.0)
+                || (status_p >= 0.5 + STATUS_CONFIDENT && ev_hi < 0.0);
             let share = |x: f64, y: f64| (x + y > 0.0).then(|| x / (x + y));
             let resist = |p: &Pair, asked: f64| {
                 (asked > 0.0).then(|| ((p.decline + p.ignored) / asked).min(1.0))
@@ -166,6 +185,9 @@ pub fn dyads(org: &Org, ev: &Evidence, status: &[f64], model: &StatusModel) -> V
                 attention_ba: attention(ba),
                 votes_a,
                 votes_b,
+                survey_votes: survey_votes(ev, a, b) + survey_votes(ev, b, a),
+                evidence_votes_a: evidence_a,
+                evidence_votes_b: evidence_b,
                 balance,
                 balance_lo,
                 balance_hi,

@@ -30,6 +30,75 @@ pub const ORG_UNBALANCED_AT: f64 = 0.45;
 pub const MAX_COALITIONS: usize = 3;
 /// Votes (weighted acts) a relationship needs before it is reported across the org.
 pub const ORG_UNBALANCED_VOTES: f64 = 50.0;
+/// Votes a relationship whose balance runs against status needs before it is a finding.
+pub const AGAINST_STATUS_VOTES: f64 = 10.0;
+
+/// True when a pair shows moving or resisting, not only who wrote more: requests either way,
+/// measured reply times both ways, or survey answers (sign-off, cannot-decline, advice).
+pub fn has_power_evidence(d: &Dyad) -> bool {
+    d.requests_ab + d.requests_ba > 0.0
+        || (d.latency_a_s.is_some() && d.latency_b_s.is_some())
+        || d.resistance_a.is_some()
+        || d.resistance_b.is_some()
+        || d.survey_votes > 0.0
+}
+
+/// The balance from the evidence votes only: (balance, 5 % end, 95 % end, P(a holds more)).
+pub fn evidence_balance(d: &Dyad) -> (f64, f64, f64, f64) {
+    crate::dyads::balance_from_votes(d.evidence_votes_a, d.evidence_votes_b)
+}
+
+/// Posterior probability that the holder's share of the pair's power exceeds (1 + at) / 2.
+fn beyond(d: &Dyad, at: f64) -> f64 {
+    let (va, vb) = if evidence_balance(d).0 > 0.0 {
+        (d.evidence_votes_a, d.evidence_votes_b)
+    } else {
+        (d.evidence_votes_b, d.evidence_votes_a)
+    };
+    1.0 - crate::stats::beta_cdf((1.0 + at) / 2.0, 1.0 + va, 1.0 + vb)
+}
+
+/// The evidence a pair carries, seen from the holder; only what was measured is named.
+pub fn power_evidence(d: &Dyad, holder: u32) -> String {
+    let h = holder == d.a;
+    let pick = |x: f64, y: f64| if h { (x, y) } else { (y, x) };
+    let (req_h, req_y) = pick(d.requests_ab, d.requests_ba);
+    let mut parts = Vec::new();
+    if req_h + req_y > 0.0 {
+        parts.push(format!("requests {req_h:.0} vs {req_y:.0}"));
+    }
+    let (lat_h, lat_y) = if h {
+        (d.latency_a_s, d.latency_b_s)
+    } else {
+        (d.latency_b_s, d.latency_a_s)
+    };
+    if let (Some(a), Some(b)) = (lat_h, lat_y) {
+        parts.push(format!("reply latency {} vs {}", fmt_latency(Some(a)), fmt_latency(Some(b))));
+    }
+    let (res_h, res_y) = if h {
+        (d.resistance_a, d.resistance_b)
+    } else {
+        (d.resistance_b, d.resistance_a)
+    };
+    if res_h.is_some() || res_y.is_some() {
+        parts.push(format!(
+            "turned down {} vs {}",
+            res_h.map_or("n/a".into(), |r| format!("{:.0}%", 100.0 * r)),
+            res_y.map_or("n/a".into(), |r| format!("{:.0}%", 100.0 * r))
+        ));
+    }
+    if d.survey_votes > 0.0 {
+        parts.push(format!("survey answers weighing {:.0}", d.survey_votes));
+    }
+    let (b, lo, hi, _) = evidence_balance(d);
+    parts.push(format!(
+        "balance {:+.2} [{:+.2}, {:+.2}]",
+        if h { b } else { -b },
+        if h { lo } else { -hi },
+        if h { hi } else { -lo }
+    ));
+    parts.join("; ")
+}
 
 pub struct FindingInputs<'a> {
     pub rows: &'a [PersonRow],
@@ -107,66 +176,70 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
         .dyads
         .iter()
         // Reported when even the cautious end of the interval is far from even, on much
-        // evidence, between people the chart does not put in one line of command (a manager
-        // holding more power than a report is expected, not a finding).
-        .filter(|d| d.balance_lo >= ORG_UNBALANCED_AT || d.balance_hi <= -ORG_UNBALANCED_AT)
-        .filter(|d| d.votes_a + d.votes_b >= ORG_UNBALANCED_VOTES)
+        // evidence of moving or resisting (requests, refusals, reply times: who writes more is
+        // no evidence of power), between people the chart does not put in one line of command
+        // (a manager holding more power than a report is expected, not a finding).
+        .filter(|d| {
+            let (_, lo, hi, _) = evidence_balance(d);
+            lo >= ORG_UNBALANCED_AT || hi <= -ORG_UNBALANCED_AT
+        })
+        .filter(|d| d.evidence_votes_a + d.evidence_votes_b >= ORG_UNBALANCED_VOTES)
+        .filter(|d| has_power_evidence(d))
         .filter(|d| !matches!(d.relation, Some("up" | "down" | "skip_up" | "skip_down")))
         .collect();
+    let strength = |d: &Dyad| {
+        evidence_balance(d).0.abs() * (d.evidence_votes_a + d.evidence_votes_b).ln_1p()
+    };
     unbalanced.sort_by(|a, b| {
-        (b.balance.abs() * (b.votes_a + b.votes_b).ln_1p())
-            .total_cmp(&(a.balance.abs() * (a.votes_a + a.votes_b).ln_1p()))
+        strength(b)
+            .total_cmp(&strength(a))
             .then((a.a, a.b).cmp(&(b.a, b.b)))
     });
     for d in unbalanced {
-        let (holder, yielder) = if d.balance > 0.0 {
-            (d.a, d.b)
-        } else {
-            (d.b, d.a)
-        };
+        let holder = if evidence_balance(d).0 > 0.0 { d.a } else { d.b };
+        let yielder = if holder == d.a { d.b } else { d.a };
         out.push(Finding {
             kind: "unbalanced_relationship",
             person: Some(holder),
             other: Some(yielder),
             group: None,
-            value: d.balance.abs(),
-            confidence: d.dominance_p.max(1.0 - d.dominance_p),
+            value: evidence_balance(d).0.abs(),
+            confidence: beyond(d, ORG_UNBALANCED_AT),
+            evidence: power_evidence(d, holder),
+        });
+    }
+    // A junior holding power in a relationship: the balance runs against what status predicts.
+    let mut against: Vec<&Dyad> = x
+        .dyads
+        .iter()
+        .filter(|d| has_power_evidence(d))
+        .filter(|d| d.evidence_votes_a + d.evidence_votes_b >= AGAINST_STATUS_VOTES)
+        .filter(|d| d.against_status)
+        .collect();
+    against.sort_by(|a, b| {
+        strength(b)
+            .total_cmp(&strength(a))
+            .then((a.a, a.b).cmp(&(b.a, b.b)))
+    });
+    for d in against {
+        let holder = if evidence_balance(d).0 > 0.0 { d.a } else { d.b };
+        let yielder = if holder == d.a { d.b } else { d.a };
+        let status_p = if holder == d.a {
+            d.status_p
+        } else {
+            1.0 - d.status_p
+        };
+        out.push(Finding {
+            kind: "power_against_status",
+            person: Some(holder),
+            other: Some(yielder),
+            group: None,
+            value: evidence_balance(d).0.abs(),
+            confidence: beyond(d, 0.0),
             evidence: format!(
-                "requests {:.0} vs {:.0}; reply latency {} vs {}; turned down {:.0}% vs {:.0}%",
-                if holder == d.a {
-                    d.requests_ab
-                } else {
-                    d.requests_ba
-                },
-                if holder == d.a {
-                    d.requests_ba
-                } else {
-                    d.requests_ab
-                },
-                fmt_latency(if holder == d.a {
-                    d.latency_a_s
-                } else {
-                    d.latency_b_s
-                }),
-                fmt_latency(if holder == d.a {
-                    d.latency_b_s
-                } else {
-                    d.latency_a_s
-                }),
-                100.0
-                    * (if holder == d.a {
-                        d.resistance_a
-                    } else {
-                        d.resistance_b
-                    })
-                    .unwrap_or(0.0),
-                100.0
-                    * (if holder == d.a {
-                        d.resistance_b
-                    } else {
-                        d.resistance_a
-                    })
-                    .unwrap_or(0.0),
+                "status puts the other above ({:.0}% likely), yet here they yield: {}",
+                100.0 * (1.0 - status_p),
+                power_evidence(d, holder)
             ),
         });
     }

@@ -179,8 +179,12 @@ fn one(x: &MirrorInputs, me: u32, mine: &[u32], leader: Option<&LeaderRow>) -> V
             evidence,
         })
     };
-    // Stakeholder compass: where the person's attention goes, by relation class.
+    // Stakeholder compass: where the person's attention goes, by relation class. Without
+    // behaviour (a survey-only workspace, or a person with no recorded interactions) it is built
+    // from whom the person named in the survey, and says so: a survey shows whom someone turns
+    // to, not how they spend their time.
     let mut compass: Vec<(&'static str, f64)> = Vec::new();
+    let mut compass_from_survey = false;
     if let Some(chart) = org.chart.as_ref().filter(|_| org.has_hierarchy()) {
         let mut by_class: FxHashMap<&'static str, f64> = FxHashMap::default();
         let mut total = 0.0;
@@ -195,6 +199,23 @@ fn one(x: &MirrorInputs, me: u32, mine: &[u32], leader: Option<&LeaderRow>) -> V
             let class = chart.relation(me as usize, other as usize).as_str();
             *by_class.entry(class).or_default() += invested;
             total += invested;
+        }
+        if total <= 0.0 {
+            for &i in mine {
+                let d = &x.dyads[i as usize];
+                let (other, ..) = from_side(d, me);
+                let named: f64 = x
+                    .ev
+                    .survey
+                    .get(&(me, other))
+                    .map_or(0.0, |w| w.iter().sum());
+                if named > 0.0 {
+                    let class = chart.relation(me as usize, other as usize).as_str();
+                    *by_class.entry(class).or_default() += named;
+                    total += named;
+                }
+            }
+            compass_from_survey = total > 0.0;
         }
         let m = me as usize;
         let has_peers = chart
@@ -221,7 +242,7 @@ fn one(x: &MirrorInputs, me: u32, mine: &[u32], leader: Option<&LeaderRow>) -> V
         .map(|c| c.0)
         .collect();
         let reference = 1.0 / available.len() as f64;
-        for (rank, class) in available.iter().enumerate() {
+        for (rank, class) in available.iter().enumerate().filter(|_| total > 0.0) {
             let share = if total > 0.0 {
                 by_class.get(class).copied().unwrap_or(0.0) / total
             } else {
@@ -234,11 +255,19 @@ fn one(x: &MirrorInputs, me: u32, mine: &[u32], leader: Option<&LeaderRow>) -> V
                 None,
                 class.to_string(),
                 Some(share),
-                format!(
-                    "{:.0}% of your attention and requests; an even spread would be {:.0}%",
-                    100.0 * share,
-                    100.0 * reference
-                ),
+                if compass_from_survey {
+                    format!(
+                        "{:.0}% of the colleagues you named in the survey (an even spread would be {:.0}%); there are no interaction records, so this is whom you turn to, not how you spend your time",
+                        100.0 * share,
+                        100.0 * reference
+                    )
+                } else {
+                    format!(
+                        "{:.0}% of your attention and requests; an even spread would be {:.0}%",
+                        100.0 * share,
+                        100.0 * reference
+                    )
+                },
             );
         }
     }
@@ -474,10 +503,18 @@ fn one(x: &MirrorInputs, me: u32, mine: &[u32], leader: Option<&LeaderRow>) -> V
                 0.55,
                 None,
                 "widen_the_compass",
-                format!(
-                    "Spend some time with {place}: they get {:.0}% of your attention.",
-                    100.0 * share
-                ),
+                if compass_from_survey {
+                    format!(
+                        "You named {} {place} in the survey ({:.0}% of the colleagues you named). The survey shows whom you turn to, not how you spend your time: check whether that is a gap.",
+                        if share > 0.0 { "few of" } else { "none of" },
+                        100.0 * share
+                    )
+                } else {
+                    format!(
+                        "Spend some time with {place}: they get {:.0}% of your attention.",
+                        100.0 * share
+                    )
+                },
             ));
         }
     }

@@ -218,6 +218,14 @@ pub fn dyads(results: &[WindowResult]) -> Table {
     t.f64("attention_ba", gather!(results, dyads, d => d.attention_ba));
     t.f64("votes_a", gather!(results, dyads, d => d.votes_a));
     t.f64("votes_b", gather!(results, dyads, d => d.votes_b));
+    t.f64(
+        "evidence_votes_a",
+        gather!(results, dyads, d => d.evidence_votes_a),
+    );
+    t.f64(
+        "evidence_votes_b",
+        gather!(results, dyads, d => d.evidence_votes_b),
+    );
     t
 }
 
