@@ -104,10 +104,15 @@ pub fn workspace(
     let path = status_weights_path(store);
     if args.reset {
         match std::fs::remove_file(&path) {
-            Ok(()) => writeln!(out, "removed {}; analyze uses the shipped weights", path.display())?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                writeln!(out, "no workspace weights; analyze uses the shipped weights")?
-            }
+            Ok(()) => writeln!(
+                out,
+                "removed {}; analyze uses the shipped weights",
+                path.display()
+            )?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => writeln!(
+                out,
+                "no workspace weights; analyze uses the shipped weights"
+            )?,
             Err(e) => return Err(e).with_context(|| path.display().to_string()),
         }
         return Ok(());
@@ -136,7 +141,9 @@ pub fn workspace(
         &mut std::io::sink(),
     )?;
     let Some(chart) = a.org.chart.as_ref().filter(|_| a.org.has_hierarchy()) else {
-        bail!("calibrate needs the formal chart: the people file gives no managers (ingest one with --people)");
+        bail!(
+            "calibrate needs the formal chart: the people file gives no managers (ingest one with --people)"
+        );
     };
     let r = &a.results[0];
     let values: Vec<[f64; status::K]> = r.people.iter().map(|p| p.status_features).collect();
@@ -148,11 +155,15 @@ pub fn workspace(
         name: "workspace".into(),
         features: Features { values, present },
         balances: r.dyads.iter().map(|d| (d.a, d.b, d.balance)).collect(),
-        rank: (0..a.org.n()).map(|p| Some(chart.level(p) as f64)).collect(),
+        rank: (0..a.org.n())
+            .map(|p| Some(chart.level(p) as f64))
+            .collect(),
     };
     let pairs = status::ordered_pairs(&set).len();
     if pairs < 50 {
-        bail!("calibrate needs at least 50 pairs of people at different levels; the chart gives {pairs}");
+        bail!(
+            "calibrate needs at least 50 pairs of people at different levels; the chart gives {pairs}"
+        );
     }
     let shipped = StatusModel::shipped();
     let mut model = status::fit(std::slice::from_ref(&set), &FitOptions::default());
@@ -214,8 +225,7 @@ pub fn shared(args: &CalibrateArgs, data: &std::path::Path, out: &mut impl Write
         model.temperature,
         per_set.join(", ")
     );
-    std::fs::write(&args.out, model.to_json())
-        .with_context(|| args.out.display().to_string())?;
+    std::fs::write(&args.out, model.to_json()).with_context(|| args.out.display().to_string())?;
     writeln!(out, "{}", model.note)?;
     writeln!(out, "wrote {}", args.out.display())?;
     Ok(())

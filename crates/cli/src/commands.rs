@@ -88,8 +88,18 @@ pub fn run(cli: Cli) -> Result<()> {
             events,
             out: dir,
             format,
+            metadata_only,
         } => {
-            let summary = generate(people, days, seed, events, &dir, format, quiet)?;
+            let summary = generate_mode(
+                people,
+                days,
+                seed,
+                events,
+                &dir,
+                format,
+                metadata_only,
+                quiet,
+            )?;
             writeln!(
                 out,
                 "generated {} people in {} departments, {} interactions ({} event rows), {} survey answers",
@@ -251,8 +261,24 @@ pub(crate) fn generate(
     format: GenFormat,
     quiet: bool,
 ) -> Result<synth::GenerateSummary> {
+    generate_mode(people, days, seed, events, dir, format, false, quiet)
+}
+
+/// [`generate`], in the full mode or with only what a real export carries (`metadata_only`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn generate_mode(
+    people: usize,
+    days: u32,
+    seed: u64,
+    events: Option<u64>,
+    dir: &Path,
+    format: GenFormat,
+    metadata_only: bool,
+    quiet: bool,
+) -> Result<synth::GenerateSummary> {
     let mut cfg = synth::GenerateConfig::new(people, days, seed);
     cfg.events = events;
+    cfg.metadata_only = metadata_only;
     cfg.format = match format {
         GenFormat::Parquet => synth::EventFormat::Parquet,
         GenFormat::Csv => synth::EventFormat::Csv,

@@ -146,6 +146,10 @@ pub enum Command {
         out: PathBuf,
         #[arg(long, default_value = "parquet")]
         format: GenFormat,
+        /// Only what a real mail and calendar export carries (kinds message, meeting, accept,
+        /// decline; no speaking time; no survey), with behaviour matched to real mail (Enron).
+        #[arg(long)]
+        metadata_only: bool,
     },
     /// Build the per-window pair tables and reply latencies from the stored interactions.
     Aggregate {

@@ -1,9 +1,10 @@
-//! `orgmirror validate`: how well the mirror finds what is planted in generated organizations,
-//! and how it does on real data against plain baselines. Prints a table and can write JSON.
+//! `orgmirror validate`: how well the mirror finds what is planted in generated organizations
+//! (generated in the full mode, with only what a real export carries, or both), and how it does
+//! on real data against plain baselines. Prints a table and can write JSON.
 
-use crate::GenFormat;
 use crate::analyze::{Analysis, AnalyzeArgs, analyze};
-use crate::commands::{generate, ingest_generated};
+use crate::commands::{generate_mode, ingest_file};
+use crate::{GenFormat, IngestWhat};
 use anyhow::{Context, Result};
 use mirror::WindowResult;
 use mirror::input::Org;
@@ -11,6 +12,28 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use store::SqliteStore;
+
+/// Which generator mode the planted dynamics are measured in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ValidateMode {
+    /// Every kind, speaking times and the survey.
+    Full,
+    /// Only what a real mail and calendar export carries (`generate --metadata-only`).
+    MetadataOnly,
+    /// Both, side by side.
+    Both,
+}
+
+impl ValidateMode {
+    /// The generator modes to run, as (name in output, metadata_only).
+    fn runs(self) -> &'static [(&'static str, bool)] {
+        match self {
+            ValidateMode::Full => &[("full", false)],
+            ValidateMode::MetadataOnly => &[("metadata_only", true)],
+            ValidateMode::Both => &[("full", false), ("metadata_only", true)],
+        }
+    }
+}
 
 #[derive(clap::Args, Clone)]
 pub struct ValidateArgs {
@@ -20,6 +43,9 @@ pub struct ValidateArgs {
     /// Seeds per size (1, 2, ...).
     #[arg(long, default_value_t = 3)]
     pub seeds: u64,
+    /// Generator mode of the synthetic organizations: full, metadata-only, or both.
+    #[arg(long, value_enum, default_value = "both")]
+    pub mode: ValidateMode,
     /// Folder of the real data sets and the mapping files' data (default ../shared/data).
     #[arg(long, default_value = "../shared/data")]
     pub data: PathBuf,
@@ -246,6 +272,91 @@ fn run_analysis(store: &mut SqliteStore, seed: u64) -> Result<Analysis> {
     analyze(store, &args, true, &mut std::io::sink())
 }
 
+/// Generates one organization in `dir/input` and scores what `analyze` finds in it.
+fn run_synthetic(
+    dir: &Path,
+    (people, days, seed): (usize, u32, u64),
+    metadata_only: bool,
+    quiet: bool,
+    counts: &mut FxHashMap<&'static str, Counts>,
+) -> Result<()> {
+    fresh(dir)?;
+    let input = dir.join("input");
+    let summary = generate_mode(
+        people,
+        days,
+        seed,
+        None,
+        &input,
+        GenFormat::Parquet,
+        metadata_only,
+        quiet,
+    )?;
+    let mut store = crate::commands::new_workspace(&dir.join("workspace"))?;
+    // Exactly the files this run wrote: the metadata-only mode writes no survey.
+    for file in &summary.files {
+        let what = match file.file_name().and_then(|n| n.to_str()) {
+            Some("people.csv") => IngestWhat::People,
+            Some("events.parquet") => IngestWhat::Events,
+            Some("survey.csv") => IngestWhat::Survey,
+            _ => continue,
+        };
+        ingest_file(&mut store, what, file, None, false, None, quiet)?;
+    }
+    let a = run_analysis(&mut store, seed)?;
+    let truth: synth::Truth =
+        serde_json::from_str(&std::fs::read_to_string(input.join("truth.json"))?)?;
+    score_synthetic(&a.org, &a.results[0], &truth, counts);
+    Ok(())
+}
+
+fn counts_json(counts: &FxHashMap<&'static str, Counts>) -> serde_json::Value {
+    let mut json = serde_json::Map::new();
+    let mut names: Vec<&&str> = counts.keys().collect();
+    names.sort();
+    for name in names {
+        let c = counts[*name];
+        json.insert(
+            name.to_string(),
+            serde_json::json!({"precision": c.precision(), "recall": c.recall(), "f1": c.f1(), "tp": c.tp, "fp": c.fp, "fn": c.fn_}),
+        );
+    }
+    json.into()
+}
+
+/// One row per dynamic, precision / recall / F1 (tp/fp/fn) for each mode side by side.
+fn write_table(
+    out: &mut impl Write,
+    modes: &[(&'static str, FxHashMap<&'static str, Counts>)],
+) -> Result<()> {
+    write!(out, "  {:<22}", "dynamic")?;
+    for (mode, _) in modes {
+        write!(out, " | {:<34}", format!("{mode}: precision recall F1"))?;
+    }
+    writeln!(out)?;
+    let mut names: Vec<&'static str> = modes.iter().flat_map(|(_, c)| c.keys().copied()).collect();
+    names.sort_unstable();
+    names.dedup();
+    for name in names {
+        write!(out, "  {name:<22}")?;
+        for (_, counts) in modes {
+            let c = counts.get(name).copied().unwrap_or_default();
+            let cell = format!(
+                "{:>9.3} {:>6.3} {:>5.3}  {}/{}/{}",
+                c.precision(),
+                c.recall(),
+                c.f1(),
+                c.tp,
+                c.fp,
+                c.fn_
+            );
+            write!(out, " | {cell:<34}")?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
 pub fn validate(args: &ValidateArgs, quiet: bool, out: &mut impl Write) -> Result<()> {
     let mut report = serde_json::Map::new();
     if !args.no_synthetic {
@@ -255,50 +366,31 @@ pub fn validate(args: &ValidateArgs, quiet: bool, out: &mut impl Write) -> Resul
                 "M" => (10_000, 60),
                 other => anyhow::bail!("unknown size {other}: S or M"),
             };
-            let mut counts: FxHashMap<&'static str, Counts> = FxHashMap::default();
-            for seed in 1..=args.seeds {
-                let dir = args.dir.join(format!("{size}-{seed}"));
-                fresh(&dir)?;
-                let input = dir.join("input");
-                generate(people, days, seed, None, &input, GenFormat::Parquet, quiet)?;
-                let mut store = crate::commands::new_workspace(&dir.join("workspace"))?;
-                ingest_generated(&mut store, &input, quiet)?;
-                let a = run_analysis(&mut store, seed)?;
-                let truth: synth::Truth =
-                    serde_json::from_str(&std::fs::read_to_string(input.join("truth.json"))?)?;
-                score_synthetic(&a.org, &a.results[0], &truth, &mut counts);
+            let mut modes = Vec::new();
+            for &(mode, metadata_only) in args.mode.runs() {
+                let mut counts: FxHashMap<&'static str, Counts> = FxHashMap::default();
+                for seed in 1..=args.seeds {
+                    let dir = args.dir.join(format!("{size}-{mode}-{seed}"));
+                    run_synthetic(
+                        &dir,
+                        (people, days, seed),
+                        metadata_only,
+                        quiet,
+                        &mut counts,
+                    )?;
+                }
+                modes.push((mode, counts));
             }
             writeln!(
                 out,
                 "synthetic {size} ({people} people, {days} days), seeds 1..={}:",
                 args.seeds
             )?;
-            writeln!(
-                out,
-                "  {:<22} {:>9} {:>7} {:>6}  tp/fp/fn",
-                "dynamic", "precision", "recall", "F1"
-            )?;
-            let mut names: Vec<&&str> = counts.keys().collect();
-            names.sort();
-            let mut json = serde_json::Map::new();
-            for name in names {
-                let c = counts[*name];
-                writeln!(
-                    out,
-                    "  {:<22} {:>9.3} {:>7.3} {:>6.3}  {}/{}/{}",
-                    name,
-                    c.precision(),
-                    c.recall(),
-                    c.f1(),
-                    c.tp,
-                    c.fp,
-                    c.fn_
-                )?;
-                json.insert(
-                    name.to_string(),
-                    serde_json::json!({"precision": c.precision(), "recall": c.recall(), "f1": c.f1(), "tp": c.tp, "fp": c.fp, "fn": c.fn_}),
-                );
-            }
+            write_table(out, &modes)?;
+            let json: serde_json::Map<String, serde_json::Value> = modes
+                .iter()
+                .map(|(mode, counts)| (mode.to_string(), counts_json(counts)))
+                .collect();
             report.insert(format!("synthetic_{size}"), json.into());
         }
     }

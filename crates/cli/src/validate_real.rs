@@ -89,8 +89,12 @@ pub(crate) struct RealSet {
 
 impl RealSet {
     fn labelled(&self) -> Labelled {
-        let values: Vec<[f64; status::K]> =
-            self.result.people.iter().map(|p| p.status_features).collect();
+        let values: Vec<[f64; status::K]> = self
+            .result
+            .people
+            .iter()
+            .map(|p| p.status_features)
+            .collect();
         let mut present = [false; status::K];
         for (k, slot) in present.iter_mut().enumerate() {
             *slot = values.iter().any(|v| v[k] != 0.5);
@@ -113,8 +117,12 @@ impl RealSet {
 fn baselines(r: &WindowResult) -> Vec<(&'static str, Vec<f64>)> {
     let g = &r.network.contact;
     let n = g.n();
-    let in_strength: Vec<f64> = (0..n).map(|v| g.in_edges(v).map(|(_, w)| w).sum()).collect();
-    let out_strength: Vec<f64> = (0..n).map(|v| g.out_edges(v).map(|(_, w)| w).sum()).collect();
+    let in_strength: Vec<f64> = (0..n)
+        .map(|v| g.in_edges(v).map(|(_, w)| w).sum())
+        .collect();
+    let out_strength: Vec<f64> = (0..n)
+        .map(|v| g.out_edges(v).map(|(_, w)| w).sum())
+        .collect();
     let pr = page_rank(g, &PageRankOptions::default())
         .map(|s| s.0)
         .unwrap_or_else(|_| vec![0.0; n]);
@@ -125,9 +133,16 @@ fn baselines(r: &WindowResult) -> Vec<(&'static str, Vec<f64>)> {
     vec![
         (
             "volume",
-            in_strength.iter().zip(&out_strength).map(|(a, b)| a + b).collect(),
+            in_strength
+                .iter()
+                .zip(&out_strength)
+                .map(|(a, b)| a + b)
+                .collect(),
         ),
-        ("degree", r.people.iter().map(|p| p.contacts as f64).collect()),
+        (
+            "degree",
+            r.people.iter().map(|p| p.contacts as f64).collect(),
+        ),
         ("in_degree", (0..n).map(|v| g.in_degree(v) as f64).collect()),
         ("in_strength", in_strength),
         ("pagerank", pr),
@@ -275,7 +290,10 @@ pub(crate) fn status_report(
             .filter(|(k, _)| lab.features.present[*k])
             .map(|(k, name)| {
                 let score: Vec<f64> = lab.features.values.iter().map(|v| v[k]).collect();
-                (name.to_string(), baseline_accuracy(&score, &set.rank).into())
+                (
+                    name.to_string(),
+                    baseline_accuracy(&score, &set.rank).into(),
+                )
             })
             .collect();
         m.insert("feature_accuracy".into(), features.into());
@@ -295,7 +313,10 @@ fn enron_tiers(org: &Org) -> Vec<Option<f64>> {
         .map(|t| {
             let t = t.as_deref()?.to_ascii_lowercase();
             let tier = |p: &str| t.starts_with(p);
-            if tier("ceo") || tier("president") || tier("vice president") || tier("managing director")
+            if tier("ceo")
+                || tier("president")
+                || tier("vice president")
+                || tier("managing director")
             {
                 Some(1.0)
             } else if tier("director")
@@ -337,9 +358,7 @@ fn attribute_rank(store: &SqliteStore, key: &str, negate: bool) -> Result<Vec<Op
 
 /// The labelled real organizations, analyzed: (sets, Krackhardt's analysis for managers,
 /// email-Eu-core's for communities).
-pub(crate) fn load_sets(
-    args: &Paths,
-) -> Result<(Vec<RealSet>, crate::analyze::Analysis)> {
+pub(crate) fn load_sets(args: &Paths) -> Result<(Vec<RealSet>, crate::analyze::Analysis)> {
     use IngestWhat::{Events, People, Survey};
     let mut sets = Vec::new();
     let (_, mut a) = load(
@@ -410,8 +429,16 @@ pub(crate) fn load_sets(
         args,
         "cross-parker",
         &[
-            (People, "cross_parker_consulting/people.csv", "cross-parker-people.toml"),
-            (Survey, "cross_parker_consulting/advice.csv", "cross-parker-advice.toml"),
+            (
+                People,
+                "cross_parker_consulting/people.csv",
+                "cross-parker-people.toml",
+            ),
+            (
+                Survey,
+                "cross_parker_consulting/advice.csv",
+                "cross-parker-advice.toml",
+            ),
             (
                 Survey,
                 "cross_parker_consulting/expertise_value.csv",
@@ -453,8 +480,16 @@ pub(crate) fn load_sets(
         args,
         "faculty-hiring",
         &[
-            (People, "faculty_hiring_cs/institutions.csv", "faculty-hiring-people.toml"),
-            (Events, "faculty_hiring_cs/hires.csv", "faculty-hiring-events.toml"),
+            (
+                People,
+                "faculty_hiring_cs/institutions.csv",
+                "faculty-hiring-people.toml",
+            ),
+            (
+                Events,
+                "faculty_hiring_cs/hires.csv",
+                "faculty-hiring-events.toml",
+            ),
         ],
     )?;
     sets.push(RealSet {
@@ -470,8 +505,16 @@ pub(crate) fn load_sets(
         args,
         "email-eu-core",
         &[
-            (People, "email-eu-core/departments.txt", "email-eu-core-people.toml"),
-            (Events, "email-eu-core/edges.txt", "email-eu-core-events.toml"),
+            (
+                People,
+                "email-eu-core/departments.txt",
+                "email-eu-core-people.toml",
+            ),
+            (
+                Events,
+                "email-eu-core/edges.txt",
+                "email-eu-core-events.toml",
+            ),
         ],
     )?;
     Ok((sets, eu))

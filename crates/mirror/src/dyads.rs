@@ -28,7 +28,7 @@ use crate::stats::{beta_cdf, beta_quantile};
 use crate::status::StatusModel;
 use vocab::Question;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Dyad {
     pub a: u32,
     pub b: u32,

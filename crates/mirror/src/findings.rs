@@ -73,7 +73,11 @@ pub fn power_evidence(d: &Dyad, holder: u32) -> String {
         (d.latency_b_s, d.latency_a_s)
     };
     if let (Some(a), Some(b)) = (lat_h, lat_y) {
-        parts.push(format!("reply latency {} vs {}", fmt_latency(Some(a)), fmt_latency(Some(b))));
+        parts.push(format!(
+            "reply latency {} vs {}",
+            fmt_latency(Some(a)),
+            fmt_latency(Some(b))
+        ));
     }
     let (res_h, res_y) = if h {
         (d.resistance_a, d.resistance_b)
@@ -187,16 +191,19 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
         .filter(|d| has_power_evidence(d))
         .filter(|d| !matches!(d.relation, Some("up" | "down" | "skip_up" | "skip_down")))
         .collect();
-    let strength = |d: &Dyad| {
-        evidence_balance(d).0.abs() * (d.evidence_votes_a + d.evidence_votes_b).ln_1p()
-    };
+    let strength =
+        |d: &Dyad| evidence_balance(d).0.abs() * (d.evidence_votes_a + d.evidence_votes_b).ln_1p();
     unbalanced.sort_by(|a, b| {
         strength(b)
             .total_cmp(&strength(a))
             .then((a.a, a.b).cmp(&(b.a, b.b)))
     });
     for d in unbalanced {
-        let holder = if evidence_balance(d).0 > 0.0 { d.a } else { d.b };
+        let holder = if evidence_balance(d).0 > 0.0 {
+            d.a
+        } else {
+            d.b
+        };
         let yielder = if holder == d.a { d.b } else { d.a };
         out.push(Finding {
             kind: "unbalanced_relationship",
@@ -222,7 +229,11 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
             .then((a.a, a.b).cmp(&(b.a, b.b)))
     });
     for d in against {
-        let holder = if evidence_balance(d).0 > 0.0 { d.a } else { d.b };
+        let holder = if evidence_balance(d).0 > 0.0 {
+            d.a
+        } else {
+            d.b
+        };
         let yielder = if holder == d.a { d.b } else { d.a };
         let status_p = if holder == d.a {
             d.status_p
@@ -414,4 +425,72 @@ fn fmt(v: Option<f64>) -> String {
 
 fn fmt_latency(v: Option<f64>) -> String {
     v.map_or("n/a".into(), crate::people::hours)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inputs(dyads: &[Dyad]) -> Vec<Finding> {
+        findings(&FindingInputs {
+            rows: &[],
+            dyads,
+            groups: &[],
+            leaders: &[],
+            min_group: 5,
+            previous: None,
+        })
+    }
+
+    fn one_sided(a_votes: f64, requests: f64) -> Dyad {
+        let (balance, balance_lo, balance_hi, _) = crate::dyads::balance_from_votes(a_votes, 0.0);
+        Dyad {
+            a: 0,
+            b: 1,
+            events_ab: 10.0,
+            events_ba: 2.0 * a_votes,
+            requests_ab: requests,
+            votes_a: a_votes,
+            evidence_votes_a: requests,
+            balance,
+            balance_lo,
+            balance_hi,
+            dominance_p: 0.5,
+            status_p: 0.5,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn who_writes_more_is_no_finding() {
+        // 200 attention votes from messages alone, no requests, refusals or reply times.
+        assert!(inputs(&[one_sided(200.0, 0.0)]).is_empty());
+    }
+
+    #[test]
+    fn requests_make_an_unbalanced_relationship_with_their_numbers() {
+        let f = inputs(&[one_sided(200.0, 80.0)]);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].kind, "unbalanced_relationship");
+        assert!(
+            f[0].evidence.contains("requests 80 vs 0"),
+            "{}",
+            f[0].evidence
+        );
+        assert!(!f[0].evidence.contains("n/a"), "{}", f[0].evidence);
+        assert!(f[0].confidence > 0.99);
+    }
+
+    #[test]
+    fn a_junior_holding_power_is_a_finding() {
+        let mut d = one_sided(30.0, 30.0);
+        d.status_p = 0.1;
+        d.against_status = true;
+        let f = inputs(&[d]);
+        assert!(
+            f.iter()
+                .any(|f| f.kind == "power_against_status" && f.person == Some(0)),
+            "{f:?}"
+        );
+    }
 }

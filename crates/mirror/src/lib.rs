@@ -118,7 +118,8 @@ pub fn analyze_window(
     let strengths: Vec<f64> = rows.iter().map(|r| r.status).collect();
     let dyads = dyads::dyads(org, &ev, &strengths, &opts.status);
     lap("dyads", &mut stages);
-    let inferred_managers = hierarchy::infer_managers(org.n(), &dyads, &network.undirected, &org.department);
+    let inferred_managers =
+        hierarchy::infer_managers(org.n(), &dyads, &network.undirected, &org.department);
     lap("inferred_managers", &mut stages);
     let groups = groups::groups(org, &ev, &rows, &network, activity);
     lap("groups", &mut stages);

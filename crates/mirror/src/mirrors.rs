@@ -204,11 +204,10 @@ fn one(x: &MirrorInputs, me: u32, mine: &[u32], leader: Option<&LeaderRow>) -> V
             for &i in mine {
                 let d = &x.dyads[i as usize];
                 let (other, ..) = from_side(d, me);
-                let named: f64 = x
-                    .ev
-                    .survey
-                    .get(&(me, other))
-                    .map_or(0.0, |w| w.iter().sum());
+                let named: f64 =
+                    x.ev.survey
+                        .get(&(me, other))
+                        .map_or(0.0, |w| w.iter().sum());
                 if named > 0.0 {
                     let class = chart.relation(me as usize, other as usize).as_str();
                     *by_class.entry(class).or_default() += named;

@@ -190,7 +190,10 @@ pub fn features(
     let (_, named_authority) = hubs_and_authorities(&survey);
     let (hub, authority) = hubs_and_authorities(&behaviour);
     let reach: Vec<f64> = (0..n).map(|v| behaviour.out_degree(v) as f64).collect();
-    let slowness: Vec<f64> = reply_latency_s.iter().map(|l| l.unwrap_or(f64::NAN)).collect();
+    let slowness: Vec<f64> = reply_latency_s
+        .iter()
+        .map(|l| l.unwrap_or(f64::NAN))
+        .collect();
     let to: Vec<f64> = to_share.iter().map(|s| s.unwrap_or(f64::NAN)).collect();
     let columns: [Vec<f64>; K] = [
         in_degree(&survey),
@@ -337,11 +340,8 @@ pub struct Labelled {
 /// Rank-ordered pairs (senior, junior) of a labelled set, with the senior's feature difference
 /// and the pair balance seen from the senior.
 pub fn ordered_pairs(set: &Labelled) -> Vec<([f64; K], f64, u32, u32)> {
-    let balance: rustc_hash::FxHashMap<(u32, u32), f64> = set
-        .balances
-        .iter()
-        .map(|&(a, b, x)| ((a, b), x))
-        .collect();
+    let balance: rustc_hash::FxHashMap<(u32, u32), f64> =
+        set.balances.iter().map(|&(a, b, x)| ((a, b), x)).collect();
     let ranked: Vec<(usize, f64)> = set
         .rank
         .iter()
@@ -580,13 +580,94 @@ pub fn reliability(predictions: &[(f64, bool)]) -> Reliability {
 mod tests {
     use super::*;
 
+    /// A uniform pseudo-random number in [0, 1) from an integer (splitmix64).
+    fn noise(x: u64) -> f64 {
+        let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// An organization whose ranks follow a known logistic model on feature 0: person p has
+    /// feature 0 uniform, and ranks are drawn so that P(a above b) = σ(scale · (f_a − f_b)).
+    fn logistic_set(name: &str, n: usize, scale: f64, seed: u64) -> Labelled {
+        let f: Vec<f64> = (0..n).map(|p| noise(seed * 1000 + p as u64)).collect();
+        // A Gumbel-perturbed score gives Bradley–Terry (logistic) pairwise orders.
+        let score: Vec<f64> = (0..n)
+            .map(|p| {
+                let u = noise(seed * 7777 + p as u64).clamp(1e-12, 1.0 - 1e-12);
+                scale * f[p] - (-u.ln()).ln()
+            })
+            .collect();
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| score[b].total_cmp(&score[a]));
+        let mut rank = vec![None; n];
+        for (r, &p) in order.iter().enumerate() {
+            rank[p] = Some(r as f64);
+        }
+        let pct = percentiles(&f);
+        Labelled {
+            name: name.into(),
+            features: Features {
+                values: (0..n)
+                    .map(|p| {
+                        let mut v = [0.5; K];
+                        v[0] = pct[p];
+                        v
+                    })
+                    .collect(),
+                present: [true; K],
+            },
+            balances: vec![],
+            rank,
+        }
+    }
+
+    #[test]
+    fn held_out_probabilities_are_calibrated_when_organizations_are_alike() {
+        let train: Vec<Labelled> = (1..=4)
+            .map(|s| logistic_set(&format!("t{s}"), 60, 4.0, s))
+            .collect();
+        let model = fit_calibrated(&train, &FitOptions::default());
+        let test = logistic_set("test", 200, 4.0, 99);
+        let s = model.strengths(&test.features);
+        let predictions: Vec<(f64, bool)> = ordered_pairs(&test)
+            .into_iter()
+            .map(|(_, bal, hi, lo)| {
+                let p = model.p_above(s[hi as usize], s[lo as usize], bal);
+                // Seen from a side chosen by the pair's own noise, so outcomes vary.
+                if noise((hi as u64) * 1_000_003 + lo as u64) < 0.5 {
+                    (p, true)
+                } else {
+                    (1.0 - p, false)
+                }
+            })
+            .collect();
+        let r = reliability(&predictions);
+        assert!(r.gap < 0.05, "{r:?}");
+        assert!((model.temperature - 1.0).abs() < 0.3, "{model:?}");
+        // A model four times too sure is visibly miscalibrated on the same pairs.
+        let sure: Vec<(f64, bool)> = ordered_pairs(&test)
+            .into_iter()
+            .map(|(_, _, hi, lo)| {
+                let p = sigmoid(4.0 * (s[hi as usize] - s[lo as usize]));
+                if noise((hi as u64) * 1_000_003 + lo as u64) < 0.5 {
+                    (p, true)
+                } else {
+                    (1.0 - p, false)
+                }
+            })
+            .collect();
+        assert!(reliability(&sure).gap > 0.08);
+    }
+
     fn set(name: &str, n: usize, signal: f64) -> Labelled {
         // Feature 0 follows the rank, feature 1 is noise.
         let values = (0..n)
             .map(|p| {
                 let mut v = [0.5; K];
                 v[0] = 1.0 - p as f64 / n as f64 * signal;
-                v[1] = ((p * 7919) % n) as f64 / n as f64;
+                v[1] = noise(p as u64);
                 v
             })
             .collect();
@@ -603,7 +684,10 @@ mod tests {
 
     #[test]
     fn fit_puts_weight_on_the_informative_feature() {
-        let m = fit(&[set("a", 30, 1.0), set("b", 40, 1.0)], &FitOptions::default());
+        let m = fit(
+            &[set("a", 30, 1.0), set("b", 40, 1.0)],
+            &FitOptions::default(),
+        );
         assert!(m.weights[0] > 5.0, "{:?}", m.weights);
         assert!(m.weights[1].abs() < m.weights[0] / 5.0, "{:?}", m.weights);
         let back = StatusModel::from_json(&m.to_json()).unwrap();
@@ -641,8 +725,10 @@ mod tests {
         }
         let r = reliability(&preds);
         assert!(r.gap < 0.01, "{r:?}");
-        let overconfident: Vec<(f64, bool)> =
-            preds.iter().map(|&(_, y)| (if y { 1.0 } else { 0.0 }, !y)).collect();
+        let overconfident: Vec<(f64, bool)> = preds
+            .iter()
+            .map(|&(_, y)| (if y { 1.0 } else { 0.0 }, !y))
+            .collect();
         assert!(reliability(&overconfident).gap > 0.9);
     }
 }

@@ -4,6 +4,7 @@ mod metrics;
 mod mirror;
 mod real_data;
 mod report;
+mod status_model;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
