@@ -8,9 +8,14 @@
 //! - `survey.csv`: respondent, question, colleague
 //! - `truth.json`: who carries each planted dynamic (format documented on [`Truth`])
 //!
+//! With `metadata_only` (`generate --metadata-only`) the events carry only what a real mail and
+//! calendar export carries, behaving like real mail (see [`realism`]), and no survey is written;
+//! people and truth are the same as in the full mode for the same seed (but `event_rows`).
+//!
 //! Same configuration and seed, same files, byte for byte.
 
 pub mod org;
+pub mod realism;
 pub mod sim;
 
 use org::{Cast, OFFICES, Org, Staff};
@@ -59,6 +64,11 @@ pub struct GenerateConfig {
     /// First day (days since 1970-01-01); default 2024-01-01.
     pub start_day: i32,
     pub format: EventFormat,
+    /// Write only what a real export carries (kinds message/meeting/accept/decline, no speaking
+    /// time, no survey), with behaviour matched to real mail ([`realism::Realism::ENRON`]).
+    pub metadata_only: bool,
+    /// How the metadata-only mode behaves; unused in the full mode.
+    pub realism: realism::Realism,
 }
 
 impl GenerateConfig {
@@ -70,6 +80,8 @@ impl GenerateConfig {
             events: None,
             start_day: 19_723,
             format: EventFormat::Parquet,
+            metadata_only: false,
+            realism: realism::Realism::ENRON,
         }
     }
 }
@@ -610,7 +622,15 @@ pub fn generate(
         .events
         .unwrap_or(cfg.people as u64 * cfg.days as u64 * 6);
     let mut sink = EventSink::open(cfg.format, &events_path, &org)?;
-    let mut sim = Sim::new(&org, &cast, sim_rng, cfg.start_day, cfg.days as i32);
+    let realism = cfg.metadata_only.then_some(cfg.realism);
+    let mut sim = Sim::new(
+        &org,
+        &cast,
+        sim_rng,
+        cfg.start_day,
+        cfg.days as i32,
+        realism,
+    );
     // An interaction yields about 2.4 rows on average; the scale is tuned as the days go by.
     let workdays = (0..cfg.days as i32)
         .filter(|d| !matches!((cfg.start_day + d + 3).rem_euclid(7), 5 | 6))
@@ -641,24 +661,31 @@ pub fn generate(
         progress(d as u32 + 1, cfg.days);
     }
     sink.finish()?;
-    let survey_path = out.join("survey.csv");
-    let answers = write_survey(
-        &org,
-        &cast,
-        &mut survey_rng,
-        &survey_path,
-        cfg.start_day + cfg.days as i32 - 1,
-    )?;
+    let mut files = vec![people_path, events_path];
+    let mut answers = 0;
+    // A real mail and calendar export has no survey.
+    if !cfg.metadata_only {
+        let survey_path = out.join("survey.csv");
+        answers = write_survey(
+            &org,
+            &cast,
+            &mut survey_rng,
+            &survey_path,
+            cfg.start_day + cfg.days as i32 - 1,
+        )?;
+        files.push(survey_path);
+    }
     let truth = truth_of(&org, &cast, cfg, rows_total);
     let truth_path = out.join("truth.json");
     let text = serde_json::to_string_pretty(&truth).expect("truth serializes");
     std::fs::write(&truth_path, text + "\n").map_err(io(&truth_path))?;
+    files.push(truth_path);
     Ok(GenerateSummary {
         people: org.n(),
         departments: org.departments.len(),
         event_rows: rows_total,
         events: events_total,
         survey_answers: answers,
-        files: vec![people_path, events_path, survey_path, truth_path],
+        files,
     })
 }

@@ -4,6 +4,7 @@
 //! change exactly these choices for the people cast in them.
 
 use crate::org::{Cast, OFFICES, Org, Staff};
+use crate::realism::Realism;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Poisson};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -79,13 +80,21 @@ pub struct Sim<'a> {
     contacts: Vec<Vec<u32>>,
     /// Each person's few ties into other departments.
     outside: Vec<Vec<u32>>,
+    /// The metadata-only mode's behaviour; `None` in the full mode, which never reads what follows.
+    realism: Option<Realism>,
+    /// Days each person is away, as sorted `[first, end)` day ranges (metadata-only mode).
+    away: Vec<Vec<(i32, i32)>>,
+    /// Each person's activity beyond the full mode's (metadata-only mode; empty otherwise).
+    extra_activity: Vec<f64>,
 }
 
-/// Builds everyone's stable contacts: colleagues under the same skip-level manager, a few from
-/// the rest of the department, and a few in other departments (rarely for silos).
+/// Builds everyone's stable contacts: `size.0 + [0, size.1)` colleagues under the same
+/// skip-level manager, a few from the rest of the department, and a few in other departments
+/// (rarely for silos).
 fn networks(
     org: &Org,
     silo_dept: &[bool],
+    size: (usize, usize),
     rng: &mut Xoshiro256PlusPlus,
 ) -> (Vec<Vec<u32>>, Vec<Vec<u32>>) {
     let n = org.n();
@@ -120,7 +129,7 @@ fn networks(
             })
             .unwrap_or(p);
         let (lo, hi) = (tin[anchor as usize], tout[anchor as usize]);
-        let want = 6 + rng.random_range(0..14);
+        let want = size.0 + rng.random_range(0..size.1);
         let mut list: Vec<u32> = Vec::with_capacity(want + 4);
         for _ in 0..want * 2 {
             if list.len() >= want {
@@ -163,6 +172,39 @@ fn networks(
     (contacts, outside)
 }
 
+/// A person's absences over the simulated days: blocks of `away_days` days, separated by gaps
+/// that make them `away_share` of all days on average.
+fn away_days(
+    r: &Realism,
+    start_day: i32,
+    days: i32,
+    rng: &mut Xoshiro256PlusPlus,
+) -> Vec<(i32, i32)> {
+    let (lo, hi) = (
+        r.away_days.0.max(1),
+        r.away_days.1.max(r.away_days.0.max(1)),
+    );
+    if r.away_share <= 0.0 {
+        return Vec::new();
+    }
+    let mean_block = (lo + hi) as f64 / 2.0;
+    let mean_gap = mean_block * (1.0 - r.away_share) / r.away_share;
+    let mut out = Vec::new();
+    // Start before the first day so that some people begin the period away.
+    let mut day = start_day - (rng.random::<f64>() * (mean_gap + mean_block)) as i32;
+    loop {
+        let gap = (-mean_gap * rng.random::<f64>().max(f64::MIN_POSITIVE).ln()).round() as i32;
+        day += gap;
+        if day >= start_day + days {
+            break;
+        }
+        let len = rng.random_range(lo..=hi);
+        out.push((day, day + len));
+        day += len + 1;
+    }
+    out
+}
+
 impl<'a> Sim<'a> {
     pub fn new(
         org: &'a Org,
@@ -170,6 +212,7 @@ impl<'a> Sim<'a> {
         rng: Xoshiro256PlusPlus,
         start_day: i32,
         days: i32,
+        realism: Option<Realism>,
     ) -> Sim<'a> {
         let n = org.n();
         let flags = |list: &[u32]| {
@@ -253,7 +296,8 @@ impl<'a> Sim<'a> {
             }
         }
         let mut net_rng = Xoshiro256PlusPlus::seed_from_u64(rng.clone().random());
-        let (contacts, outside) = networks(org, &silo_dept, &mut net_rng);
+        let size = realism.map_or((6, 14), |r| r.contacts);
+        let (contacts, outside) = networks(org, &silo_dept, size, &mut net_rng);
         let mut r2 = rng.clone();
         let dept_after_hours = (0..org.departments.len())
             .map(|_| 0.02 + 0.2 * r2.random::<f64>().powi(2))
@@ -267,6 +311,22 @@ impl<'a> Sim<'a> {
                 Staff::Regular => {}
             }
         }
+        let (away, extra_activity) = match realism {
+            Some(r) => {
+                let mut away_rng =
+                    Xoshiro256PlusPlus::seed_from_u64(rng.clone().random::<u64>() ^ 0x5A5A_A5A5);
+                let away = (0..n)
+                    .map(|_| away_days(&r, start_day, days, &mut away_rng))
+                    .collect();
+                // Lognormal with mean 1.
+                let s = r.activity_sigma;
+                let extra = (0..n)
+                    .map(|_| (s * standard_normal(&mut away_rng) - s * s / 2.0).exp())
+                    .collect();
+                (away, extra)
+            }
+            None => (Vec::new(), Vec::new()),
+        };
         Sim {
             org,
             rng,
@@ -290,7 +350,83 @@ impl<'a> Sim<'a> {
             chiefs,
             contacts,
             outside,
+            realism,
+            away,
+            extra_activity,
         }
+    }
+
+    /// The first day back when `p` is away on (local) `day`.
+    fn back_from(&self, p: u32, day: i32) -> Option<i32> {
+        let ranges = self.away.get(p as usize)?;
+        let i = ranges.partition_point(|&(_, end)| end <= day);
+        ranges
+            .get(i)
+            .filter(|&&(first, _)| first <= day)
+            .map(|&(_, end)| end)
+    }
+
+    /// When `p`, who would act at `t`, acts given their absences: `t`, or a morning after they
+    /// are back.
+    fn when_back(&mut self, p: u32, t: i64) -> i64 {
+        let local_day = (t + self.offset_ms(p)).div_euclid(DAY_MS) as i32;
+        match self.back_from(p, local_day) {
+            Some(back) => {
+                let morning = back as i64 * DAY_MS + 8 * HOUR_MS - self.offset_ms(p);
+                self.next_working(p, morning)
+            }
+            None => t,
+        }
+    }
+
+    /// When `p` answers something received at `t` in the metadata-only mode (see [`Realism`]),
+    /// and whether an absence put it off.
+    fn answer_time(&mut self, p: u32, t: i64, median_h: f64, r: &Realism) -> (i64, bool) {
+        let latency_h = r.latency_scale
+            * median_h.powf(r.latency_power)
+            * (r.latency_sigma * standard_normal(&mut self.rng)).exp();
+        let at = t + (latency_h * HOUR_MS as f64) as i64 + 60_000;
+        // Some answers are written in the evening, not the next working morning.
+        let local_hour = (at + self.offset_ms(p)).rem_euclid(DAY_MS) / HOUR_MS;
+        let evening = (19..23).contains(&local_hour) && self.uniform() < r.evening;
+        let at = if evening {
+            at
+        } else {
+            self.next_working(p, at)
+        };
+        let back = self.when_back(p, at);
+        (back, back != at)
+    }
+
+    /// People an e-mail copies beyond `recipients` in the metadata-only mode.
+    fn copies(
+        &mut self,
+        actor: u32,
+        recipients: &[u32],
+        channel: Channel,
+        is_reply: bool,
+        r: &Realism,
+    ) -> Vec<u32> {
+        let chance = if is_reply {
+            r.reply_cc_chance
+        } else {
+            r.cc_chance
+        };
+        if channel != Channel::Email || recipients.len() > 2 || self.uniform() >= chance {
+            return Vec::new();
+        }
+        let k = 1 + self.rng.random_range(0..r.cc_max.max(1));
+        let mut out = Vec::new();
+        for _ in 0..k {
+            if let Some(q) = self.partner(actor)
+                && q != actor
+                && !recipients.contains(&q)
+                && !out.contains(&q)
+            {
+                out.push(q);
+            }
+        }
+        out
     }
 
     fn offset_ms(&self, p: u32) -> i64 {
@@ -379,16 +515,27 @@ impl<'a> Sim<'a> {
     ) -> u64 {
         let id = self.new_event();
         let thread = thread.unwrap_or(id);
-        for (k, &r) in recipients.iter().enumerate() {
+        // A real export knows a message, not what it does.
+        let (kind, copied) = match self.realism {
+            Some(realism) => (
+                Kind::Message,
+                self.copies(actor, recipients, channel, reply_to.is_some(), &realism),
+            ),
+            None => (kind, Vec::new()),
+        };
+        let extra_to = self.realism.map_or(0.0, |r| r.extra_to);
+        for (k, &r) in recipients.iter().chain(&copied).enumerate() {
             if r == actor {
                 continue;
             }
+            // Real mail addresses several people in To more often than it copies them.
+            let to = k == 0 || (extra_to > 0.0 && self.uniform() < extra_to);
             self.push(SimRow {
                 event_id: id,
                 time_ms: t,
                 actor,
                 recipient: r,
-                role: if k == 0 { Role::To } else { Role::Cc },
+                role: if to { Role::To } else { Role::Cc },
                 channel,
                 kind,
                 thread,
@@ -487,6 +634,10 @@ impl<'a> Sim<'a> {
         channel: Channel,
         is_request: bool,
     ) {
+        if let Some(realism) = self.realism {
+            self.respond_realistic(asker, target, request, t, channel, is_request, &realism);
+            return;
+        }
         let a = self.answer_of(asker, target);
         let ignore = if is_request {
             a.ignore
@@ -511,6 +662,43 @@ impl<'a> Sim<'a> {
             at,
             channel,
             kind,
+            Some(request),
+            Some(request),
+        );
+    }
+
+    /// [`Sim::respond`] in the metadata-only mode: fewer answers, later and more spread out,
+    /// after the target's absences; every answer is a message.
+    #[allow(clippy::too_many_arguments)]
+    fn respond_realistic(
+        &mut self,
+        asker: u32,
+        target: u32,
+        request: u64,
+        t: i64,
+        channel: Channel,
+        is_request: bool,
+        r: &Realism,
+    ) {
+        let a = self.answer_of(asker, target);
+        let (ignore, keep) = if is_request {
+            (a.ignore, r.answer_requests)
+        } else {
+            (0.6 + 0.4 * a.ignore, r.answer_messages)
+        };
+        if self.uniform() >= (1.0 - ignore) * keep {
+            return;
+        }
+        let (at, was_away) = self.answer_time(target, t, a.median_h, r);
+        if was_away && self.uniform() < r.away_drop {
+            return;
+        }
+        self.send(
+            target,
+            &[asker],
+            at,
+            channel,
+            Kind::Message,
             Some(request),
             Some(request),
         );
@@ -558,13 +746,27 @@ impl<'a> Sim<'a> {
             None => {}
         }
         let manager = person.manager;
+        // Real mail flows up: in the metadata-only mode anyone writes to their department's
+        // head now and then.
+        if let Some(r) = self.realism
+            && r.to_head > 0.0
+            && self.uniform() < r.to_head
+        {
+            let head = self.org.heads[dept];
+            if head != p {
+                return Some(head);
+            }
+        }
+        let (to_manager, hierarchy) = self
+            .realism
+            .map_or((1.0, 1.0), |r| (r.to_manager, r.hierarchy));
         let u = self.uniform();
         let mut acc = 0.0;
         let mut pick_if = |share: f64| {
             acc += share;
             u < acc
         };
-        if pick_if(0.18)
+        if pick_if(0.18 * to_manager)
             && let Some(m) = manager
         {
             // Reports of a paper-power manager go around them, to the skip level or a peer of theirs.
@@ -578,12 +780,12 @@ impl<'a> Sim<'a> {
             }
             return Some(m);
         }
-        if pick_if(0.22)
+        if pick_if(0.22 * hierarchy)
             && let Some(r) = self.pick(&self.org.people[p as usize].reports)
         {
             return Some(r);
         }
-        if pick_if(0.2)
+        if pick_if(0.2 * hierarchy)
             && let Some(q) = self.pick(self.org.peers(p))
             && q != p
         {
@@ -609,7 +811,11 @@ impl<'a> Sim<'a> {
         if n_contacts == 0 {
             return self.pick(&self.org.members[dept]).filter(|&q| q != p);
         }
-        let u = self.uniform().min(self.uniform());
+        let u = if self.realism.is_some() {
+            self.uniform()
+        } else {
+            self.uniform().min(self.uniform())
+        };
         Some(self.contacts[p as usize][((u * n_contacts as f64) as usize).min(n_contacts - 1)])
     }
 
@@ -621,6 +827,8 @@ impl<'a> Sim<'a> {
         let total_w = airtime_weight + n;
         let speaking = |w: f64, noise: f64| ((talk * w / total_w) * noise).round() as u32;
         let noise = 0.7 + 0.6 * self.uniform();
+        // Speaking time is not in real exports.
+        let airtime = self.realism.is_none();
         self.push(SimRow {
             event_id: id,
             time_ms: t,
@@ -632,7 +840,7 @@ impl<'a> Sim<'a> {
             thread: id,
             reply_to: None,
             duration_s: Some(duration),
-            speaking_s: Some(speaking(airtime_weight, noise)),
+            speaking_s: airtime.then(|| speaking(airtime_weight, noise)),
         });
         for &a in attendees {
             if a == organizer {
@@ -650,7 +858,52 @@ impl<'a> Sim<'a> {
                 thread: id,
                 reply_to: None,
                 duration_s: Some(duration),
-                speaking_s: Some(speaking(1.0, noise)),
+                speaking_s: airtime.then(|| speaking(1.0, noise)),
+            });
+        }
+        if let Some(realism) = self.realism {
+            self.answer_invitation(organizer, attendees, id, t, &realism);
+        }
+    }
+
+    /// Attendees' answers to an invitation (metadata-only mode): iTIP REPLY mail to the
+    /// organizer, accepted or declined, by how the attendee answers the organizer's requests.
+    fn answer_invitation(
+        &mut self,
+        organizer: u32,
+        attendees: &[u32],
+        invitation: u64,
+        t: i64,
+        r: &Realism,
+    ) {
+        for &a in attendees {
+            if a == organizer {
+                continue;
+            }
+            let answer = self.answer_of(organizer, a);
+            if self.uniform() >= r.meeting_answer * (1.0 - answer.ignore) {
+                continue;
+            }
+            let decline = (r.meeting_decline + 2.0 * answer.decline + answer.ignore).min(0.8);
+            let kind = if self.uniform() < decline {
+                Kind::Decline
+            } else {
+                Kind::Accept
+            };
+            let (at, _) = self.answer_time(a, t, answer.median_h, r);
+            let id = self.new_event();
+            self.push(SimRow {
+                event_id: id,
+                time_ms: at,
+                actor: a,
+                recipient: organizer,
+                role: Role::To,
+                channel: Channel::Email,
+                kind,
+                thread: invitation,
+                reply_to: Some(invitation),
+                duration_s: None,
+                speaking_s: None,
             });
         }
     }
@@ -698,7 +951,15 @@ impl<'a> Sim<'a> {
                     list.push(q);
                 }
             }
-            self.send(p, &list, t, Channel::Email, Kind::Fyi, None, None);
+            let id = self.send(p, &list, t, Channel::Email, Kind::Fyi, None, None);
+            // Real mail to a few people gets answers from them too, as any message does.
+            if let Some(r) = self.realism
+                && list.len() <= r.answered_list
+            {
+                for &q in &list {
+                    self.respond(p, q, id, t, Channel::Email, false);
+                }
+            }
         } else if u < 0.83 {
             let mut list = vec![target];
             let k = 1 + self.rng.random_range(0..5);
@@ -1006,6 +1267,9 @@ impl<'a> Sim<'a> {
             let person = &org.people[p as usize];
             let dept_weekend = self.dept_after_hours[person.department as usize];
             let mut rate = base_rate * person.activity;
+            if let Some(extra) = self.extra_activity.get(p as usize) {
+                rate *= extra;
+            }
             if weekend {
                 rate *= dept_weekend * 0.5;
             }
@@ -1014,6 +1278,9 @@ impl<'a> Sim<'a> {
             }
             if self.caretaker[p as usize] {
                 rate *= 0.5;
+            }
+            if self.realism.is_some() && self.back_from(p, day).is_some() {
+                continue;
             }
             for _ in 0..self.rate(rate) {
                 self.initiate(p, day);
