@@ -515,10 +515,11 @@ fn solve<const D: usize>(mut h: [[f64; D]; D], mut g: [f64; D]) -> [f64; D] {
         if h[c][c].abs() < 1e-300 {
             continue;
         }
+        let pivot_row = h[c];
         for r in c + 1..D {
-            let f = h[r][c] / h[c][c];
-            for k in c..D {
-                h[r][k] -= f * h[c][k];
+            let f = h[r][c] / pivot_row[c];
+            for (x, p) in h[r][c..].iter_mut().zip(&pivot_row[c..]) {
+                *x -= f * p;
             }
             g[r] -= f * g[c];
         }
