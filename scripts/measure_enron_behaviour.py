@@ -5,10 +5,10 @@ Measures on the Enron e-mail set (../shared/data/enron-igraphdata) what the synt
 metadata-only mode (`orgmirror generate --metadata-only`) is matched to, and measures a generated
 organization's events.csv with the same logic so that the two can be put side by side.
 
-    python3 scripts/measure_enron_behaviour.py                       # Enron -> stdout
+    python3 scripts/measure_enron_behaviour.py                 # Enron, JSON on stdout
     python3 scripts/measure_enron_behaviour.py --out crates/synth/src/enron_behaviour.json
-    python3 scripts/measure_enron_behaviour.py --generated DIR       # DIR/people.csv + DIR/events.csv,
-                                                                     # printed next to the stored Enron values
+    python3 scripts/measure_enron_behaviour.py --generated DIR # DIR/people.csv, DIR/events.csv
+                                                               # next to the stored Enron values
 
 Standard library only. Definitions (the same for both sources):
 
@@ -18,8 +18,8 @@ Standard library only. Definitions (the same for both sources):
   (the same ranks), everyone else is junior.
 - Messages. Enron: rows sharing (sender, Time) are one message; self-loops, bcc rows (exact copies
   of cc rows), times before 1998 and duplicate (message, recipient) rows are dropped; a recipient
-  that is both to and cc counts as to. Generated: one event_id is one message; only mail and chat
-  rows whose kind is not meeting/accept/decline (calendar rows) are messages.
+  that is both to and cc counts as to. Generated: one event_id is one message; mail and chat rows
+  are messages, except accept/decline answers to meeting invitations (calendar traffic).
 - A row is one (message, recipient). Its direction: up (junior -> senior), down (senior -> junior),
   senior_peer, junior_peer, or unknown when either side has no tier.
 - Reply: a row a -> b at time t is answered when b sends a message to a at t' with
@@ -106,11 +106,16 @@ def load_generated(folder):
         for row in csv.DictReader(f):
             tiers[row["id"]] = generated_tier(row["title"])
     messages = {}
+    invitations = set()
     with open(os.path.join(folder, "events.csv"), newline="") as f:
         for row in csv.DictReader(f):
+            if row["channel"] == "meeting":
+                invitations.add(row["event_id"])
+                continue
             if row["channel"] not in ("email", "chat"):
                 continue
-            if row["kind"] in ("meeting", "accept", "decline") and row["channel"] == "meeting":
+            # Answers to invitations are calendar traffic (answers to requests are messages).
+            if row["kind"] in ("accept", "decline") and row["in_reply_to"] in invitations:
                 continue
             a, b = row["actor"], row["recipient"]
             if a == b:

@@ -372,7 +372,8 @@ impl<'a> Sim<'a> {
         let local_day = (t + self.offset_ms(p)).div_euclid(DAY_MS) as i32;
         match self.back_from(p, local_day) {
             Some(back) => {
-                let morning = back as i64 * DAY_MS + 8 * HOUR_MS - self.offset_ms(p);
+                let morning = back as i64 * DAY_MS + 8 * HOUR_MS - self.offset_ms(p)
+                    + (self.uniform() * 3.0 * HOUR_MS as f64) as i64;
                 self.next_working(p, morning)
             }
             None => t,
@@ -884,7 +885,7 @@ impl<'a> Sim<'a> {
             if self.uniform() >= r.meeting_answer * (1.0 - answer.ignore) {
                 continue;
             }
-            let decline = (r.meeting_decline + 2.0 * answer.decline + answer.ignore).min(0.8);
+            let decline = (r.meeting_decline + answer.decline + answer.ignore / 2.0).min(0.8);
             let kind = if self.uniform() < decline {
                 Kind::Decline
             } else {

@@ -1,0 +1,62 @@
+//! `generate --metadata-only` as a user runs it: only what a real export carries, loaded and
+//! analyzed like any real export (no survey, no mapping).
+
+use crate::ok;
+
+#[test]
+fn metadata_only_files_load_and_analyze_without_a_survey() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, ws) = (dir.path().join("in"), dir.path().join("ws"));
+    let (i, w) = (input.to_str().unwrap(), ws.to_str().unwrap());
+    let out = ok(&[
+        "generate",
+        "--people",
+        "200",
+        "--days",
+        "20",
+        "--seed",
+        "4",
+        "--out",
+        i,
+        "--format",
+        "csv",
+        "--metadata-only",
+    ]);
+    assert!(out.contains("0 survey answers"), "{out}");
+    let mut files: Vec<String> = std::fs::read_dir(&input)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["events.csv", "people.csv", "truth.json"]);
+    let events = std::fs::read_to_string(input.join("events.csv")).unwrap();
+    let mut kinds: Vec<&str> = events
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(6).unwrap())
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    assert_eq!(kinds, ["accept", "decline", "meeting", "message"]);
+    ok(&["init", w]);
+    ok(&[
+        "--workspace",
+        w,
+        "ingest",
+        "people",
+        &format!("{i}/people.csv"),
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&ok(&[
+        "--workspace",
+        w,
+        "ingest",
+        "events",
+        &format!("{i}/events.csv"),
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(report["rejected"], serde_json::json!({}), "{report}");
+    assert_eq!(report["people_added"], 0, "every actor is in people.csv");
+    let out = ok(&["--workspace", w, "analyze", "--window", "all"]);
+    assert!(!out.is_empty());
+}
