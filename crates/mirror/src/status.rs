@@ -376,7 +376,16 @@ pub struct FitOptions {
     /// Features the fit may use (others weigh 0).
     pub use_features: [bool; K],
     pub use_pair: bool,
+    /// Features whose weight may not be negative (a feature dropped from the fit when its
+    /// weight would be).
+    pub nonnegative: [bool; K],
 }
+
+/// Centrality says status in one direction only: being sought after, central and reaching many
+/// is never evidence of lower rank. Reply slowness and To-share may point either way.
+pub const NONNEGATIVE: [bool; K] = [
+    true, true, true, true, true, true, true, true, true, false, false,
+];
 
 impl Default for FitOptions {
     fn default() -> Self {
@@ -384,14 +393,32 @@ impl Default for FitOptions {
             l2: 0.01,
             use_features: [true; K],
             use_pair: true,
+            nonnegative: NONNEGATIVE,
         }
     }
 }
 
 /// Penalized pairwise logistic regression over the rank-ordered pairs of the sets, each set's
 /// pairs weighing 1 in all (Newton's method; the problem is convex). Pairs are symmetric (a
-/// pair seen from the junior is the negated example), so there is no intercept.
+/// pair seen from the junior is the negated example), so there is no intercept. Weights marked
+/// `nonnegative` are kept ≥ 0 by an active set (correlated centralities otherwise trade signs
+/// between organizations, which does not carry to an organization the fit did not see).
 pub fn fit(sets: &[Labelled], opts: &FitOptions) -> StatusModel {
+    // Active set: fit, drop the most negative weight that must not be negative, refit.
+    let mut o = *opts;
+    loop {
+        let m = fit_unconstrained(sets, &o);
+        let worst = (0..K)
+            .filter(|&k| o.use_features[k] && o.nonnegative[k] && m.weights[k] < 0.0)
+            .min_by(|&a, &b| m.weights[a].total_cmp(&m.weights[b]));
+        match worst {
+            Some(k) => o.use_features[k] = false,
+            None => return m,
+        }
+    }
+}
+
+fn fit_unconstrained(sets: &[Labelled], opts: &FitOptions) -> StatusModel {
     const D: usize = K + 1;
     let mut xs: Vec<([f64; D], f64)> = Vec::new();
     for set in sets {
