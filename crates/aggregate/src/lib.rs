@@ -13,6 +13,14 @@
 //!
 //! Reply latency on `(a, b)` is how long **a** took to answer **b**; `n_ignored` counts b's
 //! requests that a left unanswered for the whole pairing window.
+//!
+//! Asks, for mail that carries reply ids but no kinds (real exports): with thread pairing, a
+//! message that opens a thread (no `in_reply_to`, not a meeting or an answer) To at most
+//! `vocab::MAX_ASK_TO` people is an ask of each of them (`n_ask` on (asker, recipient)); an
+//! answer in its thread from a recipient is `w_answered` on (recipient, asker); a recipient who
+//! has not answered when the reply window closes left it unanswered (`n_unanswered` on
+//! (recipient, asker)). The mirror reads them as requests, help and ignored requests only when
+//! the data has no request kinds at all.
 
 mod pairs;
 mod spill;

@@ -135,6 +135,9 @@ pub static PAIR_COLUMNS: std::sync::LazyLock<Vec<ColumnDef>> = std::sync::LazyLo
     );
     cols.extend([
         ColumnDef::new("n_ignored", I64),
+        ColumnDef::new("n_ask", I64),
+        ColumnDef::new("w_answered", F64),
+        ColumnDef::new("n_unanswered", I64),
         ColumnDef::new("n_latency", I64),
         ColumnDef::nullable("latency_median_s", F64),
         ColumnDef::nullable("latency_mean_s", F64),
@@ -169,12 +172,23 @@ pub(crate) struct PairAcc {
     channels: [u32; N_CHANNELS],
     roles: [u32; N_ROLES],
     n_ignored: u32,
+    /// Asks a made of b: messages that opened a thread, To at most `MAX_ASK_TO` people.
+    n_ask: u32,
+    /// Asks of b that a answered in the thread.
+    w_answered: u32,
+    /// Asks of b that a left without an answer in the thread for the reply window.
+    n_unanswered: u32,
     pub(crate) first: i64,
     pub(crate) last: i64,
 }
 
+pub use vocab::MAX_ASK_TO;
+
+/// Where the counters after the roles start in [`PairAcc::ints`].
+const TAIL: usize = 3 + N_KINDS + N_CHANNELS + N_ROLES;
+
 impl PairAcc {
-    pub(crate) const N_INTS: usize = 3 + N_KINDS + N_CHANNELS + N_ROLES + 1;
+    pub(crate) const N_INTS: usize = TAIL + 4;
 
     /// The integer fields, in a fixed order (for spilling).
     pub(crate) fn ints(&self) -> [u32; Self::N_INTS] {
@@ -184,8 +198,11 @@ impl PairAcc {
         out[2] = self.w_help;
         out[3..3 + N_KINDS].copy_from_slice(&self.kinds);
         out[3 + N_KINDS..3 + N_KINDS + N_CHANNELS].copy_from_slice(&self.channels);
-        out[3 + N_KINDS + N_CHANNELS..Self::N_INTS - 1].copy_from_slice(&self.roles);
-        out[Self::N_INTS - 1] = self.n_ignored;
+        out[3 + N_KINDS + N_CHANNELS..TAIL].copy_from_slice(&self.roles);
+        out[TAIL] = self.n_ignored;
+        out[TAIL + 1] = self.n_ask;
+        out[TAIL + 2] = self.w_answered;
+        out[TAIL + 3] = self.n_unanswered;
         out
     }
 
@@ -208,7 +225,10 @@ impl PairAcc {
             n: ints[0],
             w_requests: ints[1],
             w_help: ints[2],
-            n_ignored: ints[Self::N_INTS - 1],
+            n_ignored: ints[TAIL],
+            n_ask: ints[TAIL + 1],
+            w_answered: ints[TAIL + 2],
+            n_unanswered: ints[TAIL + 3],
             weight: floats[0],
             w_communication: floats[1],
             w_meetings: floats[2],
@@ -221,7 +241,7 @@ impl PairAcc {
         p.channels
             .copy_from_slice(&ints[3 + N_KINDS..3 + N_KINDS + N_CHANNELS]);
         p.roles
-            .copy_from_slice(&ints[3 + N_KINDS + N_CHANNELS..Self::N_INTS - 1]);
+            .copy_from_slice(&ints[3 + N_KINDS + N_CHANNELS..TAIL]);
         p
     }
 
@@ -243,6 +263,9 @@ impl PairAcc {
             *a += b;
         }
         self.n_ignored += o.n_ignored;
+        self.n_ask += o.n_ask;
+        self.w_answered += o.w_answered;
+        self.n_unanswered += o.n_unanswered;
         self.first = self.first.min(o.first);
         self.last = self.last.max(o.last);
     }
@@ -262,6 +285,9 @@ impl Default for PairAcc {
             channels: [0; N_CHANNELS],
             roles: [0; N_ROLES],
             n_ignored: 0,
+            n_ask: 0,
+            w_answered: 0,
+            n_unanswered: 0,
             first: i64::MAX,
             last: i64::MIN,
         }
@@ -644,6 +670,15 @@ impl Writers {
             columns.push(ColumnData::I64(
                 chunk.iter().map(|(_, p)| p.n_ignored as i64).collect(),
             ));
+            columns.push(ColumnData::I64(
+                chunk.iter().map(|(_, p)| p.n_ask as i64).collect(),
+            ));
+            columns.push(ColumnData::F64(
+                chunk.iter().map(|(_, p)| p.w_answered as f64).collect(),
+            ));
+            columns.push(ColumnData::I64(
+                chunk.iter().map(|(_, p)| p.n_unanswered as i64).collect(),
+            ));
             columns.push(ColumnData::I64(counts));
             columns.push(ColumnData::OptF64(medians));
             columns.push(ColumnData::OptF64(means));
@@ -721,6 +756,7 @@ pub fn aggregate(
     // and the order in which they expire.
     let mut sent: FxHashMap<u64, Sent> = FxHashMap::default();
     let mut open_requests: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
+    let mut open_asks: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
     let mut expiry: VecDeque<(i64, u64)> = VecDeque::new();
     // Next-message pairing: the earliest unanswered message of each directed pair.
     let mut unanswered: FxHashMap<u64, Open> = FxHashMap::default();
@@ -833,6 +869,16 @@ pub fn aggregate(
                             answered = Some((s.time, s.kind, "thread"));
                             fulfils = was_open;
                         }
+                        if let Some(open) = open_asks.get_mut(&e)
+                            && let Some(i) = open.iter().position(|&x| x == a)
+                        {
+                            open.swap_remove(i);
+                            for &slot in &row_slots {
+                                if let Some(p) = windows.pair(slot, a, b) {
+                                    p.w_answered += 1;
+                                }
+                            }
+                        }
                     }
                 }
                 Pairing::NextMessage => {
@@ -912,16 +958,41 @@ pub fn aggregate(
                     open_requests.insert(first.event_id, open);
                 }
             }
+            // An ask: a message that opens a thread, To a few people.
+            if first.in_reply_to.is_none()
+                && !is_meeting
+                && !matches!(
+                    first.kind,
+                    Kind::Reply | Kind::Accept | Kind::Decline | Kind::Meeting | Kind::Tie
+                )
+            {
+                let to: Vec<u32> = group
+                    .iter()
+                    .filter(|r| r.role == Role::To && r.recipient != r.actor)
+                    .map(|r| r.recipient.0)
+                    .collect();
+                if !to.is_empty() && to.len() <= MAX_ASK_TO {
+                    for &b in &to {
+                        for &slot in &row_slots {
+                            if let Some(p) = windows.pair(slot, first.actor.0, b) {
+                                p.n_ask += 1;
+                            }
+                        }
+                    }
+                    open_asks.insert(first.event_id, to);
+                }
+            }
             // Expire what can no longer be answered; open requests among them were ignored.
             while let Some(&(t0, e)) = expiry.front() {
                 if t - t0 <= opts.reply_window_ms {
                     break;
                 }
                 expiry.pop_front();
-                if let Some(s) = sent.remove(&e)
-                    && s.kind == Kind::Request
-                {
-                    expire_requests(e, s, &mut open_requests, windows, &mut request_slots);
+                if let Some(s) = sent.remove(&e) {
+                    expire_asks(e, s, &mut open_asks, windows, &mut request_slots);
+                    if s.kind == Kind::Request {
+                        expire_requests(e, s, &mut open_requests, windows, &mut request_slots);
+                    }
                 }
             }
         }
@@ -994,10 +1065,11 @@ pub fn aggregate(
             if end - t0 <= opts.reply_window_ms {
                 break;
             }
-            if let Some(s) = sent.remove(&e)
-                && s.kind == Kind::Request
-            {
-                expire_requests(e, s, &mut open_requests, &mut windows, &mut request_slots);
+            if let Some(s) = sent.remove(&e) {
+                expire_asks(e, s, &mut open_asks, &mut windows, &mut request_slots);
+                if s.kind == Kind::Request {
+                    expire_requests(e, s, &mut open_requests, &mut windows, &mut request_slots);
+                }
             }
         }
     }
@@ -1031,6 +1103,27 @@ pub fn aggregate(
 
 fn windows_end(expiry: &VecDeque<(i64, u64)>) -> Option<i64> {
     expiry.back().map(|(t, _)| *t)
+}
+
+/// Asks still open when their reply window closes: each To recipient left one unanswered.
+fn expire_asks(
+    event: u64,
+    sent: Sent,
+    open: &mut FxHashMap<u64, Vec<u32>>,
+    windows: &mut Windows,
+    slots: &mut Vec<usize>,
+) {
+    let Some(recipients) = open.remove(&event) else {
+        return;
+    };
+    windows.slots_of(Some(sent.time), slots);
+    for recipient in recipients {
+        for &slot in slots.iter() {
+            if let Some(p) = windows.pair(slot, recipient, sent.actor) {
+                p.n_unanswered += 1;
+            }
+        }
+    }
 }
 
 fn expire_requests(

@@ -79,11 +79,16 @@ pub struct Pair {
     pub ignored: f64,
     /// Replies of a to b with a measured latency, and their median (seconds).
     pub n_latency: f64,
+    /// Asks a made of b (messages that opened a thread, To a few people), asks of b that a
+    /// answered in the thread, and asks of b that a left unanswered.
+    pub ask: f64,
+    pub answered: f64,
+    pub unanswered: f64,
     pub latency_median_s: Option<f64>,
 }
 
 /// Columns of the `pairs` table that the model reads, in [`Pair`] order after `window`.
-const PAIR_FIELDS: [&str; 24] = [
+const PAIR_FIELDS: [&str; 27] = [
     "a",
     "b",
     "n",
@@ -108,6 +113,9 @@ const PAIR_FIELDS: [&str; 24] = [
     "w_help",
     "n_ignored",
     "n_latency",
+    "n_ask",
+    "w_answered",
+    "n_unanswered",
 ];
 
 /// The `pairs` table one window at a time, in table order (the aggregator writes each window's
@@ -204,6 +212,9 @@ impl PairWindows {
                     help: x(21),
                     ignored: x(22),
                     n_latency: x(23),
+                    ask: x(24),
+                    answered: x(25),
+                    unanswered: x(26),
                     latency_median_s: latency[i],
                 },
             ));
@@ -257,6 +268,10 @@ pub struct Evidence {
     index: FxHashMap<(u32, u32), u32>,
     /// Survey answers per (respondent, colleague): weight per question.
     pub survey: FxHashMap<(u32, u32), [f64; 9]>,
+    /// The data had no request kinds but threads with reply ids (a real mail export): requests,
+    /// help and ignored requests were read from asks (messages that opened a thread To a few
+    /// people), answers in the thread, and asks left unanswered.
+    pub requests_from_asks: bool,
 }
 
 pub fn question_slot(q: &Question) -> usize {
@@ -288,6 +303,15 @@ pub const SURVEY_QUESTIONS: [Question; 8] = [
 impl Evidence {
     pub fn new(mut pairs: Vec<Pair>, answers: &[SurveyAnswer]) -> Evidence {
         pairs.retain(|p| p.a != p.b);
+        let requests_from_asks =
+            pairs.iter().all(|p| p.request == 0.0) && pairs.iter().any(|p| p.ask > 0.0);
+        if requests_from_asks {
+            for p in &mut pairs {
+                p.request = p.ask;
+                p.help = p.answered;
+                p.ignored = p.unanswered;
+            }
+        }
         pairs.sort_by_key(|p| (p.a, p.b));
         let index = pairs
             .iter()
@@ -306,6 +330,7 @@ impl Evidence {
             pairs,
             index,
             survey,
+            requests_from_asks,
         }
     }
 

@@ -166,6 +166,12 @@ pub fn build_graphs(org: &Org, ev: &Evidence) -> (Graph, Graph) {
 pub fn people(org: &Org, ev: &Evidence, opts: &Options) -> (Vec<PersonRow>, Network) {
     let n = org.n();
     let mut notes = Vec::new();
+    if ev.requests_from_asks {
+        notes.push(format!(
+            "the data carries no request kinds: requests are read as messages that opened a thread To at most {} people, help as answers in the thread, ignored requests as asks left unanswered for the reply window",
+            vocab::MAX_ASK_TO
+        ));
+    }
     let (contact, attention) = build_graphs(org, ev);
     let undirected = contact.to_undirected().without_self_loops();
     let influence = page_rank(

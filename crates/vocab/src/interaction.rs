@@ -93,6 +93,10 @@ word_enum! {
     }
 }
 
+/// A message that opens a thread counts as an ask of its To recipients when it has at most this
+/// many of them (a note to many people asks nothing of each one).
+pub const MAX_ASK_TO: usize = 3;
+
 /// One actor–recipient row of an interaction. Rows of one interaction share `event_id`, `time`
 /// and `actor`, and are stored next to each other.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -7,7 +7,7 @@ pub mod person;
 pub mod survey;
 pub mod window;
 
-pub use interaction::{Channel, Interaction, Kind, Role};
+pub use interaction::{Channel, Interaction, Kind, MAX_ASK_TO, Role};
 pub use org::{HierarchyError, OrgChart, RelationClass};
 pub use person::{Person, PersonIdx, RoleTag};
 pub use survey::{Question, SurveyAnswer};

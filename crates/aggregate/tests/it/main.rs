@@ -412,3 +412,64 @@ fn random_interactions_match_a_naive_recount() {
         }
     }
 }
+
+/// A mail export with reply ids and no kinds: a message that opens a thread To a few people is
+/// an ask; an answer in the thread answers it; an ask without one for the reply window was left
+/// unanswered; a message To more than `MAX_ASK_TO` people asks nothing.
+#[test]
+fn asks_from_threads_in_kindless_mail() {
+    let msg =
+        |e: u64, t: i64, a: u32, b: u32| row(e, t, a, b, Role::To, Channel::Email, Kind::Message);
+    let mut rows = vec![
+        // 0 asks 1 and 2; 1 answers in the thread an hour later, 2 never does.
+        msg(1, T0, 0, 1),
+        msg(1, T0, 0, 2),
+    ];
+    let mut answer = msg(2, T0 + 3_600_000, 1, 0);
+    answer.in_reply_to = Some(1);
+    rows.push(answer);
+    // 3 writes to four people at once: no ask.
+    for b in [0, 1, 2, 4] {
+        rows.push(msg(3, T0 + DAY, 3, b));
+    }
+    // A Cc'd colleague is not asked.
+    rows.push(msg(4, T0 + 2 * DAY, 4, 0));
+    rows.push(row(
+        4,
+        T0 + 2 * DAY,
+        4,
+        1,
+        Role::Cc,
+        Channel::Email,
+        Kind::Message,
+    ));
+    // Data goes on past the reply window.
+    rows.push(msg(5, T0 + 60 * DAY, 1, 2));
+    let opts = AggregateOptions {
+        windows: vec![WindowSpec::All],
+        ..Default::default()
+    };
+    let (t, _) = run(&rows, &opts, None);
+    assert_eq!(get(&t, "all", 0, 1, "n_ask"), 1.0);
+    assert_eq!(get(&t, "all", 0, 2, "n_ask"), 1.0);
+    assert_eq!(get(&t, "all", 1, 0, "w_answered"), 1.0);
+    assert_eq!(get(&t, "all", 1, 0, "n_unanswered"), 0.0);
+    assert_eq!(
+        get(&t, "all", 2, 0, "n_unanswered"),
+        1.0,
+        "2 left 0's ask unanswered"
+    );
+    assert_eq!(get(&t, "all", 1, 0, "n_ask"), 0.0, "an answer is no ask");
+    for b in [0, 1, 2, 4] {
+        assert_eq!(
+            get(&t, "all", 3, b, "n_ask"),
+            0.0,
+            "a note to four asks nothing"
+        );
+    }
+    assert_eq!(get(&t, "all", 4, 0, "n_ask"), 1.0);
+    assert_eq!(get(&t, "all", 4, 1, "n_ask"), 0.0, "Cc is not asked");
+    // Kinds carried by the data are untouched: no requests, help or ignored requests appear.
+    assert_eq!(get(&t, "all", 1, 0, "w_help"), 0.0);
+    assert_eq!(get(&t, "all", 2, 0, "n_ignored"), 0.0);
+}
