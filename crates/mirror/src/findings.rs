@@ -24,8 +24,11 @@ pub const PAPER_GAP: f64 = -0.35;
 /// Paper power when, even at the cautious end, at least half of the requests a manager's
 /// reports send up the line go around them.
 pub const PAPER_BYPASS_AT: f64 = 0.5;
-/// Balance at which a relationship is reported across the org (its interval must exclude 0).
-pub const ORG_UNBALANCED_AT: f64 = 0.45;
+/// Balance (from the evidence votes) at which a relationship is reported across the org: the
+/// cautious end of its interval must be this far from even. Chosen on the generated S
+/// organizations (seeds 1–3: 0.30 and 0.35 find every planted pair and nothing else), checked on
+/// M (seed 1: precision and recall 1.00; 0.45, chosen when attention still counted, recalled 0.71).
+pub const ORG_UNBALANCED_AT: f64 = 0.3;
 /// Coalition findings at most (the least likely by chance).
 pub const MAX_COALITIONS: usize = 3;
 /// Votes (weighted acts) a relationship needs before it is reported across the org.
