@@ -558,7 +558,12 @@ pub fn run(args: &ValidateArgs, out: &mut impl Write) -> Result<serde_json::Valu
     let manager_predictions: Vec<(f64, bool)> = inferred
         .iter()
         .filter(|m| chart.manager(m.person as usize).is_some())
-        .map(|m| (m.p, chart.manager(m.person as usize) == Some(m.manager as usize)))
+        .map(|m| {
+            (
+                m.p,
+                chart.manager(m.person as usize) == Some(m.manager as usize),
+            )
+        })
         .collect();
     let manager_reliability = status::reliability(&manager_predictions);
     let right = manager_predictions.iter().filter(|x| x.1).count();
