@@ -279,6 +279,7 @@ fn run_synthetic(
     metadata_only: bool,
     quiet: bool,
     counts: &mut FxHashMap<&'static str, Counts>,
+    tree: &mut TreeScores,
 ) -> Result<()> {
     fresh(dir)?;
     let input = dir.join("input");
@@ -307,7 +308,119 @@ fn run_synthetic(
     let truth: synth::Truth =
         serde_json::from_str(&std::fs::read_to_string(input.join("truth.json"))?)?;
     score_synthetic(&a.org, &a.results[0], &truth, counts);
+    tree_scores(&a.org, &a.results[0], tree);
     Ok(())
+}
+
+/// Reading the generated formal tree: for direct (manager, report) pairs and for all (ancestor,
+/// descendant) pairs, the sum of scores (TRUTH.md: the boss above by `dominance_p` where the two
+/// met, else by status) and the number of pairs, for the status model and each plain baseline.
+#[derive(Default, Clone)]
+struct TreeScores {
+    /// (method, direct score, ancestor score)
+    sums: Vec<(&'static str, f64, f64)>,
+    direct: u64,
+    ancestor: u64,
+    met_direct: u64,
+}
+
+fn tree_scores(org: &Org, r: &WindowResult, into: &mut TreeScores) {
+    let Some(chart) = org.chart.as_ref() else {
+        return;
+    };
+    let dominance: FxHashMap<(u32, u32), f64> = r
+        .dyads
+        .iter()
+        .map(|d| ((d.a, d.b), d.dominance_p))
+        .collect();
+    let status: Vec<f64> = r.people.iter().map(|p| p.status).collect();
+    let mut methods: Vec<(&'static str, Vec<f64>)> = vec![("status model", status.clone())];
+    methods.extend(crate::validate_real::baselines(r));
+    if into.sums.is_empty() {
+        into.sums = methods.iter().map(|(n, _)| (*n, 0.0, 0.0)).collect();
+    }
+    let ours = |boss: usize, sub: usize| -> f64 {
+        let key = (boss.min(sub) as u32, boss.max(sub) as u32);
+        match dominance.get(&key) {
+            Some(&p) => {
+                let p = if boss < sub { p } else { 1.0 - p };
+                crate::validate_real::pair_score(p, 0.5)
+            }
+            None => crate::validate_real::pair_score(status[boss], status[sub]),
+        }
+    };
+    for sub in 0..org.n() {
+        let mut up = chart.manager(sub);
+        let mut direct = true;
+        while let Some(boss) = up {
+            for (k, (_, score)) in methods.iter().enumerate() {
+                let s = if k == 0 {
+                    ours(boss, sub)
+                } else {
+                    crate::validate_real::pair_score(score[boss], score[sub])
+                };
+                if direct {
+                    into.sums[k].1 += s;
+                }
+                into.sums[k].2 += s;
+            }
+            if direct {
+                into.direct += 1;
+                let key = (boss.min(sub) as u32, boss.max(sub) as u32);
+                into.met_direct += dominance.contains_key(&key) as u64;
+            }
+            into.ancestor += 1;
+            direct = false;
+            up = chart.manager(boss);
+        }
+    }
+}
+
+fn write_tree(
+    out: &mut impl Write,
+    modes: &[(&'static str, TreeScores)],
+) -> Result<serde_json::Value> {
+    let mut json = serde_json::Map::new();
+    writeln!(
+        out,
+        "  reading the formal tree (status weights fitted on real data only): boss above, direct pairs / all ancestor pairs"
+    )?;
+    for (mode, t) in modes {
+        let cells: Vec<String> = t
+            .sums
+            .iter()
+            .map(|(n, d, a)| {
+                format!(
+                    "{n} {:.3}/{:.3}",
+                    d / t.direct.max(1) as f64,
+                    a / t.ancestor.max(1) as f64
+                )
+            })
+            .collect();
+        writeln!(
+            out,
+            "  {mode:<14} {} direct ({} met), {} ancestor pairs: {}",
+            t.direct,
+            t.met_direct,
+            t.ancestor,
+            cells.join(", ")
+        )?;
+        let m: serde_json::Map<String, serde_json::Value> = t
+            .sums
+            .iter()
+            .map(|(n, d, a)| {
+                (
+                    n.to_string(),
+                    serde_json::json!({"direct": d / t.direct.max(1) as f64, "ancestor": a / t.ancestor.max(1) as f64}),
+                )
+            })
+            .collect();
+        json.insert(
+            mode.to_string(),
+            serde_json::json!({"direct_pairs": t.direct, "direct_met": t.met_direct, "ancestor_pairs": t.ancestor, "accuracy": m}),
+        );
+    }
+    Ok(json.into())
 }
 
 fn counts_json(counts: &FxHashMap<&'static str, Counts>) -> serde_json::Value {
@@ -367,8 +480,10 @@ pub fn validate(args: &ValidateArgs, quiet: bool, out: &mut impl Write) -> Resul
                 other => anyhow::bail!("unknown size {other}: S or M"),
             };
             let mut modes = Vec::new();
+            let mut trees = Vec::new();
             for &(mode, metadata_only) in args.mode.runs() {
                 let mut counts: FxHashMap<&'static str, Counts> = FxHashMap::default();
+                let mut tree = TreeScores::default();
                 for seed in 1..=args.seeds {
                     let dir = args.dir.join(format!("{size}-{mode}-{seed}"));
                     run_synthetic(
@@ -377,9 +492,11 @@ pub fn validate(args: &ValidateArgs, quiet: bool, out: &mut impl Write) -> Resul
                         metadata_only,
                         quiet,
                         &mut counts,
+                        &mut tree,
                     )?;
                 }
                 modes.push((mode, counts));
+                trees.push((mode, tree));
             }
             writeln!(
                 out,
@@ -387,6 +504,8 @@ pub fn validate(args: &ValidateArgs, quiet: bool, out: &mut impl Write) -> Resul
                 args.seeds
             )?;
             write_table(out, &modes)?;
+            let tree_json = write_tree(out, &trees)?;
+            report.insert(format!("synthetic_{size}_tree"), tree_json);
             let json: serde_json::Map<String, serde_json::Value> = modes
                 .iter()
                 .map(|(mode, counts)| (mode.to_string(), counts_json(counts)))

@@ -114,7 +114,7 @@ impl RealSet {
 }
 
 /// The plain baselines of TRUTH.md on the contact graph: (name, score per person).
-fn baselines(r: &WindowResult) -> Vec<(&'static str, Vec<f64>)> {
+pub(crate) fn baselines(r: &WindowResult) -> Vec<(&'static str, Vec<f64>)> {
     let g = &r.network.contact;
     let n = g.n();
     let in_strength: Vec<f64> = (0..n)
@@ -151,7 +151,7 @@ fn baselines(r: &WindowResult) -> Vec<(&'static str, Vec<f64>)> {
     ]
 }
 
-fn pair_score(x: f64, y: f64) -> f64 {
+pub(crate) fn pair_score(x: f64, y: f64) -> f64 {
     if x > y {
         1.0
     } else if x == y {
