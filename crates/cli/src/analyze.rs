@@ -345,6 +345,16 @@ pub fn show_person(
         let s = m.text("section", i);
         if s != section {
             writeln!(out, "\n{}", s.replace('_', " "))?;
+            // The compass says what it was built from (attention, or survey names).
+            if s == "compass" {
+                let evidence = m.text("evidence", i);
+                let basis = if evidence.contains("named in the survey") {
+                    "share of the colleagues you named in the survey: there are no interaction records, so this is whom you turn to, not how you spend your time"
+                } else {
+                    "share of your attention and requests"
+                };
+                writeln!(out, "  ({basis})")?;
+            }
             section = s.clone();
         }
         let other = m
