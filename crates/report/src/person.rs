@@ -159,14 +159,28 @@ pub fn person_report(x: &PersonInputs) -> String {
         low.sort_by(|a, b| a.1.total_cmp(&b.1));
         let (most, most_v) = *low.last().unwrap_or(&("", 0.0));
         let (least, least_v) = low[0];
-        page.p(&format!(
-            "Most of your attention goes to {} ({:.0}%); {} get the least ({:.0}%, where an even spread would be {:.0}%).",
-            direction(most),
-            100.0 * most_v,
-            direction(least),
-            100.0 * least_v,
-            100.0 * reference
-        ));
+        let from_survey = compass
+            .iter()
+            .any(|&i| x.mirrors.str("evidence", i).contains("named in the survey"));
+        if from_survey {
+            page.p(&format!(
+                "There are no interaction records for you, so this compass is built from whom you named in the survey: it shows whom you turn to, not how you spend your time. Most of the colleagues you named are {} ({:.0}%); the fewest are {} ({:.0}%, where an even spread would be {:.0}%).",
+                direction(most),
+                100.0 * most_v,
+                direction(least),
+                100.0 * least_v,
+                100.0 * reference
+            ));
+        } else {
+            page.p(&format!(
+                "Most of your attention goes to {} ({:.0}%); {} get the least ({:.0}%, where an even spread would be {:.0}%).",
+                direction(most),
+                100.0 * most_v,
+                direction(least),
+                100.0 * least_v,
+                100.0 * reference
+            ));
+        }
         page.raw("<ul class=\"compass-list\" data-key=\"compass\">");
         for &i in &compass {
             page.raw(&format!(
