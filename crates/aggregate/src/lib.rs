@@ -16,10 +16,13 @@
 //!
 //! Asks, for mail that carries reply ids but no kinds (real exports): with thread pairing, a
 //! message that opens a thread (no `in_reply_to`, not a meeting or an answer) To at most
-//! `vocab::MAX_ASK_TO` people is an ask of each of them (`n_ask` on (asker, recipient)); an
-//! answer in its thread from a recipient is `w_answered` on (recipient, asker); a recipient who
-//! has not answered when the reply window closes left it unanswered (`n_unanswered` on
-//! (recipient, asker)). The mirror reads them as requests, help and ignored requests only when
+//! `vocab::MAX_ASK_TO` people is an ask of each of them; an answer in its thread from a
+//! recipient is `n_answered` on (recipient, asker); a recipient who has not answered when the
+//! reply window closes left it unanswered (`n_unanswered` on (recipient, asker)). `n_ask` on
+//! (asker, recipient) counts the asks so decided, all in the windows of the ask, so that
+//! answered + unanswered = asks in every window; asks still open when the data ends count
+//! nowhere. Thread pairing is on when any row carries a reply id: in a partly threaded export,
+//! an answer without one leaves its ask unanswered. The mirror reads them as requests, help and ignored requests only when
 //! the data has no request kinds at all.
 
 mod pairs;

@@ -136,7 +136,7 @@ pub static PAIR_COLUMNS: std::sync::LazyLock<Vec<ColumnDef>> = std::sync::LazyLo
     cols.extend([
         ColumnDef::new("n_ignored", I64),
         ColumnDef::new("n_ask", I64),
-        ColumnDef::new("w_answered", F64),
+        ColumnDef::new("n_answered", I64),
         ColumnDef::new("n_unanswered", I64),
         ColumnDef::new("n_latency", I64),
         ColumnDef::nullable("latency_median_s", F64),
@@ -172,17 +172,19 @@ pub(crate) struct PairAcc {
     channels: [u32; N_CHANNELS],
     roles: [u32; N_ROLES],
     n_ignored: u32,
-    /// Asks a made of b: messages that opened a thread, To at most `MAX_ASK_TO` people.
+    /// Asks a made of b that were decided (answered, or left unanswered for the reply window),
+    /// counted in the ask's windows: messages that opened a thread, To at most `MAX_ASK_TO`
+    /// people. Asks still open when the data ends count nowhere.
     n_ask: u32,
     /// Asks of b that a answered in the thread.
-    w_answered: u32,
+    n_answered: u32,
     /// Asks of b that a left without an answer in the thread for the reply window.
     n_unanswered: u32,
     pub(crate) first: i64,
     pub(crate) last: i64,
 }
 
-pub use vocab::MAX_ASK_TO;
+use vocab::MAX_ASK_TO;
 
 /// Where the counters after the roles start in [`PairAcc::ints`].
 const TAIL: usize = 3 + N_KINDS + N_CHANNELS + N_ROLES;
@@ -201,7 +203,7 @@ impl PairAcc {
         out[3 + N_KINDS + N_CHANNELS..TAIL].copy_from_slice(&self.roles);
         out[TAIL] = self.n_ignored;
         out[TAIL + 1] = self.n_ask;
-        out[TAIL + 2] = self.w_answered;
+        out[TAIL + 2] = self.n_answered;
         out[TAIL + 3] = self.n_unanswered;
         out
     }
@@ -227,7 +229,7 @@ impl PairAcc {
             w_help: ints[2],
             n_ignored: ints[TAIL],
             n_ask: ints[TAIL + 1],
-            w_answered: ints[TAIL + 2],
+            n_answered: ints[TAIL + 2],
             n_unanswered: ints[TAIL + 3],
             weight: floats[0],
             w_communication: floats[1],
@@ -264,7 +266,7 @@ impl PairAcc {
         }
         self.n_ignored += o.n_ignored;
         self.n_ask += o.n_ask;
-        self.w_answered += o.w_answered;
+        self.n_answered += o.n_answered;
         self.n_unanswered += o.n_unanswered;
         self.first = self.first.min(o.first);
         self.last = self.last.max(o.last);
@@ -286,7 +288,7 @@ impl Default for PairAcc {
             roles: [0; N_ROLES],
             n_ignored: 0,
             n_ask: 0,
-            w_answered: 0,
+            n_answered: 0,
             n_unanswered: 0,
             first: i64::MAX,
             last: i64::MIN,
@@ -673,8 +675,8 @@ impl Writers {
             columns.push(ColumnData::I64(
                 chunk.iter().map(|(_, p)| p.n_ask as i64).collect(),
             ));
-            columns.push(ColumnData::F64(
-                chunk.iter().map(|(_, p)| p.w_answered as f64).collect(),
+            columns.push(ColumnData::I64(
+                chunk.iter().map(|(_, p)| p.n_answered as i64).collect(),
             ));
             columns.push(ColumnData::I64(
                 chunk.iter().map(|(_, p)| p.n_unanswered as i64).collect(),
@@ -872,10 +874,15 @@ pub fn aggregate(
                         if let Some(open) = open_asks.get_mut(&e)
                             && let Some(i) = open.iter().position(|&x| x == a)
                         {
+                            // Decided: counted in the ask's windows, both ways.
                             open.swap_remove(i);
-                            for &slot in &row_slots {
+                            windows.slots_of(Some(s.time), &mut request_slots);
+                            for &slot in &request_slots {
                                 if let Some(p) = windows.pair(slot, a, b) {
-                                    p.w_answered += 1;
+                                    p.n_answered += 1;
+                                }
+                                if let Some(p) = windows.pair(slot, b, a) {
+                                    p.n_ask += 1;
                                 }
                             }
                         }
@@ -972,13 +979,6 @@ pub fn aggregate(
                     .map(|r| r.recipient.0)
                     .collect();
                 if !to.is_empty() && to.len() <= MAX_ASK_TO {
-                    for &b in &to {
-                        for &slot in &row_slots {
-                            if let Some(p) = windows.pair(slot, first.actor.0, b) {
-                                p.n_ask += 1;
-                            }
-                        }
-                    }
                     open_asks.insert(first.event_id, to);
                 }
             }
@@ -1040,10 +1040,13 @@ pub fn aggregate(
                 if let Some(g) = group.first()
                     && (g.event_id != row.event_id || g.time_ms != row.time_ms)
                 {
+                    let done = g.time_ms;
                     process_group(&group, &mut windows, &mut writers, &mut summary)?;
                     group.clear();
-                    // Close windows that no later row can change.
-                    if let Some(t) = row.time_ms
+                    // Close windows that no later row can change: up to the time of the group
+                    // just processed, whose expiry of unanswered requests and asks has run (a
+                    // later row's has not, and would find its window gone).
+                    if let Some(t) = done
                         && t >= next_close_check
                     {
                         next_close_check = t + 3_600_000;
@@ -1105,7 +1108,8 @@ fn windows_end(expiry: &VecDeque<(i64, u64)>) -> Option<i64> {
     expiry.back().map(|(t, _)| *t)
 }
 
-/// Asks still open when their reply window closes: each To recipient left one unanswered.
+/// Asks still open when their reply window closes: each To recipient left one unanswered (and
+/// the ask, now decided, counts in its windows).
 fn expire_asks(
     event: u64,
     sent: Sent,
@@ -1121,6 +1125,9 @@ fn expire_asks(
         for &slot in slots.iter() {
             if let Some(p) = windows.pair(slot, recipient, sent.actor) {
                 p.n_unanswered += 1;
+            }
+            if let Some(p) = windows.pair(slot, sent.actor, recipient) {
+                p.n_ask += 1;
             }
         }
     }

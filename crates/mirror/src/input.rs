@@ -114,7 +114,7 @@ const PAIR_FIELDS: [&str; 27] = [
     "n_ignored",
     "n_latency",
     "n_ask",
-    "w_answered",
+    "n_answered",
     "n_unanswered",
 ];
 

@@ -414,14 +414,16 @@ fn random_interactions_match_a_naive_recount() {
 }
 
 /// A mail export with reply ids and no kinds: a message that opens a thread To a few people is
-/// an ask; an answer in the thread answers it; an ask without one for the reply window was left
-/// unanswered; a message To more than `MAX_ASK_TO` people asks nothing.
+/// an ask; an answer in its thread answers it; an ask without one for the reply window was left
+/// unanswered; a message To more than `MAX_ASK_TO` people asks nothing. Asks are counted once
+/// decided, in the ask's month, so answered + unanswered = asks in every window, also when the
+/// answer comes the next month and when a month-end ask expires across a gap in the data.
 #[test]
 fn asks_from_threads_in_kindless_mail() {
     let msg =
         |e: u64, t: i64, a: u32, b: u32| row(e, t, a, b, Role::To, Channel::Email, Kind::Message);
     let mut rows = vec![
-        // 0 asks 1 and 2; 1 answers in the thread an hour later, 2 never does.
+        // 0 asks 1 and 2 on January 1st; 1 answers in the thread an hour later, 2 never does.
         msg(1, T0, 0, 1),
         msg(1, T0, 0, 2),
     ];
@@ -443,33 +445,80 @@ fn asks_from_threads_in_kindless_mail() {
         Channel::Email,
         Kind::Message,
     ));
-    // Data goes on past the reply window.
-    rows.push(msg(5, T0 + 60 * DAY, 1, 2));
-    let opts = AggregateOptions {
-        windows: vec![WindowSpec::All],
-        ..Default::default()
-    };
-    let (t, _) = run(&rows, &opts, None);
-    assert_eq!(get(&t, "all", 0, 1, "n_ask"), 1.0);
-    assert_eq!(get(&t, "all", 0, 2, "n_ask"), 1.0);
-    assert_eq!(get(&t, "all", 1, 0, "w_answered"), 1.0);
-    assert_eq!(get(&t, "all", 1, 0, "n_unanswered"), 0.0);
-    assert_eq!(
-        get(&t, "all", 2, 0, "n_unanswered"),
-        1.0,
-        "2 left 0's ask unanswered"
-    );
-    assert_eq!(get(&t, "all", 1, 0, "n_ask"), 0.0, "an answer is no ask");
-    for b in [0, 1, 2, 4] {
-        assert_eq!(
-            get(&t, "all", 3, b, "n_ask"),
-            0.0,
-            "a note to four asks nothing"
-        );
+    // 2 asks 4 on January 30th; 4 answers on February 2nd.
+    rows.push(msg(6, T0 + 29 * DAY, 2, 4));
+    let mut late = msg(7, T0 + 32 * DAY, 4, 2);
+    late.in_reply_to = Some(6);
+    rows.push(late);
+    // 1 asks 3 on January 31st, late, and the data is silent until mid-March.
+    rows.push(msg(8, T0 + 30 * DAY + 23 * 3_600_000, 1, 3));
+    rows.push(msg(11, T0 + 119 * DAY, 2, 0));
+    for (e, day) in [(9, 75), (10, 120)] {
+        for b in [0, 1, 2, 4] {
+            rows.push(msg(e, T0 + day * DAY, 3, b));
+        }
     }
-    assert_eq!(get(&t, "all", 4, 0, "n_ask"), 1.0);
-    assert_eq!(get(&t, "all", 4, 1, "n_ask"), 0.0, "Cc is not asked");
-    // Kinds carried by the data are untouched: no requests, help or ignored requests appear.
-    assert_eq!(get(&t, "all", 1, 0, "w_help"), 0.0);
-    assert_eq!(get(&t, "all", 2, 0, "n_ignored"), 0.0);
+    for windows in [
+        vec![WindowSpec::All],
+        vec![WindowSpec::All, WindowSpec::Months],
+    ] {
+        let opts = AggregateOptions {
+            windows: windows.clone(),
+            ..Default::default()
+        };
+        let (t, _) = run(&rows, &opts, None);
+        assert_eq!(get(&t, "all", 0, 1, "n_ask"), 1.0);
+        assert_eq!(get(&t, "all", 0, 2, "n_ask"), 1.0);
+        assert_eq!(get(&t, "all", 1, 0, "n_answered"), 1.0);
+        assert_eq!(get(&t, "all", 1, 0, "n_unanswered"), 0.0);
+        assert_eq!(
+            get(&t, "all", 2, 0, "n_unanswered"),
+            1.0,
+            "2 left 0's ask unanswered"
+        );
+        assert_eq!(get(&t, "all", 1, 0, "n_ask"), 0.0, "an answer is no ask");
+        for b in [0, 1, 2, 4] {
+            assert_eq!(
+                get(&t, "all", 3, b, "n_ask"),
+                0.0,
+                "a note to four asks nothing"
+            );
+        }
+        assert_eq!(get(&t, "all", 4, 0, "n_ask"), 1.0);
+        assert_eq!(get(&t, "all", 0, 4, "n_unanswered"), 1.0);
+        assert_eq!(
+            get(&t, "all", 2, 0, "n_ask"),
+            0.0,
+            "2's ask of 0 is still open at the end"
+        );
+        assert_eq!(get(&t, "all", 4, 1, "n_ask"), 0.0, "Cc is not asked");
+        assert_eq!(
+            get(&t, "all", 3, 1, "n_unanswered"),
+            1.0,
+            "{windows:?}: the month-end ask"
+        );
+        // Kinds carried by the data are untouched: no requests, help or ignored requests.
+        assert_eq!(get(&t, "all", 1, 0, "w_help"), 0.0);
+        assert_eq!(get(&t, "all", 2, 0, "n_ignored"), 0.0);
+        if windows.len() == 2 {
+            // Decided in February, counted in January with the ask.
+            assert_eq!(get(&t, "2024-01", 4, 2, "n_answered"), 1.0);
+            assert_eq!(get(&t, "2024-01", 2, 4, "n_ask"), 1.0);
+            assert_eq!(get(&t, "2024-01", 3, 1, "n_unanswered"), 1.0);
+            assert!(
+                t.get(&("2024-02".to_string(), 4, 2))
+                    .is_none_or(|r| r["n_answered"] == 0.0)
+            );
+        }
+        // Answered + unanswered = asks, pair by pair, in every window.
+        let mut keys: Vec<&(String, u32, u32)> = t.keys().collect();
+        keys.sort();
+        for (w, a, b) in keys {
+            let asks = get(&t, w, *a, *b, "n_ask");
+            let decided = t
+                .get(&(w.clone(), *b, *a))
+                .map_or(0.0, |r| r["n_answered"] + r["n_unanswered"]);
+            assert_eq!(asks, decided, "{w} {a}->{b}");
+        }
+    }
 }
