@@ -591,7 +591,7 @@ fn demo(
     let person = all
         .findings
         .iter()
-        .find(|f| f.kind == "unbalanced_relationship")
+        .find(|f| matches!(f.kind, "unbalanced_relationship" | "power_against_status"))
         .and_then(|f| f.other)
         .or_else(|| all.leaders.first().map(|l| l.leader))
         .unwrap_or(0);

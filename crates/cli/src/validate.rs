@@ -167,7 +167,7 @@ fn score_synthetic(
         set(&mut r
             .findings
             .iter()
-            .filter(|f| f.kind == "unbalanced_relationship")
+            .filter(|f| matches!(f.kind, "unbalanced_relationship" | "power_against_status"))
             .filter_map(|f| Some((f.person?, f.other?)))
             .filter(|&(a, b)| same_band(a, b))),
         set(&mut truth

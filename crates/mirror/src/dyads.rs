@@ -203,6 +203,65 @@ pub fn dyads(org: &Org, ev: &Evidence, status: &[f64], model: &StatusModel) -> V
 mod tests {
     use super::*;
 
+    fn org(n: usize) -> Org {
+        Org {
+            ids: (0..n).map(|i| i.to_string()).collect(),
+            pseudonyms: (0..n).map(|i| format!("p{i}")).collect(),
+            department: vec![None; n],
+            departments: vec![],
+            chart: None,
+            tags: vec![vec![]; n],
+            time_zones: vec![None; n],
+            titles: vec![None; n],
+        }
+    }
+
+    /// 0 asks 1 often and is answered at once; 1 asks 0, waits days and is turned down.
+    fn yielding_pairs() -> Evidence {
+        let ab = Pair {
+            a: 0,
+            b: 1,
+            n: 40.0,
+            request: 30.0,
+            reply: 5.0,
+            decline: 8.0,
+            ignored: 6.0,
+            n_latency: 5.0,
+            latency_median_s: Some(3.0 * 86_400.0),
+            ..Default::default()
+        };
+        let ba = Pair {
+            a: 1,
+            b: 0,
+            n: 35.0,
+            request: 5.0,
+            reply: 28.0,
+            help: 28.0,
+            n_latency: 28.0,
+            latency_median_s: Some(600.0),
+            ..Default::default()
+        };
+        Evidence::new(vec![ab, ba], &[])
+    }
+
+    #[test]
+    fn a_balance_against_confident_status_is_marked_and_not_otherwise() {
+        let model = StatusModel::shipped();
+        let ev = yielding_pairs();
+        // Status puts 1 well above 0 (log-odds 3), yet 0 holds the relationship.
+        let d = &dyads(&org(2), &ev, &[0.0, 3.0], &model)[0];
+        assert!(d.status_p < 0.1, "{d:?}");
+        assert!(d.evidence_votes_a > 3.0 * d.evidence_votes_b, "{d:?}");
+        assert!(d.against_status, "{d:?}");
+        // Status agreeing with the balance, or unsure, is no contradiction.
+        assert!(!dyads(&org(2), &ev, &[3.0, 0.0], &model)[0].against_status);
+        assert!(!dyads(&org(2), &ev, &[0.0, 0.3], &model)[0].against_status);
+        // The dominance probability moves toward the balance when the pair weight is positive.
+        let d0 = &dyads(&org(2), &ev, &[0.0, 0.0], &model)[0];
+        assert!((d0.status_p - 0.5).abs() < 1e-12);
+        assert!(d0.dominance_p > 0.5, "{d0:?}");
+    }
+
     #[test]
     fn little_evidence_stays_near_zero_and_much_evidence_is_sure() {
         let (b, lo, hi, p) = balance_from_votes(1.0, 0.0);

@@ -33,8 +33,6 @@ pub const ORG_UNBALANCED_AT: f64 = 0.3;
 pub const MAX_COALITIONS: usize = 3;
 /// Votes (weighted acts) a relationship needs before it is reported across the org.
 pub const ORG_UNBALANCED_VOTES: f64 = 50.0;
-/// Votes a relationship whose balance runs against status needs before it is a finding.
-pub const AGAINST_STATUS_VOTES: f64 = 10.0;
 
 /// True when a pair shows moving or resisting, not only who wrote more: requests either way,
 /// measured reply times both ways, or survey answers (sign-off, cannot-decline, advice).
@@ -208,53 +206,35 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
             d.b
         };
         let yielder = if holder == d.a { d.b } else { d.a };
-        out.push(Finding {
-            kind: "unbalanced_relationship",
-            person: Some(holder),
-            other: Some(yielder),
-            group: None,
-            value: evidence_balance(d).0.abs(),
-            confidence: beyond(d, ORG_UNBALANCED_AT),
-            evidence: power_evidence(d, holder),
-        });
-    }
-    // A junior holding power in a relationship: the balance runs against what status predicts.
-    let mut against: Vec<&Dyad> = x
-        .dyads
-        .iter()
-        .filter(|d| has_power_evidence(d))
-        .filter(|d| d.evidence_votes_a + d.evidence_votes_b >= AGAINST_STATUS_VOTES)
-        .filter(|d| d.against_status)
-        .collect();
-    against.sort_by(|a, b| {
-        strength(b)
-            .total_cmp(&strength(a))
-            .then((a.a, a.b).cmp(&(b.a, b.b)))
-    });
-    for d in against {
-        let holder = if evidence_balance(d).0 > 0.0 {
-            d.a
-        } else {
-            d.b
-        };
-        let yielder = if holder == d.a { d.b } else { d.a };
+        // The holder's status-only chance of ranking above the other.
         let status_p = if holder == d.a {
             d.status_p
         } else {
             1.0 - d.status_p
         };
+        // A junior holding power in this relationship: status confidently puts the other
+        // above, yet the other yields. Same evidence and thresholds, named for what it shows.
+        let against = d.against_status && status_p <= 0.5 - crate::dyads::STATUS_CONFIDENT;
         out.push(Finding {
-            kind: "power_against_status",
+            kind: if against {
+                "power_against_status"
+            } else {
+                "unbalanced_relationship"
+            },
             person: Some(holder),
             other: Some(yielder),
             group: None,
             value: evidence_balance(d).0.abs(),
-            confidence: beyond(d, 0.0),
-            evidence: format!(
-                "status puts the other above ({:.0}% likely), yet here they yield: {}",
-                100.0 * (1.0 - status_p),
+            confidence: beyond(d, ORG_UNBALANCED_AT),
+            evidence: if against {
+                format!(
+                    "status puts the other above ({:.0}% likely), yet here they yield: {}",
+                    100.0 * (1.0 - status_p),
+                    power_evidence(d, holder)
+                )
+            } else {
                 power_evidence(d, holder)
-            ),
+            },
         });
     }
     let big = |m: u32| m as usize >= x.min_group;
@@ -485,15 +465,17 @@ mod tests {
     }
 
     #[test]
-    fn a_junior_holding_power_is_a_finding() {
-        let mut d = one_sided(30.0, 30.0);
+    fn a_junior_holding_power_is_named_so_once() {
+        let mut d = one_sided(200.0, 80.0);
         d.status_p = 0.1;
         d.against_status = true;
-        let f = inputs(&[d]);
-        assert!(
-            f.iter()
-                .any(|f| f.kind == "power_against_status" && f.person == Some(0)),
-            "{f:?}"
-        );
+        let f = inputs(std::slice::from_ref(&d));
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].kind, "power_against_status");
+        assert_eq!(f[0].person, Some(0));
+        assert!(f[0].evidence.contains("90% likely"), "{}", f[0].evidence);
+        // A report and their manager: expected, not a finding.
+        d.relation = Some("up");
+        assert!(inputs(&[d]).is_empty());
     }
 }
