@@ -2,20 +2,22 @@
 //!
 //! - In a workspace (`--people hris.csv` to load the formal chart first, or the chart already
 //!   stored): fit on the organization's own hierarchy (every pair of people at different levels),
-//!   report the fit (in-sample and five-fold cross-validated by people), and store the weights
-//!   in the workspace (`status-weights.json`), where `analyze` takes them over the shipped ones.
+//!   with the features of the stored analysis (window `all`), report the fit (in-sample and
+//!   five-fold cross-validated by people), and store the weights in the workspace
+//!   (`status-weights.json`), where the next `analyze` takes them over the shipped ones. Nothing
+//!   else stored changes.
 //! - `--shared-data DIR --out FILE`: fit the shipped weights on every labelled real organization
 //!   in `../shared/data` (each weighing the same, with the held-out temperature) and write them
 //!   with a note of what fitted them and how each set fares left out (`scripts/fit-status.sh`).
 
 use crate::IngestWhat;
-use crate::analyze::{AnalyzeArgs, analyze, status_weights_path};
+use crate::analyze::status_weights_path;
 use crate::validate_real::{Paths, RealSet, fit_without, load_sets, status_report};
 use anyhow::{Context, Result, bail};
 use mirror::status::{self, Features, FitOptions, Labelled, StatusModel};
 use std::io::Write;
 use std::path::PathBuf;
-use store::SqliteStore;
+use store::{SqliteStore, Store};
 
 #[derive(clap::Args, Clone)]
 pub struct CalibrateArgs {
@@ -62,37 +64,11 @@ fn cross_validated(set: &Labelled) -> (f64, usize) {
         let test = part(true);
         let s = model.strengths(&test.features);
         for (_, bal, hi, lo) in status::ordered_pairs(&test) {
-            let p = model.p_above(s[hi as usize], s[lo as usize], bal);
-            right += if p > 0.5 {
-                1.0
-            } else if p == 0.5 {
-                0.5
-            } else {
-                0.0
-            };
+            right += status::pair_score(model.p_above(s[hi as usize], s[lo as usize], bal), 0.5);
             pairs += 1;
         }
     }
     (right / pairs.max(1) as f64, pairs)
-}
-
-fn accuracy(model: &StatusModel, set: &Labelled) -> f64 {
-    let s = model.strengths(&set.features);
-    let pairs = status::ordered_pairs(set);
-    let right: f64 = pairs
-        .iter()
-        .map(|&(_, bal, hi, lo)| {
-            let p = model.p_above(s[hi as usize], s[lo as usize], bal);
-            if p > 0.5 {
-                1.0
-            } else if p == 0.5 {
-                0.5
-            } else {
-                0.0
-            }
-        })
-        .sum();
-    right / pairs.len().max(1) as f64
 }
 
 pub fn workspace(
@@ -128,35 +104,54 @@ pub fn workspace(
             quiet,
         )?;
     }
-    let a = analyze(
-        store,
-        &AnalyzeArgs {
-            windows: vec!["all".into()],
-            min_group: 5,
-            seed: 42,
-            exact_betweenness_max: 5000,
-            top: 0,
-        },
-        quiet,
-        &mut std::io::sink(),
-    )?;
-    let Some(chart) = a.org.chart.as_ref().filter(|_| a.org.has_hierarchy()) else {
+    // The features of the stored analysis (window `all`): calibrating changes nothing stored
+    // but the weights file.
+    let people = crate::report::load(store, "people")?;
+    let org = mirror::org_from_people(&store.people()?);
+    let Some(chart) = org.chart.as_ref().filter(|_| org.has_hierarchy()) else {
         bail!(
             "calibrate needs the formal chart: the people file gives no managers (ingest one with --people)"
         );
     };
-    let r = &a.results[0];
-    let values: Vec<[f64; status::K]> = r.people.iter().map(|p| p.status_features).collect();
-    let mut present = [false; status::K];
-    for (k, slot) in present.iter_mut().enumerate() {
-        *slot = values.iter().any(|v| v[k] != 0.5);
+    let mut values = vec![[0.5; status::K]; org.n()];
+    let mut seen = 0usize;
+    for i in (0..people.rows()).filter(|&i| people.str("window", i) == "all") {
+        let Some(p) = people
+            .person("person", i)
+            .filter(|&p| (p as usize) < org.n())
+        else {
+            continue;
+        };
+        for (k, column) in status::FEATURE_COLUMNS.iter().enumerate() {
+            values[p as usize][k] = people.num(column, i).unwrap_or(0.5);
+        }
+        seen += 1;
     }
+    if seen == 0 {
+        bail!(
+            "calibrate reads the window `all` of the stored analysis: run `orgmirror analyze --window all` first"
+        );
+    }
+    let dyads = crate::report::load(store, "dyads")?;
+    let balances = (0..dyads.rows())
+        .filter(|&i| dyads.str("window", i) == "all")
+        .filter_map(|i| {
+            Some((
+                dyads.person("a", i)?,
+                dyads.person("b", i)?,
+                dyads.num("balance", i)?,
+            ))
+        })
+        .collect();
+    // Rank by the chart's level band (1 = top), for people in the chart's trees: someone with
+    // neither a manager nor reports (a correspondent the people file does not place) is left out.
+    let placed = |p: usize| chart.manager(p).is_some() || !chart.reports(p).is_empty();
     let set = Labelled {
         name: "workspace".into(),
-        features: Features { values, present },
-        balances: r.dyads.iter().map(|d| (d.a, d.b, d.balance)).collect(),
-        rank: (0..a.org.n())
-            .map(|p| Some(chart.level(p) as f64))
+        features: Features::from_values(values),
+        balances,
+        rank: (0..org.n())
+            .map(|p| placed(p).then(|| chart.level(p) as f64))
             .collect(),
     };
     let pairs = status::ordered_pairs(&set).len();
@@ -168,17 +163,20 @@ pub fn workspace(
     let shipped = StatusModel::shipped();
     let mut model = status::fit(std::slice::from_ref(&set), &FitOptions::default());
     let (cv, cv_pairs) = cross_validated(&set);
-    let (fit_acc, shipped_acc) = (accuracy(&model, &set), accuracy(&shipped, &set));
+    let (fit_acc, shipped_acc) = (
+        status::accuracy(&model, &set),
+        status::accuracy(&shipped, &set),
+    );
     model.note = format!(
         "fitted by orgmirror calibrate on this workspace's chart ({} people, {pairs} pairs at different levels): \
          in-sample {fit_acc:.3}, five-fold cross-validated by people {cv:.3} ({cv_pairs} pairs); shipped weights {shipped_acc:.3}",
-        a.org.n()
+        org.n()
     );
     std::fs::write(&path, model.to_json()).with_context(|| path.display().to_string())?;
     writeln!(
         out,
         "status model fitted on {} people ({pairs} pairs at different levels)",
-        a.org.n()
+        org.n()
     )?;
     writeln!(
         out,
@@ -190,7 +188,7 @@ pub fn workspace(
     writeln!(out, "  {:<16} {:>8.3}", "pair balance", model.pair_weight)?;
     writeln!(
         out,
-        "wrote {}; the next analyze uses it (calibrate --reset to go back)",
+        "wrote {}; run analyze to use it (calibrate --reset to go back)",
         path.display()
     )?;
     Ok(())

@@ -344,9 +344,9 @@ fn tree_scores(org: &Org, r: &WindowResult, into: &mut TreeScores) {
         match dominance.get(&key) {
             Some(&p) => {
                 let p = if boss < sub { p } else { 1.0 - p };
-                crate::validate_real::pair_score(p, 0.5)
+                mirror::status::pair_score(p, 0.5)
             }
-            None => crate::validate_real::pair_score(status[boss], status[sub]),
+            None => mirror::status::pair_score(status[boss], status[sub]),
         }
     };
     for sub in 0..org.n() {
@@ -357,7 +357,7 @@ fn tree_scores(org: &Org, r: &WindowResult, into: &mut TreeScores) {
                 let s = if k == 0 {
                     ours(boss, sub)
                 } else {
-                    crate::validate_real::pair_score(score[boss], score[sub])
+                    mirror::status::pair_score(score[boss], score[sub])
                 };
                 if direct {
                     into.sums[k].1 += s;

@@ -89,19 +89,15 @@ pub(crate) struct RealSet {
 
 impl RealSet {
     fn labelled(&self) -> Labelled {
-        let values: Vec<[f64; status::K]> = self
-            .result
-            .people
-            .iter()
-            .map(|p| p.status_features)
-            .collect();
-        let mut present = [false; status::K];
-        for (k, slot) in present.iter_mut().enumerate() {
-            *slot = values.iter().any(|v| v[k] != 0.5);
-        }
         Labelled {
             name: self.name.to_string(),
-            features: Features { values, present },
+            features: Features::from_values(
+                self.result
+                    .people
+                    .iter()
+                    .map(|p| p.status_features)
+                    .collect(),
+            ),
             balances: self
                 .result
                 .dyads
@@ -151,16 +147,6 @@ pub(crate) fn baselines(r: &WindowResult) -> Vec<(&'static str, Vec<f64>)> {
     ]
 }
 
-pub(crate) fn pair_score(x: f64, y: f64) -> f64 {
-    if x > y {
-        1.0
-    } else if x == y {
-        0.5
-    } else {
-        0.0
-    }
-}
-
 /// Accuracy of a status model on a set's rank-ordered pairs (TRUTH.md: senior above when the
 /// probability exceeds ½, a tie counts half), and its (P(a above b), a is senior) predictions
 /// for calibration, each pair seen from a side chosen by a hash of the two indices (seen always
@@ -173,7 +159,7 @@ fn model_accuracy(model: &StatusModel, set: &RealSet) -> (f64, Vec<(f64, bool)>)
     let mut predictions = Vec::with_capacity(pairs.len());
     for &(_, bal, hi, lo) in &pairs {
         let p = model.p_above(s[hi as usize], s[lo as usize], bal);
-        total += pair_score(p, 0.5);
+        total += status::pair_score(p, 0.5);
         predictions.push(if pair_side(hi, lo) {
             (p, true)
         } else {
@@ -203,7 +189,7 @@ fn baseline_accuracy(score: &[f64], rank: &[Option<f64>]) -> f64 {
                 continue;
             }
             let (hi, lo) = if ra < rb { (a, b) } else { (b, a) };
-            total += pair_score(score[hi], score[lo]);
+            total += status::pair_score(score[hi], score[lo]);
             pairs += 1;
         }
     }

@@ -82,6 +82,18 @@ pub struct Features {
     pub present: [bool; K],
 }
 
+impl Features {
+    /// Features from stored values; a feature is present when anyone's value differs from ½ (an
+    /// absent feature is ½ for everyone, a present one is a spread of percentiles).
+    pub fn from_values(values: Vec<[f64; K]>) -> Features {
+        let mut present = [false; K];
+        for (k, slot) in present.iter_mut().enumerate() {
+            *slot = values.iter().any(|v| v[k] != 0.5);
+        }
+        Features { values, present }
+    }
+}
+
 /// Survey questions that say whom the respondent turns to.
 pub fn is_deference_question(q: &Question) -> bool {
     matches!(
@@ -335,6 +347,31 @@ pub struct Labelled {
     /// (a, b, balance of a over b) for pairs that interacted.
     pub balances: Vec<(u32, u32, f64)>,
     pub rank: Vec<Option<f64>>,
+}
+
+/// The score of a pair in TRUTH.md: 1 when the senior's value is above the junior's, ½ on a tie,
+/// 0 below.
+pub fn pair_score(senior: f64, junior: f64) -> f64 {
+    if senior > junior {
+        1.0
+    } else if senior == junior {
+        0.5
+    } else {
+        0.0
+    }
+}
+
+/// Share of a set's rank-ordered pairs that a model puts the right way round (P > ½; a tie ½).
+pub fn accuracy(model: &StatusModel, set: &Labelled) -> f64 {
+    let s = model.strengths(&set.features);
+    let pairs = ordered_pairs(set);
+    let right: f64 = pairs
+        .iter()
+        .map(|&(_, bal, hi, lo)| {
+            pair_score(model.p_above(s[hi as usize], s[lo as usize], bal), 0.5)
+        })
+        .sum();
+    right / pairs.len().max(1) as f64
 }
 
 /// Rank-ordered pairs (senior, junior) of a labelled set, with the senior's feature difference

@@ -102,16 +102,47 @@ fn a_workspace_calibrates_on_its_own_chart_and_survey_mirrors_say_what_a_survey_
     };
     ingest("people", "krackhardt/people.csv", "krackhardt-people.toml");
     ingest("survey", "krackhardt/advice.csv", "krackhardt-advice.toml");
+    let status = |name: &str| -> Vec<f64> {
+        let out = dir.path().join(name);
+        ok(&[
+            "--workspace",
+            ws,
+            "export",
+            "people",
+            "--format",
+            "json",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let rows: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["status"].as_f64().unwrap())
+            .collect()
+    };
+    // Calibration reads the stored analysis.
+    let err = crate::fails(&["--workspace", ws, "calibrate"]);
+    assert!(err.contains("run `orgmirror analyze` first"), "{err}");
+    ok(&["--workspace", ws, "analyze", "--window", "all"]);
+    let shipped = status("shipped.json");
     let out = ok(&["--workspace", ws, "calibrate"]);
     assert!(
         out.contains("status model fitted on 21 people (84 pairs"),
         "{out}"
     );
     assert!(out.contains("cross-validated"), "{out}");
+    assert_eq!(
+        status("unchanged.json"),
+        shipped,
+        "calibrate changes nothing stored but the weights"
+    );
     let weights = std::path::Path::new(ws).join("status-weights.json");
     let model: Value = serde_json::from_str(&std::fs::read_to_string(&weights).unwrap()).unwrap();
     assert_eq!(model["fitted_on"][0], "workspace");
+    // The next analyze reads the workspace's own weights.
     ok(&["--workspace", ws, "analyze", "--window", "all"]);
+    assert_ne!(status("own.json"), shipped);
     // Survey only: no mirror speaks of attention or time spent as if it had been measured.
     let json = dir.path().join("mirrors.json");
     ok(&[
