@@ -241,12 +241,9 @@ fn one(x: &MirrorInputs, me: u32, mine: &[u32], leader: Option<&LeaderRow>) -> V
         .map(|c| c.0)
         .collect();
         let reference = 1.0 / available.len() as f64;
+        // Nothing invested and nobody named: no compass, rather than one of zeros.
         for (rank, class) in available.iter().enumerate().filter(|_| total > 0.0) {
-            let share = if total > 0.0 {
-                by_class.get(class).copied().unwrap_or(0.0) / total
-            } else {
-                0.0
-            };
+            let share = by_class.get(class).copied().unwrap_or(0.0) / total;
             compass.push((class, share));
             push(
                 "compass",
