@@ -350,9 +350,20 @@ fn one(x: &MirrorInputs, me: u32, mine: &[u32], leader: Option<&LeaderRow>) -> V
         );
     }
     // Partners they are missing: people close to the leaders they depend on, and the trenches.
+    // Tied: events either way, or a survey answer naming the other either way. Without any
+    // interaction records (a survey-only workspace) the words say what the survey shows.
+    let behaviour = x.ev.pairs.iter().any(|p| p.n > 0.0);
+    let named = |a: u32, b: u32| x.ev.survey.get(&(a, b)).is_some_and(|w| w.iter().sum::<f64>() > 0.0);
     let tied = |other: u32| {
         x.ev.get(me, other).is_some_and(|p| p.n > 0.0)
             || x.ev.get(other, me).is_some_and(|p| p.n > 0.0)
+            || named(me, other)
+            || named(other, me)
+    };
+    let no_tie = if behaviour {
+        "no contact with you"
+    } else {
+        "neither of you named the other in the survey"
     };
     let mut missing: Vec<(f64, u32, String)> = Vec::new();
     if let Some(chart) = org.chart.as_ref().filter(|_| org.has_hierarchy()) {
@@ -369,8 +380,10 @@ fn one(x: &MirrorInputs, me: u32, mine: &[u32], leader: Option<&LeaderRow>) -> V
                         x.rows[g].informal_pct + 1.0,
                         g as u32,
                         format!(
-                            "close to {} ({:.0} events), whom you depend on; no contact with you",
-                            org.pseudonyms[l], w
+                            "close to {} ({:.0} {}), whom you depend on; {no_tie}",
+                            org.pseudonyms[l],
+                            w,
+                            if behaviour { "events" } else { "survey answers" }
                         ),
                     ));
                 }
@@ -395,9 +408,14 @@ fn one(x: &MirrorInputs, me: u32, mine: &[u32], leader: Option<&LeaderRow>) -> V
                     x.rows[b as usize].informal_pct,
                     b,
                     format!(
-                        "in the trenches below your reports: {} of {} there have no contact with you",
+                        "in the trenches below your reports: {} of {} there have {}",
                         untouched.len(),
-                        below.len()
+                        below.len(),
+                        if behaviour {
+                            "no contact with you"
+                        } else {
+                            "neither named you nor were named by you in the survey"
+                        }
                     ),
                 ));
             }

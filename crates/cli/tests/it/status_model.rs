@@ -157,6 +157,7 @@ fn a_workspace_calibrates_on_its_own_chart_and_survey_mirrors_say_what_a_survey_
     ]);
     let text = std::fs::read_to_string(&json).unwrap();
     assert!(!text.contains("of your attention"), "{text}");
+    assert!(!text.contains("no contact with you"), "{text}");
     assert!(
         text.contains("colleagues you named in the survey"),
         "{text}"
