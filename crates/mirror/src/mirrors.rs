@@ -353,7 +353,11 @@ fn one(x: &MirrorInputs, me: u32, mine: &[u32], leader: Option<&LeaderRow>) -> V
     // Tied: events either way, or a survey answer naming the other either way. Without any
     // interaction records (a survey-only workspace) the words say what the survey shows.
     let behaviour = x.ev.pairs.iter().any(|p| p.n > 0.0);
-    let named = |a: u32, b: u32| x.ev.survey.get(&(a, b)).is_some_and(|w| w.iter().sum::<f64>() > 0.0);
+    let named = |a: u32, b: u32| {
+        x.ev.survey
+            .get(&(a, b))
+            .is_some_and(|w| w.iter().sum::<f64>() > 0.0)
+    };
     let tied = |other: u32| {
         x.ev.get(me, other).is_some_and(|p| p.n > 0.0)
             || x.ev.get(other, me).is_some_and(|p| p.n > 0.0)
@@ -383,7 +387,11 @@ fn one(x: &MirrorInputs, me: u32, mine: &[u32], leader: Option<&LeaderRow>) -> V
                             "close to {} ({:.0} {}), whom you depend on; {no_tie}",
                             org.pseudonyms[l],
                             w,
-                            if behaviour { "events" } else { "survey answers" }
+                            if behaviour {
+                                "events"
+                            } else {
+                                "survey answers"
+                            }
                         ),
                     ));
                 }
