@@ -46,10 +46,11 @@ pub struct CalibrateArgs {
 
 /// Five-fold cross-validation by people: pairs whose two people are both in the held-out fifth,
 /// predicted by a fit on pairs with neither in it.
-fn cross_validated(set: &Labelled) -> (f64, usize) {
+fn cross_validated(set: &Labelled) -> (f64, usize, status::Reliability) {
     let n = set.rank.len();
     let fold = |p: usize| (p.wrapping_mul(0x9E37_79B9) >> 7) % 5;
     let (mut right, mut pairs) = (0.0, 0usize);
+    let mut predictions = Vec::new();
     for k in 0..5 {
         let keep = |p: usize, inside: bool| (fold(p) == k) == inside;
         let part = |inside: bool| Labelled {
@@ -64,11 +65,21 @@ fn cross_validated(set: &Labelled) -> (f64, usize) {
         let test = part(true);
         let s = model.strengths(&test.features);
         for (_, bal, hi, lo) in status::ordered_pairs(&test) {
-            right += status::pair_score(model.p_above(s[hi as usize], s[lo as usize], bal), 0.5);
+            let p = model.p_above(s[hi as usize], s[lo as usize], bal);
+            right += status::pair_score(p, 0.5);
             pairs += 1;
+            predictions.push(if status::pair_side(hi, lo) {
+                (p, true)
+            } else {
+                (1.0 - p, false)
+            });
         }
     }
-    (right / pairs.max(1) as f64, pairs)
+    (
+        right / pairs.max(1) as f64,
+        pairs,
+        status::reliability(&predictions),
+    )
 }
 
 pub fn workspace(
@@ -162,15 +173,17 @@ pub fn workspace(
     }
     let shipped = StatusModel::shipped();
     let mut model = status::fit(std::slice::from_ref(&set), &FitOptions::default());
-    let (cv, cv_pairs) = cross_validated(&set);
+    let (cv, cv_pairs, cv_reliability) = cross_validated(&set);
     let (fit_acc, shipped_acc) = (
         status::accuracy(&model, &set),
         status::accuracy(&shipped, &set),
     );
     model.note = format!(
         "fitted by orgmirror calibrate on this workspace's chart ({} people, {pairs} pairs at different levels): \
-         in-sample {fit_acc:.3}, five-fold cross-validated by people {cv:.3} ({cv_pairs} pairs); shipped weights {shipped_acc:.3}",
-        org.n()
+         in-sample {fit_acc:.3}, five-fold cross-validated by people {cv:.3} ({cv_pairs} pairs; calibration gap {:.3}, Brier {:.3}); shipped weights {shipped_acc:.3}",
+        org.n(),
+        cv_reliability.gap,
+        cv_reliability.brier
     );
     std::fs::write(&path, model.to_json()).with_context(|| path.display().to_string())?;
     writeln!(
@@ -180,7 +193,8 @@ pub fn workspace(
     )?;
     writeln!(
         out,
-        "  higher level above: in-sample {fit_acc:.3}, cross-validated {cv:.3}; shipped weights {shipped_acc:.3}"
+        "  higher level above: in-sample {fit_acc:.3}, cross-validated {cv:.3} (calibration gap {:.3}, Brier {:.3}); shipped weights {shipped_acc:.3}",
+        cv_reliability.gap, cv_reliability.brier
     )?;
     for (name, w) in model.features.iter().zip(&model.weights) {
         writeln!(out, "  {name:<16} {w:>8.3}")?;

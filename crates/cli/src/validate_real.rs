@@ -160,20 +160,13 @@ fn model_accuracy(model: &StatusModel, set: &RealSet) -> (f64, Vec<(f64, bool)>)
     for &(_, bal, hi, lo) in &pairs {
         let p = model.p_above(s[hi as usize], s[lo as usize], bal);
         total += status::pair_score(p, 0.5);
-        predictions.push(if pair_side(hi, lo) {
+        predictions.push(if status::pair_side(hi, lo) {
             (p, true)
         } else {
             (1.0 - p, false)
         });
     }
     (total / pairs.len().max(1) as f64, predictions)
-}
-
-/// A fixed pseudo-random side for an unordered pair.
-fn pair_side(a: u32, b: u32) -> bool {
-    let (x, y) = (a.min(b) as u64, a.max(b) as u64);
-    let h = (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ y).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    ((h >> 31) & 1 == 1) == (a < b)
 }
 
 fn baseline_accuracy(score: &[f64], rank: &[Option<f64>]) -> f64 {

@@ -361,6 +361,15 @@ pub fn pair_score(senior: f64, junior: f64) -> f64 {
     }
 }
 
+/// A fixed pseudo-random side for an unordered pair: true when the pair is to be seen from `a`.
+/// Calibration needs pairs seen from either side (seen always from the senior, every outcome
+/// would be the same).
+pub fn pair_side(a: u32, b: u32) -> bool {
+    let (x, y) = (a.min(b) as u64, a.max(b) as u64);
+    let h = (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ y).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    ((h >> 31) & 1 == 1) == (a < b)
+}
+
 /// Share of a set's rank-ordered pairs that a model puts the right way round (P > ½; a tie ½).
 pub fn accuracy(model: &StatusModel, set: &Labelled) -> f64 {
     let s = model.strengths(&set.features);
