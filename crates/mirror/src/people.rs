@@ -172,6 +172,12 @@ pub fn people(org: &Org, ev: &Evidence, opts: &Options) -> (Vec<PersonRow>, Netw
             vocab::MAX_ASK_TO
         ));
     }
+    let behaviour = ev.pairs.iter().any(|p| p.n > 0.0);
+    if behaviour && !ev.pairs.iter().any(|p| p.request > 0.0 || p.decline > 0.0) {
+        notes.push(
+            "the data carries neither request kinds nor reply ids: who asks whom and who turns whom down cannot be read, so relationships are judged only where reply times both ways or survey answers speak; status comes from how sought-after and central people are".to_string(),
+        );
+    }
     let (contact, attention) = build_graphs(org, ev);
     let undirected = contact.to_undirected().without_self_loops();
     let influence = page_rank(
