@@ -344,16 +344,20 @@ pub fn show_person(
         }
         let s = m.text("section", i);
         if s != section {
-            writeln!(out, "\n{}", s.replace('_', " "))?;
+            let heading = if s == "compass_named" {
+                "compass".to_string()
+            } else {
+                s.replace('_', " ")
+            };
+            writeln!(out, "\n{heading}")?;
             // The compass says what it was built from (attention, or survey names).
-            if s == "compass" {
-                let evidence = m.text("evidence", i);
-                let basis = if evidence.contains("named in the survey") {
-                    "share of the colleagues you named in the survey: there are no interaction records, so this is whom you turn to, not how you spend your time"
-                } else {
-                    "share of your attention and requests"
-                };
-                writeln!(out, "  ({basis})")?;
+            match s.as_str() {
+                "compass" => writeln!(out, "  (share of your attention and requests)")?,
+                "compass_named" => writeln!(
+                    out,
+                    "  (share of the colleagues you named in the survey: there are no interaction records, so this is whom you turn to, not how you spend your time)"
+                )?,
+                _ => {}
             }
             section = s.clone();
         }
@@ -361,7 +365,7 @@ pub fn show_person(
             .int("other", i)
             .map(|o| org.pseudonyms[o as usize].clone());
         match s.as_str() {
-            "compass" => writeln!(
+            "compass" | "compass_named" => writeln!(
                 out,
                 "  {:<12} {:>5.1}%  {}",
                 m.text("label", i),

@@ -13,7 +13,9 @@ use vocab::{Question, RoleTag};
 #[derive(Debug, Clone, PartialEq)]
 pub struct MirrorRow {
     pub person: u32,
-    /// compass, out_of_balance, ally, adversary, missing_partner, suggestion
+    /// compass (attention and requests by relation class), compass_named (the same from whom
+    /// the person named in a survey, when there are no interaction records), out_of_balance,
+    /// ally, adversary, missing_partner, suggestion
     pub section: &'static str,
     pub rank: u32,
     pub other: Option<u32>,
@@ -246,7 +248,11 @@ fn one(x: &MirrorInputs, me: u32, mine: &[u32], leader: Option<&LeaderRow>) -> V
             let share = by_class.get(class).copied().unwrap_or(0.0) / total;
             compass.push((class, share));
             push(
-                "compass",
+                if compass_from_survey {
+                    "compass_named"
+                } else {
+                    "compass"
+                },
                 rank as u32,
                 None,
                 class.to_string(),

@@ -129,7 +129,13 @@ pub fn person_report(x: &PersonInputs) -> String {
         "Your stakeholder compass",
         "Where your attention and requests go, by the formal relation to each person, against an even spread over the directions you have.",
     );
-    let compass = section("compass");
+    // Built from attention, or (no interaction records) from whom the person named in a survey.
+    let from_survey = section("compass").is_empty() && !section("compass_named").is_empty();
+    let compass = if from_survey {
+        section("compass_named")
+    } else {
+        section("compass")
+    };
     if compass.is_empty() {
         page.p("No org chart was loaded, so there is no compass.");
     } else {
@@ -159,9 +165,6 @@ pub fn person_report(x: &PersonInputs) -> String {
         low.sort_by(|a, b| a.1.total_cmp(&b.1));
         let (most, most_v) = *low.last().unwrap_or(&("", 0.0));
         let (least, least_v) = low[0];
-        let from_survey = compass
-            .iter()
-            .any(|&i| x.mirrors.str("evidence", i).contains("named in the survey"));
         if from_survey {
             page.p(&format!(
                 "There are no interaction records for you, so this compass is built from whom you named in the survey: it shows whom you turn to, not how you spend your time. Most of the colleagues you named are {} ({:.0}%); the fewest are {} ({:.0}%, where an even spread would be {:.0}%).",
