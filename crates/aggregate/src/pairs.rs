@@ -989,10 +989,13 @@ pub fn aggregate(
                 }
                 expiry.pop_front();
                 if let Some(s) = sent.remove(&e) {
-                    expire_asks(e, s, &mut open_asks, windows, &mut request_slots);
-                    if s.kind == Kind::Request {
-                        expire_requests(e, s, &mut open_requests, windows, &mut request_slots);
-                    }
+                    expire(
+                        e,
+                        s,
+                        [&mut open_requests, &mut open_asks],
+                        windows,
+                        &mut request_slots,
+                    );
                 }
             }
         }
@@ -1069,10 +1072,13 @@ pub fn aggregate(
                 break;
             }
             if let Some(s) = sent.remove(&e) {
-                expire_asks(e, s, &mut open_asks, &mut windows, &mut request_slots);
-                if s.kind == Kind::Request {
-                    expire_requests(e, s, &mut open_requests, &mut windows, &mut request_slots);
-                }
+                expire(
+                    e,
+                    s,
+                    [&mut open_requests, &mut open_asks],
+                    &mut windows,
+                    &mut request_slots,
+                );
             }
         }
     }
@@ -1108,49 +1114,34 @@ fn windows_end(expiry: &VecDeque<(i64, u64)>) -> Option<i64> {
     expiry.back().map(|(t, _)| *t)
 }
 
-/// Asks still open when their reply window closes: each To recipient left one unanswered (and
-/// the ask, now decided, counts in its windows).
-fn expire_asks(
+/// What is still open of an event when its reply window closes, in the event's windows: each
+/// recipient still open on a request ignored it (`n_ignored`), and each still open on an ask left
+/// it unanswered (`n_unanswered`; the ask, now decided, counts in `n_ask`).
+fn expire(
     event: u64,
     sent: Sent,
-    open: &mut FxHashMap<u64, Vec<u32>>,
+    [requests, asks]: [&mut FxHashMap<u64, Vec<u32>>; 2],
     windows: &mut Windows,
     slots: &mut Vec<usize>,
 ) {
-    let Some(recipients) = open.remove(&event) else {
+    let ignored = requests.remove(&event).unwrap_or_default();
+    let unanswered = asks.remove(&event).unwrap_or_default();
+    if ignored.is_empty() && unanswered.is_empty() {
         return;
-    };
+    }
     windows.slots_of(Some(sent.time), slots);
-    for recipient in recipients {
-        for &slot in slots.iter() {
+    for &slot in slots.iter() {
+        for &recipient in &ignored {
+            if let Some(p) = windows.pair(slot, recipient, sent.actor) {
+                p.n_ignored += 1;
+            }
+        }
+        for &recipient in &unanswered {
             if let Some(p) = windows.pair(slot, recipient, sent.actor) {
                 p.n_unanswered += 1;
             }
             if let Some(p) = windows.pair(slot, sent.actor, recipient) {
                 p.n_ask += 1;
-            }
-        }
-    }
-}
-
-fn expire_requests(
-    event: u64,
-    sent: Sent,
-    open: &mut FxHashMap<u64, Vec<u32>>,
-    windows: &mut Windows,
-    slots: &mut Vec<usize>,
-) {
-    let Some(recipients) = open.remove(&event) else {
-        return;
-    };
-    if recipients.is_empty() {
-        return;
-    }
-    windows.slots_of(Some(sent.time), slots);
-    for recipient in recipients {
-        for &slot in slots.iter() {
-            if let Some(p) = windows.pair(slot, recipient, sent.actor) {
-                p.n_ignored += 1;
             }
         }
     }

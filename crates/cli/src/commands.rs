@@ -90,7 +90,7 @@ pub fn run(cli: Cli) -> Result<()> {
             format,
             metadata_only,
         } => {
-            let summary = generate_mode(
+            let summary = generate(
                 people,
                 days,
                 seed,
@@ -252,21 +252,10 @@ pub(crate) fn ingest_generated(
     .collect()
 }
 
-pub(crate) fn generate(
-    people: usize,
-    days: u32,
-    seed: u64,
-    events: Option<u64>,
-    dir: &Path,
-    format: GenFormat,
-    quiet: bool,
-) -> Result<synth::GenerateSummary> {
-    generate_mode(people, days, seed, events, dir, format, false, quiet)
-}
-
-/// [`generate`], in the full mode or with only what a real export carries (`metadata_only`).
+/// A synthetic organization, in the full mode or with only what a real export carries
+/// (`metadata_only`).
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn generate_mode(
+pub(crate) fn generate(
     people: usize,
     days: u32,
     seed: u64,
@@ -551,7 +540,16 @@ fn demo(
         "1. generating a synthetic organization of {people} people over {days} days (seed {seed}) in {}",
         input.display()
     )?;
-    let g = generate(people, days, seed, None, &input, GenFormat::Parquet, quiet)?;
+    let g = generate(
+        people,
+        days,
+        seed,
+        None,
+        &input,
+        GenFormat::Parquet,
+        false,
+        quiet,
+    )?;
     writeln!(
         out,
         "   {} people, {} departments, {} interactions ({} rows), {} survey answers, planted truth in truth.json",

@@ -3,7 +3,7 @@
 //! on real data against plain baselines. Prints a table and can write JSON.
 
 use crate::analyze::{Analysis, AnalyzeArgs, analyze};
-use crate::commands::{generate_mode, ingest_file};
+use crate::commands::{generate, ingest_file};
 use crate::{GenFormat, IngestWhat};
 use anyhow::{Context, Result};
 use mirror::WindowResult;
@@ -283,7 +283,7 @@ fn run_synthetic(
 ) -> Result<()> {
     fresh(dir)?;
     let input = dir.join("input");
-    let summary = generate_mode(
+    let summary = generate(
         people,
         days,
         seed,

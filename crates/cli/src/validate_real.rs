@@ -1,13 +1,17 @@
-//! The real-data half of `orgmirror validate`: dominance against known ranks (Enron positions,
-//! Krackhardt's levels, Lazega's partners and associates and seniority), inferred managers
-//! against Krackhardt's reporting lines, and communities against email-Eu-core's departments,
-//! each next to plain baselines (volume, degree, PageRank, HITS) or igraph's Leiden.
+//! The real-data half of `orgmirror validate` (TRUTH.md): the status model against known ranks
+//! (Enron positions, Krackhardt's levels, Lazega's partners and seniority, Cross & Parker's grades,
+//! Apache Kudu's committee, CS departments' USN ranks) on every rank-ordered pair, each set scored
+//! by a fit that left it out, with its calibration and next to the plain baselines (volume,
+//! degree, in-degree, in-strength, PageRank, HITS hub and authority); inferred managers against
+//! Krackhardt's reporting lines; and communities against email-Eu-core's departments next to
+//! igraph's Leiden.
 
 use crate::IngestWhat;
 use crate::analyze::{AnalyzeArgs, analyze};
 use crate::commands::ingest_file;
 use crate::validate::ValidateArgs;
 use anyhow::Result;
+use graph::degree;
 use graph::page_rank::{PageRankOptions, page_rank};
 use graph::spectral::{PowerOptions, hits};
 use mirror::WindowResult;
@@ -113,12 +117,8 @@ impl RealSet {
 pub(crate) fn baselines(r: &WindowResult) -> Vec<(&'static str, Vec<f64>)> {
     let g = &r.network.contact;
     let n = g.n();
-    let in_strength: Vec<f64> = (0..n)
-        .map(|v| g.in_edges(v).map(|(_, w)| w).sum())
-        .collect();
-    let out_strength: Vec<f64> = (0..n)
-        .map(|v| g.out_edges(v).map(|(_, w)| w).sum())
-        .collect();
+    let in_strength = degree::in_strength(g).0;
+    let out_strength = degree::out_strength(g).0;
     let pr = page_rank(g, &PageRankOptions::default())
         .map(|s| s.0)
         .unwrap_or_else(|_| vec![0.0; n]);
@@ -139,7 +139,7 @@ pub(crate) fn baselines(r: &WindowResult) -> Vec<(&'static str, Vec<f64>)> {
             "degree",
             r.people.iter().map(|p| p.contacts as f64).collect(),
         ),
-        ("in_degree", (0..n).map(|v| g.in_degree(v) as f64).collect()),
+        ("in_degree", degree::in_degree(g).0),
         ("in_strength", in_strength),
         ("pagerank", pr),
         ("hits_hub", hub),

@@ -36,6 +36,7 @@
 use crate::input::{Evidence, Org};
 use crate::stats::percentiles;
 use graph::Graph;
+use graph::degree::{in_degree, in_strength, out_degree};
 use graph::page_rank::{PageRankOptions, page_rank};
 use graph::spectral::{PowerOptions, hits};
 use serde::{Deserialize, Serialize};
@@ -184,7 +185,6 @@ pub fn features(
 ) -> Features {
     let n = org.n();
     let (survey, behaviour) = deference_graphs(org, ev);
-    let in_degree = |g: &Graph| (0..n).map(|v| g.in_degree(v) as f64).collect::<Vec<_>>();
     let rank = |g: &Graph| {
         page_rank(
             g,
@@ -196,22 +196,24 @@ pub fn features(
         .map(|s| s.0)
         .unwrap_or_else(|_| vec![0.0; n])
     };
-    let weight: Vec<f64> = (0..n)
-        .map(|v| behaviour.in_edges(v).map(|(_, w)| w).sum::<f64>().ln_1p())
+    let weight: Vec<f64> = in_strength(&behaviour)
+        .0
+        .iter()
+        .map(|w| w.ln_1p())
         .collect();
     let (_, named_authority) = hubs_and_authorities(&survey);
     let (hub, authority) = hubs_and_authorities(&behaviour);
-    let reach: Vec<f64> = (0..n).map(|v| behaviour.out_degree(v) as f64).collect();
+    let reach = out_degree(&behaviour).0;
     let slowness: Vec<f64> = reply_latency_s
         .iter()
         .map(|l| l.unwrap_or(f64::NAN))
         .collect();
     let to: Vec<f64> = to_share.iter().map(|s| s.unwrap_or(f64::NAN)).collect();
     let columns: [Vec<f64>; K] = [
-        in_degree(&survey),
+        in_degree(&survey).0,
         rank(&survey),
         named_authority,
-        in_degree(&behaviour),
+        in_degree(&behaviour).0,
         weight,
         rank(&behaviour),
         authority,

@@ -90,6 +90,30 @@ fn demo_generates_ingests_aggregates_and_reports() {
     assert!(err.contains("not an earlier demo"), "{err}");
 }
 
+/// A new workspace `w` with the people and events of the generated folder `i` (no mapping),
+/// every row accepted and every actor known from people.csv.
+pub fn init_with_generated(w: &str, i: &str, events: &str) {
+    ok(&["init", w]);
+    ok(&[
+        "--workspace",
+        w,
+        "ingest",
+        "people",
+        &format!("{i}/people.csv"),
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&ok(&[
+        "--workspace",
+        w,
+        "ingest",
+        "events",
+        &format!("{i}/{events}"),
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(report["rejected"], serde_json::json!({}), "{report}");
+    assert_eq!(report["people_added"], 0, "every actor is in people.csv");
+}
+
 #[test]
 fn generated_files_load_without_a_mapping_in_both_formats() {
     let dir = tempfile::tempdir().unwrap();
@@ -101,25 +125,7 @@ fn generated_files_load_without_a_mapping_in_both_formats() {
             "generate", "--people", "150", "--days", "10", "--seed", "3", "--out", i, "--format",
             format,
         ]);
-        ok(&["init", w]);
-        ok(&[
-            "--workspace",
-            w,
-            "ingest",
-            "people",
-            &format!("{i}/people.csv"),
-        ]);
-        let report: serde_json::Value = serde_json::from_str(&ok(&[
-            "--workspace",
-            w,
-            "ingest",
-            "events",
-            &format!("{i}/events.{format}"),
-            "--json",
-        ]))
-        .unwrap();
-        assert_eq!(report["rejected"], serde_json::json!({}), "{report}");
-        assert_eq!(report["people_added"], 0, "every actor is in people.csv");
+        init_with_generated(w, i, &format!("events.{format}"));
         ok(&[
             "--workspace",
             w,

@@ -1,7 +1,7 @@
 //! `generate --metadata-only` as a user runs it: only what a real export carries, loaded and
 //! analyzed like any real export (no survey, no mapping).
 
-use crate::ok;
+use crate::{init_with_generated, ok};
 
 #[test]
 fn metadata_only_files_load_and_analyze_without_a_survey() {
@@ -38,25 +38,7 @@ fn metadata_only_files_load_and_analyze_without_a_survey() {
     kinds.sort_unstable();
     kinds.dedup();
     assert_eq!(kinds, ["accept", "decline", "meeting", "message"]);
-    ok(&["init", w]);
-    ok(&[
-        "--workspace",
-        w,
-        "ingest",
-        "people",
-        &format!("{i}/people.csv"),
-    ]);
-    let report: serde_json::Value = serde_json::from_str(&ok(&[
-        "--workspace",
-        w,
-        "ingest",
-        "events",
-        &format!("{i}/events.csv"),
-        "--json",
-    ]))
-    .unwrap();
-    assert_eq!(report["rejected"], serde_json::json!({}), "{report}");
-    assert_eq!(report["people_added"], 0, "every actor is in people.csv");
+    init_with_generated(w, i, "events.csv");
     let out = ok(&["--workspace", w, "analyze", "--window", "all"]);
     // Without request kinds, requests come from threads, and the run says so.
     assert!(
