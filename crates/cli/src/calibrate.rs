@@ -10,14 +10,10 @@
 //!   in `../shared/data` (each weighing the same, with the held-out temperature) and write them
 //!   with a note of what fitted them and how each set fares left out (`scripts/fit-status.sh`).
 
-use crate::IngestWhat;
-use crate::analyze::status_weights_path;
 use crate::validate_real::{Paths, RealSet, fit_without, load_sets, status_report};
-use anyhow::{Context, Result, bail};
-use mirror::status::{self, Features, FitOptions, Labelled, StatusModel};
+use anyhow::{Context, Result};
 use std::io::Write;
 use std::path::PathBuf;
-use store::{SqliteStore, Store};
 
 #[derive(clap::Args, Clone)]
 pub struct CalibrateArgs {
@@ -44,166 +40,52 @@ pub struct CalibrateArgs {
     pub dir: PathBuf,
 }
 
-/// Five-fold cross-validation by people: pairs whose two people are both in the held-out fifth,
-/// predicted by a fit on pairs with neither in it.
-fn cross_validated(set: &Labelled) -> (f64, usize, status::Reliability) {
-    let n = set.rank.len();
-    let fold = |p: usize| (p.wrapping_mul(0x9E37_79B9) >> 7) % 5;
-    let (mut right, mut pairs) = (0.0, 0usize);
-    let mut predictions = Vec::new();
-    for k in 0..5 {
-        let keep = |p: usize, inside: bool| (fold(p) == k) == inside;
-        let part = |inside: bool| Labelled {
-            name: set.name.clone(),
-            features: set.features.clone(),
-            balances: set.balances.clone(),
-            rank: (0..n)
-                .map(|p| set.rank[p].filter(|_| keep(p, inside)))
-                .collect(),
-        };
-        let model = status::fit(&[part(false)], &FitOptions::default());
-        let test = part(true);
-        let s = model.strengths(&test.features);
-        for (_, bal, hi, lo) in status::ordered_pairs(&test) {
-            let p = model.p_above(s[hi as usize], s[lo as usize], bal);
-            right += status::pair_score(p, 0.5);
-            pairs += 1;
-            predictions.push(if status::pair_side(hi, lo) {
-                (p, true)
-            } else {
-                (1.0 - p, false)
-            });
-        }
-    }
-    (
-        right / pairs.max(1) as f64,
-        pairs,
-        status::reliability(&predictions),
-    )
-}
-
 pub fn workspace(
-    store: &mut SqliteStore,
+    s: &mut app::Session,
     args: &CalibrateArgs,
-    quiet: bool,
+    progress: &dyn app::Progress,
     out: &mut impl Write,
 ) -> Result<()> {
-    let path = status_weights_path(store);
     if args.reset {
-        match std::fs::remove_file(&path) {
-            Ok(()) => writeln!(
+        if s.reset_calibration()? {
+            writeln!(
                 out,
-                "removed {}; analyze uses the shipped weights",
-                path.display()
-            )?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => writeln!(
+                "removed the workspace's weights; analyze uses the shipped weights"
+            )?;
+        } else {
+            writeln!(
                 out,
                 "no workspace weights; analyze uses the shipped weights"
-            )?,
-            Err(e) => return Err(e).with_context(|| path.display().to_string()),
+            )?;
         }
         return Ok(());
     }
     if let Some(file) = &args.people {
-        crate::commands::ingest_file(
-            store,
-            IngestWhat::People,
-            file,
-            args.mapping.as_deref(),
-            false,
-            None,
-            quiet,
-        )?;
-    }
-    // The features of the stored analysis (window `all`): calibrating changes nothing stored
-    // but the weights file.
-    let people = crate::report::load(store, "people")?;
-    let org = mirror::org_from_people(&store.people()?);
-    let Some(chart) = org.chart.as_ref().filter(|_| org.has_hierarchy()) else {
-        bail!(
-            "calibrate needs the formal chart: the people file gives no managers (ingest one with --people)"
-        );
-    };
-    let mut values = vec![[0.5; status::K]; org.n()];
-    let mut seen = 0usize;
-    for i in (0..people.rows()).filter(|&i| people.str("window", i) == "all") {
-        let Some(p) = people
-            .person("person", i)
-            .filter(|&p| (p as usize) < org.n())
-        else {
-            continue;
+        let req = app::ingest::IngestRequest {
+            mapping: args.mapping.clone(),
+            ..Default::default()
         };
-        for (k, column) in status::FEATURE_COLUMNS.iter().enumerate() {
-            values[p as usize][k] = people.num(column, i).unwrap_or(0.5);
-        }
-        seen += 1;
+        s.ingest(app::ingest::Kind::People, file, &req, progress)?;
     }
-    if seen == 0 {
-        bail!(
-            "calibrate reads the window `all` of the stored analysis: run `orgmirror analyze --window all` first"
-        );
-    }
-    let dyads = crate::report::load(store, "dyads")?;
-    let balances = (0..dyads.rows())
-        .filter(|&i| dyads.str("window", i) == "all")
-        .filter_map(|i| {
-            Some((
-                dyads.person("a", i)?,
-                dyads.person("b", i)?,
-                dyads.num("balance", i)?,
-            ))
-        })
-        .collect();
-    // Rank by the chart's level band (1 = top), for people in the chart's trees: someone with
-    // neither a manager nor reports (a correspondent the people file does not place) is left out.
-    let placed = |p: usize| chart.manager(p).is_some() || !chart.reports(p).is_empty();
-    let set = Labelled {
-        name: "workspace".into(),
-        features: Features::from_values(values),
-        balances,
-        rank: (0..org.n())
-            .map(|p| placed(p).then(|| chart.level(p) as f64))
-            .collect(),
-    };
-    let pairs = status::ordered_pairs(&set).len();
-    if pairs < 50 {
-        bail!(
-            "calibrate needs at least 50 pairs of people at different levels; the chart gives {pairs}"
-        );
-    }
-    let shipped = StatusModel::shipped();
-    let mut model = status::fit(std::slice::from_ref(&set), &FitOptions::default());
-    let (cv, cv_pairs, cv_reliability) = cross_validated(&set);
-    let (fit_acc, shipped_acc) = (
-        status::accuracy(&model, &set),
-        status::accuracy(&shipped, &set),
-    );
-    model.note = format!(
-        "fitted by orgmirror calibrate on this workspace's chart ({} people, {pairs} pairs at different levels): \
-         in-sample {fit_acc:.3}, five-fold cross-validated by people {cv:.3} ({cv_pairs} pairs; calibration gap {:.3}, Brier {:.3}); shipped weights {shipped_acc:.3}",
-        org.n(),
-        cv_reliability.gap,
-        cv_reliability.brier
-    );
-    std::fs::write(&path, model.to_json()).with_context(|| path.display().to_string())?;
+    let c = s.calibrate()?;
     writeln!(
         out,
-        "status model fitted on {} people ({pairs} pairs at different levels)",
-        org.n()
+        "status model fitted on {} people ({} pairs at different levels)",
+        c.people, c.pairs
     )?;
     writeln!(
         out,
-        "  higher level above: in-sample {fit_acc:.3}, cross-validated {cv:.3} (calibration gap {:.3}, Brier {:.3}); shipped weights {shipped_acc:.3}",
-        cv_reliability.gap, cv_reliability.brier
+        "  higher level above: in-sample {:.3}, cross-validated {:.3} (calibration gap {:.3}, Brier {:.3}); shipped weights {:.3}",
+        c.in_sample, c.cross_validated, c.calibration_gap, c.brier, c.shipped
     )?;
-    for (name, w) in model.features.iter().zip(&model.weights) {
+    for (name, w) in &c.weights {
         writeln!(out, "  {name:<16} {w:>8.3}")?;
     }
-    writeln!(out, "  {:<16} {:>8.3}", "pair balance", model.pair_weight)?;
+    writeln!(out, "  {:<16} {:>8.3}", "pair balance", c.pair_weight)?;
     writeln!(
         out,
         "wrote {}; run analyze to use it (calibrate --reset to go back)",
-        path.display()
+        c.path.display()
     )?;
     Ok(())
 }

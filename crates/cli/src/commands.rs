@@ -1,60 +1,158 @@
-//! What each subcommand does: open the workspace, call the library crates, print a summary.
+//! What each subcommand does: open a session on the workspace, call the application, print.
 
-use crate::progress::Bar;
+use crate::progress::Bars;
 use crate::{Cli, Command, FileFormat, GenFormat, IngestWhat, PairingArg, ShowWhat};
 use anyhow::{Context, Result, bail};
+use app::Session;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use store::table::{ColumnData, ColumnDef, ColumnType, TableWriter};
-use store::{EventReader, SqliteStore, Store, TableCommit};
-use vocab::WindowSpec;
 
 fn workspace_dir(cli_dir: &Option<PathBuf>) -> PathBuf {
     cli_dir.clone().unwrap_or_else(|| PathBuf::from("."))
 }
 
-fn open(cli_dir: &Option<PathBuf>) -> Result<SqliteStore> {
-    Ok(SqliteStore::open(&workspace_dir(cli_dir))?)
+/// The workspace, for the operating-system user running orgmirror.
+fn open(cli_dir: &Option<PathBuf>) -> Result<Session> {
+    Session::open(&workspace_dir(cli_dir), &viewer())
 }
 
-/// Creates a workspace whose creator (the current viewer) may see people by id.
-pub(crate) fn new_workspace(dir: &std::path::Path) -> Result<SqliteStore> {
-    let mut store = SqliteStore::init(dir)?;
-    let me = crate::analyze::viewer();
-    store.grant(&me, "identified", &me)?;
-    Ok(store)
+/// Who is looking: the operating-system user running orgmirror (no environment variable can say
+/// otherwise; a server authenticates its viewers itself).
+pub fn viewer() -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(meta) = std::fs::metadata("/proc/self") {
+            let uid = meta.uid();
+            let name = std::fs::read_to_string("/etc/passwd")
+                .ok()
+                .and_then(|text| {
+                    text.lines().find_map(|line| {
+                        let mut f = line.split(':');
+                        let name = f.next()?;
+                        let id = f.nth(1)?;
+                        (id.parse::<u32>().ok()? == uid).then(|| name.to_string())
+                    })
+                });
+            return name.unwrap_or_else(|| format!("uid {uid}"));
+        }
+    }
+    "local user".to_string()
+}
+
+impl From<FileFormat> for ingest::Format {
+    fn from(f: FileFormat) -> ingest::Format {
+        match f {
+            FileFormat::Csv => ingest::Format::Csv,
+            FileFormat::Tsv => ingest::Format::Tsv,
+            FileFormat::Whitespace => ingest::Format::Whitespace,
+            FileFormat::Jsonl => ingest::Format::Jsonl,
+            FileFormat::Parquet => ingest::Format::Parquet,
+        }
+    }
+}
+
+impl From<IngestWhat> for app::ingest::Kind {
+    fn from(w: IngestWhat) -> app::ingest::Kind {
+        match w {
+            IngestWhat::People => app::ingest::Kind::People,
+            IngestWhat::Events => app::ingest::Kind::Events,
+            IngestWhat::Survey => app::ingest::Kind::Survey,
+        }
+    }
+}
+
+impl From<PairingArg> for app::ingest::Pairing {
+    fn from(p: PairingArg) -> app::ingest::Pairing {
+        match p {
+            PairingArg::Auto => app::ingest::Pairing::Auto,
+            PairingArg::Thread => app::ingest::Pairing::Thread,
+            PairingArg::NextMessage => app::ingest::Pairing::NextMessage,
+        }
+    }
+}
+
+impl From<crate::ExportFormat> for app::export::Format {
+    fn from(f: crate::ExportFormat) -> app::export::Format {
+        match f {
+            crate::ExportFormat::Csv => app::export::Format::Csv,
+            crate::ExportFormat::Json => app::export::Format::Json,
+            crate::ExportFormat::Parquet => app::export::Format::Parquet,
+            crate::ExportFormat::Graphml => app::export::Format::Graphml,
+            crate::ExportFormat::Gexf => app::export::Format::Gexf,
+        }
+    }
+}
+
+/// The generator's settings from the command line.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn generate_config(
+    people: usize,
+    days: u32,
+    seed: u64,
+    events: Option<u64>,
+    format: GenFormat,
+    metadata_only: bool,
+) -> synth::GenerateConfig {
+    let mut cfg = synth::GenerateConfig::new(people, days, seed);
+    cfg.events = events;
+    cfg.metadata_only = metadata_only;
+    cfg.format = match format {
+        GenFormat::Parquet => synth::EventFormat::Parquet,
+        GenFormat::Csv => synth::EventFormat::Csv,
+    };
+    cfg
 }
 
 pub fn run(cli: Cli) -> Result<()> {
     let quiet = cli.quiet;
+    let bars = Bars { quiet };
     let mut out = std::io::stdout().lock();
     match cli.command {
-        Command::Init { dir } => {
+        Command::Init { dir, min_group } => {
             let dir = dir.or(cli.workspace).unwrap_or_else(|| PathBuf::from("."));
-            new_workspace(&dir)?;
-            let me = crate::analyze::viewer();
+            let me = viewer();
+            let s = Session::init(&dir, &me, min_group)?;
             writeln!(
                 out,
-                "created workspace {}; {me} sees people by id, everyone else by pseudonym until `orgmirror grant`",
-                dir.display()
+                "created workspace {}; {me} is its admin and sees people by id, everyone else by pseudonym until `orgmirror grant`; groups under {} people are never shown",
+                dir.display(),
+                s.policy().min_group
             )?;
         }
-        Command::Grant { viewer, role } => {
-            let mut store = open(&cli.workspace)?;
-            let me = crate::analyze::viewer();
-            let roles = store.roles()?;
-            let bootstrap = !roles.iter().any(|r| r.1 == "identified");
-            if !bootstrap && !crate::analyze::identified(&store, &me)? {
-                bail!("{me} may not grant roles: only an identified viewer may (ask one of them)");
-            }
-            let role = match role {
-                crate::AccessRole::Identified => "identified",
-                crate::AccessRole::Pseudonymous => "pseudonymous",
+        Command::Grant {
+            viewer: who,
+            role,
+            person,
+        } => {
+            let mut s = open(&cli.workspace)?;
+            let role = match (role, person) {
+                (crate::AccessRole::Admin, None) => app::Role::Admin,
+                (crate::AccessRole::Identified, None) => app::Role::Identified,
+                (crate::AccessRole::Pseudonymous, None) => app::Role::Analyst,
+                (crate::AccessRole::Member, Some(p)) => app::Role::Member(p),
+                (crate::AccessRole::Member, None) => {
+                    bail!("a member is linked to one person: add --person PSEUDONYM")
+                }
+                (_, Some(_)) => bail!("--person goes with --role member only"),
             };
-            store.grant(&viewer, role, &me)?;
+            let stored = role.as_stored();
+            s.grant(&who, role)?;
             writeln!(
                 out,
-                "{viewer} is now {role} (granted by {me}, in the access log)"
+                "{who} is now {stored} (granted by {}, in the access log)",
+                s.viewer()
+            )?;
+        }
+        Command::Settings { min_group } => {
+            let mut s = open(&cli.workspace)?;
+            if let Some(m) = min_group {
+                s.raise_min_group(m)?;
+            }
+            writeln!(
+                out,
+                "minimum group size: {} (raise with `orgmirror settings --min-group N`; it is never lowered)",
+                s.policy().min_group
             )?;
         }
         Command::Ingest {
@@ -65,16 +163,13 @@ pub fn run(cli: Cli) -> Result<()> {
             format,
             json,
         } => {
-            let mut store = open(&cli.workspace)?;
-            let report = ingest_file(
-                &mut store,
-                what,
-                &file,
-                mapping.as_deref(),
+            let mut s = open(&cli.workspace)?;
+            let req = app::ingest::IngestRequest {
+                mapping,
                 strict,
-                format,
-                quiet,
-            )?;
+                format: format.map(Into::into),
+            };
+            let report = s.ingest(what.into(), &file, &req, &bars)?;
             if json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
             } else {
@@ -90,16 +185,8 @@ pub fn run(cli: Cli) -> Result<()> {
             format,
             metadata_only,
         } => {
-            let summary = generate(
-                people,
-                days,
-                seed,
-                events,
-                &dir,
-                format,
-                metadata_only,
-                quiet,
-            )?;
+            let cfg = generate_config(people, days, seed, events, format, metadata_only);
+            let summary = app::ingest::generate(&cfg, &dir, &bars)?;
             writeln!(
                 out,
                 "generated {} people in {} departments, {} interactions ({} event rows), {} survey answers",
@@ -119,9 +206,14 @@ pub fn run(cli: Cli) -> Result<()> {
             max_meeting_size,
             reply_window_days,
         } => {
-            let mut store = open(&cli.workspace)?;
-            let opts = aggregate_options(&windows, pairing, max_meeting_size, reply_window_days)?;
-            let summary = aggregate(&mut store, &opts, quiet)?;
+            let mut s = open(&cli.workspace)?;
+            let req = app::ingest::AggregateRequest {
+                windows,
+                pairing: pairing.into(),
+                max_meeting_size,
+                reply_window_days,
+            };
+            let summary = s.aggregate(&req, &bars)?;
             print_aggregate(&mut out, &summary)?;
         }
         Command::Metrics(args) => {
@@ -154,25 +246,39 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Status => {
-            let store = open(&cli.workspace)?;
-            status(&store, &mut out)?;
+            let s = open(&cli.workspace)?;
+            print_status(&mut out, &s.status()?)?;
         }
         Command::Analyze(args) => {
-            let mut store = open(&cli.workspace)?;
-            crate::analyze::analyze(&mut store, &args, quiet, &mut out)?;
+            let mut s = open(&cli.workspace)?;
+            let a = s.analyze(&args.request(), &bars)?;
+            crate::analyze::print_analysis(&mut out, &a)?;
+            if let Some(r) = a
+                .results
+                .iter()
+                .find(|r| r.window == "all")
+                .or(a.results.last())
+            {
+                let f = s.findings(&r.window.clone(), args.top)?;
+                writeln!(out, "\ntop findings ({}):", f.window)?;
+                crate::analyze::print_findings(&mut out, &f)?;
+            }
         }
         Command::Show { what } => {
-            let mut store = open(&cli.workspace)?;
+            let mut s = open(&cli.workspace)?;
             match what {
-                ShowWhat::Person { id, window, target } => crate::analyze::show_person(
-                    &mut store,
-                    &id,
-                    &window,
-                    target.as_deref(),
-                    &mut out,
-                )?,
+                ShowWhat::Person { id, window, target } => {
+                    let m = s.person_mirror(&id, &window)?;
+                    crate::analyze::print_person(&mut out, &m)?;
+                    if let Some(t) = target {
+                        let paths = s.paths_to(&id, &t, &window)?;
+                        crate::analyze::print_paths(&mut out, &s.name_of(&t)?, &paths)?;
+                    }
+                }
                 ShowWhat::Findings { window, top } => {
-                    crate::analyze::show_findings(&store, &window, top, &mut out)?
+                    let f = s.findings(&window, top)?;
+                    writeln!(out, "findings ({window}):")?;
+                    crate::analyze::print_findings(&mut out, &f)?;
                 }
             }
         }
@@ -180,17 +286,40 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Calibrate(args) => match &args.shared_data {
             Some(data) => crate::calibrate::shared(&args, data, &mut out)?,
             None => {
-                let mut store = open(&cli.workspace)?;
-                crate::calibrate::workspace(&mut store, &args, quiet, &mut out)?
+                let mut s = open(&cli.workspace)?;
+                crate::calibrate::workspace(&mut s, &args, &bars, &mut out)?
             }
         },
         Command::Export(args) => {
-            let mut store = open(&cli.workspace)?;
-            crate::analyze::export(&mut store, &args, &mut out)?;
+            let mut s = open(&cli.workspace)?;
+            let e = s.export(&args.request(), &args.out)?;
+            if let Some(nodes) = &e.nodes_path {
+                writeln!(out, "wrote {} nodes to {}", e.nodes, nodes.display())?;
+            }
+            if args.table == "graph" {
+                writeln!(
+                    out,
+                    "wrote the {} graph of window {}: {} nodes, {} edges to {}",
+                    args.layer,
+                    args.window.as_deref().unwrap_or("all"),
+                    e.nodes,
+                    e.rows,
+                    args.out.display()
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "wrote {} rows of {} to {}",
+                    e.rows,
+                    args.table,
+                    args.out.display()
+                )?;
+            }
         }
         Command::Report(args) => {
-            let mut store = open(&cli.workspace)?;
-            crate::report::report(&mut store, &args, &mut out)?;
+            let mut s = open(&cli.workspace)?;
+            let pages = s.report(&args.request())?;
+            crate::report::print_pages(&mut out, &pages)?;
         }
         Command::Demo {
             dir,
@@ -200,222 +329,6 @@ pub fn run(cli: Cli) -> Result<()> {
         } => demo(&dir, people, days, seed, quiet, &mut out)?,
     }
     Ok(())
-}
-
-pub(crate) fn ingest_file(
-    store: &mut SqliteStore,
-    what: IngestWhat,
-    file: &Path,
-    mapping: Option<&Path>,
-    strict: bool,
-    format: Option<FileFormat>,
-    quiet: bool,
-) -> Result<ingest::IngestReport> {
-    let mut opts = ingest::IngestOptions {
-        strict,
-        ..Default::default()
-    };
-    if let Some(m) = mapping {
-        opts.mapping = ingest::Mapping::load(m)?;
-        opts.mapping_dir = m.parent().map(Path::to_path_buf);
-    }
-    opts.format = format.map(|f| match f {
-        FileFormat::Csv => ingest::Format::Csv,
-        FileFormat::Tsv => ingest::Format::Tsv,
-        FileFormat::Whitespace => ingest::Format::Whitespace,
-        FileFormat::Jsonl => ingest::Format::Jsonl,
-        FileFormat::Parquet => ingest::Format::Parquet,
-    });
-    let bar = Bar::new(quiet, "ingest", true);
-    let report = match what {
-        IngestWhat::People => ingest::ingest_people(store, file, &opts, &bar),
-        IngestWhat::Events => ingest::ingest_events(store, file, &opts, &bar),
-        IngestWhat::Survey => ingest::ingest_survey(store, file, &opts, &bar),
-    };
-    bar.done();
-    Ok(report?)
-}
-
-/// Ingests the people, events and survey files `generate` wrote into `input`.
-pub(crate) fn ingest_generated(
-    store: &mut SqliteStore,
-    input: &Path,
-    quiet: bool,
-) -> Result<Vec<ingest::IngestReport>> {
-    [
-        (IngestWhat::People, "people.csv"),
-        (IngestWhat::Events, "events.parquet"),
-        (IngestWhat::Survey, "survey.csv"),
-    ]
-    .into_iter()
-    .map(|(what, file)| ingest_file(store, what, &input.join(file), None, false, None, quiet))
-    .collect()
-}
-
-/// A synthetic organization, in the full mode or with only what a real export carries
-/// (`metadata_only`).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn generate(
-    people: usize,
-    days: u32,
-    seed: u64,
-    events: Option<u64>,
-    dir: &Path,
-    format: GenFormat,
-    metadata_only: bool,
-    quiet: bool,
-) -> Result<synth::GenerateSummary> {
-    let mut cfg = synth::GenerateConfig::new(people, days, seed);
-    cfg.events = events;
-    cfg.metadata_only = metadata_only;
-    cfg.format = match format {
-        GenFormat::Parquet => synth::EventFormat::Parquet,
-        GenFormat::Csv => synth::EventFormat::Csv,
-    };
-    let bar = Bar::new(quiet, "generate", false);
-    bar.set_length(days as u64);
-    let summary = synth::generate(&cfg, dir, &|d, _| bar.set_position(d as u64));
-    bar.done();
-    Ok(summary?)
-}
-
-pub(crate) fn aggregate_options(
-    windows: &[String],
-    pairing: PairingArg,
-    max_meeting_size: usize,
-    reply_window_days: u32,
-) -> Result<aggregate::AggregateOptions> {
-    let mut specs = Vec::new();
-    for w in windows {
-        for part in w.split(',') {
-            let spec = WindowSpec::parse(part).map_err(anyhow::Error::msg)?;
-            if !specs.contains(&spec) {
-                specs.push(spec);
-            }
-        }
-    }
-    if max_meeting_size < 2 {
-        bail!("--max-meeting-size must be at least 2");
-    }
-    Ok(aggregate::AggregateOptions {
-        windows: specs,
-        max_meeting_size,
-        reply_window_ms: reply_window_days as i64 * 86_400_000,
-        pairing: match pairing {
-            PairingArg::Auto => aggregate::Pairing::Auto,
-            PairingArg::Thread => aggregate::Pairing::Thread,
-            PairingArg::NextMessage => aggregate::Pairing::NextMessage,
-        },
-    })
-}
-
-const PEOPLE_COLUMNS: &[ColumnDef] = &[
-    ColumnDef::new("person", ColumnType::I32),
-    ColumnDef::new("pseudo", ColumnType::Str),
-    ColumnDef::new("registered", ColumnType::I32),
-    ColumnDef::nullable("manager", ColumnType::I32),
-    ColumnDef::nullable("department", ColumnType::Str),
-    ColumnDef::nullable("title", ColumnType::Str),
-    ColumnDef::nullable("level", ColumnType::I32),
-    ColumnDef::nullable("time_zone", ColumnType::Str),
-];
-
-/// The people table for analysts: pseudonyms and org fields, never names or emails.
-fn write_people_table(people: &store::PeopleTable, path: &Path) -> Result<u64> {
-    let mut w = TableWriter::create(path, "people", PEOPLE_COLUMNS, &[])?;
-    let ps = &people.people;
-    let manager = |p: &store::StoredPerson| {
-        p.person
-            .manager
-            .as_deref()
-            .and_then(|m| people.lookup(m))
-            .map(|i| i.0 as i32)
-    };
-    w.write_row_group(&[
-        ColumnData::I32(ps.iter().map(|p| p.idx.0 as i32).collect()),
-        ColumnData::Str(ps.iter().map(|p| p.pseudo.clone()).collect()),
-        ColumnData::I32(ps.iter().map(|p| p.registered as i32).collect()),
-        ColumnData::OptI32(ps.iter().map(manager).collect()),
-        ColumnData::OptStr(ps.iter().map(|p| p.person.department.clone()).collect()),
-        ColumnData::OptStr(ps.iter().map(|p| p.person.title.clone()).collect()),
-        ColumnData::OptI32(
-            ps.iter()
-                .map(|p| p.person.level.map(|l| l as i32))
-                .collect(),
-        ),
-        ColumnData::OptStr(ps.iter().map(|p| p.person.time_zone.clone()).collect()),
-    ])?;
-    Ok(w.finish()?)
-}
-
-pub(crate) fn aggregate(
-    store: &mut SqliteStore,
-    opts: &aggregate::AggregateOptions,
-    quiet: bool,
-) -> Result<aggregate::AggregateSummary> {
-    let segments = store.segments()?;
-    if segments.is_empty() {
-        bail!("no interactions in the workspace: run `orgmirror ingest events FILE` first");
-    }
-    let paths: Vec<PathBuf> = segments.iter().map(|s| s.path.clone()).collect();
-    let mut reader = EventReader::open(&paths)?;
-    let people = store.people()?;
-    let has_hierarchy = people.people.iter().any(|p| p.person.manager.is_some());
-    let org = if has_hierarchy {
-        Some(people.org_chart().context("the stored hierarchy")?)
-    } else {
-        None
-    };
-    let pairs_path = store.staging_path("pairs")?;
-    let latencies_path = store.staging_path("latencies")?;
-    let people_path = store.staging_path("people")?;
-    let bar = Bar::new(quiet, "aggregate", false);
-    bar.set_length(reader.total_rows());
-    let result = aggregate::aggregate(
-        &mut reader,
-        org.as_ref(),
-        opts,
-        &pairs_path,
-        &latencies_path,
-        &|n| bar.set_position(n),
-    );
-    bar.done();
-    let summary = match result {
-        Ok(s) => s,
-        Err(e) => {
-            for p in [&pairs_path, &latencies_path] {
-                let _ = std::fs::remove_file(p);
-                let _ = std::fs::remove_file(p.with_extension("parquet.partial"));
-            }
-            return Err(e.into());
-        }
-    };
-    let n_people = write_people_table(&people, &people_path)?;
-    store.commit_tables(TableCommit {
-        what: "aggregate".into(),
-        tables: vec![
-            (
-                "pairs".into(),
-                pairs_path,
-                summary.pair_rows,
-                "per-window weighted directed pair table (one column per layer)".into(),
-            ),
-            (
-                "latencies".into(),
-                latencies_path,
-                summary.latency_samples,
-                "paired reply latencies".into(),
-            ),
-            (
-                "people".into(),
-                people_path,
-                n_people,
-                "people with pseudonymous ids and org fields".into(),
-            ),
-        ],
-        summary: serde_json::to_value(&summary)?,
-    })?;
-    Ok(summary)
 }
 
 fn print_aggregate(out: &mut impl Write, s: &aggregate::AggregateSummary) -> Result<()> {
@@ -459,55 +372,42 @@ fn print_aggregate(out: &mut impl Write, s: &aggregate::AggregateSummary) -> Res
     Ok(())
 }
 
-fn status(store: &SqliteStore, out: &mut impl Write) -> Result<()> {
-    let people = store.people()?;
-    let registered = people.people.iter().filter(|p| p.registered).count();
-    writeln!(out, "workspace {}", store.root().display())?;
+fn print_status(out: &mut impl Write, s: &app::ingest::WorkspaceStatus) -> Result<()> {
+    writeln!(out, "workspace {}", s.root.display())?;
     writeln!(
         out,
         "  people: {} ({} from people files, {} seen only in interactions or survey)",
-        people.len(),
-        registered,
-        people.len() - registered
+        s.people,
+        s.registered,
+        s.people - s.registered
     )?;
-    let mut departments: Vec<&str> = people
-        .people
-        .iter()
-        .filter_map(|p| p.person.department.as_deref())
-        .collect();
-    departments.sort_unstable();
-    departments.dedup();
-    if !departments.is_empty() {
-        writeln!(out, "  departments: {}", departments.len())?;
+    if s.departments > 0 {
+        writeln!(out, "  departments: {}", s.departments)?;
     }
-    let segments = store.segments()?;
-    let rows: u64 = segments.iter().map(|s| s.rows).sum();
-    let events: u64 = segments.iter().map(|s| s.events).sum();
     let span = |ms: Option<i64>| {
         ms.map(vocab::window::date_label)
             .unwrap_or_else(|| "-".into())
     };
-    let min = segments.iter().filter_map(|s| s.min_time_ms).min();
-    let max = segments.iter().filter_map(|s| s.max_time_ms).max();
     writeln!(
         out,
-        "  interactions: {events} ({rows} rows in {} segments), {} to {}",
-        segments.len(),
-        span(min),
-        span(max)
+        "  interactions: {} ({} rows in {} segments), {} to {}",
+        s.events,
+        s.rows,
+        s.segments,
+        span(s.first_ms),
+        span(s.last_ms)
     )?;
-    writeln!(out, "  survey answers: {}", store.survey_answers()?.len())?;
-    for run in store.ingest_runs()? {
+    writeln!(out, "  survey answers: {}", s.survey_answers)?;
+    writeln!(out, "  minimum group size: {}", s.min_group)?;
+    for run in &s.runs {
         writeln!(
             out,
             "  run {}: {} {} — {} accepted, {} rejected, {} repaired",
             run.id, run.kind, run.source, run.accepted, run.rejected, run.repaired
         )?;
     }
-    for name in ["pairs", "latencies", "people"] {
-        if let Some(path) = store.table_path(name)? {
-            writeln!(out, "  table {name}: {}", path.display())?;
-        }
+    for (name, path) in &s.tables {
+        writeln!(out, "  table {name}: {}", path.display())?;
     }
     Ok(())
 }
@@ -540,25 +440,18 @@ fn demo(
         "1. generating a synthetic organization of {people} people over {days} days (seed {seed}) in {}",
         input.display()
     )?;
-    let g = generate(
-        people,
-        days,
-        seed,
-        None,
-        &input,
-        GenFormat::Parquet,
-        false,
-        quiet,
-    )?;
+    let bars = Bars { quiet };
+    let cfg = generate_config(people, days, seed, None, GenFormat::Parquet, false);
+    let g = app::ingest::generate(&cfg, &input, &bars)?;
     writeln!(
         out,
         "   {} people, {} departments, {} interactions ({} rows), {} survey answers, planted truth in truth.json",
         g.people, g.departments, g.events, g.event_rows, g.survey_answers
     )?;
     writeln!(out, "2. creating the workspace {}", ws.display())?;
-    let mut store = new_workspace(&ws)?;
+    let mut s = Session::init(&ws, &viewer(), app::policy::DEFAULT_MIN_GROUP)?;
     writeln!(out, "3. ingesting")?;
-    for report in ingest_generated(&mut store, &input, quiet)? {
+    for report in s.ingest_generated(&input, &bars)? {
         for line in report.summary().lines() {
             writeln!(out, "   {line}")?;
         }
@@ -567,15 +460,15 @@ fn demo(
         out,
         "4. analyzing: pair tables per window (all + months), then the mirror model"
     )?;
-    let args = crate::analyze::AnalyzeArgs {
-        windows: vec!["all".into(), "month".into()],
-        min_group: 5,
+    let req = app::analyze::AnalyzeRequest {
         seed,
-        exact_betweenness_max: 5000,
-        top: 12,
+        ..Default::default()
     };
     let mut buf = Vec::new();
-    let analysis = crate::analyze::analyze(&mut store, &args, quiet, &mut buf)?;
+    let analysis = s.analyze(&req, &bars)?;
+    crate::analyze::print_analysis(&mut buf, &analysis)?;
+    writeln!(buf, "\ntop findings (all):")?;
+    crate::analyze::print_findings(&mut buf, &s.findings("all", 12)?)?;
     for line in String::from_utf8_lossy(&buf).lines() {
         writeln!(out, "   {line}")?;
     }
@@ -599,7 +492,7 @@ fn demo(
         "5. one personal mirror (`orgmirror show person {pseudonym}`)"
     )?;
     let mut buf = Vec::new();
-    crate::analyze::show_person(&mut store, &pseudonym, "all", None, &mut buf)?;
+    crate::analyze::print_person(&mut buf, &s.person_mirror(&pseudonym, "all")?)?;
     for line in String::from_utf8_lossy(&buf).lines() {
         writeln!(out, "   {line}")?;
     }
@@ -609,25 +502,20 @@ fn demo(
         "6. reports (`orgmirror report --out DIR`, `orgmirror report --person ID --out DIR`)"
     )?;
     let mut buf = Vec::new();
-    let mut report_args = crate::report::ReportArgs {
-        out: reports.clone(),
-        person: Vec::new(),
-        window: "all".into(),
-        min_group: 5,
-        max_nodes: 20_000,
-        max_edges: 150_000,
-    };
-    let org_page = crate::report::report(&mut store, &report_args, &mut buf)?;
-    report_args.person = vec![pseudonym.clone()];
-    let person_page = crate::report::report(&mut store, &report_args, &mut buf)?;
+    let mut request = app::reports::ReportRequest::new(reports.clone());
+    let org_page = s.report(&request)?;
+    request.person = vec![pseudonym.clone()];
+    let person_page = s.report(&request)?;
+    crate::report::print_pages(&mut buf, &org_page)?;
+    crate::report::print_pages(&mut buf, &person_page)?;
     for line in String::from_utf8_lossy(&buf).lines() {
         writeln!(out, "   {line}")?;
     }
     writeln!(
         out,
         "\nOpen the org mirror:      {}\nOpen a personal mirror:   {}",
-        absolute(&org_page[0]).display(),
-        absolute(&person_page[0]).display()
+        absolute(&org_page[0].path).display(),
+        absolute(&person_page[0].path).display()
     )?;
     writeln!(
         out,

@@ -4,7 +4,7 @@ mod analyze;
 mod calibrate;
 mod commands;
 mod metrics;
-mod progress;
+pub(crate) mod progress;
 mod report;
 mod validate;
 mod validate_real;
@@ -63,6 +63,7 @@ pub enum ShowWhat {
     Person {
         /// Id from the people file, an email, or a pseudonym.
         id: String,
+        /// The window analyzed (all, or e.g. 2024-03).
         #[arg(long, default_value = "all")]
         window: String,
         /// Someone to reach: who could take you there.
@@ -71,8 +72,10 @@ pub enum ShowWhat {
     },
     /// The org's findings, strongest first.
     Findings {
+        /// The window analyzed (all, or e.g. 2024-03).
         #[arg(long, default_value = "all")]
         window: String,
+        /// How many findings to show (each kind in turn).
         #[arg(long, default_value_t = 20)]
         top: usize,
     },
@@ -93,10 +96,14 @@ pub enum PairingArg {
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum AccessRole {
-    /// May see and export people by the people file's ids
+    /// Manages data, settings and grants, and sees people by the people file's ids
+    Admin,
+    /// Sees the organization and exports people by the people file's ids
     Identified,
-    /// Sees pseudonyms only
+    /// Sees the organization with pseudonyms only
     Pseudonymous,
+    /// Sees only their own mirror (with --person)
+    Member,
 }
 
 #[derive(Subcommand)]
@@ -105,18 +112,33 @@ pub enum Command {
     Init {
         /// Folder to create it in (default: the current folder).
         dir: Option<PathBuf>,
+        /// Figures about groups of fewer people than this are never shown (raise it later with
+        /// `orgmirror settings`; it is never lowered).
+        #[arg(long, default_value_t = app::policy::DEFAULT_MIN_GROUP)]
+        min_group: usize,
     },
-    /// Let a viewer see people by the people file's ids ("identified") or only by pseudonym;
-    /// only an identified viewer may grant (the first grant in a workspace bootstraps)
+    /// Give a viewer a role: admin, identified (people by id), pseudonymous, or member (their own
+    /// mirror only); admins only. Recorded in the access log.
     Grant {
-        /// Who ($ORGMIRROR_VIEWER or $USER when they run orgmirror)
+        /// The viewer's operating-system user name
         viewer: String,
         #[arg(long, value_enum)]
         role: AccessRole,
+        /// For a member: the pseudonym of the person they are
+        #[arg(long)]
+        person: Option<String>,
+    },
+    /// Show the workspace's settings, or raise its minimum group size (admins only).
+    Settings {
+        /// New minimum group size (never lower than the current one).
+        #[arg(long)]
+        min_group: Option<usize>,
     },
     /// Load people, interactions or survey answers into the workspace (all-or-nothing).
     Ingest {
+        /// What the file holds.
         what: IngestWhat,
+        /// CSV, TSV, whitespace edge list, JSON Lines or Parquet (any codec).
         file: PathBuf,
         /// Column mapping (TOML) for files whose columns are not orgmirror's own names.
         #[arg(long = "map", value_name = "MAPPING.toml")]
@@ -133,17 +155,22 @@ pub enum Command {
     },
     /// Write a synthetic organization with planted dynamics and its ground truth.
     Generate {
+        /// People in the organization.
         #[arg(long)]
         people: usize,
+        /// Days simulated.
         #[arg(long)]
         days: u32,
+        /// Seed: the same seed and settings write the same files.
         #[arg(long, default_value_t = 42)]
         seed: u64,
         /// Target number of event rows (default: people × days × 6).
         #[arg(long)]
         events: Option<u64>,
+        /// Folder to write people.csv, events.*, survey.csv and truth.json into.
         #[arg(long)]
         out: PathBuf,
+        /// Format of the events file.
         #[arg(long, default_value = "parquet")]
         format: GenFormat,
         /// Only what a real mail and calendar export carries (kinds message, meeting, accept,
@@ -156,6 +183,8 @@ pub enum Command {
         /// all, month, quarter, YYYY-MM, YYYY-Qn or YYYY-MM-DD..YYYY-MM-DD; repeat for several.
         #[arg(long = "window", default_values_t = vec!["all".to_string(), "month".to_string()])]
         windows: Vec<String>,
+        /// How replies pair with what they answer: by thread ids (in_reply_to), with the next
+        /// message back, or auto (threads when the data has reply ids).
         #[arg(long, default_value = "auto")]
         pairing: PairingArg,
         /// Meetings larger than this count only organizer–attendee pairs.
@@ -196,10 +225,13 @@ pub enum Command {
         /// Where to put the demo (replaced if it is an earlier demo).
         #[arg(long, default_value = "target/orgmirror-demo")]
         dir: PathBuf,
+        /// People in the generated organization.
         #[arg(long, default_value_t = 1000)]
         people: usize,
+        /// Days simulated.
         #[arg(long, default_value_t = 90)]
         days: u32,
+        /// Seed of the generator and the analysis.
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },

@@ -7,6 +7,7 @@
 
 use crate::progress::Bar;
 use anyhow::{Context, Result, bail};
+use app::Stage;
 use graph::Graph;
 use graph::betweenness::{
     ApproximateOptions, BetweennessOptions, approximate_betweenness, betweenness,

@@ -25,32 +25,33 @@ impl Bar {
         bar.set_message(what.to_string());
         Bar(bar)
     }
+}
 
-    pub fn set_message(&self, what: &str) {
+impl app::Stage for Bar {
+    fn set_message(&self, what: &str) {
         self.0.set_message(what.to_string());
     }
 
-    pub fn set_length(&self, n: u64) {
+    fn set_length(&self, n: u64) {
         self.0.set_length(n);
     }
 
-    pub fn set_position(&self, n: u64) {
+    fn set_position(&self, n: u64) {
         self.0.set_position(n);
     }
 
-    pub fn done(&self) {
+    fn done(&self) {
         self.0.finish_and_clear();
     }
 }
 
-impl ingest::Progress for Bar {
-    fn start(&self, total_bytes: u64) {
-        self.set_length(total_bytes);
-    }
-    fn update(&self, done_bytes: u64) {
-        self.set_position(done_bytes);
-    }
-    fn finish(&self) {
-        self.done();
+/// A bar per stage of an operation, on a terminal.
+pub struct Bars {
+    pub quiet: bool,
+}
+
+impl app::Progress for Bars {
+    fn stage(&self, what: &str, bytes: bool) -> Box<dyn app::Stage + '_> {
+        Box::new(Bar::new(self.quiet, what, bytes))
     }
 }

@@ -2,16 +2,15 @@
 //! (generated in the full mode, with only what a real export carries, or both), and how it does
 //! on real data against plain baselines. Prints a table and can write JSON.
 
-use crate::analyze::{Analysis, AnalyzeArgs, analyze};
-use crate::commands::{generate, ingest_file};
-use crate::{GenFormat, IngestWhat};
+use crate::GenFormat;
 use anyhow::{Context, Result};
+use app::analyze::{Analysis, AnalyzeRequest};
+use app::ingest::Kind;
 use mirror::WindowResult;
 use mirror::input::Org;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use store::SqliteStore;
 
 /// Which generator mode the planted dynamics are measured in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -261,15 +260,13 @@ fn fresh(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-fn run_analysis(store: &mut SqliteStore, seed: u64) -> Result<Analysis> {
-    let args = AnalyzeArgs {
+fn run_analysis(s: &mut app::Session, seed: u64) -> Result<Analysis> {
+    let req = AnalyzeRequest {
         windows: vec!["all".into()],
-        min_group: 5,
         seed,
-        exact_betweenness_max: 5000,
-        top: 0,
+        ..Default::default()
     };
-    analyze(store, &args, true, &mut std::io::sink())
+    s.analyze(&req, &app::Silent)
 }
 
 /// Generates one organization in `dir/input` and scores what `analyze` finds in it.
@@ -283,26 +280,26 @@ fn run_synthetic(
 ) -> Result<()> {
     fresh(dir)?;
     let input = dir.join("input");
-    let summary = generate(
+    let bars = crate::progress::Bars { quiet };
+    let cfg = crate::commands::generate_config(
         people,
         days,
         seed,
         None,
-        &input,
         GenFormat::Parquet,
         metadata_only,
-        quiet,
-    )?;
-    let mut store = crate::commands::new_workspace(&dir.join("workspace"))?;
+    );
+    let summary = app::ingest::generate(&cfg, &input, &bars)?;
+    let mut store = crate::validate_real::new_session(&dir.join("workspace"))?;
     // Exactly the files this run wrote: the metadata-only mode writes no survey.
     for file in &summary.files {
         let what = match file.file_name().and_then(|n| n.to_str()) {
-            Some("people.csv") => IngestWhat::People,
-            Some("events.parquet") => IngestWhat::Events,
-            Some("survey.csv") => IngestWhat::Survey,
+            Some("people.csv") => Kind::People,
+            Some("events.parquet") => Kind::Events,
+            Some("survey.csv") => Kind::Survey,
             _ => continue,
         };
-        ingest_file(&mut store, what, file, None, false, None, quiet)?;
+        store.ingest(what, file, &Default::default(), &bars)?;
     }
     let a = run_analysis(&mut store, seed)?;
     let truth: synth::Truth =

@@ -6,11 +6,10 @@
 //! Krackhardt's reporting lines; and communities against email-Eu-core's departments next to
 //! igraph's Leiden.
 
-use crate::IngestWhat;
-use crate::analyze::{AnalyzeArgs, analyze};
-use crate::commands::ingest_file;
 use crate::validate::ValidateArgs;
 use anyhow::Result;
+use app::analyze::{Analysis, AnalyzeRequest};
+use app::ingest::Kind as IngestWhat;
 use graph::degree;
 use graph::page_rank::{PageRankOptions, page_rank};
 use graph::spectral::{PowerOptions, hits};
@@ -19,7 +18,7 @@ use mirror::input::Org;
 use mirror::status::{self, Features, FitOptions, Labelled, StatusModel};
 use std::io::Write;
 use std::rc::Rc;
-use store::{SqliteStore, Store};
+use store::Store;
 
 /// igraph's Leiden on email-Eu-core (tests/reference/make_validation_reference.py).
 const REFERENCE: &str = include_str!("../tests/reference/validation_reference.json");
@@ -45,36 +44,36 @@ fn load(
     args: &Paths,
     name: &str,
     files: &[(IngestWhat, &str, &str)],
-) -> Result<(SqliteStore, crate::analyze::Analysis)> {
+) -> Result<(app::Session, Analysis)> {
     let dir = args.dir.join(name);
     if dir.exists() {
         std::fs::remove_dir_all(&dir)?;
     }
-    let mut store = crate::commands::new_workspace(&dir)?;
+    let mut store = new_session(&dir)?;
     for (what, file, mapping) in files {
-        ingest_file(
-            &mut store,
-            *what,
-            &args.data.join(file),
-            Some(&args.mappings.join(mapping)),
-            false,
-            None,
-            true,
-        )?;
+        let req = app::ingest::IngestRequest {
+            mapping: Some(args.mappings.join(mapping)),
+            ..Default::default()
+        };
+        store.ingest(*what, &args.data.join(file), &req, &app::Silent)?;
     }
-    let a = analyze(
-        &mut store,
-        &AnalyzeArgs {
+    let a = store.analyze(
+        &AnalyzeRequest {
             windows: vec!["all".into()],
-            min_group: 5,
-            seed: 42,
-            exact_betweenness_max: 5000,
-            top: 0,
+            ..Default::default()
         },
-        true,
-        &mut std::io::sink(),
+        &app::Silent,
     )?;
     Ok((store, a))
+}
+
+/// A fresh workspace for validation, its admin the one running it.
+pub(crate) fn new_session(dir: &std::path::Path) -> Result<app::Session> {
+    app::Session::init(
+        dir,
+        &crate::commands::viewer(),
+        app::policy::DEFAULT_MIN_GROUP,
+    )
 }
 
 /// A real data set with a known order: its analysis, the truth, and the fold it belongs to for
@@ -320,8 +319,8 @@ fn levels(org: &Org) -> Vec<Option<f64>> {
 }
 
 /// A numeric attribute of the people file as a rank (`negate`: higher is more senior).
-fn attribute_rank(store: &SqliteStore, key: &str, negate: bool) -> Result<Vec<Option<f64>>> {
-    Ok(store
+fn attribute_rank(s: &app::Session, key: &str, negate: bool) -> Result<Vec<Option<f64>>> {
+    Ok(s.store()
         .people()?
         .people
         .iter()
@@ -337,7 +336,7 @@ fn attribute_rank(store: &SqliteStore, key: &str, negate: bool) -> Result<Vec<Op
 
 /// The labelled real organizations, analyzed: (sets, Krackhardt's analysis for managers,
 /// email-Eu-core's for communities).
-pub(crate) fn load_sets(args: &Paths) -> Result<(Vec<RealSet>, crate::analyze::Analysis)> {
+pub(crate) fn load_sets(args: &Paths) -> Result<(Vec<RealSet>, Analysis)> {
     use IngestWhat::{Events, People, Survey};
     let mut sets = Vec::new();
     let (_, mut a) = load(

@@ -51,4 +51,8 @@ pub trait Store {
     fn access_log(&self) -> Result<Vec<(String, String, String, String)>, StoreError>;
     /// The current path of a named result table, if one was committed.
     fn table_path(&self, name: &str) -> Result<Option<PathBuf>, StoreError>;
+    /// A workspace setting (the application's policy decides what each means and who changes it).
+    fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// Stores a workspace setting, recorded in the access log as changed by `by`.
+    fn set_setting(&mut self, key: &str, value: &str, by: &str) -> Result<(), StoreError>;
 }

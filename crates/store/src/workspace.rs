@@ -717,6 +717,32 @@ impl Store for SqliteStore {
             .optional()?;
         Ok(rel.map(|r| self.root.join(r)))
     }
+
+    fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                [format!("setting.{key}")],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    fn set_setting(&mut self, key: &str, value: &str, by: &str) -> Result<(), StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute(
+            "INSERT INTO meta(key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = ?2",
+            params![format!("setting.{key}"), value],
+        )?;
+        tx.execute(
+            "INSERT INTO access_log(viewer, action, subject) VALUES (?1, 'setting', ?2)",
+            params![by, format!("{key} = {value}")],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,215 @@
+//! The mirror model over the workspace: aggregation, then every window, tables committed as one.
+
+use crate::Session;
+use crate::ingest::AggregateRequest;
+use crate::progress::Progress;
+use anyhow::{Context, Result, bail};
+use mirror::input::{Org, PairWindows};
+use mirror::{WindowResult, analyze_window, org_from_people};
+use std::path::PathBuf;
+use store::{EventReader, SqliteStore, Store, TableCommit};
+use vocab::Window;
+
+/// Analysis settings as a front end gives them.
+#[derive(Clone, Debug)]
+pub struct AnalyzeRequest {
+    /// all, month, quarter, YYYY-MM, YYYY-Qn or YYYY-MM-DD..YYYY-MM-DD.
+    pub windows: Vec<String>,
+    pub seed: u64,
+    /// Above this many people, betweenness is sampled (with its error bound stated).
+    pub exact_betweenness_max: usize,
+}
+
+impl Default for AnalyzeRequest {
+    fn default() -> AnalyzeRequest {
+        AnalyzeRequest {
+            windows: vec!["all".into(), "month".into()],
+            seed: 42,
+            exact_betweenness_max: 5000,
+        }
+    }
+}
+
+/// What one analysis computed and stored.
+pub struct Analysis {
+    pub org: Org,
+    pub results: Vec<WindowResult>,
+    /// Interactions aggregated, pair rows, windows (none for a survey-only workspace).
+    pub aggregated: Option<(u64, u64, usize)>,
+    /// Seconds per model stage, summed over windows.
+    pub stages: Vec<(String, f64)>,
+    /// What the data could not show, per window ("WINDOW: note").
+    pub notes: Vec<String>,
+    /// Windows asked for that had no interactions (not analyzed).
+    pub empty_windows: Vec<String>,
+}
+
+/// Where `orgmirror calibrate` keeps a workspace's own status weights.
+pub fn status_weights_path(store: &SqliteStore) -> PathBuf {
+    store.root().join("status-weights.json")
+}
+
+/// The workspace's own status weights if `orgmirror calibrate` stored some, else the shipped ones.
+pub fn status_model(store: &SqliteStore) -> Result<mirror::status::StatusModel> {
+    let path = status_weights_path(store);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => mirror::status::StatusModel::from_json(&text)
+            .with_context(|| format!("{}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Ok(mirror::status::StatusModel::shipped())
+        }
+        Err(e) => Err(e).with_context(|| format!("{}", path.display())),
+    }
+}
+
+impl Session {
+    /// Aggregates and runs the mirror model over every window (admins only); the results replace
+    /// the previous analysis as one.
+    pub fn analyze(&mut self, args: &AnalyzeRequest, progress: &dyn Progress) -> Result<Analysis> {
+        self.policy.require_manager(&mut self.store, "analyze")?;
+        let min_group = self.policy.min_group;
+        let people = self.store.people()?;
+        let org = org_from_people(&people);
+        let survey = self.store.survey_answers()?;
+        let segments: Vec<PathBuf> = self.store.segments()?.into_iter().map(|s| s.path).collect();
+        // A survey-only workspace (a team's ONA survey) has no interactions: one window, all.
+        // Windows are read from the pairs table one at a time, so memory holds one window's pairs.
+        type Activities = Vec<Vec<mirror::activity::Activity>>;
+        let mut aggregated = None;
+        let mut empty_windows = Vec::new();
+
+        let (labels, mut stream, activity): (Vec<String>, Option<PairWindows>, Activities) =
+            if segments.is_empty() {
+                if survey.is_empty() {
+                    bail!("nothing to analyze: ingest events or survey answers first");
+                }
+                (vec!["all".to_string()], None, vec![Vec::new()])
+            } else {
+                let opts = AggregateRequest {
+                    windows: args.windows.clone(),
+                    ..Default::default()
+                }
+                .options()?;
+                let summary = self.aggregate_with(&opts, progress)?;
+                aggregated = Some((summary.events, summary.pair_rows, summary.windows.len()));
+                empty_windows = empty_asked(&args.windows, &summary.windows);
+                let pairs_path = self
+                    .store
+                    .table_path("pairs")?
+                    .context("the pairs table is missing after aggregation")?;
+                let labels = PairWindows::labels(&pairs_path)?;
+                let parsed: Vec<Window> = labels
+                    .iter()
+                    .map(|label| Window::parse(label).map_err(anyhow::Error::msg))
+                    .collect::<Result<_>>()?;
+                let bar = progress.stage("activity", false);
+                let managers: Vec<Option<u32>> = (0..org.n())
+                    .map(|p| {
+                        org.chart
+                            .as_ref()
+                            .and_then(|c| c.manager(p))
+                            .map(|m| m as u32)
+                    })
+                    .collect();
+                let activity = mirror::activity::activity(
+                    EventReader::open(&segments)?,
+                    &org.time_zones,
+                    &managers,
+                    &parsed,
+                )?;
+                bar.done();
+                (labels, Some(PairWindows::open(&pairs_path)?), activity)
+            };
+        let model = mirror::Options {
+            seed: args.seed,
+            exact_betweenness_max: args.exact_betweenness_max,
+            min_group,
+            status: status_model(&self.store)?,
+            ..Default::default()
+        };
+        let bar = progress.stage("analyze", false);
+        bar.set_length(labels.len() as u64);
+        let mut results: Vec<WindowResult> = Vec::new();
+        for (i, (expected, act)) in labels.iter().zip(&activity).enumerate() {
+            let (label, pairs) = match stream.as_mut() {
+                Some(s) => s
+                    .next_window()?
+                    .context("the pairs table changed while it was read")?,
+                None => (expected.clone(), Vec::new()),
+            };
+            if label != *expected {
+                bail!(
+                    "the pairs table changed while it was read: window {label}, expected {expected}"
+                );
+            }
+            bar.set_message(&label);
+            // Change is measured against the previous window of the same kind (month to month,
+            // quarter to quarter); `all` has none.
+            let kind = |l: &str| Window::parse(l).ok().map(|w| std::mem::discriminant(&w));
+            let previous = results
+                .iter()
+                .rev()
+                .filter(|_| label != "all")
+                .find(|r| kind(&r.window) == kind(&label))
+                .map(|r| (r.window.as_str(), r.people.as_slice()));
+            let act = (!segments.is_empty()).then_some(act.as_slice());
+            let r = analyze_window(&org, &label, pairs, &survey, act, &model, previous);
+            results.push(r);
+            bar.set_position(i as u64 + 1);
+        }
+        bar.done();
+        let tables = mirror::tables::all(&results);
+        let mut staged = Vec::new();
+        for t in &tables {
+            let path = self.store.staging_path(t.name)?;
+            let rows = t.write(&path)?;
+            staged.push((t.name.to_string(), path, rows, t.description.to_string()));
+        }
+        let stage_totals: Vec<(String, f64)> = {
+            let mut totals: Vec<(String, f64)> = Vec::new();
+            for r in &results {
+                for (s, t) in &r.stages {
+                    match totals.iter_mut().find(|x| x.0 == *s) {
+                        Some(x) => x.1 += t,
+                        None => totals.push((s.to_string(), *t)),
+                    }
+                }
+            }
+            totals
+        };
+        let notes: Vec<String> = results
+            .iter()
+            .flat_map(|r| r.notes().iter().map(move |n| format!("{}: {n}", r.window)))
+            .collect();
+        self.store.commit_tables(TableCommit {
+            what: "analyze".into(),
+            tables: staged,
+            summary: serde_json::json!({
+                "windows": results.iter().map(|r| &r.window).collect::<Vec<_>>(),
+                "min_group": min_group,
+                "seed": args.seed,
+                "stages_s": stage_totals,
+                "notes": notes,
+            }),
+        })?;
+        Ok(Analysis {
+            org,
+            results,
+            aggregated,
+            stages: stage_totals,
+            notes,
+            empty_windows,
+        })
+    }
+}
+
+/// Fixed windows asked for (YYYY-MM, YYYY-Qn, ranges) that aggregation produced no pairs for.
+fn empty_asked(asked: &[String], produced: &[(String, u64)]) -> Vec<String> {
+    asked
+        .iter()
+        .flat_map(|w| w.split(','))
+        .filter(|w| !matches!(*w, "all" | "month" | "quarter"))
+        .filter(|w| !produced.iter().any(|(p, n)| p == w && *n > 0))
+        .map(str::to_string)
+        .collect()
+}

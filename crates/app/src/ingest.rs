@@ -1,0 +1,264 @@
+//! Data in: ingest runs, the generator, aggregation, and what the workspace holds.
+
+use crate::Session;
+use crate::progress::{Bytes, Progress};
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+use store::{EventReader, Store, TableCommit};
+use vocab::WindowSpec;
+
+/// What an input file holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    People,
+    Events,
+    Survey,
+}
+
+/// One ingest run's settings.
+#[derive(Clone, Debug, Default)]
+pub struct IngestRequest {
+    pub mapping: Option<PathBuf>,
+    pub strict: bool,
+    pub format: Option<ingest::Format>,
+}
+
+/// How pairs of messages become replies.
+pub use aggregate::Pairing;
+
+/// Aggregation settings as a front end gives them.
+#[derive(Clone, Debug)]
+pub struct AggregateRequest {
+    /// all, month, quarter, YYYY-MM, YYYY-Qn or a date range; comma lists allowed.
+    pub windows: Vec<String>,
+    pub pairing: Pairing,
+    pub max_meeting_size: usize,
+    pub reply_window_days: u32,
+}
+
+impl Default for AggregateRequest {
+    fn default() -> AggregateRequest {
+        AggregateRequest {
+            windows: vec!["all".into(), "month".into()],
+            pairing: Pairing::Auto,
+            max_meeting_size: 50,
+            reply_window_days: 30,
+        }
+    }
+}
+
+impl AggregateRequest {
+    pub fn options(&self) -> Result<aggregate::AggregateOptions> {
+        let mut specs = Vec::new();
+        for w in &self.windows {
+            for part in w.split(',') {
+                let spec = WindowSpec::parse(part).map_err(anyhow::Error::msg)?;
+                if !specs.contains(&spec) {
+                    specs.push(spec);
+                }
+            }
+        }
+        if self.max_meeting_size < 2 {
+            bail!("--max-meeting-size must be at least 2");
+        }
+        Ok(aggregate::AggregateOptions {
+            windows: specs,
+            max_meeting_size: self.max_meeting_size,
+            reply_window_ms: self.reply_window_days as i64 * 86_400_000,
+            pairing: self.pairing,
+        })
+    }
+}
+
+/// A synthetic organization, in the full mode or with only what a real export carries
+/// (`cfg.metadata_only`). Needs no workspace.
+pub fn generate(
+    cfg: &synth::GenerateConfig,
+    dir: &Path,
+    progress: &dyn Progress,
+) -> Result<synth::GenerateSummary> {
+    let bar = progress.stage("generate", false);
+    bar.set_length(cfg.days as u64);
+    let summary = synth::generate(cfg, dir, &|d, _| bar.set_position(d as u64));
+    bar.done();
+    Ok(summary?)
+}
+
+/// One row of `orgmirror runs`.
+pub use store::IngestRunRecord as Run;
+
+/// What the workspace holds.
+#[derive(Clone, Debug)]
+pub struct WorkspaceStatus {
+    pub root: PathBuf,
+    pub people: usize,
+    pub registered: usize,
+    pub departments: usize,
+    pub events: u64,
+    pub rows: u64,
+    pub segments: usize,
+    pub first_ms: Option<i64>,
+    pub last_ms: Option<i64>,
+    pub survey_answers: usize,
+    pub runs: Vec<Run>,
+    pub min_group: usize,
+    pub tables: Vec<(String, PathBuf)>,
+}
+
+impl Session {
+    /// Ingests one file (admins only): all of it or nothing.
+    pub fn ingest(
+        &mut self,
+        kind: Kind,
+        file: &Path,
+        req: &IngestRequest,
+        progress: &dyn Progress,
+    ) -> Result<ingest::IngestReport> {
+        self.policy.require_manager(&mut self.store, "ingest")?;
+        let mut opts = ingest::IngestOptions {
+            strict: req.strict,
+            format: req.format,
+            ..Default::default()
+        };
+        if let Some(m) = &req.mapping {
+            opts.mapping = ingest::Mapping::load(m)?;
+            opts.mapping_dir = m.parent().map(Path::to_path_buf);
+        }
+        let stage = progress.stage("ingest", true);
+        let bar = Bytes(stage.as_ref());
+        let report = match kind {
+            Kind::People => ingest::ingest_people(&mut self.store, file, &opts, &bar),
+            Kind::Events => ingest::ingest_events(&mut self.store, file, &opts, &bar),
+            Kind::Survey => ingest::ingest_survey(&mut self.store, file, &opts, &bar),
+        };
+        stage.done();
+        Ok(report?)
+    }
+
+    /// Ingests the people, events and survey files `generate` wrote into `input`.
+    pub fn ingest_generated(
+        &mut self,
+        input: &Path,
+        progress: &dyn Progress,
+    ) -> Result<Vec<ingest::IngestReport>> {
+        [
+            (Kind::People, "people.csv"),
+            (Kind::Events, "events.parquet"),
+            (Kind::Survey, "survey.csv"),
+        ]
+        .into_iter()
+        .map(|(kind, file)| {
+            self.ingest(kind, &input.join(file), &IngestRequest::default(), progress)
+        })
+        .collect()
+    }
+
+    /// Builds the per-window pair and latency tables from the stored interactions (admins only).
+    pub fn aggregate(
+        &mut self,
+        req: &AggregateRequest,
+        progress: &dyn Progress,
+    ) -> Result<aggregate::AggregateSummary> {
+        self.policy.require_manager(&mut self.store, "aggregate")?;
+        let opts = req.options()?;
+        self.aggregate_with(&opts, progress)
+    }
+
+    pub(crate) fn aggregate_with(
+        &mut self,
+        opts: &aggregate::AggregateOptions,
+        progress: &dyn Progress,
+    ) -> Result<aggregate::AggregateSummary> {
+        let store = &mut self.store;
+        let segments = store.segments()?;
+        if segments.is_empty() {
+            bail!("no interactions in the workspace: run `orgmirror ingest events FILE` first");
+        }
+        let paths: Vec<PathBuf> = segments.iter().map(|s| s.path.clone()).collect();
+        let mut reader = EventReader::open(&paths)?;
+        let people = store.people()?;
+        let has_hierarchy = people.people.iter().any(|p| p.person.manager.is_some());
+        let org = if has_hierarchy {
+            Some(people.org_chart().context("the stored hierarchy")?)
+        } else {
+            None
+        };
+        let pairs_path = store.staging_path("pairs")?;
+        let latencies_path = store.staging_path("latencies")?;
+        let bar = progress.stage("aggregate", false);
+        bar.set_length(reader.total_rows());
+        let result = aggregate::aggregate(
+            &mut reader,
+            org.as_ref(),
+            opts,
+            &pairs_path,
+            &latencies_path,
+            &|n| bar.set_position(n),
+        );
+        bar.done();
+        let summary = match result {
+            Ok(s) => s,
+            Err(e) => {
+                for p in [&pairs_path, &latencies_path] {
+                    let _ = std::fs::remove_file(p);
+                    let _ = std::fs::remove_file(p.with_extension("parquet.partial"));
+                }
+                return Err(e.into());
+            }
+        };
+        store.commit_tables(TableCommit {
+            what: "aggregate".into(),
+            tables: vec![
+                (
+                    "pairs".into(),
+                    pairs_path,
+                    summary.pair_rows,
+                    "per-window weighted directed pair table (one column per layer)".into(),
+                ),
+                (
+                    "latencies".into(),
+                    latencies_path,
+                    summary.latency_samples,
+                    "paired reply latencies".into(),
+                ),
+            ],
+            summary: serde_json::to_value(&summary)?,
+        })?;
+        Ok(summary)
+    }
+
+    /// What the workspace holds (no person-level data).
+    pub fn status(&self) -> Result<WorkspaceStatus> {
+        let store = &self.store;
+        let people = store.people()?;
+        let mut departments: Vec<&str> = people
+            .people
+            .iter()
+            .filter_map(|p| p.person.department.as_deref())
+            .collect();
+        departments.sort_unstable();
+        departments.dedup();
+        let segments = store.segments()?;
+        let mut tables = Vec::new();
+        for name in ["pairs", "latencies", "people", "findings"] {
+            if let Some(path) = store.table_path(name)? {
+                tables.push((name.to_string(), path));
+            }
+        }
+        Ok(WorkspaceStatus {
+            root: store.root().to_path_buf(),
+            people: people.len(),
+            registered: people.people.iter().filter(|p| p.registered).count(),
+            departments: departments.len(),
+            events: segments.iter().map(|s| s.events).sum(),
+            rows: segments.iter().map(|s| s.rows).sum(),
+            segments: segments.len(),
+            first_ms: segments.iter().filter_map(|s| s.min_time_ms).min(),
+            last_ms: segments.iter().filter_map(|s| s.max_time_ms).max(),
+            survey_answers: store.survey_answers()?.len(),
+            runs: store.ingest_runs()?,
+            min_group: self.policy.min_group,
+            tables,
+        })
+    }
+}

@@ -1,0 +1,152 @@
+//! The application core. A [`Session`] holds a workspace, the viewer and the workspace's
+//! [`policy::Policy`]; every operation a front end offers (ingest, analyze, findings, a person's
+//! mirror, paths to a person, exports, reports, grants, status) is a method that returns values.
+//! Front ends (the `orgmirror` command line, a server) parse arguments and print; they hold no
+//! analysis and no policy. Only this crate reads result tables and decides who sees what.
+
+pub mod analyze;
+pub mod calibrate;
+pub mod export;
+pub mod ingest;
+pub mod policy;
+pub mod progress;
+pub mod reports;
+pub mod views;
+
+pub use policy::{Policy, Refused, Role};
+pub use progress::{Progress, Silent, Stage};
+
+use anyhow::{Context, Result};
+use mirror::input::Org;
+use std::path::Path;
+use store::{SqliteStore, Store};
+
+/// A viewer's session over one workspace.
+pub struct Session {
+    store: SqliteStore,
+    policy: Policy,
+}
+
+impl Session {
+    /// Opens the workspace in `dir` for `viewer`.
+    pub fn open(dir: &Path, viewer: &str) -> Result<Session> {
+        let store = SqliteStore::open(dir)?;
+        let policy = Policy::load(&store, viewer)?;
+        Ok(Session { store, policy })
+    }
+
+    /// Creates a workspace in `dir`; its creator is its admin.
+    pub fn init(dir: &Path, viewer: &str, min_group: usize) -> Result<Session> {
+        let mut store = SqliteStore::init(dir)?;
+        store.grant(viewer, &Role::Admin.as_stored(), viewer)?;
+        Policy::init_min_group(&mut store, min_group, viewer)?;
+        let policy = Policy::load(&store, viewer)?;
+        Ok(Session { store, policy })
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    pub fn viewer(&self) -> &str {
+        &self.policy.viewer
+    }
+
+    pub fn root(&self) -> &Path {
+        self.store.root()
+    }
+
+    /// The store, for front ends' tests and tools that check what was stored.
+    pub fn store(&self) -> &SqliteStore {
+        &self.store
+    }
+
+    /// Sets `who`'s role (admins only).
+    pub fn grant(&mut self, who: &str, role: Role) -> Result<()> {
+        self.policy
+            .require_manager(&mut self.store, "grant roles")?;
+        if let Role::Member(p) = &role {
+            let org = self.org()?;
+            if !org.pseudonyms.iter().any(|x| x == p) {
+                anyhow::bail!("no person with pseudonym `{p}` to link {who} to");
+            }
+        }
+        self.store
+            .grant(who, &role.as_stored(), &self.policy.viewer)?;
+        Ok(())
+    }
+
+    /// Raises the workspace's minimum group size (admins only; never lowers it).
+    pub fn raise_min_group(&mut self, to: usize) -> Result<()> {
+        self.policy.raise_min_group(&mut self.store, to)
+    }
+
+    /// The organization as the analysis sees it (indices, pseudonyms, departments).
+    pub(crate) fn org(&self) -> Result<Org> {
+        Ok(mirror::org_from_people(&self.store.people()?))
+    }
+
+    /// How this viewer sees people: names for identities, pseudonyms otherwise.
+    pub fn naming(&self, org: &Org) -> Result<report::Naming> {
+        if self.policy.identities() {
+            let people = self.store.people()?;
+            let names: Vec<Option<String>> = people
+                .people
+                .iter()
+                .map(|p| p.person.name.clone())
+                .collect();
+            Ok(report::Naming::new(org, Some(&names)))
+        } else {
+            Ok(report::Naming::new(org, None))
+        }
+    }
+
+    /// A person named by pseudonym, or (for a viewer who sees identities) by id or e-mail, with or
+    /// without a domain.
+    pub fn person_index(&self, org: &Org, text: &str) -> Result<u32> {
+        if let Some(i) = org.pseudonyms.iter().position(|p| p == text) {
+            return Ok(i as u32);
+        }
+        let me = &self.policy.viewer;
+        if self.policy.identities() {
+            let people = self.store.people()?;
+            if let Some(i) = people.lookup(text) {
+                return Ok(i.0);
+            }
+            // An address without a domain (Enron's `john.lavorato`): the one person whose
+            // address starts with it.
+            let local = text.to_ascii_lowercase();
+            let hits: Vec<u32> = people
+                .people
+                .iter()
+                .filter(|p| {
+                    p.person.emails.iter().any(|e| {
+                        e.to_ascii_lowercase()
+                            .split('@')
+                            .next()
+                            .is_some_and(|l| l == local)
+                    })
+                })
+                .map(|p| p.idx.0)
+                .collect();
+            if let [one] = hits[..] {
+                return Ok(one);
+            }
+            anyhow::bail!(
+                "no person `{text}` in the workspace (give an id, an email or a pseudonym)"
+            )
+        }
+        anyhow::bail!(
+            "no person with pseudonym `{text}`; {me} sees people by pseudonym only (an admin can run `orgmirror grant {me} --role identified`)"
+        )
+    }
+
+    /// A stored result table.
+    pub(crate) fn load(&self, table: &str) -> Result<report::Frame> {
+        let path = self
+            .store
+            .table_path(table)?
+            .with_context(|| format!("no {table} table: run `orgmirror analyze` first"))?;
+        Ok(report::Frame::read(&path)?)
+    }
+}

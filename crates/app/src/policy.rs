@@ -1,0 +1,322 @@
+//! The one place that decides who sees what, and that writes the access log.
+//!
+//! - **Audiences.** An admin manages data, settings and grants and sees identities; an identified
+//!   analyst sees the org and people by the people file's ids; an analyst sees the org with
+//!   pseudonyms; a member (linked to one person) sees only their own mirror. A viewer with no
+//!   grant is an analyst. Roles are stored as text in the workspace and parsed here only.
+//! - **Naming.** Identities (ids, names) only for admins and identified analysts; pseudonyms for
+//!   everyone else, in every table, view, export and report.
+//! - **Small groups.** One minimum group size per workspace, set at `init` (default 5), raised
+//!   but never lowered, by an admin only. A viewer may ask for a larger minimum, never a smaller
+//!   one. Which columns name people and which carry a group size is declared once per table
+//!   ([`TableSchema`]) and applied to every export.
+//! - **Audit first.** Every person-level read and every export is recorded before the data
+//!   leaves; if the record cannot be written the read fails. Refused attempts are recorded too.
+
+use anyhow::{Result, bail};
+use store::{SqliteStore, Store};
+
+/// The minimum group size of a new workspace.
+pub const DEFAULT_MIN_GROUP: usize = 5;
+const MIN_GROUP_KEY: &str = "min_group";
+
+/// What a viewer may do and see.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Manages data, settings and grants; sees identities.
+    Admin,
+    /// Sees the org and people by the people file's ids.
+    Identified,
+    /// Sees the org with pseudonyms.
+    Analyst,
+    /// Sees their own mirror only (the person's pseudonym).
+    Member(String),
+}
+
+impl Role {
+    /// The stored form.
+    pub fn as_stored(&self) -> String {
+        match self {
+            Role::Admin => "admin".into(),
+            Role::Identified => "identified".into(),
+            Role::Analyst => "pseudonymous".into(),
+            Role::Member(p) => format!("member:{p}"),
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Role> {
+        Ok(match text {
+            "admin" => Role::Admin,
+            "identified" => Role::Identified,
+            "pseudonymous" | "analyst" => Role::Analyst,
+            _ => match text.strip_prefix("member:") {
+                Some(p) if !p.is_empty() => Role::Member(p.to_string()),
+                _ => bail!("unknown access role `{text}` in the workspace"),
+            },
+        })
+    }
+}
+
+/// A refusal by the policy: the viewer may not do this. Front ends map it to "forbidden".
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Refused(pub String);
+
+/// A table's people and group columns, for naming and suppression.
+#[derive(Clone, Copy, Debug)]
+pub struct TableSchema {
+    pub name: &'static str,
+    /// Columns holding a person index.
+    pub person_columns: &'static [&'static str],
+    /// The column with the size of the group a row describes, if any.
+    pub group_size: Option<&'static str>,
+    /// Columns left empty when the row's group is smaller than the minimum.
+    pub suppressed: &'static [&'static str],
+    /// Readable by analysts (false: admins only, e.g. raw inputs).
+    pub analysts: bool,
+}
+
+const PEOPLE_COLS: &[&str] = mirror::tables::PERSON_COLUMNS;
+
+/// Every table a viewer can export, and how the policy treats it.
+pub const TABLES: &[TableSchema] = &[
+    TableSchema {
+        name: "people",
+        person_columns: PEOPLE_COLS,
+        group_size: None,
+        suppressed: &[],
+        analysts: true,
+    },
+    TableSchema {
+        name: "dyads",
+        person_columns: PEOPLE_COLS,
+        group_size: None,
+        suppressed: &[],
+        analysts: true,
+    },
+    TableSchema {
+        name: "inferred_managers",
+        person_columns: PEOPLE_COLS,
+        group_size: None,
+        suppressed: &[],
+        analysts: true,
+    },
+    TableSchema {
+        name: "groups",
+        person_columns: PEOPLE_COLS,
+        group_size: Some("members"),
+        suppressed: &["value"],
+        analysts: true,
+    },
+    TableSchema {
+        name: "leaders",
+        person_columns: PEOPLE_COLS,
+        group_size: Some("team_size"),
+        suppressed: &[
+            "style",
+            "directive_ratio",
+            "autonomy",
+            "airtime",
+            "reciprocity",
+            "leaderfulness",
+            "position",
+        ],
+        analysts: true,
+    },
+    TableSchema {
+        name: "mirrors",
+        person_columns: PEOPLE_COLS,
+        group_size: None,
+        suppressed: &[],
+        analysts: true,
+    },
+    TableSchema {
+        name: "findings",
+        person_columns: PEOPLE_COLS,
+        group_size: None,
+        suppressed: &[],
+        analysts: true,
+    },
+    TableSchema {
+        name: "pairs",
+        person_columns: PEOPLE_COLS,
+        group_size: None,
+        suppressed: &[],
+        analysts: true,
+    },
+    TableSchema {
+        name: "latencies",
+        person_columns: PEOPLE_COLS,
+        group_size: None,
+        suppressed: &[],
+        analysts: true,
+    },
+];
+
+/// The schema of an exportable table.
+pub fn schema(table: &str) -> Result<&'static TableSchema> {
+    TABLES.iter().find(|t| t.name == table).ok_or_else(|| {
+        anyhow::anyhow!(
+            "no table `{table}`; choose one of {}, or graph",
+            TABLES.iter().map(|t| t.name).collect::<Vec<_>>().join(", ")
+        )
+    })
+}
+
+/// The policy in force for one viewer of one workspace.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    pub viewer: String,
+    pub role: Role,
+    /// The workspace's minimum group size.
+    pub min_group: usize,
+}
+
+impl Policy {
+    /// The viewer's role and the workspace's settings.
+    pub fn load(store: &SqliteStore, viewer: &str) -> Result<Policy> {
+        let role = match store.role(viewer)? {
+            Some(r) => Role::parse(&r)?,
+            None => Role::Analyst,
+        };
+        let min_group = match store.setting(MIN_GROUP_KEY)? {
+            Some(v) => v
+                .parse()
+                .map_err(|_| anyhow::anyhow!("workspace setting min_group is not a number: {v}"))?,
+            None => DEFAULT_MIN_GROUP,
+        };
+        Ok(Policy {
+            viewer: viewer.to_string(),
+            role,
+            min_group,
+        })
+    }
+
+    /// Names people by the people file's ids and names.
+    pub fn identities(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Identified)
+    }
+
+    /// May change data, settings and grants. In a workspace made before admins existed, an
+    /// identified viewer may while nobody is admin.
+    pub fn manages(&self, store: &SqliteStore) -> Result<bool> {
+        Ok(match self.role {
+            Role::Admin => true,
+            Role::Identified => !store.roles()?.iter().any(|r| r.1 == "admin"),
+            _ => false,
+        })
+    }
+
+    /// Sees the whole organization (org views, findings, exports).
+    pub fn sees_org(&self) -> bool {
+        !matches!(self.role, Role::Member(_))
+    }
+
+    /// The minimum group size for a view: the workspace's, or larger if the viewer asks.
+    pub fn group_floor(&self, asked: Option<usize>) -> Result<usize> {
+        match asked {
+            Some(m) if m < self.min_group => Err(Refused(format!(
+                "the workspace's minimum group size is {}; a view may raise it, not lower it",
+                self.min_group
+            ))
+            .into()),
+            Some(m) => Ok(m),
+            None => Ok(self.min_group),
+        }
+    }
+
+    /// Refuses (and records the attempt) unless the viewer manages the workspace.
+    pub fn require_manager(&self, store: &mut SqliteStore, action: &str) -> Result<()> {
+        if self.manages(store)? {
+            return Ok(());
+        }
+        self.refuse(
+            store,
+            action,
+            "",
+            format!(
+                "{} may not {action}: only an admin of the workspace may",
+                self.viewer
+            ),
+        )
+    }
+
+    /// Refuses (and records the attempt) unless the viewer sees the whole organization.
+    pub fn require_org(&self, store: &mut SqliteStore, action: &str) -> Result<()> {
+        if self.sees_org() {
+            return Ok(());
+        }
+        self.refuse(
+            store,
+            action,
+            "",
+            format!(
+                "{} may see only their own mirror, not {action}",
+                self.viewer
+            ),
+        )
+    }
+
+    /// Records a person-level read of `pseudonym` (refusing a member who asks for someone else),
+    /// before anything is shown. A failed record fails the read.
+    pub fn read_person(
+        &self,
+        store: &mut SqliteStore,
+        action: &str,
+        pseudonym: &str,
+    ) -> Result<()> {
+        if let Role::Member(me) = &self.role
+            && me != pseudonym
+        {
+            return self.refuse(
+                store,
+                action,
+                pseudonym,
+                format!("{} may see only their own mirror", self.viewer),
+            );
+        }
+        self.record(store, action, pseudonym)
+    }
+
+    /// Records an access before the data leaves; a failed record fails the access.
+    pub fn record(&self, store: &mut SqliteStore, action: &str, subject: &str) -> Result<()> {
+        store.audit(&self.viewer, action, subject).map_err(|e| {
+            anyhow::anyhow!("the access log could not be written, so nothing is shown: {e}")
+        })
+    }
+
+    fn refuse(
+        &self,
+        store: &mut SqliteStore,
+        action: &str,
+        subject: &str,
+        why: String,
+    ) -> Result<()> {
+        self.record(store, &format!("refused: {action}"), subject)?;
+        Err(Refused(why).into())
+    }
+
+    /// Raises the workspace's minimum group size (admins only; never lowers it).
+    pub fn raise_min_group(&mut self, store: &mut SqliteStore, to: usize) -> Result<()> {
+        self.require_manager(store, "change the minimum group size")?;
+        if to < self.min_group {
+            return Err(Refused(format!(
+                "the minimum group size is {}; it can be raised, never lowered",
+                self.min_group
+            ))
+            .into());
+        }
+        store.set_setting(MIN_GROUP_KEY, &to.to_string(), &self.viewer)?;
+        self.min_group = to;
+        Ok(())
+    }
+
+    /// Sets the minimum group size of a new workspace (at `init`, at least 2).
+    pub fn init_min_group(store: &mut SqliteStore, min_group: usize, by: &str) -> Result<()> {
+        if min_group < 2 {
+            bail!("the minimum group size must be at least 2");
+        }
+        store.set_setting(MIN_GROUP_KEY, &min_group.to_string(), by)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,231 @@
+//! What a viewer looks at: the org's findings, a person's mirror, paths to a person. Each view is
+//! a value, with people named as the policy decides; front ends only lay it out.
+
+use crate::Session;
+use anyhow::{Context, Result, bail};
+use mirror::input::{Evidence, PairWindows};
+use store::Store;
+
+/// One finding, people already named for the viewer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FindingView {
+    pub kind: String,
+    /// The person it is about, and the other person in a relationship finding.
+    pub person: Option<String>,
+    pub other: Option<String>,
+    pub group: Option<String>,
+    pub value: f64,
+    pub confidence: f64,
+    pub evidence: String,
+}
+
+/// Findings of one window, strongest first within each kind.
+#[derive(Clone, Debug)]
+pub struct Findings {
+    pub window: String,
+    /// At most `top` findings, taking each kind in turn so that one kind does not crowd out the
+    /// others.
+    pub shown: Vec<FindingView>,
+    /// Every kind with its count in the window, in order of first appearance.
+    pub counts: Vec<(String, usize)>,
+}
+
+/// One row of a personal mirror section.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MirrorRow {
+    pub other: Option<String>,
+    pub label: String,
+    pub value: f64,
+    pub rank: Option<i64>,
+    pub evidence: String,
+}
+
+/// A section of a personal mirror (compass, out of balance, allies, …, suggestions).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MirrorSection {
+    /// The stored section name (`compass`, `compass_named`, `suggestion`, …).
+    pub section: String,
+    pub rows: Vec<MirrorRow>,
+}
+
+/// One person's mirror in one window.
+#[derive(Clone, Debug)]
+pub struct PersonMirror {
+    pub person: u32,
+    /// The person as the viewer sees them (name, or pseudonym).
+    pub name: String,
+    pub pseudonym: String,
+    pub window: String,
+    pub formal_pct: Option<f64>,
+    pub informal_pct: Option<f64>,
+    pub power_gap: Option<f64>,
+    pub roles: String,
+    pub sections: Vec<MirrorSection>,
+}
+
+/// One way to reach someone: a colleague with a two-way tie to the person who is in contact with
+/// the target.
+#[derive(Clone, Debug)]
+pub struct PathStep {
+    pub via: String,
+    pub why: String,
+}
+
+impl Session {
+    /// The findings of `window` (viewers who see the organization).
+    pub fn findings(&mut self, window: &str, top: usize) -> Result<Findings> {
+        self.policy
+            .require_org(&mut self.store, "the org's findings")?;
+        let org = self.org()?;
+        let naming = self.naming(&org)?;
+        let f = self.load("findings")?;
+        let rows: Vec<usize> = (0..f.rows())
+            .filter(|&i| f.text("window", i) == window)
+            .collect();
+        if rows.is_empty() {
+            bail!("no findings for window {window}");
+        }
+        self.policy
+            .record(&mut self.store, "show findings", window)?;
+        let mut counts: Vec<(String, usize)> = Vec::new();
+        let mut by_kind: Vec<Vec<usize>> = Vec::new();
+        for &i in &rows {
+            let kind = f.text("kind", i);
+            match counts.iter().position(|c| c.0 == kind) {
+                Some(k) => {
+                    counts[k].1 += 1;
+                    by_kind[k].push(i);
+                }
+                None => {
+                    counts.push((kind, 1));
+                    by_kind.push(vec![i]);
+                }
+            }
+        }
+        // Round-robin over kinds, each kind strongest first as stored.
+        let mut picked = Vec::new();
+        let mut depth = 0;
+        while picked.len() < top && by_kind.iter().any(|k| k.len() > depth) {
+            for k in &by_kind {
+                if let Some(&i) = k.get(depth)
+                    && picked.len() < top
+                {
+                    picked.push(i);
+                }
+            }
+            depth += 1;
+        }
+        picked.sort_unstable();
+        let person = |c: &str, i: usize| f.int(c, i).map(|p| naming.of(p as u32).to_string());
+        let shown = picked
+            .into_iter()
+            .map(|i| FindingView {
+                kind: f.text("kind", i),
+                person: person("person", i),
+                other: person("other", i),
+                group: Some(f.text("group", i)).filter(|g| !g.is_empty()),
+                value: f.num("value", i).unwrap_or(0.0),
+                confidence: f.num("confidence", i).unwrap_or(0.0),
+                evidence: naming.text(&f.text("evidence", i)),
+            })
+            .collect();
+        Ok(Findings {
+            window: window.to_string(),
+            shown,
+            counts,
+        })
+    }
+
+    /// One person's mirror (recorded in the access log before it is read).
+    pub fn person_mirror(&mut self, who: &str, window: &str) -> Result<PersonMirror> {
+        let org = self.org()?;
+        let me = self.person_index(&org, who)?;
+        let pseudonym = org.pseudonyms[me as usize].clone();
+        self.policy
+            .read_person(&mut self.store, "show person", &pseudonym)?;
+        let naming = self.naming(&org)?;
+        let people = self.load("people")?;
+        let row = (0..people.rows())
+            .find(|&i| {
+                people.text("window", i) == window && people.int("person", i) == Some(me as i64)
+            })
+            .with_context(|| {
+                format!(
+                    "no analysis of window {window} (analyzed: {})",
+                    people.windows().join(", ")
+                )
+            })?;
+        let m = self.load("mirrors")?;
+        let mut sections: Vec<MirrorSection> = Vec::new();
+        for i in 0..m.rows() {
+            if m.text("window", i) != window || m.int("person", i) != Some(me as i64) {
+                continue;
+            }
+            let s = m.text("section", i);
+            if sections.last().is_none_or(|x| x.section != s) {
+                sections.push(MirrorSection {
+                    section: s.clone(),
+                    rows: Vec::new(),
+                });
+            }
+            let other = m.int("other", i).map(|o| naming.of(o as u32).to_string());
+            sections.last_mut().expect("pushed").rows.push(MirrorRow {
+                other,
+                label: m.text("label", i),
+                value: m.num("value", i).unwrap_or(0.0),
+                rank: m.int("rank", i),
+                evidence: naming.text(&m.text("evidence", i)),
+            });
+        }
+        Ok(PersonMirror {
+            person: me,
+            name: naming.of(me).to_string(),
+            pseudonym,
+            window: window.to_string(),
+            formal_pct: people.num("formal_pct", row),
+            informal_pct: people.num("informal_pct", row),
+            power_gap: people.num("power_gap", row),
+            roles: naming.text(&people.text("role_evidence", row)),
+            sections,
+        })
+    }
+
+    /// Who could take `who` to `target` in `window` (a person-level read of both).
+    pub fn paths_to(&mut self, who: &str, target: &str, window: &str) -> Result<Vec<PathStep>> {
+        let org = self.org()?;
+        let me = self.person_index(&org, who)?;
+        let to = self.person_index(&org, target)?;
+        self.policy
+            .read_person(&mut self.store, "paths", &org.pseudonyms[me as usize])?;
+        let naming = self.naming(&org)?;
+        let pairs_path = self
+            .store
+            .table_path("pairs")?
+            .context("no pairs table: run `orgmirror analyze` first")?;
+        let mut windows = PairWindows::open(&pairs_path)?;
+        let mut pairs = Vec::new();
+        while let Some((l, p)) = windows.next_window()? {
+            if l == window {
+                pairs = p;
+                break;
+            }
+        }
+        let ev = Evidence::new(pairs, &self.store.survey_answers()?);
+        let (contact, _) = mirror::people::build_graphs(&org, &ev);
+        let undirected = contact.to_undirected().without_self_loops();
+        Ok(mirror::mirrors::paths_to(&ev, &undirected, me, to)
+            .into_iter()
+            .map(|(c, _, why)| PathStep {
+                via: naming.of(c).to_string(),
+                why: naming.text(&why),
+            })
+            .collect())
+    }
+
+    /// The viewer's own name for a person index (for front ends printing a target's name).
+    pub fn name_of(&self, who: &str) -> Result<String> {
+        let org = self.org()?;
+        let i = self.person_index(&org, who)?;
+        Ok(self.naming(&org)?.of(i).to_string())
+    }
+}
