@@ -44,6 +44,11 @@ impl Session {
         Ok(Session { store, policy })
     }
 
+    /// Views this session with a narrower role than the viewer's (see [`Policy::narrow`]).
+    pub fn view_as(&mut self, role: Role) -> Result<()> {
+        self.policy.narrow(role)
+    }
+
     pub fn policy(&self) -> &Policy {
         &self.policy
     }

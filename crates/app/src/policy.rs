@@ -192,6 +192,28 @@ impl Policy {
         })
     }
 
+    /// Takes a narrower role for this session (an admin previewing what an analyst sees, or
+    /// writing a pseudonymous report to share); never a wider one.
+    pub fn narrow(&mut self, to: Role) -> Result<()> {
+        let rank = |r: &Role| match r {
+            Role::Admin => 3,
+            Role::Identified => 2,
+            Role::Analyst => 1,
+            Role::Member(_) => 0,
+        };
+        if rank(&to) > rank(&self.role) || (rank(&to) == rank(&self.role) && to != self.role) {
+            return Err(Refused(format!(
+                "{} may view as {} at most, not as {}",
+                self.viewer,
+                self.role.as_stored(),
+                to.as_stored()
+            ))
+            .into());
+        }
+        self.role = to;
+        Ok(())
+    }
+
     /// Names people by the people file's ids and names.
     pub fn identities(&self) -> bool {
         matches!(self.role, Role::Admin | Role::Identified)

@@ -83,7 +83,13 @@ impl Session {
             .filter(|&i| f.text("window", i) == window)
             .collect();
         if rows.is_empty() {
-            bail!("no findings for window {window}");
+            let people = self.load("people")?;
+            if people.in_window(window).is_empty() {
+                bail!(
+                    "no analysis of window {window} (analyzed: {})",
+                    people.windows().join(", ")
+                );
+            }
         }
         self.policy
             .record(&mut self.store, "show findings", window)?;

@@ -11,9 +11,14 @@ fn workspace_dir(cli_dir: &Option<PathBuf>) -> PathBuf {
     cli_dir.clone().unwrap_or_else(|| PathBuf::from("."))
 }
 
-/// The workspace, for the operating-system user running orgmirror.
-fn open(cli_dir: &Option<PathBuf>) -> Result<Session> {
-    Session::open(&workspace_dir(cli_dir), &viewer())
+/// The workspace, for the operating-system user running orgmirror (in a narrower role with
+/// `--as`).
+fn open(cli_dir: &Option<PathBuf>, view_as: &Option<String>) -> Result<Session> {
+    let mut s = Session::open(&workspace_dir(cli_dir), &viewer())?;
+    if let Some(role) = view_as {
+        s.view_as(app::Role::parse(role)?)?;
+    }
+    Ok(s)
 }
 
 /// Who is looking: the operating-system user running orgmirror (no environment variable can say
@@ -125,7 +130,7 @@ pub fn run(cli: Cli) -> Result<()> {
             role,
             person,
         } => {
-            let mut s = open(&cli.workspace)?;
+            let mut s = open(&cli.workspace, &cli.view_as)?;
             let role = match (role, person) {
                 (crate::AccessRole::Admin, None) => app::Role::Admin,
                 (crate::AccessRole::Identified, None) => app::Role::Identified,
@@ -145,7 +150,7 @@ pub fn run(cli: Cli) -> Result<()> {
             )?;
         }
         Command::Settings { min_group } => {
-            let mut s = open(&cli.workspace)?;
+            let mut s = open(&cli.workspace, &cli.view_as)?;
             if let Some(m) = min_group {
                 s.raise_min_group(m)?;
             }
@@ -163,7 +168,7 @@ pub fn run(cli: Cli) -> Result<()> {
             format,
             json,
         } => {
-            let mut s = open(&cli.workspace)?;
+            let mut s = open(&cli.workspace, &cli.view_as)?;
             let req = app::ingest::IngestRequest {
                 mapping,
                 strict,
@@ -206,7 +211,7 @@ pub fn run(cli: Cli) -> Result<()> {
             max_meeting_size,
             reply_window_days,
         } => {
-            let mut s = open(&cli.workspace)?;
+            let mut s = open(&cli.workspace, &cli.view_as)?;
             let req = app::ingest::AggregateRequest {
                 windows,
                 pairing: pairing.into(),
@@ -246,11 +251,11 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Status => {
-            let s = open(&cli.workspace)?;
+            let s = open(&cli.workspace, &cli.view_as)?;
             print_status(&mut out, &s.status()?)?;
         }
         Command::Analyze(args) => {
-            let mut s = open(&cli.workspace)?;
+            let mut s = open(&cli.workspace, &cli.view_as)?;
             let a = s.analyze(&args.request(), &bars)?;
             crate::analyze::print_analysis(&mut out, &a)?;
             if let Some(r) = a
@@ -265,7 +270,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Show { what } => {
-            let mut s = open(&cli.workspace)?;
+            let mut s = open(&cli.workspace, &cli.view_as)?;
             match what {
                 ShowWhat::Person { id, window, target } => {
                     let m = s.person_mirror(&id, &window)?;
@@ -286,12 +291,12 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Calibrate(args) => match &args.shared_data {
             Some(data) => crate::calibrate::shared(&args, data, &mut out)?,
             None => {
-                let mut s = open(&cli.workspace)?;
+                let mut s = open(&cli.workspace, &cli.view_as)?;
                 crate::calibrate::workspace(&mut s, &args, &bars, &mut out)?
             }
         },
         Command::Export(args) => {
-            let mut s = open(&cli.workspace)?;
+            let mut s = open(&cli.workspace, &cli.view_as)?;
             let e = s.export(&args.request(), &args.out)?;
             if let Some(nodes) = &e.nodes_path {
                 writeln!(out, "wrote {} nodes to {}", e.nodes, nodes.display())?;
@@ -317,7 +322,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Report(args) => {
-            let mut s = open(&cli.workspace)?;
+            let mut s = open(&cli.workspace, &cli.view_as)?;
             let pages = s.report(&args.request())?;
             crate::report::print_pages(&mut out, &pages)?;
         }

@@ -25,6 +25,10 @@ pub struct Cli {
     /// No progress bars.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// See what a narrower role sees (an admin writing a pseudonymous report to share, or
+    /// checking what an analyst sees): pseudonymous, identified, or member:PSEUDONYM.
+    #[arg(long = "as", global = true, value_name = "ROLE")]
+    pub view_as: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -67,7 +67,7 @@ fn demo_generates_ingests_aggregates_and_reports() {
         "ingested events",
         "aggregated",
         "top findings (all):",
-        "mirror of p",
+        "mirror of ",
         "compass",
         "suggestion",
     ] {

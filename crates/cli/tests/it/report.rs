@@ -2,7 +2,7 @@
 //! graph exports opened with networkx, igraph and pyarrow. `scripts/test.sh` installs all three;
 //! without them these tests fail and say what to run.
 
-use crate::mirror::{as_viewer, generated_workspace, read_csv};
+use crate::mirror::{as_role, generated_workspace, read_csv};
 use crate::{ok, repo_root};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -98,9 +98,9 @@ fn reports_open_in_a_browser_with_the_stored_numbers() {
     ok(&["--workspace", &w, "analyze", "-q"]);
     let reports = dir.path().join("reports");
     let r = reports.to_str().unwrap();
-    // Pseudonymous viewer: names are pseudonyms on every page.
+    // Pseudonymous view: names are pseudonyms on every page.
     let viewer = |args: &[&str]| {
-        let out = as_viewer("analyst", args);
+        let out = as_role("pseudonymous", args);
         assert!(
             out.status.success(),
             "{args:?}: {}",

@@ -1,0 +1,263 @@
+//! The policy as viewers meet it, through the application's sessions on a real survey
+//! (Krackhardt's high-tech managers, ../shared/data).
+
+use app::analyze::AnalyzeRequest;
+use app::export::{ExportRequest, Format};
+use app::ingest::{IngestRequest, Kind};
+use app::{Refused, Role, Session, Silent};
+use std::path::{Path, PathBuf};
+use store::Store;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn data() -> PathBuf {
+    repo().join("../shared/data")
+}
+
+/// Krackhardt's people and advice answers, analyzed, in a workspace made by `owner`.
+fn krackhardt(dir: &Path) -> PathBuf {
+    let w = dir.join("ws");
+    let mut s = Session::init(&w, "owner", 5).unwrap();
+    for (kind, file, map) in [
+        (
+            Kind::People,
+            "krackhardt/people.csv",
+            "krackhardt-people.toml",
+        ),
+        (
+            Kind::Survey,
+            "krackhardt/advice.csv",
+            "krackhardt-advice.toml",
+        ),
+    ] {
+        let req = IngestRequest {
+            mapping: Some(repo().join("examples").join(map)),
+            ..Default::default()
+        };
+        s.ingest(kind, &data().join(file), &req, &Silent).unwrap();
+    }
+    s.analyze(&AnalyzeRequest::default(), &Silent).unwrap();
+    w
+}
+
+fn export(table: &str, pseudonymize: bool) -> ExportRequest {
+    ExportRequest {
+        table: table.into(),
+        format: Format::Csv,
+        window: Some("all".into()),
+        pseudonymize,
+        min_group: None,
+        layer: "contact".into(),
+    }
+}
+
+fn refused(e: anyhow::Error) -> String {
+    assert!(
+        e.downcast_ref::<Refused>().is_some(),
+        "not a refusal: {e:#}"
+    );
+    e.to_string()
+}
+
+fn log(w: &Path) -> Vec<(String, String, String, String)> {
+    store::SqliteStore::open(w).unwrap().access_log().unwrap()
+}
+
+#[test]
+fn viewers_see_what_their_role_allows_and_every_look_is_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = krackhardt(dir.path());
+    let out = dir.path().join("people.csv");
+    // A viewer with no grant is an analyst: pseudonyms only.
+    let mut guest = Session::open(&w, "guest").unwrap();
+    let e = guest.export(&export("people", false), &out).unwrap_err();
+    assert!(refused(e).contains("guest sees people by pseudonym only"));
+    assert!(!out.exists(), "nothing written on a refusal");
+    guest.export(&export("people", true), &out).unwrap();
+    let text = std::fs::read_to_string(&out).unwrap();
+    let pseudonym = text
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    assert!(pseudonym.starts_with('p'), "{pseudonym}");
+    assert!(
+        guest.person_mirror("1", "all").is_err(),
+        "ids are not the guest's to use"
+    );
+    let m = guest.person_mirror(&pseudonym, "all").unwrap();
+    assert_eq!(m.name, pseudonym);
+    // Guests cannot grant, ingest or analyze; the refusals are logged.
+    assert!(refused(guest.grant("guest", Role::Identified).unwrap_err()).contains("may not"));
+    let one_row = dir.path().join("one.csv");
+    std::fs::write(&one_row, "id,department\n1,Tagged\n").unwrap();
+    let e = guest
+        .ingest(Kind::People, &one_row, &IngestRequest::default(), &Silent)
+        .unwrap_err();
+    refused(e);
+    refused(
+        guest
+            .analyze(&AnalyzeRequest::default(), &Silent)
+            .err()
+            .unwrap(),
+    );
+    // The owner grants; ids are then the guest's to see.
+    let mut owner = Session::open(&w, "owner").unwrap();
+    owner.grant("guest", Role::Identified).unwrap();
+    let mut guest = Session::open(&w, "guest").unwrap();
+    guest.export(&export("people", false), &out).unwrap();
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(text.lines().nth(1).unwrap().split(',').nth(1), Some("1"));
+    // A member sees their own mirror and nobody else's, nor the org.
+    let other = owner
+        .store()
+        .people()
+        .unwrap()
+        .people
+        .iter()
+        .map(|p| p.pseudo.clone())
+        .find(|p| *p != pseudonym)
+        .unwrap();
+    owner
+        .grant("member", Role::Member(pseudonym.clone()))
+        .unwrap();
+    let mut member = Session::open(&w, "member").unwrap();
+    member.person_mirror(&pseudonym, "all").unwrap();
+    refused(member.person_mirror(&other, "all").unwrap_err());
+    refused(member.findings("all", 10).unwrap_err());
+    refused(member.export(&export("people", true), &out).unwrap_err());
+    let log = log(&w);
+    let has = |who: &str, action: &str| log.iter().any(|e| e.1 == who && e.2 == action);
+    assert!(
+        log.iter()
+            .any(|e| e.1 == "owner" && e.2 == "grant" && e.3 == "guest: identified")
+    );
+    assert!(has("guest", "show person"));
+    assert!(has("guest", "refused: export with ids"));
+    assert!(has("guest", "refused: grant roles"));
+    assert!(has("guest", "refused: ingest"));
+    assert!(has("member", "refused: show person"));
+    assert!(!has("member", "export"));
+}
+
+#[test]
+fn the_minimum_group_size_is_the_workspaces_and_only_rises() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = krackhardt(dir.path());
+    let out = dir.path().join("leaders.csv");
+    let mut guest = Session::open(&w, "guest").unwrap();
+    // Nobody lowers it for a view, and only an admin raises it for the workspace.
+    let mut low = export("leaders", true);
+    low.min_group = Some(1);
+    assert!(refused(guest.export(&low, &out).unwrap_err()).contains("minimum group size is 5"));
+    let mut req = app::reports::ReportRequest::new(dir.path().join("r"));
+    req.min_group = Some(1);
+    refused(guest.report(&req).unwrap_err());
+    refused(guest.raise_min_group(50).unwrap_err());
+    let mut owner = Session::open(&w, "owner").unwrap();
+    refused(owner.raise_min_group(3).unwrap_err());
+    owner.raise_min_group(8).unwrap();
+    assert_eq!(Session::open(&w, "guest").unwrap().policy().min_group, 8);
+    // At the workspace's minimum, leaders of small teams show no style or measures.
+    let mut guest = Session::open(&w, "guest").unwrap();
+    guest.export(&export("leaders", true), &out).unwrap();
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines = text.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |n: &str| head.iter().position(|h| *h == n).unwrap();
+    let mut small = 0;
+    for line in lines {
+        let row: Vec<&str> = line.split(',').collect();
+        if row[col("team_size")].parse::<usize>().unwrap() < 8 {
+            small += 1;
+            assert_eq!(row[col("style")], "", "{line}");
+            assert_eq!(row[col("autonomy")], "", "{line}");
+        }
+    }
+    assert!(small > 0, "Krackhardt has teams under 8");
+    // A new workspace may start higher, never under 2.
+    assert!(Session::init(&dir.path().join("w2"), "o", 1).is_err());
+    assert_eq!(
+        Session::init(&dir.path().join("w3"), "o", 10)
+            .unwrap()
+            .policy()
+            .min_group,
+        10
+    );
+}
+
+#[test]
+fn a_read_that_cannot_be_logged_shows_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = krackhardt(dir.path());
+    let mut s = Session::open(&w, "owner").unwrap();
+    let pseudonym = s.store().people().unwrap().people[0].pseudo.clone();
+    // Break the access log behind the session's back.
+    break_access_log(&w);
+    let out = dir.path().join("people.csv");
+    let e = s.export(&export("people", true), &out).unwrap_err();
+    assert!(format!("{e:#}").contains("access log"), "{e:#}");
+    assert!(!out.exists(), "nothing written when the log cannot be");
+    assert!(s.person_mirror(&pseudonym, "all").is_err());
+}
+
+/// Makes the access log unwritable: a trigger that aborts every insert into it.
+fn break_access_log(w: &Path) {
+    rusqlite::Connection::open(w.join("orgmirror.sqlite"))
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER no_log BEFORE INSERT ON access_log BEGIN SELECT RAISE(ABORT, 'log full'); END;",
+        )
+        .unwrap();
+}
+
+#[test]
+fn aggregating_again_leaves_the_analysis_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let gen_dir = dir.path().join("input");
+    let cfg = synth::GenerateConfig::new(60, 10, 3);
+    app::ingest::generate(&cfg, &gen_dir, &Silent).unwrap();
+    let w = dir.path().join("ws");
+    let mut s = Session::init(&w, "owner", 5).unwrap();
+    s.ingest_generated(&gen_dir, &Silent).unwrap();
+    s.analyze(&AnalyzeRequest::default(), &Silent).unwrap();
+    let fourth = s.store().people().unwrap().people[3].clone();
+    let pseudonym = fourth.pseudo.clone();
+    let before = s.person_mirror(&pseudonym, "all").unwrap();
+    // An address without its domain finds the person (Enron's addresses have none).
+    let local = fourth.person.emails[0]
+        .split('@')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        s.person_mirror(&local, "all").unwrap().person,
+        before.person
+    );
+    assert_eq!(before.name, fourth.person.name.clone().unwrap());
+    s.aggregate(&Default::default(), &Silent).unwrap();
+    let after = s.person_mirror(&pseudonym, "all").unwrap();
+    assert_eq!(before.sections, after.sections);
+    s.report(&app::reports::ReportRequest::new(dir.path().join("r")))
+        .unwrap();
+    let out = dir.path().join("people.json");
+    let mut req = export("people", true);
+    req.format = Format::Json;
+    s.export(&req, &out).unwrap();
+    let rows: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let first = rows[0].as_object().unwrap();
+    assert!(
+        first.contains_key("informal_pct"),
+        "the analysis' people table"
+    );
+    assert!(
+        !first.contains_key("title"),
+        "no titles in a pseudonymous export"
+    );
+}
