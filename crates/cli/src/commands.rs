@@ -487,7 +487,13 @@ fn demo(
     let person = all
         .findings
         .iter()
-        .find(|f| matches!(f.kind, "unbalanced_relationship" | "power_against_status"))
+        .find(|f| {
+            matches!(
+                f.kind,
+                mirror::findings::FindingKind::UnbalancedRelationship
+                    | mirror::findings::FindingKind::PowerAgainstStatus
+            )
+        })
         .and_then(|f| f.other)
         .or_else(|| all.leaders.first().map(|l| l.leader))
         .unwrap_or(0);

@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use app::analyze::{Analysis, AnalyzeRequest};
 use app::ingest::Kind;
 use mirror::WindowResult;
+use mirror::findings::FindingKind;
 use mirror::input::Org;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::io::Write;
@@ -127,7 +128,7 @@ fn score_synthetic(
         set(&mut r
             .findings
             .iter()
-            .filter(|f| f.kind == kind)
+            .filter(|f| f.kind.as_str() == kind)
             .filter_map(|f| f.person.map(one)))
     };
     let role = |name: &str| {
@@ -166,7 +167,12 @@ fn score_synthetic(
         set(&mut r
             .findings
             .iter()
-            .filter(|f| matches!(f.kind, "unbalanced_relationship" | "power_against_status"))
+            .filter(|f| {
+                matches!(
+                    f.kind,
+                    FindingKind::UnbalancedRelationship | FindingKind::PowerAgainstStatus
+                )
+            })
             .filter_map(|f| Some((f.person?, f.other?)))
             .filter(|&(a, b)| same_band(a, b))),
         set(&mut truth
@@ -204,7 +210,7 @@ fn score_synthetic(
         set(&mut r
             .findings
             .iter()
-            .filter(|f| f.kind == "silo")
+            .filter(|f| f.kind == FindingKind::Silo)
             .filter_map(|f| f.group.as_deref().and_then(dept))),
         set(&mut truth.siloed_departments.iter().filter_map(|d| dept(d))),
     );
@@ -212,7 +218,7 @@ fn score_synthetic(
     let reported: FxHashSet<&str> = r
         .findings
         .iter()
-        .filter(|f| f.kind == "coalition")
+        .filter(|f| f.kind == FindingKind::Coalition)
         .filter_map(|f| f.group.as_deref())
         .collect();
     add(

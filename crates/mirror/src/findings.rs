@@ -6,9 +6,65 @@ use crate::groups::{GroupRow, ONE_WAY_AT, SILO_EI_AT, SILO_MARGIN};
 use crate::leaders::LeaderRow;
 use crate::people::PersonRow;
 
+/// What a finding is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FindingKind {
+    HiddenInfluencer,
+    PaperPower,
+    UnbalancedRelationship,
+    PowerAgainstStatus,
+    Silo,
+    Coalition,
+    Withholding,
+    OnePersonBridge,
+    LeadershipStyle,
+    Change,
+}
+
+impl FindingKind {
+    pub const ALL: [FindingKind; 10] = [
+        FindingKind::HiddenInfluencer,
+        FindingKind::PaperPower,
+        FindingKind::UnbalancedRelationship,
+        FindingKind::PowerAgainstStatus,
+        FindingKind::Silo,
+        FindingKind::Coalition,
+        FindingKind::Withholding,
+        FindingKind::OnePersonBridge,
+        FindingKind::LeadershipStyle,
+        FindingKind::Change,
+    ];
+
+    /// The stored name (`findings.kind`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingKind::HiddenInfluencer => "hidden_influencer",
+            FindingKind::PaperPower => "paper_power",
+            FindingKind::UnbalancedRelationship => "unbalanced_relationship",
+            FindingKind::PowerAgainstStatus => "power_against_status",
+            FindingKind::Silo => "silo",
+            FindingKind::Coalition => "coalition",
+            FindingKind::Withholding => "withholding",
+            FindingKind::OnePersonBridge => "one_person_bridge",
+            FindingKind::LeadershipStyle => "leadership_style",
+            FindingKind::Change => "change",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<FindingKind> {
+        FindingKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for FindingKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
-    pub kind: &'static str,
+    pub kind: FindingKind,
     pub person: Option<u32>,
     pub other: Option<u32>,
     pub group: Option<String>,
@@ -130,7 +186,7 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
                     && r.influence_pct.min(r.brokerage_pct).min(r.dependence_pct) >= 0.9))
         {
             out.push(Finding {
-                kind: "hidden_influencer",
+                kind: FindingKind::HiddenInfluencer,
                 person: Some(r.person),
                 other: None,
                 group: None,
@@ -162,7 +218,7 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
                 )
             });
             out.push(Finding {
-                kind: "paper_power",
+                kind: FindingKind::PaperPower,
                 person: Some(r.person),
                 other: None,
                 group: None,
@@ -217,9 +273,9 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
         let against = d.against_status && status_p <= 0.5 - crate::dyads::STATUS_CONFIDENT;
         out.push(Finding {
             kind: if against {
-                "power_against_status"
+                FindingKind::PowerAgainstStatus
             } else {
-                "unbalanced_relationship"
+                FindingKind::UnbalancedRelationship
             },
             person: Some(holder),
             other: Some(yielder),
@@ -271,7 +327,7 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
                 if v <= SILO_EI_AT && v <= typical - SILO_MARGIN && big(g.members) =>
             {
                 out.push(Finding {
-                    kind: "silo",
+                    kind: FindingKind::Silo,
                     person: None,
                     other: None,
                     group: Some(g.group.clone()),
@@ -287,7 +343,7 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
                 if big(g.members) && strongest_coalitions.contains(&g.group.as_str()) =>
             {
                 out.push(Finding {
-                    kind: "coalition",
+                    kind: FindingKind::Coalition,
                     person: None,
                     other: None,
                     group: Some(g.group.clone()),
@@ -302,7 +358,7 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
             }
             ("department_pair", "one_way_ratio", Some(v)) if v >= ONE_WAY_AT && big(g.members) => {
                 out.push(Finding {
-                    kind: "withholding",
+                    kind: FindingKind::Withholding,
                     person: None,
                     other: None,
                     group: Some(format!(
@@ -316,7 +372,7 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
                 })
             }
             ("one_person_bridge", _, Some(v)) if big(g.members) => out.push(Finding {
-                kind: "one_person_bridge",
+                kind: FindingKind::OnePersonBridge,
                 person: g.person,
                 other: None,
                 group: Some(format!(
@@ -339,7 +395,7 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
         // reported (their members' conduct would be readable from it).
         if l.style != "mixed" && big(l.team_size) {
             out.push(Finding {
-                kind: "leadership_style",
+                kind: FindingKind::LeadershipStyle,
                 person: Some(l.leader),
                 other: None,
                 group: Some(l.style.to_string()),
@@ -362,7 +418,7 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
             let delta = r.informal_pct - p.informal_pct;
             if delta.abs() >= 0.3 && (r.informal_pct >= 0.8 || p.informal_pct >= 0.8) {
                 out.push(Finding {
-                    kind: "change",
+                    kind: FindingKind::Change,
                     person: Some(r.person),
                     other: None,
                     group: None,
@@ -388,17 +444,17 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
     out
 }
 
-fn kind_order(k: &str) -> u8 {
+fn kind_order(k: FindingKind) -> u8 {
     match k {
-        "hidden_influencer" => 0,
-        "paper_power" => 1,
-        "silo" => 2,
-        "coalition" => 3,
-        "leadership_style" => 4,
-        "unbalanced_relationship" => 5,
-        "withholding" => 6,
-        "one_person_bridge" => 7,
-        _ => 8,
+        FindingKind::HiddenInfluencer => 0,
+        FindingKind::PaperPower => 1,
+        FindingKind::Silo => 2,
+        FindingKind::Coalition => 3,
+        FindingKind::LeadershipStyle => 4,
+        FindingKind::UnbalancedRelationship => 5,
+        FindingKind::Withholding => 6,
+        FindingKind::OnePersonBridge => 7,
+        FindingKind::PowerAgainstStatus | FindingKind::Change => 8,
     }
 }
 
@@ -454,7 +510,7 @@ mod tests {
     fn requests_make_an_unbalanced_relationship_with_their_numbers() {
         let f = inputs(&[one_sided(200.0, 80.0)]);
         assert_eq!(f.len(), 1, "{f:?}");
-        assert_eq!(f[0].kind, "unbalanced_relationship");
+        assert_eq!(f[0].kind, FindingKind::UnbalancedRelationship);
         assert!(
             f[0].evidence.contains("requests 80 vs 0"),
             "{}",
@@ -471,7 +527,7 @@ mod tests {
         d.against_status = true;
         let f = inputs(std::slice::from_ref(&d));
         assert_eq!(f.len(), 1, "{f:?}");
-        assert_eq!(f[0].kind, "power_against_status");
+        assert_eq!(f[0].kind, FindingKind::PowerAgainstStatus);
         assert_eq!(f[0].person, Some(0));
         assert!(f[0].evidence.contains("90% likely"), "{}", f[0].evidence);
         // A report and their manager: expected, not a finding.

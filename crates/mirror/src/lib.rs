@@ -13,6 +13,13 @@ pub mod leaders;
 pub mod mirrors;
 pub mod people;
 pub mod stats;
+
+/// A person inside evidence text, by index: `{person:12}`. Front ends render it for their viewer
+/// (a name, or a pseudonym), so stored text is the same for the same input in any workspace and
+/// never carries a workspace's pseudonyms.
+pub fn refer(person: u32) -> String {
+    format!("{{person:{person}}}")
+}
 pub mod status;
 pub mod tables;
 

@@ -391,7 +391,7 @@ fn one(x: &MirrorInputs, me: u32, mine: &[u32], leader: Option<&LeaderRow>) -> V
                         g as u32,
                         format!(
                             "close to {} ({:.0} {}), whom you depend on; {no_tie}",
-                            org.pseudonyms[l],
+                            crate::refer(l as u32),
                             w,
                             if behaviour {
                                 "events"
@@ -463,7 +463,7 @@ fn one(x: &MirrorInputs, me: u32, mine: &[u32], leader: Option<&LeaderRow>) -> V
                 "decline_or_redirect",
                 format!(
                     "Say no to, or pass on, some requests from {}: you took on {:.0} of their requests and turned down {:.0}%, while they took {:.0} of yours. {}",
-                    org.pseudonyms[other as usize],
+                    crate::refer(other),
                     req_them,
                     100.0 * res_me.unwrap_or(0.0),
                     req_me,
@@ -478,7 +478,7 @@ fn one(x: &MirrorInputs, me: u32, mine: &[u32], leader: Option<&LeaderRow>) -> V
                 "let_them_make_the_case",
                 format!(
                     "You ask much of {} ({:.0} requests against {:.0}). Ask what they would put first, and let them make the case for where their time goes.",
-                    org.pseudonyms[other as usize], req_me, req_them
+                    crate::refer(other), req_me, req_them
                 ),
             ));
         }
@@ -490,7 +490,7 @@ fn one(x: &MirrorInputs, me: u32, mine: &[u32], leader: Option<&LeaderRow>) -> V
             "offer_a_blind_spot",
             format!(
                 "{} trusts you ({e}). Offer them one observation about how they come across that they may not see themselves.",
-                org.pseudonyms[*other as usize]
+                crate::refer(*other)
             ),
         ));
         // Introduce a valued ally to someone powerful the person knows.
@@ -512,8 +512,8 @@ fn one(x: &MirrorInputs, me: u32, mine: &[u32], leader: Option<&LeaderRow>) -> V
                 "introduce",
                 format!(
                     "Introduce {} to {} (informal power in the top {:.0}%); they have no contact yet and your word carries weight with both.",
-                    org.pseudonyms[*other as usize],
-                    org.pseudonyms[p as usize],
+                    crate::refer(*other),
+                    crate::refer(p),
                     (1.0 - x.rows[p as usize].informal_pct) * 100.0 + 1.0
                 ),
             ));
@@ -575,10 +575,7 @@ fn one(x: &MirrorInputs, me: u32, mine: &[u32], leader: Option<&LeaderRow>) -> V
             0.5 + s / 10.0,
             Some(*other),
             "meet_a_missing_partner",
-            format!(
-                "Get to know {}: {}",
-                org.pseudonyms[*other as usize], missing[0].2
-            ),
+            format!("Get to know {}: {}", crate::refer(*other), missing[0].2),
         ));
     }
     suggestions.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.2.cmp(b.2)));

@@ -546,7 +546,7 @@ fn assign_roles(org: &Org, ev: &Evidence, rows: &mut [PersonRow], net: &Network)
                     evidence: format!(
                         "sends {:.0}% of {}'s inbound traffic; asked by {:.0} people",
                         100.0 * share,
-                        org.pseudonyms[l],
+                        crate::refer(l as u32),
                         rows[g_].dependence
                     ),
                     strength: share,

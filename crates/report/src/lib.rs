@@ -21,8 +21,6 @@ pub use frame::Frame;
 pub struct Naming {
     pub labels: Vec<String>,
     pub identified: bool,
-    /// Pseudonym → person, to rename people inside evidence text.
-    by_pseudonym: rustc_hash::FxHashMap<String, u32>,
 }
 
 impl Naming {
@@ -36,42 +34,42 @@ impl Naming {
                     .map(|(id, n)| n.clone().unwrap_or_else(|| id.clone()))
                     .collect(),
                 identified: true,
-                by_pseudonym: org
-                    .pseudonyms
-                    .iter()
-                    .enumerate()
-                    .map(|(i, p)| (p.clone(), i as u32))
-                    .collect(),
             },
             None => Naming {
                 labels: org.pseudonyms.clone(),
                 identified: false,
-                by_pseudonym: Default::default(),
             },
         }
     }
+
     pub fn of(&self, p: u32) -> &str {
         self.labels.get(p as usize).map_or("?", String::as_str)
     }
 
-    /// Evidence text with the pseudonyms in it replaced by this viewer's names for people.
+    /// Evidence text with its people (`{person:N}`, see [`mirror::refer`]) named for this viewer.
     pub fn text(&self, s: &str) -> String {
-        if !self.identified || !s.contains('p') {
-            return s.to_string();
-        }
+        const OPEN: &str = "{person:";
         let mut out = String::with_capacity(s.len());
         let mut rest = s;
-        while let Some(start) = rest.find('p') {
+        while let Some(start) = rest.find(OPEN) {
             out.push_str(&rest[..start]);
-            let tail = &rest[start..];
-            let end = tail[1..]
-                .find(|c: char| !c.is_ascii_hexdigit())
-                .map_or(tail.len(), |e| e + 1);
-            match self.by_pseudonym.get(&tail[..end]) {
-                Some(&p) => out.push_str(self.of(p)),
-                None => out.push_str(&tail[..end.max(1)]),
+            let tail = &rest[start + OPEN.len()..];
+            let digits = tail
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(tail.len());
+            match (
+                tail[..digits].parse::<u32>(),
+                tail[digits..].starts_with('}'),
+            ) {
+                (Ok(p), true) => {
+                    out.push_str(self.of(p));
+                    rest = &tail[digits + 1..];
+                }
+                _ => {
+                    out.push_str(OPEN);
+                    rest = tail;
+                }
             }
-            rest = &tail[end.max(1)..];
         }
         out.push_str(rest);
         out
@@ -96,12 +94,20 @@ mod tests {
         };
         let names = vec![Some("Ann".to_string()), None];
         let named = Naming::new(&org, Some(&names));
+        let text = format!(
+            "close to {} (3 events), help {}; p00cc {{person:x}} {{person:7",
+            mirror::refer(1),
+            mirror::refer(0)
+        );
         assert_eq!(
-            named.text("close to p00bb (3 events), help p00aa; p00cc pp"),
-            "close to e2 (3 events), help Ann; p00cc pp"
+            named.text(&text),
+            "close to e2 (3 events), help Ann; p00cc {person:x} {person:7"
         );
         let hidden = Naming::new(&org, None);
-        assert_eq!(hidden.text("close to p00bb"), "close to p00bb");
+        assert_eq!(
+            hidden.text(&text),
+            "close to p00bb (3 events), help p00aa; p00cc {person:x} {person:7"
+        );
         assert_eq!(hidden.of(1), "p00bb");
     }
 }
