@@ -407,7 +407,7 @@ pub(crate) fn aggregate(
                 "paired reply latencies".into(),
             ),
             (
-                "people".into(),
+                "roster".into(),
                 people_path,
                 n_people,
                 "people with pseudonymous ids and org fields".into(),
@@ -504,7 +504,7 @@ fn status(store: &SqliteStore, out: &mut impl Write) -> Result<()> {
             run.id, run.kind, run.source, run.accepted, run.rejected, run.repaired
         )?;
     }
-    for name in ["pairs", "latencies", "people"] {
+    for name in ["pairs", "latencies", "roster"] {
         if let Some(path) = store.table_path(name)? {
             writeln!(out, "  table {name}: {}", path.display())?;
         }
