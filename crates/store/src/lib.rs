@@ -5,6 +5,8 @@
 //! Everything a front end needs goes through the [`Store`] trait, so that a server database can
 //! take the embedded one's place without the ingest or analysis code changing.
 
+#[cfg(test)]
+mod crash_tests;
 mod error;
 mod files;
 mod lock;
