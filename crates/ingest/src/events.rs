@@ -141,6 +141,8 @@ pub fn ingest_events(
     opts: &IngestOptions,
     progress: &dyn Progress,
 ) -> Result<IngestReport, IngestError> {
+    // From the start of the run to its commit: no other run changes the workspace meanwhile.
+    let _lock = store.lock("ingest events")?;
     let staging = store.staging_path("events")?;
     let result = with_diagnostics(store, opts.strict, |store, diag| {
         run(store, file, opts, progress, diag, &staging)
@@ -560,6 +562,8 @@ fn run(
     let run = store.commit_ingest(IngestCommit {
         kind: IngestKind::Events,
         source: file.display().to_string(),
+        // Streamed, never loaded whole; the same bytes ingested again are refused.
+        content_hash: store::file_hash(file)?,
         people: added,
         people_seen,
         survey: Vec::new(),

@@ -21,6 +21,8 @@ pub fn ingest_survey(
     opts: &IngestOptions,
     progress: &dyn Progress,
 ) -> Result<IngestReport, IngestError> {
+    // From the start of the run to its commit: no other run changes the workspace meanwhile.
+    let _lock = store.lock("ingest survey")?;
     with_diagnostics(store, opts.strict, |store, diag| {
         run(store, file, opts, progress, diag)
     })
@@ -190,6 +192,8 @@ fn run(
     let run = store.commit_ingest(IngestCommit {
         kind: IngestKind::Survey,
         source: file.display().to_string(),
+        // Streamed, never loaded whole; the same bytes ingested again are refused.
+        content_hash: store::file_hash(file)?,
         people: added,
         people_seen,
         survey: answers,

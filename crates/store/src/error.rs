@@ -25,6 +25,29 @@ pub enum StoreError {
     Corrupt { path: PathBuf, reason: String },
     #[error("another process changed the workspace during this run ({0}); run it again")]
     Conflict(String),
+    /// The same bytes were already ingested as this kind of run; nothing was written.
+    #[error("already ingested as run {run} ({input}); nothing was stored")]
+    AlreadyIngested { run: i64, input: String },
+    /// Another process holds the workspace lock.
+    #[error("workspace busy: another orgmirror is running {what} (pid {pid})")]
+    Busy { what: String, pid: String },
+    /// A stored file no longer has the bytes it had when it was committed.
+    #[error("workspace damaged: {} (checksum mismatch)", path.display())]
+    Damaged { path: PathBuf },
+    #[error("no run {0} in the workspace (see `orgmirror status`)")]
+    NoSuchRun(i64),
+    /// The run exists but removing it would break the workspace.
+    #[error("run {run} cannot be removed: {reason}")]
+    NotRemovable { run: i64, reason: String },
+    /// A table name is already used by results of another kind (a bug in the caller).
+    #[error(
+        "internal error (a bug in orgmirror): table `{name}` belongs to {owner} results, not {what}"
+    )]
+    TableKind {
+        name: String,
+        owner: String,
+        what: String,
+    },
     #[error("internal error (a bug in orgmirror): {0}")]
     Internal(String),
 }

@@ -170,7 +170,8 @@ impl TableWriter {
             .set_created_by("orgmirror".to_string())
             .build();
         let partial = path.with_extension("parquet.partial");
-        let file = File::create(&partial).map_err(|e| StoreError::io(&partial, e))?;
+        // Private (0600) like everything in a workspace; the rename keeps the mode.
+        let file = crate::files::create_private(&partial)?;
         let writer = SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props))
             .map_err(|e| StoreError::parquet(&partial, e))?;
         Ok(TableWriter {

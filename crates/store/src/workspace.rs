@@ -5,14 +5,22 @@
 //! ```text
 //! DIR/orgmirror.sqlite     metadata, identities, history
 //! DIR/.orgmirror/key       the keyed-hash key for pseudonyms (never printed)
+//! DIR/.orgmirror/lock      held by the run that is changing the workspace (pid and what)
 //! DIR/events/seg-NNNNNN.parquet   interaction segments, one per ingest run
 //! DIR/tables/run-NNNNNN/NAME.parquet   result tables (aggregates, later analyses)
 //! DIR/staging/             files being written by a run that has not committed
 //! ```
+//!
+//! The folder and everything in it is private to its owner (folders 0700, files 0600). Every
+//! segment and table has a BLAKE3 checksum recorded when it is committed and checked when its
+//! path is handed out ([`Store::segments`], [`Store::table_path`]).
 
+use crate::files::{file_hash, private_dir, private_file, verify_file};
+use crate::lock::WorkspaceLock;
 use crate::segment::SegmentStats;
 use crate::{Store, StoreError};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -21,7 +29,11 @@ use vocab::{OrgChart, Person, PersonIdx, Question, RoleTag, SurveyAnswer};
 
 const DB_FILE: &str = "orgmirror.sqlite";
 const KEY_FILE: &str = ".orgmirror/key";
-const SCHEMA_VERSION: &str = "1";
+const LOCK_FILE: &str = ".orgmirror/lock";
+/// 2: ingest runs record their input's content hash; segments and tables a checksum; tables
+/// belong to the kind of results (`what`) that committed them; table runs record the data
+/// version they were computed from.
+const SCHEMA_VERSION: &str = "2";
 
 const SCHEMA: &str = "
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -45,14 +57,35 @@ CREATE TABLE survey(run INTEGER NOT NULL, respondent INTEGER NOT NULL, question 
   colleague INTEGER NOT NULL, weight REAL NOT NULL, day INTEGER);
 CREATE TABLE ingest_runs(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, source TEXT NOT NULL,
   accepted INTEGER NOT NULL, rejected INTEGER NOT NULL, repaired INTEGER NOT NULL,
-  summary TEXT NOT NULL, committed_at TEXT NOT NULL DEFAULT (datetime('now')));
+  summary TEXT NOT NULL, committed_at TEXT NOT NULL DEFAULT (datetime('now')),
+  content_hash TEXT);
 CREATE TABLE segments(id INTEGER PRIMARY KEY, run INTEGER NOT NULL, path TEXT NOT NULL,
   rows INTEGER NOT NULL, events INTEGER NOT NULL, min_time INTEGER, max_time INTEGER,
-  arrived_sorted INTEGER NOT NULL);
+  arrived_sorted INTEGER NOT NULL, checksum TEXT);
 CREATE TABLE table_runs(id INTEGER PRIMARY KEY, what TEXT NOT NULL, summary TEXT NOT NULL,
-  committed_at TEXT NOT NULL DEFAULT (datetime('now')));
+  committed_at TEXT NOT NULL DEFAULT (datetime('now')), data_version INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE tables(name TEXT PRIMARY KEY, path TEXT NOT NULL, run INTEGER NOT NULL,
-  rows INTEGER NOT NULL, description TEXT NOT NULL);
+  rows INTEGER NOT NULL, description TEXT NOT NULL, checksum TEXT, what TEXT NOT NULL DEFAULT '');
+";
+
+/// Indices every schema version ends with (run after a migration too).
+const INDICES: &str = "
+CREATE UNIQUE INDEX IF NOT EXISTS ingest_runs_content ON ingest_runs(kind, content_hash)
+  WHERE content_hash IS NOT NULL;
+";
+
+/// From schema 1 to 2: new columns; each table's `what` from the run that committed it; the
+/// aggregate's roster, which was called `people` and replaced the analysis's `people` table, is
+/// renamed `roster`. Checksums of files already stored are recorded by [`migrate`].
+const MIGRATE_1_TO_2: &str = "
+ALTER TABLE ingest_runs ADD COLUMN content_hash TEXT;
+ALTER TABLE segments ADD COLUMN checksum TEXT;
+ALTER TABLE table_runs ADD COLUMN data_version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tables ADD COLUMN checksum TEXT;
+ALTER TABLE tables ADD COLUMN what TEXT NOT NULL DEFAULT '';
+UPDATE tables SET what = COALESCE((SELECT what FROM table_runs WHERE table_runs.id = tables.run), '');
+UPDATE tables SET name = 'roster' WHERE name = 'people' AND what = 'aggregate';
+UPDATE meta SET value = '2' WHERE key = 'schema_version';
 ";
 
 /// Who looked at person-level data, and how (added after schema 1; created when missing).
@@ -191,6 +224,10 @@ impl IngestKind {
 pub struct IngestCommit {
     pub kind: IngestKind,
     pub source: String,
+    /// BLAKE3 of the input file's bytes (hex, [`crate::file_hash`]). A run of the same kind
+    /// with the same hash is refused ([`StoreError::AlreadyIngested`]): ingesting a file twice,
+    /// or again after a crash right after its commit, stores it once.
+    pub content_hash: String,
     /// New people (index = next free index, in order) and changed people (full new state).
     pub people: Vec<StoredPerson>,
     /// The number of people the run saw when it started; a different count at commit time
@@ -210,6 +247,8 @@ pub struct IngestRunRecord {
     pub id: i64,
     pub kind: String,
     pub source: String,
+    /// None for runs committed before content hashes were recorded.
+    pub content_hash: Option<String>,
     pub accepted: u64,
     pub rejected: u64,
     pub repaired: u64,
@@ -226,7 +265,21 @@ pub struct SegmentInfo {
     pub max_time_ms: Option<i64>,
 }
 
-/// Result tables written at staging paths, registered together.
+/// What [`Store::remove_run`] removed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemovedRun {
+    pub id: i64,
+    pub kind: String,
+    pub source: String,
+    /// The run's interaction segment (deleted after the commit), for an events run.
+    pub segment: Option<PathBuf>,
+    /// Interaction rows (events run) or survey answers (survey run) removed.
+    pub rows: u64,
+}
+
+/// Result tables written at staging paths, registered together as one generation of `what`
+/// results (e.g. "aggregate", "analyze"). A generation replaces every table of the previous
+/// generation of the same `what` at once; a table name belongs to one `what` only.
 #[derive(Debug)]
 pub struct TableCommit {
     pub what: String,
@@ -240,6 +293,144 @@ pub struct SqliteStore {
     root: PathBuf,
     conn: Connection,
     key: [u8; 32],
+    /// Files whose checksum was verified by this process: (path, checksum) → (length, mtime)
+    /// then; a file whose length or mtime has changed since is verified again.
+    verified: RefCell<HashMap<(PathBuf, String), (u64, std::time::SystemTime)>>,
+}
+
+/// Length and modification time, to notice a file changed after it was verified.
+fn stamp(path: &Path) -> Option<(u64, std::time::SystemTime)> {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.len(), m.modified().ok()?))
+}
+
+/// The data version: bumped by every change of ingested data (an ingest, a removed run).
+fn data_version(conn: &Connection) -> Result<i64, StoreError> {
+    let v: Option<String> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'data_version'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
+}
+
+fn bump_data_version(conn: &Connection) -> Result<(), StoreError> {
+    let next = data_version(conn)? + 1;
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES ('data_version', ?1)
+         ON CONFLICT(key) DO UPDATE SET value = ?1",
+        [next.to_string()],
+    )?;
+    Ok(())
+}
+
+/// Makes the database files private (SQLite creates its -wal and -shm with the database's mode).
+fn private_db(root: &Path) -> Result<(), StoreError> {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let path = root.join(format!("{DB_FILE}{suffix}"));
+        if path.exists() {
+            private_file(&path)?;
+        }
+    }
+    Ok(())
+}
+
+/// Deletes files under `events/` or `tables/` that no committed row names: left by a run that
+/// crashed between moving its files in and committing, or after committing and before deleting
+/// the files it replaced. Called inside an IMMEDIATE transaction, which no other commit can run
+/// beside, so no file of a commit in progress is taken for a leftover.
+fn sweep_files(root: &Path, tx: &Connection, dir: &str) -> Result<u64, StoreError> {
+    let table = if dir == "events" {
+        "segments"
+    } else {
+        "tables"
+    };
+    let known: std::collections::HashSet<PathBuf> = tx
+        .prepare(&format!("SELECT path FROM {table}"))?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .map(|rel| rel.map(|rel| root.join(rel)))
+        .collect::<Result<_, _>>()?;
+    let mut removed = 0;
+    let top = root.join(dir);
+    let Ok(entries) = std::fs::read_dir(&top) else {
+        return Ok(0);
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            let Ok(inner) = std::fs::read_dir(&path) else {
+                continue;
+            };
+            for file in inner.flatten() {
+                if !known.contains(&file.path()) && std::fs::remove_file(file.path()).is_ok() {
+                    removed += 1;
+                }
+            }
+            let _ = std::fs::remove_dir(&path); // only when empty
+        } else if !known.contains(&path) && std::fs::remove_file(&path).is_ok() {
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// Test-only crash points: with `ORGMIRROR_FAILPOINT=NAME` set, the process aborts at the commit
+/// point NAME (`ingest-before-transaction`, `ingest-after-rename`, `ingest-after-commit`,
+/// `tables-before-transaction`, `tables-after-rename`, `tables-after-commit`).
+#[inline]
+fn failpoint(name: &str) {
+    #[cfg(any(test, feature = "failpoints"))]
+    if std::env::var("ORGMIRROR_FAILPOINT").is_ok_and(|v| v == name) {
+        std::process::abort();
+    }
+    #[cfg(not(any(test, feature = "failpoints")))]
+    let _ = name;
+}
+
+/// Upgrades an older workspace's schema in one transaction.
+fn migrate(root: &Path, conn: &mut Connection, version: &str) -> Result<(), StoreError> {
+    if version != "1" {
+        return Err(StoreError::corrupt(
+            &root.join(DB_FILE),
+            &format!(
+                "unknown schema version {version} (this orgmirror knows {SCHEMA_VERSION}; \
+                 a newer orgmirror made this workspace?)"
+            ),
+        ));
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let again: Option<String> = tx
+        .query_row(
+            "SELECT value FROM meta WHERE key='schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if again.as_deref() == Some(SCHEMA_VERSION) {
+        return Ok(()); // another process migrated it meanwhile
+    }
+    tx.execute_batch(MIGRATE_1_TO_2)?;
+    // Files stored before checksums are taken as they are now.
+    for table in ["segments", "tables"] {
+        let files: Vec<(i64, String)> = tx
+            .prepare(&format!("SELECT rowid, path FROM {table}"))?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for (rowid, rel) in files {
+            let path = root.join(&rel);
+            if path.exists() {
+                tx.execute(
+                    &format!("UPDATE {table} SET checksum = ?1 WHERE rowid = ?2"),
+                    params![file_hash(&path)?, rowid],
+                )?;
+            }
+        }
+    }
+    tx.execute_batch(INDICES)?;
+    tx.commit()?;
+    Ok(())
 }
 
 static STAGING_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -278,22 +469,23 @@ impl SqliteStore {
             });
         }
         for dir in ["", ".orgmirror", "events", "tables", "staging"] {
-            let d = root.join(dir);
-            std::fs::create_dir_all(&d).map_err(|e| StoreError::io(&d, e))?;
+            private_dir(&root.join(dir))?;
         }
         let key_path = root.join(KEY_FILE);
         let key = random_key()?;
-        std::fs::write(&key_path, hex(&key) + "\n").map_err(|e| StoreError::io(&key_path, e))?;
-        #[cfg(unix)]
         {
-            use std::os::unix::fs::PermissionsExt;
-            let perms = std::fs::Permissions::from_mode(0o600);
-            std::fs::set_permissions(&key_path, perms).map_err(|e| StoreError::io(&key_path, e))?;
+            use std::io::Write;
+            let mut file = crate::files::create_private(&key_path)?;
+            file.write_all((hex(&key) + "\n").as_bytes())
+                .map_err(|e| StoreError::io(&key_path, e))?;
         }
+        // Created private before SQLite opens it, so its -wal and -shm are private too.
+        crate::files::create_private(&root.join(DB_FILE))?;
         let conn = Connection::open(root.join(DB_FILE))?;
         conn.execute_batch("PRAGMA journal_mode=WAL;")?;
         let tx = conn.unchecked_transaction()?;
         tx.execute_batch(SCHEMA)?;
+        tx.execute_batch(INDICES)?;
         tx.execute_batch(ACCESS_LOG)?;
         tx.execute_batch(ACCESS_ROLES)?;
         tx.execute(
@@ -301,10 +493,12 @@ impl SqliteStore {
             [SCHEMA_VERSION],
         )?;
         tx.commit()?;
+        private_db(root)?;
         Ok(SqliteStore {
             root: root.to_path_buf(),
             conn,
             key,
+            verified: RefCell::default(),
         })
     }
 
@@ -319,7 +513,7 @@ impl SqliteStore {
         let key_path = root.join(KEY_FILE);
         let text = std::fs::read_to_string(&key_path).map_err(|e| StoreError::io(&key_path, e))?;
         let key = unhex(&text).ok_or_else(|| StoreError::corrupt(&key_path, "bad key"))?;
-        let conn = Connection::open(db)?;
+        let mut conn = Connection::open(db)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         let version: Option<String> = conn
             .query_row(
@@ -328,23 +522,58 @@ impl SqliteStore {
                 |r| r.get(0),
             )
             .optional()?;
-        if version.as_deref() != Some(SCHEMA_VERSION) {
-            return Err(StoreError::corrupt(
-                &root.join(DB_FILE),
-                "unknown schema version",
-            ));
+        match version.as_deref() {
+            Some(SCHEMA_VERSION) => {}
+            Some(old) => migrate(root, &mut conn, old)?,
+            None => {
+                return Err(StoreError::corrupt(
+                    &root.join(DB_FILE),
+                    "no schema version",
+                ));
+            }
         }
         conn.execute_batch(ACCESS_LOG)?;
         conn.execute_batch(ACCESS_ROLES)?;
+        private_db(root)?;
         Ok(SqliteStore {
             root: root.to_path_buf(),
             conn,
             key,
+            verified: RefCell::default(),
         })
+    }
+
+    /// Checks a stored file against its recorded checksum, once per process unless the file
+    /// changed since (length or modification time).
+    fn verify_stored(&self, path: &Path, checksum: Option<String>) -> Result<(), StoreError> {
+        let Some(checksum) = checksum else {
+            return Ok(());
+        };
+        let key = (path.to_path_buf(), checksum);
+        let now = stamp(path);
+        if now.is_some() && self.verified.borrow().get(&key) == now.as_ref() {
+            return Ok(());
+        }
+        verify_file(path, Some(&key.1))?;
+        if let Some(now) = now {
+            self.verified.borrow_mut().insert(key, now);
+        }
+        Ok(())
     }
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// Deletes files that no committed row names (what a crashed commit left behind); returns
+    /// how many. Commits do this themselves; this is for tools and tests.
+    pub fn sweep(&mut self) -> Result<u64, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = sweep_files(&self.root, &tx, "events")? + sweep_files(&self.root, &tx, "tables")?;
+        tx.commit()?;
+        Ok(n)
     }
 
     fn load_people(&self) -> Result<Vec<StoredPerson>, StoreError> {
@@ -433,15 +662,32 @@ impl Store for SqliteStore {
 
     fn staging_path(&self, what: &str) -> Result<PathBuf, StoreError> {
         let dir = self.root.join("staging");
-        std::fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
+        private_dir(&dir)?;
         let n = STAGING_COUNTER.fetch_add(1, Ordering::Relaxed);
         Ok(dir.join(format!("{what}-{}-{n}.parquet", std::process::id())))
     }
 
     fn commit_ingest(&mut self, commit: IngestCommit) -> Result<i64, StoreError> {
+        failpoint("ingest-before-transaction");
+        // Checksum of the segment as written, before it moves into the workspace.
+        let segment_checksum = match &commit.segment {
+            Some((staging, _)) => Some(file_hash(staging)?),
+            None => None,
+        };
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let earlier: Option<(i64, String)> = tx
+            .query_row(
+                "SELECT id, source FROM ingest_runs WHERE kind = ?1 AND content_hash = ?2",
+                params![commit.kind.as_str(), commit.content_hash],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((run, input)) = earlier {
+            return Err(StoreError::AlreadyIngested { run, input });
+        }
+        sweep_files(&self.root, &tx, "events")?;
         let count: i64 = tx.query_row("SELECT COUNT(*) FROM people", [], |r| r.get(0))?;
         if count as usize != commit.people_seen {
             return Err(StoreError::Conflict(format!(
@@ -450,15 +696,17 @@ impl Store for SqliteStore {
             )));
         }
         tx.execute(
-            "INSERT INTO ingest_runs(kind, source, accepted, rejected, repaired, summary)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO ingest_runs(kind, source, accepted, rejected, repaired, summary,
+               content_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 commit.kind.as_str(),
                 commit.source,
                 commit.accepted as i64,
                 commit.rejected as i64,
                 commit.repaired as i64,
-                commit.summary.to_string()
+                commit.summary.to_string(),
+                commit.content_hash
             ],
         )?;
         let run = tx.last_insert_rowid();
@@ -535,50 +783,69 @@ impl Store for SqliteStore {
         if max_idx.map_or(0, |m| m + 1) != count_after {
             return Err(StoreError::internal("people indices would not be dense"));
         }
+        bump_data_version(&tx)?;
         let mut moved: Option<PathBuf> = None;
-        if let Some((staging, stats)) = &commit.segment {
-            let rel = format!("events/seg-{run:06}.parquet");
-            let dest = self.root.join(&rel);
-            std::fs::rename(staging, &dest).map_err(|e| StoreError::io(&dest, e))?;
-            moved = Some(dest);
-            tx.execute(
-                "INSERT INTO segments(run, path, rows, events, min_time, max_time, arrived_sorted)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    run,
-                    rel,
-                    stats.rows as i64,
-                    stats.events as i64,
-                    stats.min_time_ms,
-                    stats.max_time_ms,
-                    stats.arrived_sorted as i64
-                ],
-            )?;
-        }
-        if let Err(e) = tx.commit() {
-            if let Some(dest) = moved {
-                let _ = std::fs::remove_file(dest);
+        let result = (|| -> Result<(), StoreError> {
+            if let Some((staging, stats)) = &commit.segment {
+                let rel = format!("events/seg-{run:06}.parquet");
+                let dest = self.root.join(&rel);
+                tx.execute(
+                    "INSERT INTO segments(run, path, rows, events, min_time, max_time,
+                       arrived_sorted, checksum)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    params![
+                        run,
+                        rel,
+                        stats.rows as i64,
+                        stats.events as i64,
+                        stats.min_time_ms,
+                        stats.max_time_ms,
+                        stats.arrived_sorted as i64,
+                        segment_checksum
+                    ],
+                )?;
+                std::fs::rename(staging, &dest).map_err(|e| StoreError::io(&dest, e))?;
+                moved = Some(dest);
+                failpoint("ingest-after-rename");
             }
-            return Err(e.into());
+            tx.commit()?;
+            Ok(())
+        })();
+        if let Err(e) = result {
+            // Back to staging, so the run's own clean-up finds it where it left it.
+            if let (Some(dest), Some((staging, _))) = (moved, &commit.segment) {
+                let _ = std::fs::rename(dest, staging);
+            }
+            return Err(e);
         }
+        failpoint("ingest-after-commit");
         Ok(run)
     }
 
     fn segments(&self) -> Result<Vec<SegmentInfo>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT run, path, rows, events, min_time, max_time FROM segments ORDER BY id",
+            "SELECT run, path, rows, events, min_time, max_time, checksum FROM segments ORDER BY id",
         )?;
         let rows = stmt.query_map([], |r| {
-            Ok(SegmentInfo {
-                run: r.get(0)?,
-                path: self.root.join(r.get::<_, String>(1)?),
-                rows: r.get::<_, i64>(2)? as u64,
-                events: r.get::<_, i64>(3)? as u64,
-                min_time_ms: r.get(4)?,
-                max_time_ms: r.get(5)?,
-            })
+            Ok((
+                SegmentInfo {
+                    run: r.get(0)?,
+                    path: self.root.join(r.get::<_, String>(1)?),
+                    rows: r.get::<_, i64>(2)? as u64,
+                    events: r.get::<_, i64>(3)? as u64,
+                    min_time_ms: r.get(4)?,
+                    max_time_ms: r.get(5)?,
+                },
+                r.get::<_, Option<String>>(6)?,
+            ))
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut segments = Vec::new();
+        for row in rows {
+            let (info, checksum) = row?;
+            self.verify_stored(&info.path, checksum)?;
+            segments.push(info);
+        }
+        Ok(segments)
     }
 
     fn survey_answers(&self) -> Result<Vec<SurveyAnswer>, StoreError> {
@@ -599,13 +866,15 @@ impl Store for SqliteStore {
 
     fn ingest_runs(&self) -> Result<Vec<IngestRunRecord>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, kind, source, accepted, rejected, repaired, summary FROM ingest_runs ORDER BY id",
+            "SELECT id, kind, source, accepted, rejected, repaired, summary, content_hash
+             FROM ingest_runs ORDER BY id",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok(IngestRunRecord {
                 id: r.get(0)?,
                 kind: r.get(1)?,
                 source: r.get(2)?,
+                content_hash: r.get(7)?,
                 accepted: r.get::<_, i64>(3)? as u64,
                 rejected: r.get::<_, i64>(4)? as u64,
                 repaired: r.get::<_, i64>(5)? as u64,
@@ -617,41 +886,154 @@ impl Store for SqliteStore {
     }
 
     fn commit_tables(&mut self, commit: TableCommit) -> Result<i64, StoreError> {
+        failpoint("tables-before-transaction");
+        let mut checksums = Vec::with_capacity(commit.tables.len());
+        for (_, staging, _, _) in &commit.tables {
+            checksums.push(file_hash(staging)?);
+        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "INSERT INTO table_runs(what, summary) VALUES (?1, ?2)",
-            params![commit.what, commit.summary.to_string()],
-        )?;
-        let run = tx.last_insert_rowid();
-        let dir_rel = format!("tables/run-{run:06}");
-        let dir = self.root.join(&dir_rel);
-        std::fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
-        let mut replaced = Vec::new();
-        for (name, staging, rows, description) in &commit.tables {
-            let rel = format!("{dir_rel}/{name}.parquet");
-            let dest = self.root.join(&rel);
-            std::fs::rename(staging, &dest).map_err(|e| StoreError::io(&dest, e))?;
-            let old: Option<String> = tx
-                .query_row("SELECT path FROM tables WHERE name = ?1", [name], |r| {
+        for (name, _, _, _) in &commit.tables {
+            let owner: Option<String> = tx
+                .query_row("SELECT what FROM tables WHERE name = ?1", [name], |r| {
                     r.get(0)
                 })
                 .optional()?;
-            replaced.extend(old);
-            tx.execute(
-                "INSERT OR REPLACE INTO tables(name, path, run, rows, description) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![name, rel, run, *rows as i64, description],
-            )?;
+            if let Some(owner) = owner.filter(|o| *o != commit.what) {
+                return Err(StoreError::TableKind {
+                    name: name.clone(),
+                    owner,
+                    what: commit.what.clone(),
+                });
+            }
         }
-        if let Err(e) = tx.commit() {
+        sweep_files(&self.root, &tx, "tables")?;
+        tx.execute(
+            "INSERT INTO table_runs(what, summary, data_version) VALUES (?1, ?2, ?3)",
+            params![commit.what, commit.summary.to_string(), data_version(&tx)?],
+        )?;
+        let run = tx.last_insert_rowid();
+        // The previous generation of the same kind goes as a whole, after the commit.
+        let replaced: Vec<String> = tx
+            .prepare("SELECT path FROM tables WHERE what = ?1")?
+            .query_map([&commit.what], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        tx.execute("DELETE FROM tables WHERE what = ?1", [&commit.what])?;
+        let dir_rel = format!("tables/run-{run:06}");
+        let dir = self.root.join(&dir_rel);
+        let result = (|| -> Result<(), StoreError> {
+            private_dir(&dir)?;
+            for ((name, staging, rows, description), checksum) in
+                commit.tables.iter().zip(&checksums)
+            {
+                let rel = format!("{dir_rel}/{name}.parquet");
+                let dest = self.root.join(&rel);
+                tx.execute(
+                    "INSERT INTO tables(name, what, path, run, rows, description, checksum)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        name,
+                        commit.what,
+                        rel,
+                        run,
+                        *rows as i64,
+                        description,
+                        checksum
+                    ],
+                )?;
+                std::fs::rename(staging, &dest).map_err(|e| StoreError::io(&dest, e))?;
+            }
+            failpoint("tables-after-rename");
+            tx.commit()?;
+            Ok(())
+        })();
+        if let Err(e) = result {
             let _ = std::fs::remove_dir_all(&dir);
-            return Err(e.into());
+            return Err(e);
         }
+        failpoint("tables-after-commit");
         for old in replaced {
-            let _ = std::fs::remove_file(self.root.join(old));
+            let old = self.root.join(old);
+            let _ = std::fs::remove_file(&old);
+            if let Some(parent) = old.parent() {
+                let _ = std::fs::remove_dir(parent); // only when empty
+            }
         }
         Ok(run)
+    }
+
+    fn lock(&self, what: &str) -> Result<WorkspaceLock, StoreError> {
+        WorkspaceLock::acquire(&self.root.join(LOCK_FILE), what)
+    }
+
+    fn remove_run(&mut self, id: i64) -> Result<RemovedRun, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (kind, source): (String, String) = tx
+            .query_row(
+                "SELECT kind, source FROM ingest_runs WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?
+            .ok_or(StoreError::NoSuchRun(id))?;
+        let mut removed = RemovedRun {
+            id,
+            kind: kind.clone(),
+            source,
+            segment: None,
+            rows: 0,
+        };
+        match kind.as_str() {
+            "events" => {
+                let segment: Option<(String, i64)> = tx
+                    .query_row(
+                        "SELECT path, rows FROM segments WHERE run = ?1",
+                        [id],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()?;
+                if let Some((rel, rows)) = segment {
+                    removed.segment = Some(self.root.join(rel));
+                    removed.rows = rows as u64;
+                }
+                tx.execute("DELETE FROM segments WHERE run = ?1", [id])?;
+            }
+            "survey" => {
+                removed.rows = tx.execute("DELETE FROM survey WHERE run = ?1", [id])? as u64;
+            }
+            _ => {
+                return Err(StoreError::NotRemovable {
+                    run: id,
+                    reason: format!(
+                        "it is a {kind} run, and people indices are dense and never reused; \
+                         ingest a corrected people file instead"
+                    ),
+                });
+            }
+        }
+        tx.execute("DELETE FROM ingest_runs WHERE id = ?1", [id])?;
+        bump_data_version(&tx)?;
+        tx.commit()?;
+        if let Some(path) = &removed.segment {
+            let _ = std::fs::remove_file(path);
+        }
+        Ok(removed)
+    }
+
+    fn results_stale(&self, what: &str) -> Result<bool, StoreError> {
+        let computed_from: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT data_version FROM table_runs WHERE what = ?1 ORDER BY id DESC LIMIT 1",
+                [what],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let now = data_version(&self.conn)?;
+        Ok(computed_from.is_some_and(|v| v < now))
     }
 
     fn audit(&mut self, viewer: &str, action: &str, subject: &str) -> Result<(), StoreError> {
@@ -709,13 +1091,20 @@ impl Store for SqliteStore {
     }
 
     fn table_path(&self, name: &str) -> Result<Option<PathBuf>, StoreError> {
-        let rel: Option<String> = self
+        let row: Option<(String, Option<String>)> = self
             .conn
-            .query_row("SELECT path FROM tables WHERE name = ?1", [name], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT path, checksum FROM tables WHERE name = ?1",
+                [name],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?;
-        Ok(rel.map(|r| self.root.join(r)))
+        let Some((rel, checksum)) = row else {
+            return Ok(None);
+        };
+        let path = self.root.join(rel);
+        self.verify_stored(&path, checksum)?;
+        Ok(Some(path))
     }
 
     fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
@@ -809,6 +1198,7 @@ mod tests {
         let commit = IngestCommit {
             kind: IngestKind::People,
             source: "people.csv".into(),
+            content_hash: "people.csv".into(),
             people: vec![boss, worker],
             people_seen: 0,
             survey: vec![],
@@ -833,6 +1223,7 @@ mod tests {
         let stale = IngestCommit {
             kind: IngestKind::People,
             source: "other.csv".into(),
+            content_hash: "other.csv".into(),
             people: vec![person(0, "intruder", &store)],
             people_seen: 0,
             survey: vec![],
@@ -868,6 +1259,7 @@ mod tests {
             .commit_ingest(IngestCommit {
                 kind: IngestKind::Events,
                 source: "e.csv".into(),
+                content_hash: "e.csv".into(),
                 people: vec![],
                 people_seen: 0,
                 survey: vec![],
