@@ -1,5 +1,7 @@
 //! Ingest tested at its boundary: files in, a workspace out, and every bad row explained.
 
+mod integrity;
+
 use ingest::{IngestError, IngestOptions, IngestReport, Mapping, NoProgress};
 use std::path::{Path, PathBuf};
 use store::{SqliteStore, Store};
