@@ -6,7 +6,10 @@ use crate::diag::{Diagnostics, IngestReport};
 use crate::error::{IngestError, RowError};
 use crate::mapping::{Binder, EventsMapping, Slot};
 use crate::source::{Cell, Row, RowReader};
-use crate::value::{Stamp, parse_int, parse_number, parse_offset, parse_time};
+use crate::value::{
+    END_YEAR, FIRST_YEAR, Stamp, check_duration, check_weight, parse_int, parse_number,
+    parse_offset, parse_time, year_start_ms,
+};
 use crate::{
     IngestOptions, Progress, cell_id, file_listing, next_readable, split_list, with_diagnostics,
 };
@@ -169,16 +172,15 @@ fn run(
             reason: format!("assume_offset `{t}` is not an offset like +02:00"),
         })?,
     };
-    let valid_from = day_ms(
-        mapping.valid_from.as_deref().unwrap_or("1970-01-01"),
-        "valid_from",
-        file,
-    )?;
-    let valid_to = day_ms(
-        mapping.valid_to.as_deref().unwrap_or("2100-01-01"),
-        "valid_to",
-        file,
-    )?;
+    // The mapping may narrow the range of sane times, never widen it.
+    let valid_from = match &mapping.valid_from {
+        Some(text) => day_ms(text, "valid_from", file)?.max(year_start_ms(FIRST_YEAR)),
+        None => year_start_ms(FIRST_YEAR),
+    };
+    let valid_to = match &mapping.valid_to {
+        Some(text) => day_ms(text, "valid_to", file)?.min(year_start_ms(END_YEAR)),
+        None => year_start_ms(END_YEAR),
+    };
     let policy = unknown_policy(mapping.unknown_people.as_deref(), file)?;
 
     let source = opts.mapping.source_options(file, opts.format)?;
@@ -355,22 +357,20 @@ fn run(
             diag.reject(bad(i, name, "unknown_value", detail))?;
             continue;
         }
-        // Numbers.
-        let mut number_error = None;
-        let mut count = |i: usize, name: &str| -> Option<u32> {
+        // Numbers, each within its sane range (see `value::MAX_DURATION_S`, `MAX_WEIGHT`).
+        let mut number_error: Option<(usize, &'static str, &'static str, String)> = None;
+        let mut count = |i: usize, name: &'static str| -> Option<u32> {
             slots[i].text(&row)?;
-            match parse_int(&slots[i].cell(&row)) {
-                Ok(v) if (0..=u32::MAX as i64).contains(&v) => Some(v as u32),
-                Ok(v) => {
-                    number_error = Some((
-                        i,
-                        name.to_string(),
-                        format!("{v} is not a count of seconds"),
-                    ));
-                    None
-                }
-                Err(e) => {
-                    number_error = Some((i, name.to_string(), e));
+            match parse_int(&slots[i].cell(&row)).map_err(|e| ("bad_number", e)) {
+                Ok(v) => match check_duration(v) {
+                    Ok(v) => Some(v),
+                    Err((reason, detail)) => {
+                        number_error = Some((i, name, reason, detail));
+                        None
+                    }
+                },
+                Err((reason, detail)) => {
+                    number_error = Some((i, name, reason, detail));
                     None
                 }
             }
@@ -378,23 +378,21 @@ fn run(
         let duration_s = count(F_DURATION, "duration_s");
         let speaking_s = count(F_SPEAKING, "speaking_s");
         let weight = if slots[F_WEIGHT].text(&row).is_some() {
-            match parse_number(&slots[F_WEIGHT].cell(&row)) {
-                Ok(w) if w >= 0.0 => w as f32,
-                Ok(w) => {
-                    number_error =
-                        Some((F_WEIGHT, "weight".into(), format!("weight {w} is negative")));
-                    0.0
-                }
-                Err(e) => {
-                    number_error = Some((F_WEIGHT, "weight".into(), e));
+            match parse_number(&slots[F_WEIGHT].cell(&row))
+                .map_err(|e| ("bad_number", e))
+                .and_then(check_weight)
+            {
+                Ok(w) => w,
+                Err((reason, detail)) => {
+                    number_error = Some((F_WEIGHT, "weight", reason, detail));
                     0.0
                 }
             }
         } else {
             1.0
         };
-        if let Some((i, name, detail)) = number_error {
-            diag.reject(bad(i, &name, "bad_number", detail))?;
+        if let Some((i, name, reason, detail)) = number_error {
+            diag.reject(bad(i, name, reason, detail))?;
             continue;
         }
         let thread_id = cell_id(&slots[F_THREAD].cell(&row));

@@ -109,9 +109,10 @@ pub struct EventsMapping {
     pub weight: Option<FieldSpec>,
     /// Offset assumed for timestamps without a zone, e.g. "-05:00" (default "+00:00").
     pub assume_offset: Option<String>,
-    /// Interactions before this date are skipped as out of range (default 1970-01-01).
+    /// Interactions before this date are skipped as out of range (default, and earliest, 1970-01-01).
     pub valid_from: Option<String>,
-    /// Interactions on or after this date are skipped as out of range (default 2100-01-01).
+    /// Interactions on or after this date are skipped as out of range (default, and latest,
+    /// 2100-01-01).
     pub valid_to: Option<String>,
     /// "add" (default): people not in the people table are added, unregistered; "reject".
     pub unknown_people: Option<String>,

@@ -5,7 +5,7 @@ use crate::diag::{Diagnostics, IngestReport};
 use crate::error::{IngestError, RowError};
 use crate::mapping::{Binder, PeopleMapping, Slot};
 use crate::source::{Format, Row, RowReader, SourceOptions};
-use crate::value::{parse_day, parse_int};
+use crate::value::{FIRST_PERSON_YEAR, check_day, parse_day, parse_int};
 use crate::{IngestOptions, Progress, file_listing, next_readable, split_list, with_diagnostics};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -248,11 +248,14 @@ fn run(
         }
         for (i, field) in [(8usize, "start"), (9, "end")] {
             if row_ok && slots[i].text(&row).is_some() {
-                match parse_day(&slots[i].cell(&row)) {
+                match parse_day(&slots[i].cell(&row))
+                    .map_err(|e| ("bad_date", e))
+                    .and_then(|d| check_day(d, FIRST_PERSON_YEAR))
+                {
                     Ok(d) if i == 8 => person.start_day = Some(d),
                     Ok(d) => person.end_day = Some(d),
-                    Err(e) => {
-                        diag.reject(bad(field, "bad_date", e))?;
+                    Err((reason, detail)) => {
+                        diag.reject(bad(field, reason, detail))?;
                         row_ok = false;
                     }
                 }
@@ -300,7 +303,9 @@ fn run(
                     "emails" if person.emails.is_empty() => {
                         person.emails = split_list(value).map(String::from).collect()
                     }
-                    "level" if person.level.is_none() => person.level = value.parse().ok(),
+                    "level" if person.level.is_none() => {
+                        person.level = value.parse().ok().filter(|l| *l <= 1000)
+                    }
                     "tags" => person
                         .tags
                         .extend(split_list(value).filter_map(RoleTag::parse)),

@@ -119,3 +119,114 @@ fn parquet_inputs_with_every_standard_codec_are_read_alike() {
         }
     }
 }
+
+/// The listing of a report's rows, one `file,line,field,reason` per row.
+fn listing(r: &ingest::IngestReport) -> String {
+    std::fs::read_to_string(r.rejects_file.as_ref().expect("rows were listed")).unwrap()
+}
+
+fn assert_listed(listing: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(
+            listing.contains(needle),
+            "listing lacks {needle}:\n{listing}"
+        );
+    }
+}
+
+#[test]
+fn event_numbers_out_of_range_are_rejected_with_line_and_field() {
+    let mut f = base();
+    let mut content = b"actor,recipient,time,duration_s,speaking_s,weight\n".to_vec();
+    content.extend_from_slice(b"ceo,vp,2024-01-02T10:00:00Z,3600,600,2\n"); // 2 fine
+    content.extend_from_slice(b"ceo,vp,2024-01-02T11:00:00Z,,,1e39\n"); // 3 infinite as f32
+    content.extend_from_slice(b"ceo,vp,2024-01-02T12:00:00Z,,,1000001\n"); // 4 above 1e6
+    content.extend_from_slice(b"ceo,vp,2024-01-02T13:00:00Z,,,inf\n"); // 5 not finite
+    content.extend_from_slice(b"ceo,vp,2024-01-02T14:00:00Z,,,-0.5\n"); // 6 negative
+    content.extend_from_slice(b"ceo,vp,2024-01-02T15:00:00Z,604801,,\n"); // 7 a week and a second
+    content.extend_from_slice(b"ceo,vp,2024-01-02T16:00:00Z,600,86400000,\n"); // 8 speaking 1000 days
+    content.extend_from_slice(b"ceo,vp,2150-01-02T16:00:00Z,,,\n"); // 9 after 2100
+    content.extend_from_slice(b"ceo,vp,1960-01-02T16:00:00Z,,,\n"); // 10 before 1970
+    content.extend_from_slice(b"ceo,vp,2024-01-02T17:00:00Z,604800,604800,1000000\n"); // 11 at the bounds
+    // The mapping may narrow the range of times, never widen it.
+    let mapping = "[events]\nvalid_from = \"1900-01-01\"\nvalid_to = \"2200-01-01\"\n";
+    let r = f.events("events.csv", &content, mapping, false).unwrap();
+    assert_eq!(
+        reasons(&r),
+        "rejected:bad_number=2 rejected:out_of_range=4 skipped:timestamp_out_of_range=2"
+    );
+    assert_eq!((r.rows_read, r.accepted, r.rows_stored), (10, 2, 2));
+    assert_listed(
+        &listing(&r),
+        &[
+            "events.csv,3,weight,out_of_range",
+            "events.csv,4,weight,out_of_range",
+            "events.csv,5,weight,bad_number",
+            "events.csv,6,weight,bad_number",
+            "events.csv,7,duration_s,out_of_range",
+            "events.csv,8,speaking_s,out_of_range",
+            "events.csv,9,time,timestamp_out_of_range",
+            "events.csv,10,time,timestamp_out_of_range",
+        ],
+    );
+    let rows = stored_rows(&f);
+    assert!(
+        rows.iter()
+            .all(|row| row.weight.is_finite() && row.weight <= 1e6)
+    );
+}
+
+#[test]
+fn survey_weights_and_dates_out_of_range_are_rejected_with_line_and_field() {
+    let mut f = base();
+    let content = "respondent,colleague,question,weight,time\n\
+vp,ceo,advice,1,2024-03-01\n\
+rep,ceo,advice,1e39,2024-03-01\n\
+rep,vp,advice,-1,2024-03-01\n\
+ceo,vp,advice,2,2200-01-01\n\
+ceo,rep,advice,2,1969-12-31\n\
+vp,rep,advice,3,2024-03-01\n";
+    let r = f.survey("survey.csv", content, "").unwrap();
+    assert_eq!(reasons(&r), "rejected:bad_number=1 rejected:out_of_range=3");
+    assert_eq!(r.answers, 2);
+    assert_listed(
+        &listing(&r),
+        &[
+            "survey.csv,3,weight,out_of_range",
+            "survey.csv,4,weight,bad_number",
+            "survey.csv,5,time,out_of_range",
+            "survey.csv,6,time,out_of_range",
+        ],
+    );
+    let answers = f.store.survey_answers().unwrap();
+    assert!(
+        answers
+            .iter()
+            .all(|a| a.weight.is_finite() && a.weight <= 3.0)
+    );
+}
+
+#[test]
+fn people_dates_and_levels_out_of_range_are_rejected_with_line_and_field() {
+    let mut f = Fixture::new();
+    let content = "id,level,start,end\n\
+a,1,1965-04-01,\n\
+b,2,1850-01-01,\n\
+c,2,2020-01-01,2200-01-01\n\
+d,1001,2020-01-01,\n\
+e,3,2021-01-01,2023-06-30\n";
+    let r = f.people("people.csv", content, "", false).unwrap();
+    assert_eq!(
+        reasons(&r),
+        "rejected:bad_integer=1 rejected:out_of_range=2"
+    );
+    assert_eq!(r.accepted, 2);
+    assert_listed(
+        &listing(&r),
+        &[
+            "people.csv,3,start,out_of_range",
+            "people.csv,4,end,out_of_range",
+            "people.csv,5,level,bad_integer",
+        ],
+    );
+}
