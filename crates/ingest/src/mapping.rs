@@ -68,7 +68,8 @@ pub struct PeopleMapping {
     pub end: Option<FieldSpec>,
     /// Role tags (assistant, chief_of_staff, executive, contractor) separated by `;` or `,`.
     pub tags: Option<FieldSpec>,
-    /// Columns kept as free attributes; default: every column no field uses.
+    /// Columns kept as free attributes (`Person::attributes`); default: none. Columns that no
+    /// field and no attribute names are dropped unread and listed in the report.
     pub attributes: Option<Vec<String>>,
     /// What to do with an id seen twice in one file: "error" (default) or "first".
     pub duplicates: Option<String>,

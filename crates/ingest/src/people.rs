@@ -162,16 +162,9 @@ fn run(
         binder.field(name, spec.as_ref(), *name == "id");
     }
     let mut reader = RowReader::open(file, &source, &binder.wanted)?;
-    // Free attributes: the named ones, or every column no field uses.
-    let attribute_columns: Vec<String> = match &mapping.attributes {
-        Some(list) => list.clone(),
-        None => reader
-            .header()
-            .iter()
-            .filter(|h| !binder.wanted.iter().any(|w| w.eq_ignore_ascii_case(h)))
-            .cloned()
-            .collect(),
-    };
+    // Free attributes: only the columns the mapping names. Every other column no field uses
+    // (a salary, free-text notes) is dropped unread, and listed in the report.
+    let attribute_columns: Vec<String> = mapping.attributes.clone().unwrap_or_default();
     let mut attr_slots = Vec::new();
     for column in &attribute_columns {
         let i = binder.field(
@@ -183,6 +176,17 @@ fn run(
     }
     reader.set_wanted(&binder.wanted, source.header)?;
     let slots: Vec<Slot> = binder.bind(&reader)?;
+    let dropped_columns: Vec<String> = reader
+        .header()
+        .iter()
+        .filter(|h| {
+            !slots
+                .iter()
+                .filter_map(Slot::column)
+                .any(|c| c.eq_ignore_ascii_case(h))
+        })
+        .cloned()
+        .collect();
 
     progress.start(reader.total_bytes());
     let mut rows: Vec<(u64, Person)> = Vec::new();
@@ -414,7 +418,7 @@ fn run(
     let listing = diag.finish()?;
     let summary = serde_json::json!({
         "rejected": diag.rejected, "repaired": diag.repaired, "skipped": diag.skipped,
-        "people_added": added, "people_updated": updated,
+        "people_added": added, "people_updated": updated, "dropped_columns": dropped_columns,
     });
     let run = store.commit_ingest(IngestCommit {
         kind: IngestKind::People,
@@ -432,6 +436,7 @@ fn run(
     Ok(IngestReport {
         people_added: added,
         people_updated: updated,
+        dropped_columns,
         ..IngestReport::base(
             "people",
             file,

@@ -1,7 +1,7 @@
 //! Integrity at the door: every Parquet codec reads, numbers out of range are rejected with their
 //! line and field, unmapped people columns are dropped and listed, and event ids are stable.
 
-use super::{Fixture, base, reasons};
+use super::{Fixture, base, reasons, walk};
 use parquet::basic::{BrotliLevel, Compression, GzipLevel, ZstdLevel};
 use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
 use parquet::file::properties::WriterProperties;
@@ -228,5 +228,64 @@ e,3,2021-01-01,2023-06-30\n";
             "people.csv,4,end,out_of_range",
             "people.csv,5,level,bad_integer",
         ],
+    );
+}
+
+#[test]
+fn people_columns_not_mapped_are_dropped_and_listed() {
+    let content = "id,name,email,manager,title,department,level,salary,notes,site\n\
+ceo,Ann,ann@x.org,,CEO,Exec,1,250000,great boss,Oslo\n\
+vp,Bo,bo@x.org,ceo,VP,Sales,2,180000,on leave in May,Rome\n";
+    // Without a mapping: the known fields are kept, every other column dropped and listed.
+    let mut f = Fixture::new();
+    let r = f.people("people.csv", content, "", false).unwrap();
+    assert_eq!(r.dropped_columns, ["salary", "notes", "site"]);
+    assert!(
+        r.summary()
+            .contains("dropped columns (not mapped to a field or attribute): salary, notes, site"),
+        "{}",
+        r.summary()
+    );
+    let people = f.store.people().unwrap();
+    let vp = &people.people[1].person;
+    assert!(vp.attributes.is_empty(), "{:?}", vp.attributes);
+    assert_eq!(
+        (
+            vp.name.as_deref(),
+            vp.emails.as_slice(),
+            vp.manager.as_deref(),
+            vp.level
+        ),
+        (
+            Some("Bo"),
+            ["bo@x.org".to_string()].as_slice(),
+            Some("ceo"),
+            Some(2)
+        )
+    );
+    // Nothing of a dropped column reaches the workspace.
+    for file in walk(f.store.root()) {
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(
+            !bytes.windows(15).any(|w| w == b"on leave in May"),
+            "{file} holds a note"
+        );
+    }
+    // A mapping keeps the attributes it names, and only those.
+    let mut f = Fixture::new();
+    let r = f
+        .people(
+            "people.csv",
+            content,
+            "[people]\nattributes = [\"site\"]\n",
+            false,
+        )
+        .unwrap();
+    assert_eq!(r.dropped_columns, ["salary", "notes"]);
+    let people = f.store.people().unwrap();
+    let vp = &people.people[1].person;
+    assert_eq!(
+        vp.attributes.iter().collect::<Vec<_>>(),
+        [(&"site".to_string(), &"Rome".to_string())]
     );
 }

@@ -161,7 +161,7 @@ fn people_load_with_hierarchy_and_attributes() {
         .people(
             "people.csv",
             "id,manager,level,site\nceo,,1,Oslo\nvp,ceo,2,Rome\n",
-            "",
+            "[people]\nattributes = [\"site\"]\n",
             false,
         )
         .unwrap();
