@@ -289,3 +289,90 @@ vp,Bo,bo@x.org,ceo,VP,Sales,2,180000,on leave in May,Rome\n";
         [(&"site".to_string(), &"Rome".to_string())]
     );
 }
+
+#[test]
+fn an_interaction_listed_twice_in_one_file_is_stored_once() {
+    // No id column: an interaction is known by its content.
+    let mut f = base();
+    let content = b"actor,recipient,time,kind\n\
+ceo,vp,2024-01-02T10:00:00Z,request\n\
+ceo,rep,2024-01-02T10:00:00Z,request\n\
+vp,rep,2024-01-02T11:00:00Z,fyi\n\
+ceo,vp,2024-01-02T10:00:00Z,request\n\
+ceo,rep,2024-01-02T10:00:00Z,request\n\
+vp,rep,2024-01-02T11:00:00Z,fyi\n\
+vp,rep,2024-01-02T12:00:00Z,request\n\
+vp,ceo,2024-01-02T13:00:00Z,fyi\n";
+    let r = f.events("e.csv", content, "", false).unwrap();
+    assert_eq!(reasons(&r), "skipped:duplicate_event=3");
+    assert_eq!(
+        (r.rows_read, r.accepted, r.events, r.rows_stored),
+        (8, 5, 4, 5)
+    );
+    assert_listed(
+        &listing(&r),
+        &[
+            "e.csv,5,event_id,duplicate_event",
+            "e.csv,6,event_id,duplicate_event",
+            "e.csv,7,event_id,duplicate_event",
+        ],
+    );
+    // With an id column: the id says which rows are the same interaction.
+    let mut f = base();
+    let content = b"msg,actor,recipient,time\n\
+m1,ceo,vp,2024-01-02T10:00:00Z\n\
+m1,ceo,rep,2024-01-02T10:00:00Z\n\
+m2,vp,rep,2024-01-02T11:00:00Z\n\
+m1,ceo,vp,2024-01-02T10:00:00Z\n\
+m3,vp,rep,2024-01-02T11:00:00Z\n";
+    let r = f
+        .events("ids.csv", content, "[events]\nevent_id = \"msg\"\n", false)
+        .unwrap();
+    assert_eq!(reasons(&r), "skipped:duplicate_event=1");
+    assert_eq!((r.events, r.rows_stored), (3, 4));
+    assert_listed(&listing(&r), &["ids.csv,5,msg,duplicate_event"]);
+}
+
+#[test]
+fn the_same_interaction_has_the_same_id_in_any_file() {
+    for (mapping, header) in [("", ""), ("[events]\nevent_id = \"msg\"\n", "msg,")] {
+        let mut f = base();
+        let rows = [
+            ("m1", "ceo,vp,2024-01-02T10:00:00Z"),
+            ("m1", "ceo,rep,2024-01-02T10:00:00Z"),
+            ("m2", "vp,rep,2024-01-02T11:00:00Z"),
+            ("m3", "rep,ceo,2024-01-02T12:00:00Z"),
+        ];
+        let file = |picked: &[usize]| {
+            let mut text = format!("{header}actor,recipient,time\n");
+            for &i in picked {
+                let id = if header.is_empty() { "" } else { rows[i].0 };
+                let sep = if header.is_empty() { "" } else { "," };
+                text += &format!("{id}{sep}{}\n", rows[i].1);
+            }
+            text.into_bytes()
+        };
+        // Two overlapping exports: the first holds m1 and m2, the second m2 and m3.
+        f.events("first.csv", &file(&[0, 1, 2]), mapping, false)
+            .unwrap();
+        let first = stored_rows(&f);
+        let mut g = base();
+        g.events("padding.csv", &file(&[3]), mapping, false)
+            .unwrap();
+        g.events("second.csv", &file(&[2, 3, 0, 1]), mapping, false)
+            .unwrap();
+        let second = stored_rows(&g);
+        let id_of = |rows: &[vocab::Interaction], actor: u32, recipient: u32| {
+            rows.iter()
+                .find(|r| (r.actor.0, r.recipient.0) == (actor, recipient))
+                .map(|r| (r.time_ms, r.event_id))
+                .unwrap()
+        };
+        // ceo = 0, vp = 1, rep = 2; the rows of m1 share one id, and m2 keeps its id.
+        assert_eq!(id_of(&first, 0, 1), id_of(&second, 0, 1), "{mapping}");
+        assert_eq!(id_of(&first, 0, 2), id_of(&second, 0, 2), "{mapping}");
+        assert_eq!(id_of(&first, 0, 1), id_of(&first, 0, 2), "{mapping}");
+        assert_eq!(id_of(&first, 1, 2), id_of(&second, 1, 2), "{mapping}");
+        assert_ne!(id_of(&first, 0, 1), id_of(&first, 1, 2), "{mapping}");
+    }
+}
