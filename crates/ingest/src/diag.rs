@@ -159,6 +159,8 @@ pub struct IngestReport {
     pub events: u64,
     pub rows_stored: u64,
     pub answers: u64,
+    /// Columns of a people file that no field and no named attribute uses: dropped unread.
+    pub dropped_columns: Vec<String>,
     /// Where every rejected, skipped and (first few) repaired row is listed.
     pub rejects_file: Option<PathBuf>,
     pub examples: Vec<(Outcome, String)>,
@@ -190,6 +192,7 @@ impl IngestReport {
             events: 0,
             rows_stored: 0,
             answers: 0,
+            dropped_columns: Vec::new(),
             rejects_file,
             examples: diag
                 .examples
@@ -233,6 +236,12 @@ impl IngestReport {
             self.people_added,
             self.people_updated
         );
+        if !self.dropped_columns.is_empty() {
+            out += &format!(
+                "  dropped columns (not mapped to a field or attribute): {}\n",
+                self.dropped_columns.join(", ")
+            );
+        }
         for (label, map) in [
             ("rejected", &self.rejected),
             ("repaired", &self.repaired),

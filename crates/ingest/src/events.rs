@@ -6,11 +6,15 @@ use crate::diag::{Diagnostics, IngestReport};
 use crate::error::{IngestError, RowError};
 use crate::mapping::{Binder, EventsMapping, Slot};
 use crate::source::{Cell, Row, RowReader};
-use crate::value::{Stamp, parse_int, parse_number, parse_offset, parse_time};
+use crate::value::{
+    END_YEAR, FIRST_YEAR, Stamp, check_duration, check_weight, parse_int, parse_number,
+    parse_offset, parse_time, year_start_ms,
+};
 use crate::{
     IngestOptions, Progress, cell_id, file_listing, next_readable, split_list, with_diagnostics,
 };
 use chrono::FixedOffset;
+use std::collections::HashSet;
 use std::path::Path;
 use store::{IngestCommit, IngestKind, PeopleTable, SegmentWriter, Store, StoredPerson};
 use vocab::{Channel, Interaction, Kind, Person, PersonIdx, Role};
@@ -56,6 +60,105 @@ impl<T: Copy> WordCache<T> {
 
 /// What makes rows one interaction: its id when the file has one, else (actor, time, thread).
 type GroupKey = (Option<u64>, u32, Option<i64>, Option<u64>);
+
+/// The rows of one interaction, held until it is complete so that its id can be made from all
+/// of it.
+#[derive(Default)]
+struct Group {
+    /// The id from the file's `event_id` column, when it has one.
+    source_id: Option<u64>,
+    /// Each stored row with the line it came from; `event_id` is set when the group closes.
+    rows: Vec<(u64, Interaction)>,
+}
+
+/// Where complete interactions go.
+struct Output {
+    writer: SegmentWriter,
+    /// Who appears in a stored row (people added on the way grow the list).
+    seen: Vec<bool>,
+    /// Every interaction id stored from this file. Memory is 8 bytes (plus the set's overhead)
+    /// per interaction of the file, not per row.
+    ids: HashSet<u64>,
+    /// Rows of the file that put at least one row in the store.
+    accepted: u64,
+}
+
+impl Output {
+    /// Gives the complete interaction its id and stores it, or skips it, row by row, as a
+    /// duplicate of one already read from this file (an export that lists a message twice).
+    fn flush(
+        &mut self,
+        group: &mut Group,
+        file: &Path,
+        event_field: &str,
+        diag: &mut Diagnostics,
+    ) -> Result<(), IngestError> {
+        if group.rows.is_empty() {
+            return Ok(());
+        }
+        let id = group.source_id.unwrap_or_else(|| content_id(&group.rows));
+        let mut lines: Vec<u64> = group.rows.iter().map(|(line, _)| *line).collect();
+        lines.dedup();
+        if !self.ids.insert(id) {
+            for line in lines {
+                diag.skip(RowError::new(
+                    file,
+                    line,
+                    event_field,
+                    "duplicate_event",
+                    format!("interaction {id:#018x} was already read from this file"),
+                ))?;
+            }
+            group.rows.clear();
+            return Ok(());
+        }
+        self.accepted += lines.len() as u64;
+        for (_, mut row) in group.rows.drain(..) {
+            row.event_id = id;
+            for who in [row.actor, row.recipient] {
+                if who.index() >= self.seen.len() {
+                    self.seen.resize(who.index() + 1, false);
+                }
+                self.seen[who.index()] = true;
+            }
+            self.writer.push(row)?;
+        }
+        Ok(())
+    }
+}
+
+/// The id of an interaction whose file gives none: a hash of what it is — time, actor, the set
+/// of recipients, kind, channel, thread and the message it answers — so the same interaction
+/// gets the same id from any file of the workspace, and overlapping exports can be told apart
+/// from new data. The top bit is set: ids from an `event_id` column (`cell_id`) stay below 2^63,
+/// so the two never collide.
+fn content_id(rows: &[(u64, Interaction)]) -> u64 {
+    let first = &rows[0].1;
+    let mut recipients: Vec<u32> = rows.iter().map(|(_, r)| r.recipient.0).collect();
+    recipients.sort_unstable();
+    recipients.dedup();
+    let mut h = blake3::Hasher::new();
+    h.update(b"orgmirror interaction v1\0");
+    let optional = |h: &mut blake3::Hasher, v: Option<u64>| {
+        h.update(&[u8::from(v.is_some())]);
+        h.update(&v.unwrap_or(0).to_le_bytes());
+    };
+    optional(&mut h, first.time_ms.map(|t| t as u64));
+    h.update(&first.actor.0.to_le_bytes());
+    h.update(first.kind.as_str().as_bytes());
+    h.update(b"\0");
+    h.update(first.channel.as_str().as_bytes());
+    h.update(b"\0");
+    optional(&mut h, first.thread_id);
+    optional(&mut h, first.in_reply_to);
+    h.update(&(recipients.len() as u64).to_le_bytes());
+    for r in recipients {
+        h.update(&r.to_le_bytes());
+    }
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&h.finalize().as_bytes()[..8]);
+    (u64::from_le_bytes(b) >> 1) | (1 << 63)
+}
 
 /// How unknown people are treated.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -134,7 +237,11 @@ fn day_ms(text: &str, field: &str, file: &Path) -> Result<i64, IngestError> {
 }
 
 /// Ingests an interaction file. Rows of one interaction share an `event_id`; without that
-/// column, consecutive rows with the same actor, time and thread form one interaction.
+/// column, consecutive rows with the same actor, time and thread form one interaction. Ids are
+/// stable: the `event_id` column's value (`cell_id`), else a hash of the interaction's content
+/// (`content_id`), so an interaction exported twice has one id wherever it is read. An
+/// interaction whose id was already stored from this file is skipped, each of its rows as
+/// `duplicate_event`; rows of one interaction must therefore be contiguous.
 pub fn ingest_events(
     store: &mut dyn Store,
     file: &Path,
@@ -171,16 +278,15 @@ fn run(
             reason: format!("assume_offset `{t}` is not an offset like +02:00"),
         })?,
     };
-    let valid_from = day_ms(
-        mapping.valid_from.as_deref().unwrap_or("1970-01-01"),
-        "valid_from",
-        file,
-    )?;
-    let valid_to = day_ms(
-        mapping.valid_to.as_deref().unwrap_or("2100-01-01"),
-        "valid_to",
-        file,
-    )?;
+    // The mapping may narrow the range of sane times, never widen it.
+    let valid_from = match &mapping.valid_from {
+        Some(text) => day_ms(text, "valid_from", file)?.max(year_start_ms(FIRST_YEAR)),
+        None => year_start_ms(FIRST_YEAR),
+    };
+    let valid_to = match &mapping.valid_to {
+        Some(text) => day_ms(text, "valid_to", file)?.min(year_start_ms(END_YEAR)),
+        None => year_start_ms(END_YEAR),
+    };
     let policy = unknown_policy(mapping.unknown_people.as_deref(), file)?;
 
     let source = opts.mapping.source_options(file, opts.format)?;
@@ -216,7 +322,6 @@ fn run(
 
     let table = store.people()?;
     let people_seen = table.len();
-    let existing_rows: u64 = store.segments()?.iter().map(|s| s.rows).sum();
     let mut resolver = Resolver {
         table,
         added: Vec::new(),
@@ -224,28 +329,24 @@ fn run(
         store: &*store,
         recent: Default::default(),
     };
-    let mut writer = SegmentWriter::create(staging)?;
-    // Who appears in a stored row (people added on the way grow the list).
-    let mut seen = vec![false; people_seen];
+    let mut out = Output {
+        writer: SegmentWriter::create(staging)?,
+        seen: vec![false; people_seen],
+        ids: HashSet::new(),
+        accepted: 0,
+    };
     let mut roles = WordCache::new(Role::parse);
     let mut channels = WordCache::new(Channel::parse);
     let mut kinds = WordCache::new(Kind::parse);
 
-    // Interactions without an id get one from this run's base (stable for the same history).
-    let synthetic_base = {
-        let h = blake3::hash(format!("{}#{existing_rows}", file.display()).as_bytes());
-        let mut b = [0u8; 8];
-        b.copy_from_slice(&h.as_bytes()[..8]);
-        (u64::from_le_bytes(b) >> 24 << 22) | (1 << 63)
-    };
-    let mut synthetic_counter = 0u64;
-    // The current interaction: its grouping key, id, and the recipients already written.
+    // The current interaction: its grouping key, its rows so far, and their recipients.
     let mut group_key: Option<GroupKey> = None;
-    let mut group_event: u64 = 0;
+    let mut group = Group::default();
     let mut group_recipients: Vec<PersonIdx> = Vec::new();
+    let event_field = slots[F_EVENT].column().unwrap_or("event_id").to_string();
 
     progress.start(reader.total_bytes());
-    let (mut rows_read, mut accepted) = (0u64, 0u64);
+    let mut rows_read = 0u64;
     let mut row = Row::default();
     let mut recipients: Vec<(String, Option<String>)> = Vec::new();
     while next_readable(&mut reader, &mut row, diag, &mut rows_read, progress)? {
@@ -357,22 +458,20 @@ fn run(
             diag.reject(bad(i, name, "unknown_value", detail))?;
             continue;
         }
-        // Numbers.
-        let mut number_error = None;
-        let mut count = |i: usize, name: &str| -> Option<u32> {
+        // Numbers, each within its sane range (see `value::MAX_DURATION_S`, `MAX_WEIGHT`).
+        let mut number_error: Option<(usize, &'static str, &'static str, String)> = None;
+        let mut count = |i: usize, name: &'static str| -> Option<u32> {
             slots[i].text(&row)?;
-            match parse_int(&slots[i].cell(&row)) {
-                Ok(v) if (0..=u32::MAX as i64).contains(&v) => Some(v as u32),
-                Ok(v) => {
-                    number_error = Some((
-                        i,
-                        name.to_string(),
-                        format!("{v} is not a count of seconds"),
-                    ));
-                    None
-                }
-                Err(e) => {
-                    number_error = Some((i, name.to_string(), e));
+            match parse_int(&slots[i].cell(&row)).map_err(|e| ("bad_number", e)) {
+                Ok(v) => match check_duration(v) {
+                    Ok(v) => Some(v),
+                    Err((reason, detail)) => {
+                        number_error = Some((i, name, reason, detail));
+                        None
+                    }
+                },
+                Err((reason, detail)) => {
+                    number_error = Some((i, name, reason, detail));
                     None
                 }
             }
@@ -380,23 +479,21 @@ fn run(
         let duration_s = count(F_DURATION, "duration_s");
         let speaking_s = count(F_SPEAKING, "speaking_s");
         let weight = if slots[F_WEIGHT].text(&row).is_some() {
-            match parse_number(&slots[F_WEIGHT].cell(&row)) {
-                Ok(w) if w >= 0.0 => w as f32,
-                Ok(w) => {
-                    number_error =
-                        Some((F_WEIGHT, "weight".into(), format!("weight {w} is negative")));
-                    0.0
-                }
-                Err(e) => {
-                    number_error = Some((F_WEIGHT, "weight".into(), e));
+            match parse_number(&slots[F_WEIGHT].cell(&row))
+                .map_err(|e| ("bad_number", e))
+                .and_then(check_weight)
+            {
+                Ok(w) => w,
+                Err((reason, detail)) => {
+                    number_error = Some((F_WEIGHT, "weight", reason, detail));
                     0.0
                 }
             }
         } else {
             1.0
         };
-        if let Some((i, name, detail)) = number_error {
-            diag.reject(bad(i, &name, "bad_number", detail))?;
+        if let Some((i, name, reason, detail)) = number_error {
+            diag.reject(bad(i, name, reason, detail))?;
             continue;
         }
         let thread_id = cell_id(&slots[F_THREAD].cell(&row));
@@ -448,17 +545,11 @@ fn run(
             None => (None, actor.0, time_ms, thread_id),
         };
         if group_key != Some(key) {
-            group_event = match event_id {
-                Some(id) => id,
-                None => {
-                    synthetic_counter += 1;
-                    synthetic_base + synthetic_counter
-                }
-            };
+            out.flush(&mut group, file, &event_field, diag)?;
+            group.source_id = event_id;
             group_key = Some(key);
             group_recipients.clear();
         }
-        let mut wrote_any = false;
         for (recipient_text, list_role) in recipients.iter() {
             let role = match list_role {
                 None => row_role,
@@ -510,33 +601,33 @@ fn run(
             if group_recipients.len() < 100_000 {
                 group_recipients.push(recipient);
             }
-            for who in [actor, recipient] {
-                if who.index() >= seen.len() {
-                    seen.resize(who.index() + 1, false);
-                }
-                seen[who.index()] = true;
-            }
-            writer.push(Interaction {
-                event_id: group_event,
-                time_ms,
-                actor,
-                recipient,
-                role,
-                channel,
-                kind,
-                thread_id,
-                in_reply_to,
-                duration_s,
-                speaking_s,
-                weight,
-            })?;
-            wrote_any = true;
-        }
-        if wrote_any {
-            accepted += 1;
+            group.rows.push((
+                line,
+                Interaction {
+                    event_id: 0,
+                    time_ms,
+                    actor,
+                    recipient,
+                    role,
+                    channel,
+                    kind,
+                    thread_id,
+                    in_reply_to,
+                    duration_s,
+                    speaking_s,
+                    weight,
+                },
+            ));
         }
     }
+    out.flush(&mut group, file, &event_field, diag)?;
     progress.finish();
+    let Output {
+        writer,
+        seen,
+        accepted,
+        ..
+    } = out;
     let stats = writer.finish()?;
     if stats.rows == 0 {
         return Err(IngestError::NothingUsable {

@@ -68,7 +68,8 @@ pub struct PeopleMapping {
     pub end: Option<FieldSpec>,
     /// Role tags (assistant, chief_of_staff, executive, contractor) separated by `;` or `,`.
     pub tags: Option<FieldSpec>,
-    /// Columns kept as free attributes; default: every column no field uses.
+    /// Columns kept as free attributes (`Person::attributes`); default: none. Columns that no
+    /// field and no attribute names are dropped unread and listed in the report.
     pub attributes: Option<Vec<String>>,
     /// What to do with an id seen twice in one file: "error" (default) or "first".
     pub duplicates: Option<String>,
@@ -109,9 +110,10 @@ pub struct EventsMapping {
     pub weight: Option<FieldSpec>,
     /// Offset assumed for timestamps without a zone, e.g. "-05:00" (default "+00:00").
     pub assume_offset: Option<String>,
-    /// Interactions before this date are skipped as out of range (default 1970-01-01).
+    /// Interactions before this date are skipped as out of range (default, and earliest, 1970-01-01).
     pub valid_from: Option<String>,
-    /// Interactions on or after this date are skipped as out of range (default 2100-01-01).
+    /// Interactions on or after this date are skipped as out of range (default, and latest,
+    /// 2100-01-01).
     pub valid_to: Option<String>,
     /// "add" (default): people not in the people table are added, unregistered; "reject".
     pub unknown_people: Option<String>,

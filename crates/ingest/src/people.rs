@@ -5,7 +5,7 @@ use crate::diag::{Diagnostics, IngestReport};
 use crate::error::{IngestError, RowError};
 use crate::mapping::{Binder, PeopleMapping, Slot};
 use crate::source::{Format, Row, RowReader, SourceOptions};
-use crate::value::{parse_day, parse_int};
+use crate::value::{FIRST_PERSON_YEAR, check_day, parse_day, parse_int};
 use crate::{IngestOptions, Progress, file_listing, next_readable, split_list, with_diagnostics};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -164,16 +164,9 @@ fn run(
         binder.field(name, spec.as_ref(), *name == "id");
     }
     let mut reader = RowReader::open(file, &source, &binder.wanted)?;
-    // Free attributes: the named ones, or every column no field uses.
-    let attribute_columns: Vec<String> = match &mapping.attributes {
-        Some(list) => list.clone(),
-        None => reader
-            .header()
-            .iter()
-            .filter(|h| !binder.wanted.iter().any(|w| w.eq_ignore_ascii_case(h)))
-            .cloned()
-            .collect(),
-    };
+    // Free attributes: only the columns the mapping names. Every other column no field uses
+    // (a salary, free-text notes) is dropped unread, and listed in the report.
+    let attribute_columns: Vec<String> = mapping.attributes.clone().unwrap_or_default();
     let mut attr_slots = Vec::new();
     for column in &attribute_columns {
         let i = binder.field(
@@ -185,6 +178,17 @@ fn run(
     }
     reader.set_wanted(&binder.wanted, source.header)?;
     let slots: Vec<Slot> = binder.bind(&reader)?;
+    let dropped_columns: Vec<String> = reader
+        .header()
+        .iter()
+        .filter(|h| {
+            !slots
+                .iter()
+                .filter_map(Slot::column)
+                .any(|c| c.eq_ignore_ascii_case(h))
+        })
+        .cloned()
+        .collect();
 
     progress.start(reader.total_bytes());
     let mut rows: Vec<(u64, Person)> = Vec::new();
@@ -250,11 +254,14 @@ fn run(
         }
         for (i, field) in [(8usize, "start"), (9, "end")] {
             if row_ok && slots[i].text(&row).is_some() {
-                match parse_day(&slots[i].cell(&row)) {
+                match parse_day(&slots[i].cell(&row))
+                    .map_err(|e| ("bad_date", e))
+                    .and_then(|d| check_day(d, FIRST_PERSON_YEAR))
+                {
                     Ok(d) if i == 8 => person.start_day = Some(d),
                     Ok(d) => person.end_day = Some(d),
-                    Err(e) => {
-                        diag.reject(bad(field, "bad_date", e))?;
+                    Err((reason, detail)) => {
+                        diag.reject(bad(field, reason, detail))?;
                         row_ok = false;
                     }
                 }
@@ -302,7 +309,9 @@ fn run(
                     "emails" if person.emails.is_empty() => {
                         person.emails = split_list(value).map(String::from).collect()
                     }
-                    "level" if person.level.is_none() => person.level = value.parse().ok(),
+                    "level" if person.level.is_none() => {
+                        person.level = value.parse().ok().filter(|l| *l <= 1000)
+                    }
                     "tags" => person
                         .tags
                         .extend(split_list(value).filter_map(RoleTag::parse)),
@@ -411,7 +420,7 @@ fn run(
     let listing = diag.finish()?;
     let summary = serde_json::json!({
         "rejected": diag.rejected, "repaired": diag.repaired, "skipped": diag.skipped,
-        "people_added": added, "people_updated": updated,
+        "people_added": added, "people_updated": updated, "dropped_columns": dropped_columns,
     });
     let run = store.commit_ingest(IngestCommit {
         kind: IngestKind::People,
@@ -431,6 +440,7 @@ fn run(
     Ok(IngestReport {
         people_added: added,
         people_updated: updated,
+        dropped_columns,
         ..IngestReport::base(
             "people",
             file,

@@ -6,7 +6,7 @@ use crate::error::{IngestError, RowError};
 use crate::events::{Resolver, unknown_policy};
 use crate::mapping::{Binder, Slot, SurveyMapping};
 use crate::source::{Row, RowReader};
-use crate::value::{parse_day, parse_number};
+use crate::value::{FIRST_YEAR, check_day, check_weight, parse_day, parse_number};
 use crate::{IngestOptions, Progress, file_listing, next_readable, with_diagnostics};
 use std::collections::HashSet;
 use std::path::Path;
@@ -88,19 +88,13 @@ fn run(
             continue;
         };
         let weight = if slots[3].text(&row).is_some() {
-            match parse_number(&slots[3].cell(&row)) {
-                Ok(w) if w >= 0.0 => w as f32,
-                Ok(w) => {
-                    diag.reject(bad(
-                        3,
-                        "weight",
-                        "bad_number",
-                        format!("weight {w} is negative"),
-                    ))?;
-                    continue;
-                }
-                Err(e) => {
-                    diag.reject(bad(3, "weight", "bad_number", e))?;
+            match parse_number(&slots[3].cell(&row))
+                .map_err(|e| ("bad_number", e))
+                .and_then(check_weight)
+            {
+                Ok(w) => w,
+                Err((reason, detail)) => {
+                    diag.reject(bad(3, "weight", reason, detail))?;
                     continue;
                 }
             }
@@ -108,10 +102,13 @@ fn run(
             1.0
         };
         let day = if slots[4].text(&row).is_some() {
-            match parse_day(&slots[4].cell(&row)) {
+            match parse_day(&slots[4].cell(&row))
+                .map_err(|e| ("bad_timestamp", e))
+                .and_then(|d| check_day(d, FIRST_YEAR))
+            {
                 Ok(d) => Some(d),
-                Err(e) => {
-                    diag.reject(bad(4, "time", "bad_timestamp", e))?;
+                Err((reason, detail)) => {
+                    diag.reject(bad(4, "time", reason, detail))?;
                     continue;
                 }
             }

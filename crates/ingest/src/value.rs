@@ -178,10 +178,89 @@ pub fn parse_time(cell: &Cell, assume: FixedOffset) -> Result<Stamp, String> {
     }
 }
 
-/// Parses a date (days since 1970-01-01).
+/// Parses a date (days since 1970-01-01). A date too far out to count in days is an error, so
+/// it never wraps around into a plausible one.
 pub fn parse_day(cell: &Cell) -> Result<i32, String> {
     let stamp = parse_time(cell, FixedOffset::east_opt(0).expect("zero offset"))?;
-    Ok(stamp.ms.div_euclid(86_400_000) as i32)
+    i32::try_from(stamp.ms.div_euclid(86_400_000))
+        .map_err(|_| format!("{} ms since 1970 is not a date", stamp.ms))
+}
+
+/// The largest weight an interaction or a survey answer may carry. Weights are stored as `f32`
+/// and summed into layers: 1e39 would be infinite there, and anything near `f32::MAX` poisons
+/// every sum it joins. Real exports weigh a row 1 or a small count; a million leaves room for
+/// byte or minute counts without risking overflow.
+pub const MAX_WEIGHT: f64 = 1e6;
+
+/// The longest duration (and speaking time) of one interaction: 7 days. A meeting or call
+/// longer than a week is an export error (a recurring series' span, or milliseconds taken for
+/// seconds).
+pub const MAX_DURATION_S: i64 = 7 * 86_400;
+
+/// Interactions and survey answers are dated from 1970 up to, not including, 2100; people's start
+/// and end dates from 1900 (a long career began before 1970) up to, not including, 2100.
+pub const FIRST_YEAR: i32 = 1970;
+pub const FIRST_PERSON_YEAR: i32 = 1900;
+pub const END_YEAR: i32 = 2100;
+
+/// Days since 1970-01-01 of January 1st of `year`.
+pub fn year_start_day(year: i32) -> i32 {
+    let date = NaiveDate::from_ymd_opt(year, 1, 1).expect("a year in range");
+    (date - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32
+}
+
+/// Milliseconds since 1970 of January 1st of `year`, UTC.
+pub fn year_start_ms(year: i32) -> i64 {
+    i64::from(year_start_day(year)) * 86_400_000
+}
+
+/// Why a parsed number is refused: `bad_number` (it cannot be one, e.g. negative) or
+/// `out_of_range` (it is one, but not a sane one).
+pub type Refusal = (&'static str, String);
+
+/// A weight as stored: finite, non-negative and at most [`MAX_WEIGHT`].
+pub fn check_weight(w: f64) -> Result<f32, Refusal> {
+    if !w.is_finite() {
+        Err(("bad_number", format!("weight {w} is not a finite number")))
+    } else if w < 0.0 {
+        Err(("bad_number", format!("weight {w} is negative")))
+    } else if w > MAX_WEIGHT {
+        Err((
+            "out_of_range",
+            format!("weight {w} is above the largest accepted ({MAX_WEIGHT:e})"),
+        ))
+    } else {
+        Ok(w as f32)
+    }
+}
+
+/// A duration in seconds as stored: non-negative and at most [`MAX_DURATION_S`].
+pub fn check_duration(v: i64) -> Result<u32, Refusal> {
+    if v < 0 {
+        Err(("bad_number", format!("{v} is not a count of seconds")))
+    } else if v > MAX_DURATION_S {
+        Err((
+            "out_of_range",
+            format!("{v} s is longer than the longest accepted (7 days, {MAX_DURATION_S} s)"),
+        ))
+    } else {
+        Ok(v as u32)
+    }
+}
+
+/// A day in `[first_year, END_YEAR)`.
+pub fn check_day(day: i32, first_year: i32) -> Result<i32, Refusal> {
+    if (year_start_day(first_year)..year_start_day(END_YEAR)).contains(&day) {
+        Ok(day)
+    } else {
+        let date = NaiveDate::from_ymd_opt(1970, 1, 1)
+            .and_then(|d| d.checked_add_signed(chrono::TimeDelta::days(i64::from(day))))
+            .map_or_else(|| format!("day {day}"), |d| d.to_string());
+        Err((
+            "out_of_range",
+            format!("{date} is outside {first_year}-01-01 .. {END_YEAR}-01-01"),
+        ))
+    }
 }
 
 pub fn parse_int(cell: &Cell) -> Result<i64, String> {
@@ -271,5 +350,25 @@ mod tests {
         assert!(parse_int(&Cell::Str("3.5".into())).is_err());
         assert!(parse_number(&Cell::Str("NaN".into())).is_err());
         assert_eq!(parse_number(&Cell::Str("0.25".into())), Ok(0.25));
+    }
+
+    #[test]
+    fn ranges_of_weights_durations_and_days() {
+        assert_eq!(check_weight(2.5), Ok(2.5));
+        assert_eq!(check_weight(1e39).unwrap_err().0, "out_of_range");
+        assert_eq!(check_weight(-1.0).unwrap_err().0, "bad_number");
+        assert_eq!(check_weight(f64::INFINITY).unwrap_err().0, "bad_number");
+        assert_eq!(check_duration(MAX_DURATION_S), Ok(604_800));
+        assert_eq!(
+            check_duration(MAX_DURATION_S + 1).unwrap_err().0,
+            "out_of_range"
+        );
+        assert_eq!(year_start_day(1970), 0);
+        assert_eq!(year_start_ms(2001), 978_307_200_000);
+        assert!(check_day(-1, FIRST_YEAR).is_err());
+        assert!(check_day(-1, FIRST_PERSON_YEAR).is_ok());
+        assert!(check_day(year_start_day(END_YEAR), FIRST_PERSON_YEAR).is_err());
+        // A date too far out to count in days is an error, not a wrapped-around day.
+        assert!(parse_day(&Cell::TimeMs(i64::MAX)).is_err());
     }
 }

@@ -1,6 +1,7 @@
 //! Ingest tested at its boundary: files in, a workspace out, and every bad row explained.
 
 mod idempotent;
+mod integrity;
 
 use ingest::{IngestError, IngestOptions, IngestReport, Mapping, NoProgress};
 use std::path::{Path, PathBuf};
@@ -161,7 +162,7 @@ fn people_load_with_hierarchy_and_attributes() {
         .people(
             "people.csv",
             "id,manager,level,site\nceo,,1,Oslo\nvp,ceo,2,Rome\n",
-            "",
+            "[people]\nattributes = [\"site\"]\n",
             false,
         )
         .unwrap();

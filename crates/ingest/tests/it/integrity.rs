@@ -1,0 +1,378 @@
+//! Integrity at the door: every Parquet codec reads, numbers out of range are rejected with their
+//! line and field, unmapped people columns are dropped and listed, and event ids are stable.
+
+use super::{Fixture, base, reasons, walk};
+use parquet::basic::{BrotliLevel, Compression, GzipLevel, ZstdLevel};
+use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
+use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::parser::parse_message_type;
+use std::sync::Arc;
+use store::Store;
+
+/// Every row of every segment of the workspace, in the reader's order.
+fn stored_rows(f: &Fixture) -> Vec<vocab::Interaction> {
+    let paths: Vec<_> = f
+        .store
+        .segments()
+        .unwrap()
+        .iter()
+        .map(|s| s.path.clone())
+        .collect();
+    let mut reader = store::EventReader::open(&paths).unwrap();
+    let mut rows = Vec::new();
+    while let Some(row) = reader.next_row().unwrap() {
+        rows.push(row);
+    }
+    rows
+}
+
+/// A small events file in Parquet, compressed with `codec`.
+fn events_parquet(codec: Compression) -> Vec<u8> {
+    let schema = parse_message_type(
+        "message events {
+            required int64 event_id;
+            required int64 time (TIMESTAMP(MILLIS,true));
+            required binary actor (UTF8);
+            required binary recipient (UTF8);
+            required binary kind (UTF8);
+            required double weight;
+        }",
+    )
+    .unwrap();
+    let props = WriterProperties::builder()
+        .set_compression(codec)
+        .set_dictionary_enabled(false)
+        .build();
+    let mut out = Vec::new();
+    let mut writer =
+        SerializedFileWriter::new(&mut out, Arc::new(schema), Arc::new(props)).unwrap();
+    let people = ["ceo", "vp", "rep"];
+    let n = 200i64;
+    let ids: Vec<i64> = (0..n).map(|i| 1000 + i).collect();
+    let times: Vec<i64> = (0..n).map(|i| 1_704_186_000_000 + i * 60_000).collect();
+    let text = |v: Vec<&str>| v.into_iter().map(ByteArray::from).collect::<Vec<_>>();
+    let actors = text((0..n).map(|i| people[i as usize % 3]).collect());
+    let recipients = text((0..n).map(|i| people[(i as usize + 1) % 3]).collect());
+    let kinds = text(
+        (0..n)
+            .map(|i| ["message", "request", "fyi"][i as usize % 3])
+            .collect(),
+    );
+    let weights: Vec<f64> = (0..n).map(|i| 1.0 + (i % 4) as f64 / 2.0).collect();
+    let mut rg = writer.next_row_group().unwrap();
+    let mut col = rg.next_column().unwrap().unwrap();
+    col.typed::<Int64Type>()
+        .write_batch(&ids, None, None)
+        .unwrap();
+    col.close().unwrap();
+    let mut col = rg.next_column().unwrap().unwrap();
+    col.typed::<Int64Type>()
+        .write_batch(&times, None, None)
+        .unwrap();
+    col.close().unwrap();
+    for values in [&actors, &recipients, &kinds] {
+        let mut col = rg.next_column().unwrap().unwrap();
+        col.typed::<ByteArrayType>()
+            .write_batch(values, None, None)
+            .unwrap();
+        col.close().unwrap();
+    }
+    let mut col = rg.next_column().unwrap().unwrap();
+    col.typed::<DoubleType>()
+        .write_batch(&weights, None, None)
+        .unwrap();
+    col.close().unwrap();
+    rg.close().unwrap();
+    writer.close().unwrap();
+    out
+}
+
+#[test]
+fn parquet_inputs_with_every_standard_codec_are_read_alike() {
+    let codecs = [
+        ("uncompressed", Compression::UNCOMPRESSED),
+        ("snappy", Compression::SNAPPY),
+        ("gzip", Compression::GZIP(GzipLevel::default())),
+        ("zstd", Compression::ZSTD(ZstdLevel::default())),
+        ("brotli", Compression::BROTLI(BrotliLevel::default())),
+        ("lz4", Compression::LZ4),
+        ("lz4_raw", Compression::LZ4_RAW),
+    ];
+    let mut first: Option<Vec<vocab::Interaction>> = None;
+    for (name, codec) in codecs {
+        let mut f = base();
+        let r = f
+            .events(
+                &format!("events-{name}.parquet"),
+                &events_parquet(codec),
+                "",
+                false,
+            )
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!((r.rows_read, r.rows_stored), (200, 200), "{name}");
+        let rows = stored_rows(&f);
+        assert_eq!(rows.len(), 200, "{name}");
+        match &first {
+            None => first = Some(rows),
+            Some(expected) => assert_eq!(&rows, expected, "{name} differs from uncompressed"),
+        }
+    }
+}
+
+/// The listing of a report's rows, one `file,line,field,reason` per row.
+fn listing(r: &ingest::IngestReport) -> String {
+    std::fs::read_to_string(r.rejects_file.as_ref().expect("rows were listed")).unwrap()
+}
+
+fn assert_listed(listing: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(
+            listing.contains(needle),
+            "listing lacks {needle}:\n{listing}"
+        );
+    }
+}
+
+#[test]
+fn event_numbers_out_of_range_are_rejected_with_line_and_field() {
+    let mut f = base();
+    let mut content = b"actor,recipient,time,duration_s,speaking_s,weight\n".to_vec();
+    content.extend_from_slice(b"ceo,vp,2024-01-02T10:00:00Z,3600,600,2\n"); // 2 fine
+    content.extend_from_slice(b"ceo,vp,2024-01-02T11:00:00Z,,,1e39\n"); // 3 infinite as f32
+    content.extend_from_slice(b"ceo,vp,2024-01-02T12:00:00Z,,,1000001\n"); // 4 above 1e6
+    content.extend_from_slice(b"ceo,vp,2024-01-02T13:00:00Z,,,inf\n"); // 5 not finite
+    content.extend_from_slice(b"ceo,vp,2024-01-02T14:00:00Z,,,-0.5\n"); // 6 negative
+    content.extend_from_slice(b"ceo,vp,2024-01-02T15:00:00Z,604801,,\n"); // 7 a week and a second
+    content.extend_from_slice(b"ceo,vp,2024-01-02T16:00:00Z,600,86400000,\n"); // 8 speaking 1000 days
+    content.extend_from_slice(b"ceo,vp,2150-01-02T16:00:00Z,,,\n"); // 9 after 2100
+    content.extend_from_slice(b"ceo,vp,1960-01-02T16:00:00Z,,,\n"); // 10 before 1970
+    content.extend_from_slice(b"ceo,vp,2024-01-02T17:00:00Z,604800,604800,1000000\n"); // 11 at the bounds
+    // The mapping may narrow the range of times, never widen it.
+    let mapping = "[events]\nvalid_from = \"1900-01-01\"\nvalid_to = \"2200-01-01\"\n";
+    let r = f.events("events.csv", &content, mapping, false).unwrap();
+    assert_eq!(
+        reasons(&r),
+        "rejected:bad_number=2 rejected:out_of_range=4 skipped:timestamp_out_of_range=2"
+    );
+    assert_eq!((r.rows_read, r.accepted, r.rows_stored), (10, 2, 2));
+    assert_listed(
+        &listing(&r),
+        &[
+            "events.csv,3,weight,out_of_range",
+            "events.csv,4,weight,out_of_range",
+            "events.csv,5,weight,bad_number",
+            "events.csv,6,weight,bad_number",
+            "events.csv,7,duration_s,out_of_range",
+            "events.csv,8,speaking_s,out_of_range",
+            "events.csv,9,time,timestamp_out_of_range",
+            "events.csv,10,time,timestamp_out_of_range",
+        ],
+    );
+    let rows = stored_rows(&f);
+    assert!(
+        rows.iter()
+            .all(|row| row.weight.is_finite() && row.weight <= 1e6)
+    );
+}
+
+#[test]
+fn survey_weights_and_dates_out_of_range_are_rejected_with_line_and_field() {
+    let mut f = base();
+    let content = "respondent,colleague,question,weight,time\n\
+vp,ceo,advice,1,2024-03-01\n\
+rep,ceo,advice,1e39,2024-03-01\n\
+rep,vp,advice,-1,2024-03-01\n\
+ceo,vp,advice,2,2200-01-01\n\
+ceo,rep,advice,2,1969-12-31\n\
+vp,rep,advice,3,2024-03-01\n";
+    let r = f.survey("survey.csv", content, "").unwrap();
+    assert_eq!(reasons(&r), "rejected:bad_number=1 rejected:out_of_range=3");
+    assert_eq!(r.answers, 2);
+    assert_listed(
+        &listing(&r),
+        &[
+            "survey.csv,3,weight,out_of_range",
+            "survey.csv,4,weight,bad_number",
+            "survey.csv,5,time,out_of_range",
+            "survey.csv,6,time,out_of_range",
+        ],
+    );
+    let answers = f.store.survey_answers().unwrap();
+    assert!(
+        answers
+            .iter()
+            .all(|a| a.weight.is_finite() && a.weight <= 3.0)
+    );
+}
+
+#[test]
+fn people_dates_and_levels_out_of_range_are_rejected_with_line_and_field() {
+    let mut f = Fixture::new();
+    let content = "id,level,start,end\n\
+a,1,1965-04-01,\n\
+b,2,1850-01-01,\n\
+c,2,2020-01-01,2200-01-01\n\
+d,1001,2020-01-01,\n\
+e,3,2021-01-01,2023-06-30\n";
+    let r = f.people("people.csv", content, "", false).unwrap();
+    assert_eq!(
+        reasons(&r),
+        "rejected:bad_integer=1 rejected:out_of_range=2"
+    );
+    assert_eq!(r.accepted, 2);
+    assert_listed(
+        &listing(&r),
+        &[
+            "people.csv,3,start,out_of_range",
+            "people.csv,4,end,out_of_range",
+            "people.csv,5,level,bad_integer",
+        ],
+    );
+}
+
+#[test]
+fn people_columns_not_mapped_are_dropped_and_listed() {
+    let content = "id,name,email,manager,title,department,level,salary,notes,site\n\
+ceo,Ann,ann@x.org,,CEO,Exec,1,250000,great boss,Oslo\n\
+vp,Bo,bo@x.org,ceo,VP,Sales,2,180000,on leave in May,Rome\n";
+    // Without a mapping: the known fields are kept, every other column dropped and listed.
+    let mut f = Fixture::new();
+    let r = f.people("people.csv", content, "", false).unwrap();
+    assert_eq!(r.dropped_columns, ["salary", "notes", "site"]);
+    assert!(
+        r.summary()
+            .contains("dropped columns (not mapped to a field or attribute): salary, notes, site"),
+        "{}",
+        r.summary()
+    );
+    let people = f.store.people().unwrap();
+    let vp = &people.people[1].person;
+    assert!(vp.attributes.is_empty(), "{:?}", vp.attributes);
+    assert_eq!(
+        (
+            vp.name.as_deref(),
+            vp.emails.as_slice(),
+            vp.manager.as_deref(),
+            vp.level
+        ),
+        (
+            Some("Bo"),
+            ["bo@x.org".to_string()].as_slice(),
+            Some("ceo"),
+            Some(2)
+        )
+    );
+    // Nothing of a dropped column reaches the workspace.
+    for file in walk(f.store.root()) {
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(
+            !bytes.windows(15).any(|w| w == b"on leave in May"),
+            "{file} holds a note"
+        );
+    }
+    // A mapping keeps the attributes it names, and only those.
+    let mut f = Fixture::new();
+    let r = f
+        .people(
+            "people.csv",
+            content,
+            "[people]\nattributes = [\"site\"]\n",
+            false,
+        )
+        .unwrap();
+    assert_eq!(r.dropped_columns, ["salary", "notes"]);
+    let people = f.store.people().unwrap();
+    let vp = &people.people[1].person;
+    assert_eq!(
+        vp.attributes.iter().collect::<Vec<_>>(),
+        [(&"site".to_string(), &"Rome".to_string())]
+    );
+}
+
+#[test]
+fn an_interaction_listed_twice_in_one_file_is_stored_once() {
+    // No id column: an interaction is known by its content.
+    let mut f = base();
+    let content = b"actor,recipient,time,kind\n\
+ceo,vp,2024-01-02T10:00:00Z,request\n\
+ceo,rep,2024-01-02T10:00:00Z,request\n\
+vp,rep,2024-01-02T11:00:00Z,fyi\n\
+ceo,vp,2024-01-02T10:00:00Z,request\n\
+ceo,rep,2024-01-02T10:00:00Z,request\n\
+vp,rep,2024-01-02T11:00:00Z,fyi\n\
+vp,rep,2024-01-02T12:00:00Z,request\n\
+vp,ceo,2024-01-02T13:00:00Z,fyi\n";
+    let r = f.events("e.csv", content, "", false).unwrap();
+    assert_eq!(reasons(&r), "skipped:duplicate_event=3");
+    assert_eq!(
+        (r.rows_read, r.accepted, r.events, r.rows_stored),
+        (8, 5, 4, 5)
+    );
+    assert_listed(
+        &listing(&r),
+        &[
+            "e.csv,5,event_id,duplicate_event",
+            "e.csv,6,event_id,duplicate_event",
+            "e.csv,7,event_id,duplicate_event",
+        ],
+    );
+    // With an id column: the id says which rows are the same interaction.
+    let mut f = base();
+    let content = b"msg,actor,recipient,time\n\
+m1,ceo,vp,2024-01-02T10:00:00Z\n\
+m1,ceo,rep,2024-01-02T10:00:00Z\n\
+m2,vp,rep,2024-01-02T11:00:00Z\n\
+m1,ceo,vp,2024-01-02T10:00:00Z\n\
+m3,vp,rep,2024-01-02T11:00:00Z\n";
+    let r = f
+        .events("ids.csv", content, "[events]\nevent_id = \"msg\"\n", false)
+        .unwrap();
+    assert_eq!(reasons(&r), "skipped:duplicate_event=1");
+    assert_eq!((r.events, r.rows_stored), (3, 4));
+    assert_listed(&listing(&r), &["ids.csv,5,msg,duplicate_event"]);
+}
+
+#[test]
+fn the_same_interaction_has_the_same_id_in_any_file() {
+    for (mapping, header) in [("", ""), ("[events]\nevent_id = \"msg\"\n", "msg,")] {
+        let mut f = base();
+        let rows = [
+            ("m1", "ceo,vp,2024-01-02T10:00:00Z"),
+            ("m1", "ceo,rep,2024-01-02T10:00:00Z"),
+            ("m2", "vp,rep,2024-01-02T11:00:00Z"),
+            ("m3", "rep,ceo,2024-01-02T12:00:00Z"),
+        ];
+        let file = |picked: &[usize]| {
+            let mut text = format!("{header}actor,recipient,time\n");
+            for &i in picked {
+                let id = if header.is_empty() { "" } else { rows[i].0 };
+                let sep = if header.is_empty() { "" } else { "," };
+                text += &format!("{id}{sep}{}\n", rows[i].1);
+            }
+            text.into_bytes()
+        };
+        // Two overlapping exports: the first holds m1 and m2, the second m2 and m3.
+        f.events("first.csv", &file(&[0, 1, 2]), mapping, false)
+            .unwrap();
+        let first = stored_rows(&f);
+        let mut g = base();
+        g.events("padding.csv", &file(&[3]), mapping, false)
+            .unwrap();
+        g.events("second.csv", &file(&[2, 3, 0, 1]), mapping, false)
+            .unwrap();
+        let second = stored_rows(&g);
+        let id_of = |rows: &[vocab::Interaction], actor: u32, recipient: u32| {
+            rows.iter()
+                .find(|r| (r.actor.0, r.recipient.0) == (actor, recipient))
+                .map(|r| (r.time_ms, r.event_id))
+                .unwrap()
+        };
+        // ceo = 0, vp = 1, rep = 2; the rows of m1 share one id, and m2 keeps its id.
+        assert_eq!(id_of(&first, 0, 1), id_of(&second, 0, 1), "{mapping}");
+        assert_eq!(id_of(&first, 0, 2), id_of(&second, 0, 2), "{mapping}");
+        assert_eq!(id_of(&first, 0, 1), id_of(&first, 0, 2), "{mapping}");
+        assert_eq!(id_of(&first, 1, 2), id_of(&second, 1, 2), "{mapping}");
+        assert_ne!(id_of(&first, 0, 1), id_of(&first, 1, 2), "{mapping}");
+    }
+}
