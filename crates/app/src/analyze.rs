@@ -67,6 +67,7 @@ impl Session {
     /// the previous analysis as one.
     pub fn analyze(&mut self, args: &AnalyzeRequest, progress: &dyn Progress) -> Result<Analysis> {
         self.policy.require_manager(&mut self.store, "analyze")?;
+        let _lock = self.store.lock("analyze")?;
         let min_group = self.policy.min_group;
         let people = self.store.people()?;
         let org = org_from_people(&people);

@@ -5,6 +5,7 @@ use crate::analyze::status_weights_path;
 use anyhow::{Context, Result, bail};
 use mirror::status::{self, Features, FitOptions, Labelled, StatusModel};
 use std::path::PathBuf;
+use store::Store;
 
 /// What `calibrate` fitted and where it stored it.
 #[derive(Clone, Debug)]
@@ -25,6 +26,7 @@ impl Session {
     /// Removes the workspace's own weights (admins only); true when there were some.
     pub fn reset_calibration(&mut self) -> Result<bool> {
         self.policy.require_manager(&mut self.store, "calibrate")?;
+        let _lock = self.store.lock("calibrate")?;
         let path = status_weights_path(&self.store);
         match std::fs::remove_file(&path) {
             Ok(()) => Ok(true),
@@ -39,6 +41,7 @@ impl Session {
     /// nothing else stored changes.
     pub fn calibrate(&mut self) -> Result<Calibration> {
         self.policy.require_manager(&mut self.store, "calibrate")?;
+        let _lock = self.store.lock("calibrate")?;
         let path = status_weights_path(&self.store);
         // The features of the stored analysis (window `all`): calibrating changes nothing stored
         // but the weights file.

@@ -86,6 +86,23 @@ pub fn generate(
 
 /// One row of `orgmirror runs`.
 pub use store::IngestRunRecord as Run;
+pub use store::RemovedRun;
+
+/// The run that already stored this file, when an ingest was skipped for that reason.
+pub fn already_ingested(e: &anyhow::Error) -> Option<(i64, String)> {
+    e.chain().find_map(|c| {
+        let store = c.downcast_ref::<store::StoreError>().or_else(|| match c
+            .downcast_ref::<ingest::IngestError>()
+        {
+            Some(ingest::IngestError::Store(s)) => Some(s),
+            _ => None,
+        })?;
+        match store {
+            store::StoreError::AlreadyIngested { run, input } => Some((*run, input.clone())),
+            _ => None,
+        }
+    })
+}
 
 /// What the workspace holds.
 #[derive(Clone, Debug)]
@@ -102,6 +119,8 @@ pub struct WorkspaceStatus {
     pub survey_answers: usize,
     pub runs: Vec<Run>,
     pub min_group: usize,
+    /// The analysis predates a change of data (an ingest or a removed run).
+    pub stale: bool,
     pub tables: Vec<(String, PathBuf)>,
 }
 
@@ -161,6 +180,7 @@ impl Session {
     ) -> Result<aggregate::AggregateSummary> {
         self.policy.require_manager(&mut self.store, "aggregate")?;
         let opts = req.options()?;
+        let _lock = self.store.lock("aggregate")?;
         self.aggregate_with(&opts, progress)
     }
 
@@ -227,6 +247,23 @@ impl Session {
         Ok(summary)
     }
 
+    /// The ingest runs, oldest first.
+    pub fn runs(&self) -> Result<Vec<Run>> {
+        Ok(self.store.ingest_runs()?)
+    }
+
+    /// Removes an events or survey run (admins only); the analysis is then stale until the next
+    /// `analyze`.
+    pub fn remove_run(&mut self, id: i64) -> Result<RemovedRun> {
+        self.policy
+            .require_manager(&mut self.store, "remove runs")?;
+        let _lock = self.store.lock("runs remove")?;
+        let removed = self.store.remove_run(id)?;
+        self.policy
+            .record(&mut self.store, "remove run", &format!("{id}"))?;
+        Ok(removed)
+    }
+
     /// What the workspace holds (no person-level data).
     pub fn status(&self) -> Result<WorkspaceStatus> {
         let store = &self.store;
@@ -258,6 +295,7 @@ impl Session {
             survey_answers: store.survey_answers()?.len(),
             runs: store.ingest_runs()?,
             min_group: self.policy.min_group,
+            stale: store.results_stale("analyze")?,
             tables,
         })
     }

@@ -261,3 +261,84 @@ fn aggregating_again_leaves_the_analysis_readable() {
         "no titles in a pseudonymous export"
     );
 }
+
+/// `n` of each directed pair in window `all`, by the people file's ids.
+fn pair_counts(s: &mut Session, dir: &Path) -> Vec<(String, String, String)> {
+    let out = dir.join("pairs.csv");
+    s.export(&export("pairs", false), &out).unwrap();
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines = text.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |n: &str| head.iter().position(|h| *h == n).unwrap();
+    let mut rows: Vec<(String, String, String)> = lines
+        .map(|l| {
+            let r: Vec<&str> = l.split(',').collect();
+            (r[col("a")].into(), r[col("b")].into(), r[col("n")].into())
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn overlapping_exports_count_once_a_file_twice_is_skipped_and_runs_come_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = dir.path().join("ws");
+    let mut s = Session::init(&w, "owner", 5).unwrap();
+    let first = dir.path().join("first.csv");
+    let second = dir.path().join("second.csv");
+    std::fs::write(
+        &first,
+        "actor,recipient,time\nann,bob,2024-01-02T10:00:00Z\nbob,ann,2024-01-02T11:00:00Z\nann,cy,2024-01-03T09:00:00Z\n",
+    )
+    .unwrap();
+    // The second export overlaps the first by two messages and adds one.
+    std::fs::write(
+        &second,
+        "actor,recipient,time\nbob,ann,2024-01-02T11:00:00Z\nann,cy,2024-01-03T09:00:00Z\nann,bob,2024-01-04T10:00:00Z\n",
+    )
+    .unwrap();
+    let req = IngestRequest::default();
+    s.ingest(Kind::Events, &first, &req, &Silent).unwrap();
+    s.ingest(Kind::Events, &second, &req, &Silent).unwrap();
+    let again = s.ingest(Kind::Events, &first, &req, &Silent).unwrap_err();
+    assert_eq!(app::ingest::already_ingested(&again).map(|a| a.0), Some(1));
+    let windows = app::ingest::AggregateRequest {
+        windows: vec!["all".into()],
+        ..Default::default()
+    };
+    s.aggregate(&windows, &Silent).unwrap();
+    let n = |a: &str, b: &str, rows: &[(String, String, String)]| {
+        rows.iter()
+            .find(|r| r.0 == a && r.1 == b)
+            .map(|r| r.2.clone())
+    };
+    let rows = pair_counts(&mut s, dir.path());
+    assert_eq!(n("ann", "bob", &rows).as_deref(), Some("2"), "{rows:?}");
+    assert_eq!(n("bob", "ann", &rows).as_deref(), Some("1"), "{rows:?}");
+    assert_eq!(n("ann", "cy", &rows).as_deref(), Some("1"), "{rows:?}");
+    // The second run comes out cleanly; what only it held goes with it, and the analysis says
+    // it is out of date until the next one.
+    let all = AnalyzeRequest {
+        windows: vec!["all".into()],
+        ..Default::default()
+    };
+    s.analyze(&all, &Silent).unwrap();
+    assert!(!s.status().unwrap().stale);
+    assert_eq!(s.runs().unwrap().len(), 2);
+    let removed = s.remove_run(2).unwrap();
+    assert_eq!(removed.kind, "events");
+    assert!(s.status().unwrap().stale);
+    s.analyze(&all, &Silent).unwrap();
+    assert!(!s.status().unwrap().stale);
+    let rows = pair_counts(&mut s, dir.path());
+    assert_eq!(n("ann", "bob", &rows).as_deref(), Some("1"), "{rows:?}");
+    assert_eq!(s.runs().unwrap().len(), 1);
+    // Only an admin removes runs; a second writer is refused while one holds the workspace.
+    let mut guest = Session::open(&w, "guest").unwrap();
+    refused(guest.remove_run(1).unwrap_err());
+    let _held = s.store().lock("a test").unwrap();
+    let mut again = Session::open(&w, "owner").unwrap();
+    let busy = again.aggregate(&windows, &Silent).unwrap_err();
+    assert!(format!("{busy:#}").contains("workspace busy"), "{busy:#}");
+}

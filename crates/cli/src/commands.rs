@@ -1,7 +1,7 @@
 //! What each subcommand does: open a session on the workspace, call the application, print.
 
 use crate::progress::Bars;
-use crate::{Cli, Command, FileFormat, GenFormat, IngestWhat, PairingArg, ShowWhat};
+use crate::{Cli, Command, FileFormat, GenFormat, IngestWhat, PairingArg, RunsWhat, ShowWhat};
 use anyhow::{Context, Result, bail};
 use app::Session;
 use std::io::Write;
@@ -174,7 +174,20 @@ pub fn run(cli: Cli) -> Result<()> {
                 strict,
                 format: format.map(Into::into),
             };
-            let report = s.ingest(what.into(), &file, &req, &bars)?;
+            let report = match s.ingest(what.into(), &file, &req, &bars) {
+                Ok(r) => r,
+                Err(e) => match app::ingest::already_ingested(&e) {
+                    Some((run, source)) => {
+                        writeln!(
+                            out,
+                            "skipped {}: the same file was already ingested as run {run} ({source}); nothing was stored",
+                            file.display()
+                        )?;
+                        return Ok(());
+                    }
+                    None => return Err(e),
+                },
+            };
             if json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
             } else {
@@ -248,6 +261,28 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             if path != Path::new("-") {
                 writeln!(summary, "wrote {}", path.display())?;
+            }
+        }
+        Command::Runs { what } => {
+            let mut s = open(&cli.workspace, &cli.view_as)?;
+            match what {
+                None => {
+                    for run in s.runs()? {
+                        writeln!(
+                            out,
+                            "{:>4}  {:<7} {}  {} accepted, {} rejected, {} repaired",
+                            run.id, run.kind, run.source, run.accepted, run.rejected, run.repaired
+                        )?;
+                    }
+                }
+                Some(RunsWhat::Remove { id }) => {
+                    let r = s.remove_run(id)?;
+                    writeln!(
+                        out,
+                        "removed run {} ({} {}): {} rows; run `orgmirror analyze` to bring the results up to date",
+                        r.id, r.kind, r.source, r.rows
+                    )?;
+                }
             }
         }
         Command::Status => {
@@ -404,6 +439,12 @@ fn print_status(out: &mut impl Write, s: &app::ingest::WorkspaceStatus) -> Resul
     )?;
     writeln!(out, "  survey answers: {}", s.survey_answers)?;
     writeln!(out, "  minimum group size: {}", s.min_group)?;
+    if s.stale {
+        writeln!(
+            out,
+            "  the analysis predates a change of data: run `orgmirror analyze`"
+        )?;
+    }
     for run in &s.runs {
         writeln!(
             out,

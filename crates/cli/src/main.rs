@@ -85,6 +85,15 @@ pub enum ShowWhat {
     },
 }
 
+#[derive(Subcommand)]
+pub enum RunsWhat {
+    /// Remove an events or survey run and what it stored (admins only); analyze again after.
+    Remove {
+        /// The run's number (from `orgmirror runs`).
+        id: i64,
+    },
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 pub enum GenFormat {
     Parquet,
@@ -200,6 +209,11 @@ pub enum Command {
     },
     /// What the workspace holds.
     Status,
+    /// List the ingest runs, or remove one (`runs remove N`; events and survey runs).
+    Runs {
+        #[command(subcommand)]
+        what: Option<RunsWhat>,
+    },
     /// Aggregate and run the mirror model: people, dyads, inferred managers, groups, leaders,
     /// personal mirrors and findings, per window, stored in the workspace.
     Analyze(analyze::AnalyzeArgs),

@@ -357,6 +357,9 @@ pub struct EventReader {
     sequential: Option<usize>,
     heap: BinaryHeap<Reverse<((i64, u64), usize)>>,
     primed: bool,
+    /// The key of the event being returned and the run it comes from: the same key from another
+    /// run is the same event in an overlapping export, skipped.
+    current: Option<((i64, u64), usize)>,
     total_rows: u64,
     reply_ids: u64,
 }
@@ -441,6 +444,7 @@ impl EventReader {
             sequential: disjoint.then_some(0),
             heap: BinaryHeap::new(),
             primed: false,
+            current: None,
             total_rows,
             reply_ids,
         })
@@ -479,18 +483,27 @@ impl EventReader {
                 }
             }
         }
-        let Some(Reverse((key, i))) = self.heap.pop() else {
-            return Ok(None);
-        };
-        let run = &mut self.runs[i];
-        let row = run.batch[run.pos];
-        run.pos += 1;
-        // Keep the rows of one event together: drain the run while the key is unchanged.
-        if let Some(next) = run.peek()? {
-            let next_key = sort_key(next);
-            self.heap.push(Reverse((next_key, i)));
-            debug_assert!(next_key >= key);
+        loop {
+            let Some(Reverse((key, i))) = self.heap.pop() else {
+                return Ok(None);
+            };
+            let run = &mut self.runs[i];
+            let row = run.batch[run.pos];
+            run.pos += 1;
+            // Keep the rows of one event together: drain the run while the key is unchanged
+            // (ties go to the lower run index, so one run's rows of an event all come first).
+            if let Some(next) = run.peek()? {
+                let next_key = sort_key(next);
+                self.heap.push(Reverse((next_key, i)));
+                debug_assert!(next_key >= key);
+            }
+            // Dated events have stable ids (from the export's id or the event's content): the
+            // same key from a second run is the same event ingested from an overlapping export.
+            match self.current {
+                Some((k, r)) if k == key && r != i && key.0 != i64::MIN => continue,
+                _ => self.current = Some((key, i)),
+            }
+            return Ok(Some(row));
         }
-        Ok(Some(row))
     }
 }
