@@ -25,6 +25,7 @@
 //! an answer without one leaves its ask unanswered. The mirror reads them as requests, help and ignored requests only when
 //! the data has no request kinds at all.
 
+pub mod activity;
 mod pairs;
 mod spill;
 

@@ -4,7 +4,7 @@ use crate::Session;
 use crate::ingest::AggregateRequest;
 use crate::progress::Progress;
 use anyhow::{Context, Result, bail};
-use mirror::input::{Org, PairWindows};
+use mirror::input::Org;
 use mirror::{WindowResult, analyze_window, org_from_people};
 use std::path::PathBuf;
 use store::{EventReader, SqliteStore, Store, TableCommit};
@@ -75,52 +75,59 @@ impl Session {
         let segments: Vec<PathBuf> = self.store.segments()?.into_iter().map(|s| s.path).collect();
         // A survey-only workspace (a team's ONA survey) has no interactions: one window, all.
         // Windows are read from the pairs table one at a time, so memory holds one window's pairs.
-        type Activities = Vec<Vec<mirror::activity::Activity>>;
+        type Activities = Vec<Vec<vocab::Activity>>;
         let mut aggregated = None;
         let mut empty_windows = Vec::new();
 
-        let (labels, mut stream, activity): (Vec<String>, Option<PairWindows>, Activities) =
-            if segments.is_empty() {
-                if survey.is_empty() {
-                    bail!("nothing to analyze: ingest events or survey answers first");
-                }
-                (vec!["all".to_string()], None, vec![Vec::new()])
-            } else {
-                let opts = AggregateRequest {
-                    windows: args.windows.clone(),
-                    ..Default::default()
-                }
-                .options()?;
-                let summary = self.aggregate_with(&opts, progress)?;
-                aggregated = Some((summary.events, summary.pair_rows, summary.windows.len()));
-                empty_windows = empty_asked(&args.windows, &summary.windows);
-                let pairs_path = self
-                    .store
-                    .table_path("pairs")?
-                    .context("the pairs table is missing after aggregation")?;
-                let labels = PairWindows::labels(&pairs_path)?;
-                let parsed: Vec<Window> = labels
-                    .iter()
-                    .map(|label| Window::parse(label).map_err(anyhow::Error::msg))
-                    .collect::<Result<_>>()?;
-                let bar = progress.stage("activity", false);
-                let managers: Vec<Option<u32>> = (0..org.n())
-                    .map(|p| {
-                        org.chart
-                            .as_ref()
-                            .and_then(|c| c.manager(p))
-                            .map(|m| m as u32)
-                    })
-                    .collect();
-                let activity = mirror::activity::activity(
-                    EventReader::open(&segments)?,
-                    &org.time_zones,
-                    &managers,
-                    &parsed,
-                )?;
-                bar.done();
-                (labels, Some(PairWindows::open(&pairs_path)?), activity)
-            };
+        let (labels, mut stream, activity): (
+            Vec<String>,
+            Option<crate::tables::PairWindows>,
+            Activities,
+        ) = if segments.is_empty() {
+            if survey.is_empty() {
+                bail!("nothing to analyze: ingest events or survey answers first");
+            }
+            (vec!["all".to_string()], None, vec![Vec::new()])
+        } else {
+            let opts = AggregateRequest {
+                windows: args.windows.clone(),
+                ..Default::default()
+            }
+            .options()?;
+            let summary = self.aggregate_with(&opts, progress)?;
+            aggregated = Some((summary.events, summary.pair_rows, summary.windows.len()));
+            empty_windows = empty_asked(&args.windows, &summary.windows);
+            let pairs_path = self
+                .store
+                .table_path("pairs")?
+                .context("the pairs table is missing after aggregation")?;
+            let labels = crate::tables::PairWindows::labels(&pairs_path)?;
+            let parsed: Vec<Window> = labels
+                .iter()
+                .map(|label| Window::parse(label).map_err(anyhow::Error::msg))
+                .collect::<Result<_>>()?;
+            let bar = progress.stage("activity", false);
+            let managers: Vec<Option<u32>> = (0..org.n())
+                .map(|p| {
+                    org.chart
+                        .as_ref()
+                        .and_then(|c| c.manager(p))
+                        .map(|m| m as u32)
+                })
+                .collect();
+            let activity = aggregate::activity::activity(
+                EventReader::open(&segments)?,
+                &org.time_zones,
+                &managers,
+                &parsed,
+            )?;
+            bar.done();
+            (
+                labels,
+                Some(crate::tables::PairWindows::open(&pairs_path)?),
+                activity,
+            )
+        };
         let model = mirror::Options {
             seed: args.seed,
             exact_betweenness_max: args.exact_betweenness_max,
@@ -163,7 +170,7 @@ impl Session {
         let mut staged = Vec::new();
         for t in &tables {
             let path = self.store.staging_path(t.name)?;
-            let rows = t.write(&path)?;
+            let rows = crate::tables::write(t, &path)?;
             staged.push((t.name.to_string(), path, rows, t.description.to_string()));
         }
         let stage_totals: Vec<(String, f64)> = {

@@ -3,7 +3,7 @@
 
 use crate::Session;
 use anyhow::{Context, Result, bail};
-use mirror::input::{Pair, PairWindows};
+use mirror::input::Pair;
 use std::io::Write;
 use std::path::Path;
 use store::Store;
@@ -268,7 +268,7 @@ impl Session {
         let Some(path) = self.store.table_path("pairs")? else {
             return Ok(Vec::new());
         };
-        let mut windows = PairWindows::open(&path)?;
+        let mut windows = crate::tables::PairWindows::open(&path)?;
         let mut seen = Vec::new();
         while let Some((label, pairs)) = windows.next_window()? {
             if label == window {
@@ -292,7 +292,7 @@ impl Session {
         let Some(path) = self.store.table_path("pairs")? else {
             return Ok(Vec::new());
         };
-        let frame = report::Frame::read_where(
+        let frame = crate::tables::read_where(
             &path,
             Some(&["window", "a", "b", "n", "w_meetings"]),
             Some(window),

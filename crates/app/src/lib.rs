@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod policy;
 pub mod progress;
 pub mod reports;
+pub mod tables;
 pub mod views;
 
 pub use policy::{Policy, Refused, Role};
@@ -152,6 +153,6 @@ impl Session {
             .store
             .table_path(table)?
             .with_context(|| format!("no {table} table: run `orgmirror analyze` first"))?;
-        Ok(report::Frame::read(&path)?)
+        Ok(crate::tables::read(&path)?)
     }
 }

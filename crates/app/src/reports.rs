@@ -3,7 +3,6 @@
 use crate::Session;
 use anyhow::{Context, Result, bail};
 use mirror::input::{Evidence, Pair};
-use report::Frame;
 use std::path::PathBuf;
 use std::time::Instant;
 use store::Store;
@@ -68,7 +67,7 @@ impl Session {
             );
         }
         // Only the window's dyads, and only the columns the pages use.
-        let dyads = Frame::read_some(
+        let dyads = crate::tables::read_some(
             &self
                 .store
                 .table_path("dyads")?

@@ -3,7 +3,7 @@
 
 use crate::Session;
 use anyhow::{Context, Result, bail};
-use mirror::input::{Evidence, PairWindows};
+use mirror::input::Evidence;
 use store::Store;
 
 /// One finding, people already named for the viewer.
@@ -208,7 +208,7 @@ impl Session {
             .store
             .table_path("pairs")?
             .context("no pairs table: run `orgmirror analyze` first")?;
-        let mut windows = PairWindows::open(&pairs_path)?;
+        let mut windows = crate::tables::PairWindows::open(&pairs_path)?;
         let mut pairs = Vec::new();
         while let Some((l, p)) = windows.next_window()? {
             if l == window {

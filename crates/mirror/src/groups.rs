@@ -15,12 +15,12 @@
 //!   as dense in events as the cross-department network, and fewer than 0.01 groups like it are
 //!   expected by chance (configuration model, binomial tail).
 
-use crate::activity::Activity;
 use crate::input::{Evidence, Org};
 use crate::people::{Network, PersonRow};
 use crate::stats::{ln_binomial_tail, ln_choose, median};
 use graph::community::{ari, ei_index, modularity, nmi};
 use rustc_hash::FxHashMap;
+use vocab::Activity;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupRow {

@@ -2,9 +2,6 @@
 //! (from the `pairs` table the aggregation wrote), plus survey answers.
 
 use rustc_hash::FxHashMap;
-use std::path::Path;
-use store::StoreError;
-use store::table::ColumnData;
 use vocab::{OrgChart, Question, RoleTag, SurveyAnswer};
 
 /// The people the model speaks of, by dense index.
@@ -88,7 +85,7 @@ pub struct Pair {
 }
 
 /// Columns of the `pairs` table that the model reads, in [`Pair`] order after `window`.
-const PAIR_FIELDS: [&str; 27] = [
+pub const PAIR_FIELDS: [&str; 27] = [
     "a",
     "b",
     "n",
@@ -117,150 +114,6 @@ const PAIR_FIELDS: [&str; 27] = [
     "n_answered",
     "n_unanswered",
 ];
-
-/// The `pairs` table one window at a time, in table order (the aggregator writes each window's
-/// rows together): memory holds one window's pairs and one row group, not the table.
-pub struct PairWindows {
-    path: std::path::PathBuf,
-    groups: store::table::RowGroups,
-    /// Rows read but not yet handed out, with their window label.
-    pending: std::collections::VecDeque<(String, Pair)>,
-    done: bool,
-}
-
-impl PairWindows {
-    pub fn open(path: &Path) -> Result<PairWindows, StoreError> {
-        let mut only: Vec<&str> = vec!["window", "latency_median_s"];
-        only.extend(PAIR_FIELDS);
-        Ok(PairWindows {
-            path: path.to_path_buf(),
-            groups: store::table::RowGroups::open(path, Some(&only))?,
-            pending: Default::default(),
-            done: false,
-        })
-    }
-
-    /// Reads one more row group into `pending`; false at the end of the table.
-    fn fill(&mut self) -> Result<bool, StoreError> {
-        if self.done {
-            return Ok(false);
-        }
-        let Some(cols) = self.groups.next_group()? else {
-            self.done = true;
-            return Ok(false);
-        };
-        let path = self.path.as_path();
-        let get = |name: &str| -> Result<&ColumnData, StoreError> {
-            cols.iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, c)| c)
-                .ok_or_else(|| StoreError::corrupt(path, &format!("no column {name}")))
-        };
-        let num = |name: &str| -> Result<Vec<f64>, StoreError> {
-            Ok(match get(name)? {
-                ColumnData::I32(v) => v.iter().map(|&x| x as f64).collect(),
-                ColumnData::I64(v) => v.iter().map(|&x| x as f64).collect(),
-                ColumnData::F64(v) => v.clone(),
-                ColumnData::F32(v) => v.iter().map(|&x| x as f64).collect(),
-                _ => return Err(StoreError::corrupt(path, &format!("{name} is not numeric"))),
-            })
-        };
-        let windows = match get("window")? {
-            ColumnData::Str(v) => v,
-            _ => return Err(StoreError::corrupt(path, "window is not text")),
-        };
-        let latency: Vec<Option<f64>> = match get("latency_median_s")? {
-            ColumnData::OptF64(v) => v.clone(),
-            ColumnData::F64(v) => v.iter().map(|&x| Some(x)).collect(),
-            _ => {
-                return Err(StoreError::corrupt(
-                    path,
-                    "latency_median_s is not a number",
-                ));
-            }
-        };
-        let v: Vec<Vec<f64>> = PAIR_FIELDS
-            .iter()
-            .map(|n| num(n))
-            .collect::<Result<_, _>>()?;
-        for (i, w) in windows.iter().enumerate() {
-            let x = |k: usize| v[k][i];
-            self.pending.push_back((
-                w.clone(),
-                Pair {
-                    a: x(0) as u32,
-                    b: x(1) as u32,
-                    n: x(2),
-                    w_communication: x(3),
-                    w_meetings: x(4),
-                    meeting_s: x(5),
-                    request: x(6),
-                    reply: x(7),
-                    message: x(8),
-                    fyi: x(9),
-                    decline: x(10),
-                    accept: x(11),
-                    introduction: x(12),
-                    feedback_given: x(13),
-                    feedback_asked: x(14),
-                    praise: x(15),
-                    decision: x(16),
-                    meeting: x(17),
-                    to: x(18),
-                    cc: x(19),
-                    bcc: x(20),
-                    help: x(21),
-                    ignored: x(22),
-                    n_latency: x(23),
-                    ask: x(24),
-                    answered: x(25),
-                    unanswered: x(26),
-                    latency_median_s: latency[i],
-                },
-            ));
-        }
-        Ok(true)
-    }
-
-    /// The next window's label and pairs, `None` after the last.
-    pub fn next_window(&mut self) -> Result<Option<(String, Vec<Pair>)>, StoreError> {
-        while self.pending.is_empty() {
-            if !self.fill()? {
-                return Ok(None);
-            }
-        }
-        let label = self.pending[0].0.clone();
-        let mut pairs = Vec::new();
-        loop {
-            while let Some((w, _)) = self.pending.front() {
-                if *w != label {
-                    return Ok(Some((label, pairs)));
-                }
-                pairs.push(self.pending.pop_front().expect("front").1);
-            }
-            if !self.fill()? {
-                return Ok(Some((label, pairs)));
-            }
-        }
-    }
-
-    /// Every window's label, reading only the `window` column.
-    pub fn labels(path: &Path) -> Result<Vec<String>, StoreError> {
-        let mut groups = store::table::RowGroups::open(path, Some(&["window"]))?;
-        let mut out: Vec<String> = Vec::new();
-        while let Some(cols) = groups.next_group()? {
-            let Some((_, ColumnData::Str(v))) = cols.into_iter().next() else {
-                return Err(StoreError::corrupt(path, "window is not text"));
-            };
-            for w in v {
-                if out.last() != Some(&w) {
-                    out.push(w);
-                }
-            }
-        }
-        Ok(out)
-    }
-}
 
 /// One window's evidence, indexed for lookups both ways.
 pub struct Evidence {

@@ -18,11 +18,11 @@
 //! present divided by 3, in [−1, 1]: 0 is the organization's typical leader. At or above
 //! `WITH_AT` the style reads "power_with", at or below −`WITH_AT` "power_over", else "mixed".
 
-use crate::activity::Activity;
 use crate::input::{Evidence, Org};
 use crate::people::PersonRow;
 use crate::stats::gini;
 use rustc_hash::FxHashSet;
+use vocab::Activity;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LeaderRow {

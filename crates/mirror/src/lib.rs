@@ -3,7 +3,6 @@
 //! mirrors and findings tables. Every table names people by dense index only; ids and names are
 //! joined at export, by a role allowed to see them.
 
-pub mod activity;
 pub mod dyads;
 pub mod findings;
 pub mod groups;
@@ -23,7 +22,6 @@ pub fn refer(person: u32) -> String {
 pub mod status;
 pub mod tables;
 
-use activity::Activity;
 use dyads::Dyad;
 use findings::Finding;
 use groups::GroupRow;
@@ -34,6 +32,7 @@ use mirrors::MirrorRow;
 use people::{Network, PersonRow};
 use std::time::Instant;
 use store::PeopleTable;
+use vocab::Activity;
 use vocab::SurveyAnswer;
 
 pub use people::Options;

@@ -2,9 +2,7 @@
 //! index (`i32`); exports join ids. Column meanings are documented in docs/OUTPUT.md.
 
 use crate::WindowResult;
-use std::path::Path;
-use store::StoreError;
-use store::table::{ColumnData, ColumnDef, ColumnType, TableWriter};
+use store::table::{ColumnData, ColumnDef, ColumnType};
 
 /// A finished table: column definitions and data.
 pub struct Table {
@@ -55,14 +53,6 @@ impl Table {
 
     pub fn rows(&self) -> usize {
         self.cols.first().map_or(0, ColumnData::len)
-    }
-
-    pub fn write(&self, path: &Path) -> Result<u64, StoreError> {
-        let mut w = TableWriter::create(path, self.name, &self.defs, &[])?;
-        if self.rows() > 0 {
-            w.write_row_group(&self.cols)?;
-        }
-        w.finish()
     }
 }
 

@@ -1,59 +1,10 @@
 //! A stored result table's columns by name, with typed cell access and row selection.
 
-use std::path::Path;
-use store::StoreError;
-use store::table::{ColumnData, RowGroups, read_table};
+use store::table::ColumnData;
 
 pub struct Frame(pub Vec<(String, ColumnData)>);
 
 impl Frame {
-    pub fn read(path: &Path) -> Result<Frame, StoreError> {
-        Ok(Frame(read_table(path)?))
-    }
-
-    /// Only some columns (all when `None`), and only the rows of `window` when given; read a
-    /// row group at a time, so memory holds what is kept plus one group.
-    pub fn read_some(
-        path: &Path,
-        columns: Option<&[&str]>,
-        window: Option<&str>,
-    ) -> Result<Frame, StoreError> {
-        Frame::read_where(path, columns, window, |_, _| true)
-    }
-
-    /// As [`Frame::read_some`], keeping only the rows for which `keep(group, row)` holds as well.
-    pub fn read_where(
-        path: &Path,
-        columns: Option<&[&str]>,
-        window: Option<&str>,
-        keep: impl Fn(&Frame, usize) -> bool,
-    ) -> Result<Frame, StoreError> {
-        let mut groups = RowGroups::open(path, columns)?;
-        let mut out: Vec<(String, ColumnData)> = Vec::new();
-        while let Some(group) = groups.next_group()? {
-            let group = Frame(group);
-            let in_window = |i: usize| {
-                window.is_none_or(|w| !group.has("window") || group.str("window", i) == w)
-            };
-            let rows: Vec<bool> = (0..group.rows())
-                .map(|i| in_window(i) && keep(&group, i))
-                .collect();
-            let kept: Vec<(String, ColumnData)> = group
-                .0
-                .into_iter()
-                .map(|(n, d)| (n, filter(d, &rows)))
-                .collect();
-            if out.is_empty() {
-                out = kept;
-            } else {
-                for ((_, all), (_, more)) in out.iter_mut().zip(kept) {
-                    all.extend(more);
-                }
-            }
-        }
-        Ok(Frame(out))
-    }
-
     fn find(&self, name: &str) -> Option<&ColumnData> {
         self.0.iter().find(|(n, _)| n == name).map(|c| &c.1)
     }
