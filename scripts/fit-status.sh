@@ -6,5 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data="${1:-../shared/data}"
-cargo run --release --quiet -- calibrate --shared-data "$data" --mappings examples \
+cargo run --release --quiet -p devtools -- fit-status --data "$data" --mappings examples \
   --out crates/mirror/status-weights.json --dir target/calibrate

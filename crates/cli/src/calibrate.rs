@@ -1,17 +1,14 @@
-//! `orgmirror calibrate`: fit the status model.
+//! `orgmirror calibrate`: fit the status model on the workspace's own chart (the shipped weights
+//! are fitted by `orgmirror-dev fit-status`, `scripts/fit-status.sh`).
 //!
-//! - In a workspace (`--people hris.csv` to load the formal chart first, or the chart already
-//!   stored): fit on the organization's own hierarchy (every pair of people at different levels),
-//!   with the features of the stored analysis (window `all`), report the fit (in-sample and
-//!   five-fold cross-validated by people), and store the weights in the workspace
-//!   (`status-weights.json`), where the next `analyze` takes them over the shipped ones. Nothing
+//! With `--people hris.csv` the formal chart is loaded first (or the chart already stored is
+//! used): fit on the organization's own hierarchy (every pair of people at different levels),
+//! with the features of the stored analysis (window `all`), report the fit (in-sample and
+//! five-fold cross-validated by people), and store the weights in the workspace
+//! (`status-weights.json`), where the next `analyze` takes them over the shipped ones. Nothing
 //!   else stored changes.
-//! - `--shared-data DIR --out FILE`: fit the shipped weights on every labelled real organization
-//!   in `../shared/data` (each weighing the same, with the held-out temperature) and write them
-//!   with a note of what fitted them and how each set fares left out (`scripts/fit-status.sh`).
 
-use crate::validate_real::{Paths, RealSet, fit_without, load_sets, status_report};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -26,18 +23,6 @@ pub struct CalibrateArgs {
     /// Remove the workspace's own weights (back to the shipped ones).
     #[arg(long)]
     pub reset: bool,
-    /// Fit the shipped weights on the real data sets in this folder instead (no workspace).
-    #[arg(long, value_name = "DIR")]
-    pub shared_data: Option<PathBuf>,
-    /// Mapping files of the real data sets (with --shared-data).
-    #[arg(long, default_value = "examples")]
-    pub mappings: PathBuf,
-    /// Where the shipped weights go (with --shared-data).
-    #[arg(long, default_value = "crates/mirror/status-weights.json")]
-    pub out: PathBuf,
-    /// Scratch folder for the real data sets' workspaces (replaced).
-    #[arg(long, default_value = "target/calibrate")]
-    pub dir: PathBuf,
 }
 
 pub fn workspace(
@@ -87,40 +72,5 @@ pub fn workspace(
         "wrote {}; run analyze to use it (calibrate --reset to go back)",
         c.path.display()
     )?;
-    Ok(())
-}
-
-pub fn shared(args: &CalibrateArgs, data: &std::path::Path, out: &mut impl Write) -> Result<()> {
-    let (sets, _) = load_sets(&Paths {
-        data: data.to_path_buf(),
-        mappings: args.mappings.clone(),
-        dir: args.dir.clone(),
-    })?;
-    let mut model = fit_without(&sets, None);
-    let lodo = status_report(&sets, &model, &mut std::io::sink())?;
-    let per_set: Vec<String> = sets
-        .iter()
-        .map(|s: &RealSet| {
-            let v = &lodo[s.name];
-            format!(
-                "{} {:.3} (best baseline {:.3})",
-                s.name,
-                v["model_lodo"].as_f64().unwrap_or(f64::NAN),
-                v["best_baseline_accuracy"].as_f64().unwrap_or(f64::NAN)
-            )
-        })
-        .collect();
-    model.note = format!(
-        "fitted by scripts/fit-status.sh (orgmirror calibrate --shared-data) on {} (each weighing the same; \
-         lazega_seniority is evaluated, not fitted); L2 {}; held-out temperature {:.3}. \
-         Share of rank-ordered pairs with the senior above when each set is left out of the fit: {}",
-        model.fitted_on.join(", "),
-        model.l2,
-        model.temperature,
-        per_set.join(", ")
-    );
-    std::fs::write(&args.out, model.to_json()).with_context(|| args.out.display().to_string())?;
-    writeln!(out, "{}", model.note)?;
-    writeln!(out, "wrote {}", args.out.display())?;
     Ok(())
 }

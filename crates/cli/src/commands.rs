@@ -322,14 +322,10 @@ pub fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
-        Command::Validate(args) => crate::validate::validate(&args, quiet, &mut out)?,
-        Command::Calibrate(args) => match &args.shared_data {
-            Some(data) => crate::calibrate::shared(&args, data, &mut out)?,
-            None => {
-                let mut s = open(&cli.workspace, &cli.view_as)?;
-                crate::calibrate::workspace(&mut s, &args, &bars, &mut out)?
-            }
-        },
+        Command::Calibrate(args) => {
+            let mut s = open(&cli.workspace, &cli.view_as)?;
+            crate::calibrate::workspace(&mut s, &args, &bars, &mut out)?
+        }
         Command::Export(args) => {
             let mut s = open(&cli.workspace, &cli.view_as)?;
             let e = s.export(&args.request(), &args.out)?;

@@ -6,8 +6,6 @@ mod commands;
 mod metrics;
 pub(crate) mod progress;
 mod report;
-mod validate;
-mod validate_real;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -227,11 +225,8 @@ pub enum Command {
     Export(analyze::ExportArgs),
     /// Write the org mirror (or with --person, personal mirrors) as self-contained HTML.
     Report(report::ReportArgs),
-    /// Measure the mirror: planted dynamics found in generated organizations (precision,
-    /// recall, F1) and real data against baselines.
-    Validate(validate::ValidateArgs),
-    /// Fit the status model on this workspace's own formal chart (and store the weights in the
-    /// workspace), or with --shared-data the shipped weights on the real data sets.
+    /// Fit the status model on this workspace's own formal chart and store the weights in the
+    /// workspace (the next analyze uses them; --reset goes back to the shipped ones).
     Calibrate(calibrate::CalibrateArgs),
     /// Node metrics of an edge list (no workspace needed): one CSV row per node with degree,
     /// strength, PageRank, eigenvector, HITS, Katz, betweenness, closeness, harmonic, Burt's

@@ -69,11 +69,7 @@ fn load(
 
 /// A fresh workspace for validation, its admin the one running it.
 pub(crate) fn new_session(dir: &std::path::Path) -> Result<app::Session> {
-    app::Session::init(
-        dir,
-        &crate::commands::viewer(),
-        app::policy::DEFAULT_MIN_GROUP,
-    )
+    app::Session::init(dir, "orgmirror-dev", app::policy::DEFAULT_MIN_GROUP)
 }
 
 /// A real data set with a known order: its analysis, the truth, and the fold it belongs to for

@@ -2,7 +2,6 @@
 //! (generated in the full mode, with only what a real export carries, or both), and how it does
 //! on real data against plain baselines. Prints a table and can write JSON.
 
-use crate::GenFormat;
 use anyhow::{Context, Result};
 use app::analyze::{Analysis, AnalyzeRequest};
 use app::ingest::Kind;
@@ -286,15 +285,10 @@ fn run_synthetic(
 ) -> Result<()> {
     fresh(dir)?;
     let input = dir.join("input");
-    let bars = crate::progress::Bars { quiet };
-    let cfg = crate::commands::generate_config(
-        people,
-        days,
-        seed,
-        None,
-        GenFormat::Parquet,
-        metadata_only,
-    );
+    let _ = quiet;
+    let bars = app::Silent;
+    let mut cfg = synth::GenerateConfig::new(people, days, seed);
+    cfg.metadata_only = metadata_only;
     let summary = app::ingest::generate(&cfg, &input, &bars)?;
     let mut store = crate::validate_real::new_session(&dir.join("workspace"))?;
     // Exactly the files this run wrote: the metadata-only mode writes no survey.
