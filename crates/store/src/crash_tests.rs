@@ -22,10 +22,13 @@ const POINTS: &[&str] = &[
 fn ingest(store: &mut SqliteStore, hash: &str, n: u64) {
     let staging = store.staging_path("events").unwrap();
     let mut writer = SegmentWriter::create(&staging).unwrap();
+    // Event ids are stable per event (the reader takes one key in two runs for one event), so
+    // each file's events get ids of their own.
+    let base = hash.bytes().map(u64::from).sum::<u64>() << 20;
     for i in 0..n {
         writer
             .push(Interaction {
-                event_id: i + 1,
+                event_id: base + i + 1,
                 time_ms: Some(i as i64),
                 actor: PersonIdx(0),
                 recipient: PersonIdx(1),
