@@ -29,16 +29,34 @@ pub struct Session {
 }
 
 impl Session {
-    /// Opens the workspace in `dir` for `viewer`.
+    /// Opens the workspace in `dir` for `viewer`, with the identity key the workspace keeps (if
+    /// it keeps one).
     pub fn open(dir: &Path, viewer: &str) -> Result<Session> {
-        let store = SqliteStore::open(dir)?;
+        Session::open_with(dir, viewer, None)
+    }
+
+    /// Opens the workspace with the identity key at `key` (a customer-held key outside the
+    /// workspace). Without any key, everyone sees pseudonyms and people cannot be ingested.
+    pub fn open_with(dir: &Path, viewer: &str, key: Option<&Path>) -> Result<Session> {
+        let store = SqliteStore::open_with(dir, key)?;
         let policy = Policy::load(&store, viewer)?;
         Ok(Session { store, policy })
     }
 
     /// Creates a workspace in `dir`; its creator is its admin.
     pub fn init(dir: &Path, viewer: &str, min_group: usize) -> Result<Session> {
-        let mut store = SqliteStore::init(dir)?;
+        Session::init_with(dir, viewer, min_group, None)
+    }
+
+    /// Creates a workspace whose identity key is at `key` (made there, or read if it exists)
+    /// instead of inside the workspace.
+    pub fn init_with(
+        dir: &Path,
+        viewer: &str,
+        min_group: usize,
+        key: Option<&Path>,
+    ) -> Result<Session> {
+        let mut store = SqliteStore::init_with(dir, key)?;
         store.grant(viewer, &Role::Admin.as_stored(), viewer)?;
         Policy::init_min_group(&mut store, min_group, viewer)?;
         let policy = Policy::load(&store, viewer)?;

@@ -170,6 +170,8 @@ pub struct Policy {
     pub role: Role,
     /// The workspace's minimum group size.
     pub min_group: usize,
+    /// The session holds the identity key (identities can be read at all).
+    pub keyed: bool,
 }
 
 impl Policy {
@@ -189,6 +191,7 @@ impl Policy {
             viewer: viewer.to_string(),
             role,
             min_group,
+            keyed: store.has_identities(),
         })
     }
 
@@ -216,7 +219,7 @@ impl Policy {
 
     /// Names people by the people file's ids and names.
     pub fn identities(&self) -> bool {
-        matches!(self.role, Role::Admin | Role::Identified)
+        self.keyed && matches!(self.role, Role::Admin | Role::Identified)
     }
 
     /// May change data, settings and grants. In a workspace made before admins existed, an

@@ -342,3 +342,68 @@ fn overlapping_exports_count_once_a_file_twice_is_skipped_and_runs_come_out() {
     let busy = again.aggregate(&windows, &Silent).unwrap_err();
     assert!(format!("{busy:#}").contains("workspace busy"), "{busy:#}");
 }
+
+#[test]
+fn identities_are_sealed_under_a_key_that_can_live_elsewhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = dir.path().join("ws");
+    let key = dir.path().join("held-by-the-customer.key");
+    let mut s = Session::init_with(&w, "owner", 5, Some(&key)).unwrap();
+    let people = dir.path().join("people.csv");
+    std::fs::write(
+        &people,
+        "id,name,email,manager,salary\nE1,Ann Quist,ann.quist@example.com,,99000\nE2,Bo Rell,bo.rell@example.com,E1,50000\n",
+    )
+    .unwrap();
+    let report = s
+        .ingest(Kind::People, &people, &IngestRequest::default(), &Silent)
+        .unwrap();
+    assert_eq!(report.dropped_columns, vec!["salary".to_string()]);
+    drop(s);
+    // Nothing in the workspace's files names anyone or holds the salary.
+    for entry in walk(&w) {
+        let bytes = std::fs::read(&entry).unwrap();
+        for needle in ["Ann Quist", "ann.quist", "E2,", "99000", "Bo Rell"] {
+            assert!(
+                !bytes.windows(needle.len()).any(|x| x == needle.as_bytes()),
+                "{needle} in {}",
+                entry.display()
+            );
+        }
+    }
+    // With the key: names. Without it: pseudonyms only, even for the admin, and no people in.
+    let s = Session::open_with(&w, "owner", Some(&key)).unwrap();
+    let all = s.store().people().unwrap();
+    assert_eq!(all.people[0].person.name.as_deref(), Some("Ann Quist"));
+    assert_eq!(all.people[1].person.manager.as_deref(), Some("E1"));
+    drop(s);
+    let mut s = Session::open(&w, "owner").unwrap();
+    assert!(!s.policy().identities());
+    let p = s.store().people().unwrap();
+    assert_eq!(p.people[0].person.name, None);
+    assert_eq!(p.people[0].person.id, p.people[0].pseudo);
+    let more = dir.path().join("more.csv");
+    std::fs::write(&more, "id,name\nE3,Cy Dahl\n").unwrap();
+    let e = s
+        .ingest(Kind::People, &more, &IngestRequest::default(), &Silent)
+        .unwrap_err();
+    assert!(format!("{e:#}").contains("identity key"), "{e:#}");
+    // Another key is not this workspace's.
+    let other = dir.path().join("other.key");
+    Session::init_with(&dir.path().join("w2"), "o", 5, Some(&other)).unwrap();
+    let e = Session::open_with(&w, "owner", Some(&other)).err().unwrap();
+    assert!(format!("{e:#}").contains("not this workspace's identity key"), "{e:#}");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

@@ -13,8 +13,12 @@ fn workspace_dir(cli_dir: &Option<PathBuf>) -> PathBuf {
 
 /// The workspace, for the operating-system user running orgmirror (in a narrower role with
 /// `--as`).
-fn open(cli_dir: &Option<PathBuf>, view_as: &Option<String>) -> Result<Session> {
-    let mut s = Session::open(&workspace_dir(cli_dir), &viewer())?;
+fn open(
+    cli_dir: &Option<PathBuf>,
+    view_as: &Option<String>,
+    key: &Option<PathBuf>,
+) -> Result<Session> {
+    let mut s = Session::open_with(&workspace_dir(cli_dir), &viewer(), key.as_deref())?;
     if let Some(role) = view_as {
         s.view_as(app::Role::parse(role)?)?;
     }
@@ -113,11 +117,22 @@ pub fn run(cli: Cli) -> Result<()> {
     let quiet = cli.quiet;
     let bars = Bars { quiet };
     let mut out = std::io::stdout().lock();
+    let key = cli
+        .key_file
+        .clone()
+        .or_else(|| std::env::var_os("ORGMIRROR_KEY_FILE").map(PathBuf::from));
     match cli.command {
         Command::Init { dir, min_group } => {
             let dir = dir.or(cli.workspace).unwrap_or_else(|| PathBuf::from("."));
             let me = viewer();
-            let s = Session::init(&dir, &me, min_group)?;
+            let s = Session::init_with(&dir, &me, min_group, key.as_deref())?;
+            if let Some(k) = &key {
+                writeln!(
+                    out,
+                    "identity key: {} (keep it apart from the workspace; without it people are pseudonyms only)",
+                    k.display()
+                )?;
+            }
             writeln!(
                 out,
                 "created workspace {}; {me} is its admin and sees people by id, everyone else by pseudonym until `orgmirror grant`; groups under {} people are never shown",
@@ -130,7 +145,7 @@ pub fn run(cli: Cli) -> Result<()> {
             role,
             person,
         } => {
-            let mut s = open(&cli.workspace, &cli.view_as)?;
+            let mut s = open(&cli.workspace, &cli.view_as, &key)?;
             let role = match (role, person) {
                 (crate::AccessRole::Admin, None) => app::Role::Admin,
                 (crate::AccessRole::Identified, None) => app::Role::Identified,
@@ -150,7 +165,7 @@ pub fn run(cli: Cli) -> Result<()> {
             )?;
         }
         Command::Settings { min_group } => {
-            let mut s = open(&cli.workspace, &cli.view_as)?;
+            let mut s = open(&cli.workspace, &cli.view_as, &key)?;
             if let Some(m) = min_group {
                 s.raise_min_group(m)?;
             }
@@ -168,7 +183,7 @@ pub fn run(cli: Cli) -> Result<()> {
             format,
             json,
         } => {
-            let mut s = open(&cli.workspace, &cli.view_as)?;
+            let mut s = open(&cli.workspace, &cli.view_as, &key)?;
             let req = app::ingest::IngestRequest {
                 mapping,
                 strict,
@@ -224,7 +239,7 @@ pub fn run(cli: Cli) -> Result<()> {
             max_meeting_size,
             reply_window_days,
         } => {
-            let mut s = open(&cli.workspace, &cli.view_as)?;
+            let mut s = open(&cli.workspace, &cli.view_as, &key)?;
             let req = app::ingest::AggregateRequest {
                 windows,
                 pairing: pairing.into(),
@@ -264,7 +279,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Runs { what } => {
-            let mut s = open(&cli.workspace, &cli.view_as)?;
+            let mut s = open(&cli.workspace, &cli.view_as, &key)?;
             match what {
                 None => {
                     for run in s.runs()? {
@@ -286,11 +301,11 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Status => {
-            let s = open(&cli.workspace, &cli.view_as)?;
+            let s = open(&cli.workspace, &cli.view_as, &key)?;
             print_status(&mut out, &s.status()?)?;
         }
         Command::Analyze(args) => {
-            let mut s = open(&cli.workspace, &cli.view_as)?;
+            let mut s = open(&cli.workspace, &cli.view_as, &key)?;
             let a = s.analyze(&args.request(), &bars)?;
             crate::analyze::print_analysis(&mut out, &a)?;
             if let Some(r) = a
@@ -305,7 +320,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Show { what } => {
-            let mut s = open(&cli.workspace, &cli.view_as)?;
+            let mut s = open(&cli.workspace, &cli.view_as, &key)?;
             match what {
                 ShowWhat::Person { id, window, target } => {
                     let m = s.person_mirror(&id, &window)?;
@@ -323,11 +338,11 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Calibrate(args) => {
-            let mut s = open(&cli.workspace, &cli.view_as)?;
+            let mut s = open(&cli.workspace, &cli.view_as, &key)?;
             crate::calibrate::workspace(&mut s, &args, &bars, &mut out)?
         }
         Command::Export(args) => {
-            let mut s = open(&cli.workspace, &cli.view_as)?;
+            let mut s = open(&cli.workspace, &cli.view_as, &key)?;
             let e = s.export(&args.request(), &args.out)?;
             if let Some(nodes) = &e.nodes_path {
                 writeln!(out, "wrote {} nodes to {}", e.nodes, nodes.display())?;
@@ -353,7 +368,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Report(args) => {
-            let mut s = open(&cli.workspace, &cli.view_as)?;
+            let mut s = open(&cli.workspace, &cli.view_as, &key)?;
             let pages = s.report(&args.request())?;
             crate::report::print_pages(&mut out, &pages)?;
         }

@@ -23,6 +23,10 @@ pub struct Cli {
     /// No progress bars.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// The workspace's identity key, when it is kept outside the workspace (also
+    /// $ORGMIRROR_KEY_FILE); with `init`, where to make it.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
     /// See what a narrower role sees (an admin writing a pseudonymous report to share, or
     /// checking what an analyst sees): pseudonymous, identified, or member:PSEUDONYM.
     #[arg(long = "as", global = true, value_name = "ROLE")]

@@ -655,8 +655,8 @@ fn network_data(
         "edges": edges.iter().flat_map(|e| [e.0, e.1]).collect::<Vec<_>>(),
         "weight": edges.iter().map(|e| ((e.2 / max_w).sqrt() * 100.0).round() / 100.0).collect::<Vec<_>>(),
         "legend": {
-            "dept": top_depts.iter().zip(&dept_sizes).map(|(&d, &c)| format!("{} ({c})", x.org.departments[d as usize])).collect::<Vec<_>>(),
-            "comm": top_comms.iter().zip(&comm_sizes).map(|(&c, &k)| format!("community {c} ({k})")).collect::<Vec<_>>(),
+            "dept": top_depts.iter().zip(&dept_sizes).map(|(&d, &c)| format!("{} ({})", x.org.departments[d as usize], group_size(c, x.min_group))).collect::<Vec<_>>(),
+            "comm": top_comms.iter().zip(&comm_sizes).map(|(&c, &k)| format!("community {c} ({})", group_size(k, x.min_group))).collect::<Vec<_>>(),
         },
         "palette": &svg::PALETTE[..11],
     });
@@ -1231,4 +1231,13 @@ fn change(x: &OrgInputs, page: &mut Page) {
         page.raw(&format!("<li>{}</li>", esc(&w)));
     }
     page.raw("</ul>");
+}
+
+/// A group's size as the page may show it: under the minimum group size, only that it is small.
+fn group_size(n: usize, min_group: usize) -> String {
+    if n < min_group {
+        format!("fewer than {min_group}")
+    } else {
+        n.to_string()
+    }
 }

@@ -9,6 +9,14 @@ pub enum StoreError {
     NotAWorkspace { path: PathBuf },
     #[error("{path}: already an orgmirror workspace")]
     AlreadyAWorkspace { path: PathBuf },
+    /// People's identities are sealed and this run was given no identity key.
+    #[error(
+        "identities need the workspace's identity key: give it with --key-file (or ORGMIRROR_KEY_FILE)"
+    )]
+    NoIdentityKey,
+    /// The identity key given is not this workspace's.
+    #[error("{path}: not this workspace's identity key")]
+    WrongIdentityKey { path: PathBuf },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,

@@ -9,6 +9,7 @@
 mod crash_tests;
 mod error;
 mod files;
+pub mod identity;
 mod lock;
 pub mod segment;
 pub mod table;

@@ -16,6 +16,7 @@
 //! path is handed out ([`Store::segments`], [`Store::table_path`]).
 
 use crate::files::{file_hash, private_dir, private_file, verify_file};
+use crate::identity::{DEFAULT_KEY_FILE, IdentityKey};
 use crate::lock::WorkspaceLock;
 use crate::segment::SegmentStats;
 use crate::{Store, StoreError};
@@ -33,7 +34,7 @@ const LOCK_FILE: &str = ".orgmirror/lock";
 /// 2: ingest runs record their input's content hash; segments and tables a checksum; tables
 /// belong to the kind of results (`what`) that committed them; table runs record the data
 /// version they were computed from.
-const SCHEMA_VERSION: &str = "2";
+const SCHEMA_VERSION: &str = "3";
 
 const SCHEMA: &str = "
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -293,6 +294,8 @@ pub struct SqliteStore {
     root: PathBuf,
     conn: Connection,
     key: [u8; 32],
+    /// The identity key, when the front end gave one (or the workspace keeps its own).
+    identity: Option<crate::identity::IdentityKey>,
     /// Files whose checksum was verified by this process: (path, checksum) → (length, mtime)
     /// then; a file whose length or mtime has changed since is verified again.
     verified: RefCell<HashMap<(PathBuf, String), (u64, std::time::SystemTime)>>,
@@ -391,7 +394,7 @@ fn failpoint(name: &str) {
 
 /// Upgrades an older workspace's schema in one transaction.
 fn migrate(root: &Path, conn: &mut Connection, version: &str) -> Result<(), StoreError> {
-    if version != "1" {
+    if !matches!(version, "1" | "2") {
         return Err(StoreError::corrupt(
             &root.join(DB_FILE),
             &format!(
@@ -411,6 +414,16 @@ fn migrate(root: &Path, conn: &mut Connection, version: &str) -> Result<(), Stor
     if again.as_deref() == Some(SCHEMA_VERSION) {
         return Ok(()); // another process migrated it meanwhile
     }
+    if version == "1" {
+        migrate_1_to_2(root, &tx)?;
+    }
+    migrate_2_to_3(root, &tx)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Checksums, generations and run hashes.
+fn migrate_1_to_2(root: &Path, tx: &rusqlite::Transaction) -> Result<(), StoreError> {
     tx.execute_batch(MIGRATE_1_TO_2)?;
     // Files stored before checksums are taken as they are now.
     for table in ["segments", "tables"] {
@@ -429,13 +442,71 @@ fn migrate(root: &Path, conn: &mut Connection, version: &str) -> Result<(), Stor
         }
     }
     tx.execute_batch(INDICES)?;
-    tx.commit()?;
+    Ok(())
+}
+
+/// Identities sealed under an identity key kept in the workspace (move it out with `--key-file`
+/// later), and e-mail aliases kept as keyed hashes.
+fn migrate_2_to_3(root: &Path, tx: &rusqlite::Transaction) -> Result<(), StoreError> {
+    let key_path = root.join(KEY_FILE);
+    let text = std::fs::read_to_string(&key_path).map_err(|e| StoreError::io(&key_path, e))?;
+    let key = unhex(&text).ok_or_else(|| StoreError::corrupt(&key_path, "bad key"))?;
+    let identity = IdentityKey::read_or_create(&root.join(DEFAULT_KEY_FILE))?;
+    let rows: Vec<(i64, String, Option<String>, String)> = tx
+        .prepare("SELECT idx, external_id, name, emails FROM identities")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<_, _>>()?;
+    tx.execute("DELETE FROM aliases", [])?;
+    for (idx, id, name, emails) in rows {
+        if crate::identity::is_sealed(&id) {
+            continue;
+        }
+        tx.execute(
+            "UPDATE identities SET external_id = ?1, name = ?2, emails = ?3 WHERE idx = ?4",
+            params![
+                identity.seal(&id),
+                name.as_deref().map(|n| identity.seal(n)),
+                if emails.is_empty() {
+                    String::new()
+                } else {
+                    identity.seal(&emails)
+                },
+                idx
+            ],
+        )?;
+        for email in emails.split('\n').filter(|e| !e.is_empty()) {
+            tx.execute(
+                "INSERT OR IGNORE INTO aliases(alias, idx) VALUES (?1, ?2)",
+                params![alias_of(&key, email), idx],
+            )?;
+        }
+    }
+    tx.execute(
+        "INSERT OR REPLACE INTO meta(key, value) VALUES ('identity_key_check', ?1)",
+        [identity.check()],
+    )?;
+    tx.execute(
+        "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
+        [SCHEMA_VERSION],
+    )?;
     Ok(())
 }
 
 static STAGING_COUNTER: AtomicU64 = AtomicU64::new(0);
 
-fn random_key() -> Result<[u8; 32], StoreError> {
+/// The keyed pseudonym of an external id.
+fn pseudonym_of(key: &[u8; 32], external_id: &str) -> String {
+    let hash = blake3::keyed_hash(key, external_id.as_bytes());
+    format!("p{}", hex(&hash.as_bytes()[..8]))
+}
+
+/// An e-mail address as the aliases table keeps it: a keyed hash, never the address.
+fn alias_of(key: &[u8; 32], email: &str) -> String {
+    let hash = blake3::keyed_hash(key, email.to_ascii_lowercase().as_bytes());
+    format!("a{}", hex(&hash.as_bytes()[..16]))
+}
+
+pub(crate) fn random_key() -> Result<[u8; 32], StoreError> {
     let mut key = [0u8; 32];
     let path = Path::new("/dev/urandom");
     std::fs::File::open(path)
@@ -444,11 +515,11 @@ fn random_key() -> Result<[u8; 32], StoreError> {
     Ok(key)
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn unhex(text: &str) -> Option<[u8; 32]> {
+pub(crate) fn unhex(text: &str) -> Option<[u8; 32]> {
     let text = text.trim();
     if text.len() != 64 {
         return None;
@@ -461,8 +532,16 @@ fn unhex(text: &str) -> Option<[u8; 32]> {
 }
 
 impl SqliteStore {
-    /// Creates a workspace in `root` (created if missing; must not already be a workspace).
+    /// Creates a workspace in `root` (created if missing; must not already be a workspace), its
+    /// identity key kept inside it.
     pub fn init(root: &Path) -> Result<SqliteStore, StoreError> {
+        SqliteStore::init_with(root, None)
+    }
+
+    /// Creates a workspace whose identity key is at `identity_key` (read if the file exists, as
+    /// when one customer-held key serves several workspaces; else made there), or inside the
+    /// workspace.
+    pub fn init_with(root: &Path, identity_key: Option<&Path>) -> Result<SqliteStore, StoreError> {
         if root.join(DB_FILE).exists() {
             return Err(StoreError::AlreadyAWorkspace {
                 path: root.to_path_buf(),
@@ -494,16 +573,30 @@ impl SqliteStore {
         )?;
         tx.commit()?;
         private_db(root)?;
+        let identity = IdentityKey::read_or_create(
+            &identity_key.map_or_else(|| root.join(DEFAULT_KEY_FILE), Path::to_path_buf),
+        )?;
+        conn.execute(
+            "INSERT INTO meta(key, value) VALUES ('identity_key_check', ?1)",
+            [identity.check()],
+        )?;
         Ok(SqliteStore {
             root: root.to_path_buf(),
             conn,
             key,
+            identity: Some(identity),
             verified: RefCell::default(),
         })
     }
 
-    /// Opens an existing workspace.
+    /// Opens an existing workspace, with its identity key in the workspace if it keeps one.
     pub fn open(root: &Path) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_with(root, None)
+    }
+
+    /// Opens an existing workspace with the identity key at `identity_key` (or the one the
+    /// workspace keeps, if any). Without a key, people are known by pseudonym only.
+    pub fn open_with(root: &Path, identity_key: Option<&Path>) -> Result<SqliteStore, StoreError> {
         let db = root.join(DB_FILE);
         if !db.exists() {
             return Err(StoreError::NotAWorkspace {
@@ -535,12 +628,40 @@ impl SqliteStore {
         conn.execute_batch(ACCESS_LOG)?;
         conn.execute_batch(ACCESS_ROLES)?;
         private_db(root)?;
+        let check: Option<String> = conn
+            .query_row(
+                "SELECT value FROM meta WHERE key='identity_key_check'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let path = identity_key.map_or_else(|| root.join(DEFAULT_KEY_FILE), Path::to_path_buf);
+        let identity = if path.exists() {
+            let k = IdentityKey::read(&path)?;
+            if check.as_deref() != Some(k.check()) {
+                return Err(StoreError::WrongIdentityKey { path });
+            }
+            Some(k)
+        } else if identity_key.is_some() {
+            return Err(StoreError::io(
+                &path,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no identity key here"),
+            ));
+        } else {
+            None
+        };
         Ok(SqliteStore {
             root: root.to_path_buf(),
             conn,
             key,
+            identity,
             verified: RefCell::default(),
         })
+    }
+
+    /// Whether this store can read and write identities (it was given the identity key).
+    pub fn has_identities(&self) -> bool {
+        self.identity.is_some()
     }
 
     /// Checks a stored file against its recorded checksum, once per process unless the file
@@ -587,18 +708,15 @@ impl SqliteStore {
             let tags: String = r.get(9)?;
             let attrs: String = r.get(10)?;
             let emails: String = r.get(14)?;
+            let (id, name): (String, Option<String>) = (r.get(12)?, r.get(13)?);
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, Option<i64>>(2)?,
                 Person {
-                    id: r.get(12)?,
-                    name: r.get(13)?,
-                    emails: emails
-                        .split('\n')
-                        .filter(|s| !s.is_empty())
-                        .map(String::from)
-                        .collect(),
+                    id,
+                    name,
+                    emails: vec![emails],
                     manager: None,
                     title: r.get(3)?,
                     department: r.get(4)?,
@@ -616,7 +734,30 @@ impl SqliteStore {
         let mut people = Vec::new();
         let mut managers = Vec::new();
         for row in rows {
-            let (idx, pseudo, manager_idx, person, registered) = row?;
+            let (idx, pseudo, manager_idx, mut person, registered) = row?;
+            // Identities are sealed: opened with the key, or the person is their pseudonym.
+            let sealed_emails = std::mem::take(&mut person.emails).concat();
+            match &self.identity {
+                Some(k) => {
+                    let db = self.root.join(DB_FILE);
+                    person.id = k.open(&person.id, &db)?;
+                    person.name = person.name.map(|n| k.open(&n, &db)).transpose()?;
+                    let emails = if sealed_emails.is_empty() {
+                        String::new()
+                    } else {
+                        k.open(&sealed_emails, &db)?
+                    };
+                    person.emails = emails
+                        .split('\n')
+                        .filter(|s| !s.is_empty())
+                        .map(String::from)
+                        .collect();
+                }
+                None => {
+                    person.id = pseudo.clone();
+                    person.name = None;
+                }
+            }
             if idx as usize != people.len() {
                 return Err(StoreError::corrupt(
                     &self.root.join(DB_FILE),
@@ -656,8 +797,7 @@ impl Store for SqliteStore {
     }
 
     fn pseudonym(&self, external_id: &str) -> String {
-        let hash = blake3::keyed_hash(&self.key, external_id.as_bytes());
-        format!("p{}", hex(&hash.as_bytes()[..8]))
+        pseudonym_of(&self.key, external_id)
     }
 
     fn staging_path(&self, what: &str) -> Result<PathBuf, StoreError> {
@@ -716,8 +856,13 @@ impl Store for SqliteStore {
                 .iter()
                 .map(|p| (p.person.id.as_str(), p.idx.0))
                 .collect();
-            let mut find_manager =
-                tx.prepare("SELECT idx FROM identities WHERE external_id = ?1")?;
+            let key = self.key;
+            let identity = if commit.people.is_empty() {
+                None
+            } else {
+                Some(self.identity.as_ref().ok_or(StoreError::NoIdentityKey)?)
+            };
+            let mut find_manager = tx.prepare("SELECT idx FROM people WHERE pseudo = ?1")?;
             let mut put_person = tx.prepare(
                 "INSERT OR REPLACE INTO people(idx, pseudo, manager_idx, title, department, level,
                    time_zone, start_day, end_day, tags, attributes, registered, run)
@@ -734,7 +879,9 @@ impl Store for SqliteStore {
                     None => None,
                     Some(m) => match ext_index.get(m) {
                         Some(&i) => Some(i as i64),
-                        None => find_manager.query_row([m], |r| r.get(0)).optional()?,
+                        None => find_manager
+                            .query_row([pseudonym_of(&key, m)], |r| r.get(0))
+                            .optional()?,
                     },
                 };
                 let tags: Vec<&str> = p.tags.iter().map(|t| t.as_str()).collect();
@@ -753,14 +900,20 @@ impl Store for SqliteStore {
                     sp.registered as i64,
                     run
                 ])?;
+                let k = identity.expect("people need the identity key, checked above");
+                let emails = p.emails.join("\n");
                 put_identity.execute(params![
                     sp.idx.0 as i64,
-                    p.id,
-                    p.name,
-                    p.emails.join("\n")
+                    k.seal(&p.id),
+                    p.name.as_deref().map(|n| k.seal(n)),
+                    if emails.is_empty() {
+                        String::new()
+                    } else {
+                        k.seal(&emails)
+                    }
                 ])?;
                 for email in &p.emails {
-                    put_alias.execute(params![email.to_ascii_lowercase(), sp.idx.0 as i64])?;
+                    put_alias.execute(params![alias_of(&key, email), sp.idx.0 as i64])?;
                 }
             }
             let mut put_answer = tx.prepare(
