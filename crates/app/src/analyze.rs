@@ -211,6 +211,31 @@ impl Session {
     }
 }
 
+/// The result tables an analysis stores.
+pub use mirror::tables::TABLES;
+
+impl Analysis {
+    /// A personal mirror worth reading first (the demo's): the one who yields in the strongest
+    /// relationship out of balance in window `all`, else its first leader; by pseudonym.
+    pub fn telling_person(&self) -> Option<String> {
+        use mirror::findings::FindingKind;
+        let all = self.results.iter().find(|r| r.window == "all")?;
+        let person = all
+            .findings
+            .iter()
+            .find(|f| {
+                matches!(
+                    f.kind,
+                    FindingKind::UnbalancedRelationship | FindingKind::PowerAgainstStatus
+                )
+            })
+            .and_then(|f| f.other)
+            .or_else(|| all.leaders.first().map(|l| l.leader))
+            .unwrap_or(0);
+        self.org.pseudonyms.get(person as usize).cloned()
+    }
+}
+
 /// Fixed windows asked for (YYYY-MM, YYYY-Qn, ranges) that aggregation produced no pairs for.
 fn empty_asked(asked: &[String], produced: &[(String, u64)]) -> Vec<String> {
     asked

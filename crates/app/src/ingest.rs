@@ -24,7 +24,13 @@ pub struct IngestRequest {
 }
 
 /// How pairs of messages become replies.
-pub use aggregate::Pairing;
+pub use aggregate::{AggregateSummary, Pairing};
+/// An input file's format (when its extension does not tell).
+pub use ingest::{Format as FileFormat, IngestReport};
+/// The generator's settings.
+pub use synth::{EventFormat, GenerateConfig, GenerateSummary};
+/// A date as the workspace prints it (YYYY-MM-DD, UTC).
+pub use vocab::window::date_label;
 
 /// Aggregation settings as a front end gives them.
 #[derive(Clone, Debug)]

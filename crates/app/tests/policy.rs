@@ -392,7 +392,10 @@ fn identities_are_sealed_under_a_key_that_can_live_elsewhere() {
     let other = dir.path().join("other.key");
     Session::init_with(&dir.path().join("w2"), "o", 5, Some(&other)).unwrap();
     let e = Session::open_with(&w, "owner", Some(&other)).err().unwrap();
-    assert!(format!("{e:#}").contains("not this workspace's identity key"), "{e:#}");
+    assert!(
+        format!("{e:#}").contains("not this workspace's identity key"),
+        "{e:#}"
+    );
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {

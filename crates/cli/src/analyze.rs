@@ -57,7 +57,7 @@ pub fn print_analysis(out: &mut impl Write, a: &Analysis) -> Result<()> {
         "analyzed {} people over {} windows; stored {}",
         a.org.n(),
         a.results.len(),
-        mirror::tables::TABLES.join(", ")
+        app::analyze::TABLES.join(", ")
     )?;
     writeln!(
         out,

@@ -49,14 +49,14 @@ pub fn viewer() -> String {
     "local user".to_string()
 }
 
-impl From<FileFormat> for ingest::Format {
-    fn from(f: FileFormat) -> ingest::Format {
+impl From<FileFormat> for app::ingest::FileFormat {
+    fn from(f: FileFormat) -> app::ingest::FileFormat {
         match f {
-            FileFormat::Csv => ingest::Format::Csv,
-            FileFormat::Tsv => ingest::Format::Tsv,
-            FileFormat::Whitespace => ingest::Format::Whitespace,
-            FileFormat::Jsonl => ingest::Format::Jsonl,
-            FileFormat::Parquet => ingest::Format::Parquet,
+            FileFormat::Csv => app::ingest::FileFormat::Csv,
+            FileFormat::Tsv => app::ingest::FileFormat::Tsv,
+            FileFormat::Whitespace => app::ingest::FileFormat::Whitespace,
+            FileFormat::Jsonl => app::ingest::FileFormat::Jsonl,
+            FileFormat::Parquet => app::ingest::FileFormat::Parquet,
         }
     }
 }
@@ -102,13 +102,13 @@ pub(crate) fn generate_config(
     events: Option<u64>,
     format: GenFormat,
     metadata_only: bool,
-) -> synth::GenerateConfig {
-    let mut cfg = synth::GenerateConfig::new(people, days, seed);
+) -> app::ingest::GenerateConfig {
+    let mut cfg = app::ingest::GenerateConfig::new(people, days, seed);
     cfg.events = events;
     cfg.metadata_only = metadata_only;
     cfg.format = match format {
-        GenFormat::Parquet => synth::EventFormat::Parquet,
-        GenFormat::Csv => synth::EventFormat::Csv,
+        GenFormat::Parquet => app::ingest::EventFormat::Parquet,
+        GenFormat::Csv => app::ingest::EventFormat::Csv,
     };
     cfg
 }
@@ -251,7 +251,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Metrics(args) => {
             let (path, directed) = (args.out.clone(), args.directed);
-            let report = crate::metrics::run(&args, quiet)?;
+            let report = app::metrics::run(&args.request(), &bars)?;
             // With the table on standard output, the summary goes to standard error.
             let mut summary: Box<dyn Write> = if path == Path::new("-") {
                 Box::new(std::io::stderr())
@@ -382,7 +382,7 @@ pub fn run(cli: Cli) -> Result<()> {
     Ok(())
 }
 
-fn print_aggregate(out: &mut impl Write, s: &aggregate::AggregateSummary) -> Result<()> {
+fn print_aggregate(out: &mut impl Write, s: &app::ingest::AggregateSummary) -> Result<()> {
     writeln!(
         out,
         "aggregated {} interactions ({} rows{}) into {} pair rows over {} windows; {} reply latencies paired by {}",
@@ -397,7 +397,7 @@ fn print_aggregate(out: &mut impl Write, s: &aggregate::AggregateSummary) -> Res
         s.windows.len(),
         s.latency_samples,
         match s.pairing {
-            aggregate::Pairing::NextMessage => "next message back",
+            app::ingest::Pairing::NextMessage => "next message back",
             _ => "thread (in_reply_to)",
         }
     )?;
@@ -436,7 +436,7 @@ fn print_status(out: &mut impl Write, s: &app::ingest::WorkspaceStatus) -> Resul
         writeln!(out, "  departments: {}", s.departments)?;
     }
     let span = |ms: Option<i64>| {
-        ms.map(vocab::window::date_label)
+        ms.map(app::ingest::date_label)
             .unwrap_or_else(|| "-".into())
     };
     writeln!(
@@ -529,27 +529,9 @@ fn demo(
     for line in String::from_utf8_lossy(&buf).lines() {
         writeln!(out, "   {line}")?;
     }
-    // A personal mirror worth reading: the one who yields in the strongest unbalanced
-    // relationship, else the first leader.
-    let all = analysis
-        .results
-        .iter()
-        .find(|r| r.window == "all")
+    let pseudonym = analysis
+        .telling_person()
         .context("the window `all` was analyzed")?;
-    let person = all
-        .findings
-        .iter()
-        .find(|f| {
-            matches!(
-                f.kind,
-                mirror::findings::FindingKind::UnbalancedRelationship
-                    | mirror::findings::FindingKind::PowerAgainstStatus
-            )
-        })
-        .and_then(|f| f.other)
-        .or_else(|| all.leaders.first().map(|l| l.leader))
-        .unwrap_or(0);
-    let pseudonym = analysis.org.pseudonyms[person as usize].clone();
     writeln!(
         out,
         "5. one personal mirror (`orgmirror show person {pseudonym}`)"
