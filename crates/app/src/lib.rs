@@ -58,8 +58,7 @@ impl Session {
         key: Option<&Path>,
     ) -> Result<Session> {
         let mut store = SqliteStore::init_with(dir, key)?;
-        store.grant(viewer, &Role::Admin.as_stored(), viewer)?;
-        Policy::init_min_group(&mut store, min_group, viewer)?;
+        Policy::init_workspace(&mut store, viewer, min_group)?;
         let policy = Policy::load(&store, viewer)?;
         Ok(Session { store, policy })
     }
@@ -88,17 +87,9 @@ impl Session {
 
     /// Sets `who`'s role (admins only).
     pub fn grant(&mut self, who: &str, role: Role) -> Result<()> {
+        let org = self.org()?;
         self.policy
-            .require_manager(&mut self.store, "grant roles")?;
-        if let Role::Member(p) = &role {
-            let org = self.org()?;
-            if !org.pseudonyms.iter().any(|x| x == p) {
-                anyhow::bail!("no person with pseudonym `{p}` to link {who} to");
-            }
-        }
-        self.store
-            .grant(who, &role.as_stored(), &self.policy.viewer)?;
-        Ok(())
+            .grant(&mut self.store, who, &role, &org.pseudonyms)
     }
 
     /// Raises the workspace's minimum group size (admins only; never lowers it).

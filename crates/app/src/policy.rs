@@ -336,12 +336,32 @@ impl Policy {
         Ok(())
     }
 
-    /// Sets the minimum group size of a new workspace (at `init`, at least 2).
-    pub fn init_min_group(store: &mut SqliteStore, min_group: usize, by: &str) -> Result<()> {
+    /// A new workspace: its creator is its admin, and its minimum group size (at least 2) is set.
+    pub fn init_workspace(store: &mut SqliteStore, creator: &str, min_group: usize) -> Result<()> {
         if min_group < 2 {
             bail!("the minimum group size must be at least 2");
         }
-        store.set_setting(MIN_GROUP_KEY, &min_group.to_string(), by)?;
+        store.grant(creator, &Role::Admin.as_stored(), creator)?;
+        store.set_setting(MIN_GROUP_KEY, &min_group.to_string(), creator)?;
+        Ok(())
+    }
+
+    /// Gives `who` a role (admins only; recorded in the access log). A member is linked to one
+    /// of the workspace's people (`pseudonyms`).
+    pub fn grant(
+        &self,
+        store: &mut SqliteStore,
+        who: &str,
+        role: &Role,
+        pseudonyms: &[String],
+    ) -> Result<()> {
+        self.require_manager(store, "grant roles")?;
+        if let Role::Member(p) = role
+            && !pseudonyms.iter().any(|x| x == p)
+        {
+            bail!("no person with pseudonym `{p}` to link {who} to");
+        }
+        store.grant(who, &role.as_stored(), &self.viewer)?;
         Ok(())
     }
 }
