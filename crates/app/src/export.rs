@@ -100,7 +100,15 @@ impl Session {
         } else {
             &org.ids
         };
+        // People inside evidence text are named as in the person columns.
+        let naming = report::Naming {
+            labels: ids.clone(),
+            identified: !pseudonymize,
+        };
         for (name, data) in cols.iter_mut() {
+            if matches!(name.as_str(), "evidence" | "role_evidence") {
+                render(data, &naming);
+            }
             if schema.person_columns.contains(&name.as_str()) {
                 let named: Vec<Option<String>> = match data {
                     ColumnData::I32(v) => v.iter().map(|&p| ids.get(p as usize).cloned()).collect(),
@@ -312,6 +320,23 @@ impl Session {
                 Some((frame.person("a", i)?, frame.person("b", i)?, w))
             })
             .collect())
+    }
+}
+
+/// Evidence text with its `{person:N}` references named.
+fn render(data: &mut ColumnData, naming: &report::Naming) {
+    match data {
+        ColumnData::Str(v) => v.iter_mut().for_each(|x| *x = naming.text(x)),
+        ColumnData::OptStr(v) => v.iter_mut().flatten().for_each(|x| *x = naming.text(x)),
+        ColumnData::Dict { values, codes } => {
+            *data = ColumnData::Str(
+                codes
+                    .iter()
+                    .map(|&c| naming.text(&values[c as usize]))
+                    .collect(),
+            )
+        }
+        _ => {}
     }
 }
 

@@ -410,3 +410,71 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// One column of a stored result table, as text.
+fn stored_text(s: &Session, table: &str, column: &str) -> Vec<String> {
+    let path = s.store().table_path(table).unwrap().unwrap();
+    let cols = store::table::read_table(&path).unwrap();
+    let (_, data) = cols.into_iter().find(|c| c.0 == column).unwrap();
+    match data {
+        store::table::ColumnData::Str(v) => v,
+        store::table::ColumnData::OptStr(v) => {
+            v.into_iter().map(Option::unwrap_or_default).collect()
+        }
+        store::table::ColumnData::Dict { values, codes } => {
+            codes.iter().map(|&c| values[c as usize].clone()).collect()
+        }
+        other => panic!("{column}: {other:?}"),
+    }
+}
+
+#[test]
+fn evidence_is_the_same_for_the_same_input_in_any_workspace() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("input");
+    app::ingest::generate(&synth::GenerateConfig::new(120, 20, 5), &input, &Silent).unwrap();
+    let mut evidence = Vec::new();
+    for name in ["one", "two"] {
+        let mut s = Session::init(&dir.path().join(name), "owner", 5).unwrap();
+        s.ingest_generated(&input, &Silent).unwrap();
+        let a = s
+            .analyze(
+                &AnalyzeRequest {
+                    windows: vec!["all".into(), "2031-01".into()],
+                    ..Default::default()
+                },
+                &Silent,
+            )
+            .unwrap();
+        // A window asked for but empty is said, not dropped silently.
+        assert_eq!(a.empty_windows, vec!["2031-01".to_string()]);
+        let mirrors = stored_text(&s, "mirrors", "evidence");
+        let findings = stored_text(&s, "findings", "evidence");
+        let pseudonyms: Vec<String> = s
+            .store()
+            .people()
+            .unwrap()
+            .people
+            .iter()
+            .map(|p| p.pseudo.clone())
+            .collect();
+        assert!(
+            mirrors.iter().any(|e| e.contains("{person:")),
+            "people referenced"
+        );
+        for e in mirrors.iter().chain(&findings) {
+            assert!(
+                !pseudonyms.iter().any(|p| e.contains(p.as_str())),
+                "a workspace's pseudonym in stored evidence: {e}"
+            );
+        }
+        // Exports and views name the people in it for their viewer.
+        let out = dir.path().join(format!("{name}.csv"));
+        s.export(&export("mirrors", true), &out).unwrap();
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert!(!text.contains("{person:"));
+        assert!(pseudonyms.iter().any(|p| text.contains(p.as_str())));
+        evidence.push((mirrors, findings));
+    }
+    assert_eq!(evidence[0], evidence[1]);
+}
