@@ -116,9 +116,13 @@ fn balance_evidence(d: &Dyad, me: u32) -> String {
     } else {
         (d.resistance_b, d.resistance_a)
     };
-    let mut parts = vec![format!(
-        "you asked {req_me:.0} times, they asked {req_them:.0}"
-    )];
+    // Only what was measured is named.
+    let mut parts = Vec::new();
+    if req_me + req_them > 0.0 {
+        parts.push(format!(
+            "you asked {req_me:.0} times, they asked {req_them:.0}"
+        ));
+    }
     if let (Some(a), Some(b)) = (lat_me, lat_them) {
         parts.push(format!("you reply in {}, they in {}", hours(a), hours(b)));
     }
@@ -129,7 +133,16 @@ fn balance_evidence(d: &Dyad, me: u32) -> String {
         ));
     }
     if let Some(r) = res_me {
-        parts.push(format!("you {:.0}% of theirs", 100.0 * r));
+        parts.push(format!(
+            "you turned down or left {:.0}% of theirs",
+            100.0 * r
+        ));
+    }
+    if d.survey_votes > 0.0 {
+        parts.push(format!(
+            "survey answers (advice, sign-off, cannot decline) weighing {:.0}",
+            d.survey_votes
+        ));
     }
     parts.join("; ")
 }
@@ -273,12 +286,20 @@ fn one(x: &MirrorInputs, me: u32, mine: &[u32], leader: Option<&LeaderRow>) -> V
             );
         }
     }
-    // Relationships out of balance, strongest first.
+    // Relationships out of balance, strongest first: on the evidence votes only (requests,
+    // refusals, reply times both ways, survey answers), never on attention alone, so a row
+    // always has something measured behind it.
     let mut unbalanced: Vec<(f64, u32, &Dyad)> = mine
         .iter()
         .map(|&i| &x.dyads[i as usize])
+        .filter(|d| crate::findings::has_power_evidence(d))
         .filter_map(|d| {
-            let (other, b, lo, hi) = from_side(d, me);
+            let (b, lo, hi, _) = crate::findings::evidence_balance(d);
+            let (other, b, lo, hi) = if d.a == me {
+                (d.b, b, lo, hi)
+            } else {
+                (d.a, -b, -hi, -lo)
+            };
             let sure = lo > 0.0 || hi < 0.0;
             (sure && b.abs() >= UNBALANCED_AT).then_some((b, other, d))
         })
