@@ -2,8 +2,9 @@
 //!
 //! - **Audiences.** An admin manages data, settings and grants and sees identities; an identified
 //!   analyst sees the org and people by the people file's ids; an analyst sees the org with
-//!   pseudonyms; a member (linked to one person) sees only their own mirror. A viewer with no
-//!   grant is an analyst. Roles are stored as text in the workspace and parsed here only.
+//!   pseudonyms; a leader (linked to one person) sees their own mirror and their team's
+//!   aggregates when the team is at least the minimum group size; a member (linked to one person)
+//!   sees only their own mirror. A viewer with no grant is an analyst. Roles are stored as text in the workspace and parsed here only.
 //! - **Naming.** Identities (ids, names) only for admins and identified analysts; pseudonyms for
 //!   everyone else, in every table, view, export and report.
 //! - **Small groups.** One minimum group size per workspace, set at `init` (default 5), raised
@@ -29,6 +30,9 @@ pub enum Role {
     Identified,
     /// Sees the org with pseudonyms.
     Analyst,
+    /// Sees their own mirror and the aggregates of the team they lead, when the team is at least
+    /// the minimum group size (the person's pseudonym).
+    Leader(String),
     /// Sees their own mirror only (the person's pseudonym).
     Member(String),
 }
@@ -40,6 +44,7 @@ impl Role {
             Role::Admin => "admin".into(),
             Role::Identified => "identified".into(),
             Role::Analyst => "pseudonymous".into(),
+            Role::Leader(p) => format!("leader:{p}"),
             Role::Member(p) => format!("member:{p}"),
         }
     }
@@ -49,8 +54,9 @@ impl Role {
             "admin" => Role::Admin,
             "identified" => Role::Identified,
             "pseudonymous" | "analyst" => Role::Analyst,
-            _ => match text.strip_prefix("member:") {
-                Some(p) if !p.is_empty() => Role::Member(p.to_string()),
+            _ => match (text.strip_prefix("member:"), text.strip_prefix("leader:")) {
+                (Some(p), _) if !p.is_empty() => Role::Member(p.to_string()),
+                (_, Some(p)) if !p.is_empty() => Role::Leader(p.to_string()),
                 _ => bail!("unknown access role `{text}` in the workspace"),
             },
         })
@@ -202,7 +208,7 @@ impl Policy {
             Role::Admin => 3,
             Role::Identified => 2,
             Role::Analyst => 1,
-            Role::Member(_) => 0,
+            Role::Leader(_) | Role::Member(_) => 0,
         };
         if rank(&to) > rank(&self.role) || (rank(&to) == rank(&self.role) && to != self.role) {
             return Err(Refused(format!(
@@ -234,7 +240,37 @@ impl Policy {
 
     /// Sees the whole organization (org views, findings, exports).
     pub fn sees_org(&self) -> bool {
-        !matches!(self.role, Role::Member(_))
+        !matches!(self.role, Role::Member(_) | Role::Leader(_))
+    }
+
+    /// Records a look at the team led by `leader` (a pseudonym) of `size` people: for viewers who
+    /// see the organization, or that leader; never for a team under the minimum group size.
+    pub fn read_team(&self, store: &mut SqliteStore, leader: &str, size: usize) -> Result<()> {
+        let allowed = match &self.role {
+            Role::Leader(me) => me == leader,
+            Role::Member(_) => false,
+            _ => true,
+        };
+        if !allowed {
+            return self.refuse(
+                store,
+                "team view",
+                leader,
+                format!("{} may not see the team of {leader}", self.viewer),
+            );
+        }
+        if size < self.min_group {
+            return self.refuse(
+                store,
+                "team view",
+                leader,
+                format!(
+                    "the team has fewer than {} people (the workspace's minimum group size): its figures are not shown",
+                    self.min_group
+                ),
+            );
+        }
+        self.record(store, "team view", leader)
     }
 
     /// The minimum group size for a view: the workspace's, or larger if the viewer asks.
@@ -290,7 +326,7 @@ impl Policy {
         action: &str,
         pseudonym: &str,
     ) -> Result<()> {
-        if let Role::Member(me) = &self.role
+        if let Role::Member(me) | Role::Leader(me) = &self.role
             && me != pseudonym
         {
             return self.refuse(
@@ -356,7 +392,7 @@ impl Policy {
         pseudonyms: &[String],
     ) -> Result<()> {
         self.require_manager(store, "grant roles")?;
-        if let Role::Member(p) = role
+        if let Role::Member(p) | Role::Leader(p) = role
             && !pseudonyms.iter().any(|x| x == p)
         {
             bail!("no person with pseudonym `{p}` to link {who} to");

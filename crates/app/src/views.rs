@@ -71,7 +71,54 @@ pub struct PathStep {
     pub why: String,
 }
 
+/// A team as its leader (or an analyst) sees it: aggregates only, never its members one by one.
+#[derive(Clone, Debug)]
+pub struct TeamView {
+    pub leader: String,
+    pub window: String,
+    pub team_size: usize,
+    /// power_over, mixed or power_with.
+    pub style: String,
+    /// −1 (power over) … +1 (power with), against the organization's own leaders.
+    pub position: f64,
+    pub directive_ratio: Option<f64>,
+    pub autonomy: Option<f64>,
+    pub airtime: Option<f64>,
+    pub reciprocity: Option<f64>,
+    pub leaderfulness: Option<f64>,
+    /// Events between the leader and the team that the position rests on.
+    pub evidence_events: f64,
+}
+
 impl Session {
+    /// The team led by `leader` in `window`: for viewers who see the organization, or for that
+    /// leader; refused (and recorded) for a team under the minimum group size.
+    pub fn team_view(&mut self, leader: &str, window: &str) -> Result<TeamView> {
+        let org = self.org()?;
+        let me = self.person_index(&org, leader)?;
+        let pseudonym = org.pseudonyms[me as usize].clone();
+        let l = self.load("leaders")?;
+        let row = (0..l.rows())
+            .find(|&i| l.text("window", i) == window && l.int("leader", i) == Some(me as i64))
+            .with_context(|| format!("{leader} leads no team in window {window}"))?;
+        let size = l.int("team_size", row).unwrap_or(0).max(0) as usize;
+        self.policy.read_team(&mut self.store, &pseudonym, size)?;
+        let naming = self.naming(&org)?;
+        Ok(TeamView {
+            leader: naming.of(me).to_string(),
+            window: window.to_string(),
+            team_size: size,
+            style: l.text("style", row),
+            position: l.num("position", row).unwrap_or(0.0),
+            directive_ratio: l.num("directive_ratio", row),
+            autonomy: l.num("autonomy", row),
+            airtime: l.num("airtime", row),
+            reciprocity: l.num("reciprocity", row),
+            leaderfulness: l.num("leaderfulness", row),
+            evidence_events: l.num("evidence_events", row).unwrap_or(0.0),
+        })
+    }
+
     /// The findings of `window` (viewers who see the organization).
     pub fn findings(&mut self, window: &str, top: usize) -> Result<Findings> {
         self.policy

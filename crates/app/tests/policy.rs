@@ -478,3 +478,61 @@ fn evidence_is_the_same_for_the_same_input_in_any_workspace() {
     }
     assert_eq!(evidence[0], evidence[1]);
 }
+
+#[test]
+fn a_leader_sees_their_own_team_only_and_only_when_it_is_big_enough() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("input");
+    app::ingest::generate(&synth::GenerateConfig::new(150, 20, 9), &input, &Silent).unwrap();
+    let w = dir.path().join("ws");
+    let mut owner = Session::init(&w, "owner", 5).unwrap();
+    owner.ingest_generated(&input, &Silent).unwrap();
+    owner.analyze(&AnalyzeRequest::default(), &Silent).unwrap();
+    // Leaders of a big team and of a small one, from the leaders table.
+    let path = owner.store().table_path("leaders").unwrap().unwrap();
+    let cols = store::table::read_table(&path).unwrap();
+    let col = |n: &str| cols.iter().find(|c| c.0 == n).unwrap().1.clone();
+    let (store::table::ColumnData::I32(leaders), store::table::ColumnData::I32(sizes)) =
+        (col("leader"), col("team_size"))
+    else {
+        panic!("leader and team_size are I32");
+    };
+    let windows = match col("window") {
+        store::table::ColumnData::Str(v) => v,
+        store::table::ColumnData::Dict { values, codes } => {
+            codes.iter().map(|&c| values[c as usize].clone()).collect()
+        }
+        other => panic!("{other:?}"),
+    };
+    let pick = |big: bool| {
+        (0..leaders.len())
+            .find(|&i| windows[i] == "all" && (sizes[i] >= 5) == big)
+            .map(|i| leaders[i] as usize)
+            .unwrap()
+    };
+    let people = owner.store().people().unwrap();
+    let big = people.people[pick(true)].pseudo.clone();
+    let small = people.people[pick(false)].pseudo.clone();
+    // An analyst sees a big team's figures, never a small team's.
+    let mut analyst = Session::open(&w, "analyst").unwrap();
+    let t = analyst.team_view(&big, "all").unwrap();
+    assert!(t.team_size >= 5 && !t.style.is_empty());
+    assert!(refused(analyst.team_view(&small, "all").unwrap_err()).contains("fewer than 5"));
+    // The leader sees their own team and own mirror, nobody else's, and not the org.
+    owner.grant("lead", Role::Leader(big.clone())).unwrap();
+    let mut lead = Session::open(&w, "lead").unwrap();
+    lead.team_view(&big, "all").unwrap();
+    lead.person_mirror(&big, "all").unwrap();
+    refused(lead.team_view(&small, "all").unwrap_err());
+    refused(lead.person_mirror(&small, "all").unwrap_err());
+    refused(lead.findings("all", 5).unwrap_err());
+    let log = log(&w);
+    assert!(
+        log.iter()
+            .any(|e| e.1 == "lead" && e.2 == "team view" && e.3 == big)
+    );
+    assert!(
+        log.iter()
+            .any(|e| e.1 == "analyst" && e.2 == "refused: team view" && e.3 == small)
+    );
+}

@@ -183,6 +183,30 @@ pub fn print_person(out: &mut impl Write, m: &PersonMirror) -> Result<()> {
     Ok(())
 }
 
+pub fn print_team(out: &mut impl Write, t: &app::views::TeamView) -> Result<()> {
+    writeln!(
+        out,
+        "team of {} (window {}): {} people, {} ({:+.2} on the power-over ↔ power-with scale, from {:.0} events)",
+        t.leader,
+        t.window,
+        t.team_size,
+        t.style.replace('_', " "),
+        t.position,
+        t.evidence_events
+    )?;
+    let show = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.2}"));
+    for (name, v) in [
+        ("directive ratio", t.directive_ratio),
+        ("autonomy", t.autonomy),
+        ("airtime", t.airtime),
+        ("reciprocity", t.reciprocity),
+        ("leaderfulness", t.leaderfulness),
+    ] {
+        writeln!(out, "  {name:<16} {}", show(v))?;
+    }
+    Ok(())
+}
+
 pub fn print_paths(out: &mut impl Write, target: &str, paths: &[PathStep]) -> Result<()> {
     writeln!(out, "\npaths to {target}")?;
     if paths.is_empty() {

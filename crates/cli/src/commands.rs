@@ -151,10 +151,11 @@ pub fn run(cli: Cli) -> Result<()> {
                 (crate::AccessRole::Identified, None) => app::Role::Identified,
                 (crate::AccessRole::Pseudonymous, None) => app::Role::Analyst,
                 (crate::AccessRole::Member, Some(p)) => app::Role::Member(p),
-                (crate::AccessRole::Member, None) => {
-                    bail!("a member is linked to one person: add --person PSEUDONYM")
+                (crate::AccessRole::Leader, Some(p)) => app::Role::Leader(p),
+                (crate::AccessRole::Member | crate::AccessRole::Leader, None) => {
+                    bail!("a member or leader is linked to one person: add --person PSEUDONYM")
                 }
-                (_, Some(_)) => bail!("--person goes with --role member only"),
+                (_, Some(_)) => bail!("--person goes with --role member or leader only"),
             };
             let stored = role.as_stored();
             s.grant(&who, role)?;
@@ -329,6 +330,10 @@ pub fn run(cli: Cli) -> Result<()> {
                         let paths = s.paths_to(&id, &t, &window)?;
                         crate::analyze::print_paths(&mut out, &s.name_of(&t)?, &paths)?;
                     }
+                }
+                ShowWhat::Team { leader, window } => {
+                    let t = s.team_view(&leader, &window)?;
+                    crate::analyze::print_team(&mut out, &t)?;
                 }
                 ShowWhat::Findings { window, top } => {
                     let f = s.findings(&window, top)?;

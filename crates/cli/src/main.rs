@@ -76,6 +76,15 @@ pub enum ShowWhat {
         #[arg(long)]
         target: Option<String>,
     },
+    /// A team's leadership figures (its leader's style and its components), for a team of at
+    /// least the minimum group size (recorded in the access log).
+    Team {
+        /// The leader: pseudonym, or for a viewer who sees identities an id or email.
+        leader: String,
+        /// The window analyzed (all, or e.g. 2024-03).
+        #[arg(long, default_value = "all")]
+        window: String,
+    },
     /// The org's findings, strongest first.
     Findings {
         /// The window analyzed (all, or e.g. 2024-03).
@@ -117,6 +126,8 @@ pub enum AccessRole {
     Identified,
     /// Sees the organization with pseudonyms only
     Pseudonymous,
+    /// Sees their own mirror and their team's aggregates (with --person)
+    Leader,
     /// Sees only their own mirror (with --person)
     Member,
 }
@@ -139,7 +150,7 @@ pub enum Command {
         viewer: String,
         #[arg(long, value_enum)]
         role: AccessRole,
-        /// For a member: the pseudonym of the person they are
+        /// For a member or a leader: the pseudonym of the person they are
         #[arg(long)]
         person: Option<String>,
     },
