@@ -782,6 +782,7 @@ impl ParquetRows {
 /// Parquet rows decoded on a thread of their own: batches of cells come in column-major, and
 /// spent batches (holding the rows' previous text cells) go back to be written over.
 struct ParquetStream {
+    path: std::path::PathBuf,
     names: Vec<String>,
     incoming: std::sync::mpsc::Receiver<Result<Vec<Vec<Cell>>, IngestError>>,
     spent: std::sync::mpsc::SyncSender<Vec<Vec<Cell>>>,
@@ -794,7 +795,17 @@ struct ParquetStream {
 
 impl ParquetStream {
     fn open(path: &Path, wanted: &[String]) -> Result<ParquetStream, IngestError> {
-        let mut decoder = ParquetRows::open(path, wanted)?;
+        // The parquet crate can panic on damaged metadata (e.g. negative column offsets): a
+        // damaged file is the user's input, reported as one, never a crash.
+        let file = path.to_path_buf();
+        let damaged = move |what: &str| IngestError::Format {
+            file: file.clone(),
+            reason: format!("not a readable Parquet file ({what})"),
+        };
+        let mut decoder = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            ParquetRows::open(path, wanted)
+        }))
+        .map_err(|_| damaged("its metadata is damaged"))??;
         let names = decoder.names.clone();
         let total_rows = decoder.total_rows;
         let (send, incoming) = std::sync::mpsc::sync_channel(4);
@@ -812,8 +823,16 @@ impl ParquetStream {
                         );
                     }
                 }
-                match decoder.refill() {
-                    Ok(false) => return,
+                let refilled =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decoder.refill()))
+                        .unwrap_or_else(|_| Err(damaged("a column chunk is damaged")));
+                match refilled {
+                    Ok(false) => {
+                        // The end, said explicitly: a decoder that stops without saying so
+                        // is an error, never a short file.
+                        let _ = send.send(Ok(Vec::new()));
+                        return;
+                    }
                     Ok(true) => {
                         let batch = std::mem::take(&mut decoder.batch);
                         if send.send(Ok(batch)).is_err() {
@@ -828,6 +847,7 @@ impl ParquetStream {
             }
         });
         Ok(ParquetStream {
+            path: path.to_path_buf(),
             names,
             incoming,
             spent,
@@ -849,7 +869,13 @@ impl ParquetStream {
             match self.incoming.recv() {
                 Ok(Ok(batch)) => self.batch = batch,
                 Ok(Err(e)) => return Err(e),
-                Err(_) => return Ok(false),
+                Err(_) => {
+                    return Err(IngestError::Format {
+                        file: self.path.clone(),
+                        reason: "not a readable Parquet file (its decoder stopped before the end)"
+                            .into(),
+                    });
+                }
             }
             self.batch_pos = 0;
             if self.batch.first().is_none_or(Vec::is_empty) {

@@ -56,6 +56,9 @@ pub struct SegmentStats {
 /// Writes one interaction segment. Rows of one event must be pushed one after the other.
 /// Row groups are sorted, encoded and compressed on a writer thread while the caller goes on.
 pub struct SegmentWriter {
+    /// Set when the writer is dropped unfinished: the worker then leaves the file unfinished
+    /// (its `.partial` name), so a failed run never leaves a finished segment behind.
+    abandoned: std::sync::Arc<std::sync::atomic::AtomicBool>,
     sender: Option<std::sync::mpsc::SyncSender<Vec<Interaction>>>,
     worker: Option<std::thread::JoinHandle<Result<(), StoreError>>>,
     buffer: Vec<Interaction>,
@@ -88,15 +91,23 @@ impl SegmentWriter {
         ];
         let mut table = TableWriter::create(path, "interactions", SEGMENT_COLUMNS, &metadata)?;
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Interaction>>(1);
+        let abandoned = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop = abandoned.clone();
         let worker = std::thread::spawn(move || -> Result<(), StoreError> {
             for mut rows in receiver {
+                if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
                 rows.sort_by_key(sort_key);
                 table.write_row_group(&interactions_to_columns(&rows))?;
             }
-            table.finish()?;
+            if !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                table.finish()?;
+            }
             Ok(())
         });
         Ok(SegmentWriter {
+            abandoned,
             sender: Some(sender),
             worker: Some(worker),
             buffer: Vec::with_capacity(row_group.min(1 << 16)),
@@ -175,6 +186,18 @@ impl SegmentWriter {
         self.flush()?;
         self.join()?;
         Ok(self.stats.clone())
+    }
+}
+
+impl Drop for SegmentWriter {
+    /// Dropped unfinished (a failed run): the worker stops without finishing the file, and is
+    /// waited for, so nothing is written after the run has cleaned up.
+    fn drop(&mut self) {
+        if self.worker.is_some() {
+            self.abandoned
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+            let _ = self.join();
+        }
     }
 }
 
@@ -505,5 +528,41 @@ impl EventReader {
             }
             return Ok(Some(row));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vocab::{PersonIdx, Role};
+
+    /// A writer dropped unfinished (a failed run) never finishes its file later, behind the
+    /// run's back (the fuzzer found a failed ingest leaving a finished segment in staging/).
+    #[test]
+    fn a_writer_dropped_unfinished_leaves_no_segment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("seg.parquet");
+        let mut w = SegmentWriter::create(&path).unwrap();
+        for i in 0..10u64 {
+            w.push(Interaction {
+                event_id: i,
+                time_ms: Some(i as i64),
+                actor: PersonIdx(0),
+                recipient: PersonIdx(1),
+                role: Role::To,
+                channel: Channel::Email,
+                kind: Kind::Message,
+                thread_id: None,
+                in_reply_to: None,
+                duration_s: None,
+                speaking_s: None,
+                weight: 1.0,
+            })
+            .unwrap();
+        }
+        drop(w);
+        // Whatever the writer thread does, it has done it by now.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert!(!path.exists(), "a finished segment appeared after the drop");
     }
 }

@@ -376,3 +376,53 @@ fn the_same_interaction_has_the_same_id_in_any_file() {
         assert_ne!(id_of(&first, 0, 1), id_of(&first, 1, 2), "{mapping}");
     }
 }
+
+/// Found by the fuzzer (fuzz/regressions): a failed events run left a finished segment in
+/// `staging/`, because the segment writer's thread finished the file after the run had cleaned
+/// up. The writer now stops unfinished and is waited for when it is dropped.
+#[test]
+fn a_failed_events_run_leaves_no_file_behind() {
+    let mut f = base();
+    let fuzzed = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/fuzz-events-staging-leak.csv"),
+    )
+    .unwrap();
+    for i in 0..20 {
+        // A good row, then one that stops a --strict run.
+        let content = format!(
+            "actor,recipient,time\nceo,vp,2024-01-0{}T10:00:00Z\nceo,,2024-01-02T10:00:00Z\n",
+            1 + i % 9
+        );
+        let before = f.snapshot();
+        let r = f.events(&format!("e{i}.csv"), content.as_bytes(), "", true);
+        assert!(r.is_err());
+        assert_eq!(f.snapshot(), before, "run {i}");
+        let _ = f.events(&format!("fuzz{i}.csv"), &fuzzed, "", i % 2 == 0);
+        let staging: Vec<String> = walk(f.store.root())
+            .into_iter()
+            .filter(|p| p.contains("/staging/"))
+            .collect();
+        assert!(staging.is_empty(), "left behind: {staging:?}");
+    }
+}
+
+/// Found by the fuzzer: a Parquet file with a negative column chunk offset made the parquet
+/// crate panic in ingest's decoder thread, and the run then stopped early as if the file had
+/// ended. It is now a one-line error about the file, and nothing is stored.
+#[test]
+fn a_damaged_parquet_file_is_an_error_not_a_short_file() {
+    let mut f = base();
+    let before = f.snapshot();
+    let damaged = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/damaged-column-offset.parquet"),
+    )
+    .unwrap();
+    let r = f.events("damaged.parquet", &damaged, "", false);
+    let e = r.expect_err("a damaged file fails");
+    let text = e.to_string();
+    assert!(text.contains("damaged.parquet"), "{text}");
+    assert!(text.contains("not a readable Parquet file"), "{text}");
+    assert_eq!(f.snapshot(), before);
+}
