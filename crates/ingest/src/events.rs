@@ -5,7 +5,7 @@
 use crate::diag::{Diagnostics, IngestReport};
 use crate::error::{IngestError, RowError};
 use crate::mapping::{Binder, EventsMapping, Slot};
-use crate::source::{Cell, Row, RowReader};
+use crate::source::{Cell, RecordSource, Row, RowReader};
 use crate::value::{
     END_YEAR, FIRST_YEAR, Stamp, check_duration, check_weight, parse_int, parse_number,
     parse_offset, parse_time, year_start_ms,
@@ -252,7 +252,7 @@ pub fn ingest_events(
     let _lock = store.lock("ingest events")?;
     let staging = store.staging_path("events")?;
     let result = with_diagnostics(store, opts.strict, |store, diag| {
-        run(store, file, opts, progress, diag, &staging)
+        run(store, file, None, opts, progress, diag, &staging)
     });
     if result.is_err() {
         let _ = std::fs::remove_file(&staging);
@@ -261,10 +261,65 @@ pub fn ingest_events(
     result
 }
 
+/// Ingests a connector's interactions (a mail archive, a calendar, a chat export) from
+/// `source`, with everything an events file gets: validation, people resolution, grouping into
+/// interactions, stable ids, and one all-or-nothing commit. `input` names the file or folder the
+/// records come from (in the run record and every listed problem); its bytes, every file under
+/// it for a folder, make the content hash that refuses a second ingest of the same input.
+pub fn ingest_records(
+    store: &mut dyn Store,
+    input: &Path,
+    source: Box<dyn RecordSource>,
+    opts: &IngestOptions,
+    progress: &dyn Progress,
+) -> Result<IngestReport, IngestError> {
+    let _lock = store.lock("ingest events")?;
+    let staging = store.staging_path("events")?;
+    let result = with_diagnostics(store, opts.strict, |store, diag| {
+        run(store, input, Some(source), opts, progress, diag, &staging)
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&staging);
+        let _ = std::fs::remove_file(staging.with_extension("parquet.partial"));
+    }
+    result
+}
+
+/// BLAKE3 of a file's bytes, or of a folder's files (their paths under it and their hashes, in
+/// path order), streamed.
+fn input_hash(path: &Path) -> Result<String, IngestError> {
+    if !path.is_dir() {
+        return Ok(store::file_hash(path)?);
+    }
+    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+        for e in std::fs::read_dir(dir)? {
+            let p = e?.path();
+            if p.is_dir() {
+                walk(&p, out)?;
+            } else {
+                out.push(p);
+            }
+        }
+        Ok(())
+    }
+    let mut files = Vec::new();
+    walk(path, &mut files).map_err(|e| IngestError::io(path, e))?;
+    files.sort();
+    let mut h = blake3::Hasher::new();
+    for f in files {
+        let rel = f.strip_prefix(path).unwrap_or(&f);
+        h.update(rel.to_string_lossy().as_bytes());
+        h.update(&[0]);
+        h.update(store::file_hash(&f)?.as_bytes());
+    }
+    Ok(h.finalize().to_hex().to_string())
+}
+
 #[allow(clippy::too_many_lines)]
 fn run(
     store: &mut dyn Store,
     file: &Path,
+    records: Option<Box<dyn RecordSource>>,
     opts: &IngestOptions,
     progress: &dyn Progress,
     diag: &mut Diagnostics,
@@ -289,7 +344,6 @@ fn run(
     };
     let policy = unknown_policy(mapping.unknown_people.as_deref(), file)?;
 
-    let source = opts.mapping.source_options(file, opts.format)?;
     let mut binder = Binder::default();
     let m = &mapping;
     for (name, spec, required) in [
@@ -309,7 +363,13 @@ fn run(
     ] {
         binder.field(name, spec.as_ref(), required);
     }
-    let mut reader = RowReader::open(file, &source, &binder.wanted)?;
+    let mut reader = match records {
+        Some(records) => RowReader::from_records(file, records, &binder.wanted),
+        None => {
+            let source = opts.mapping.source_options(file, opts.format)?;
+            RowReader::open(file, &source, &binder.wanted)?
+        }
+    };
     let slots: Vec<Slot> = binder.bind(&reader)?;
     if !slots[F_RECIPIENT].is_present() && !slots[F_RECIPIENTS].is_present() {
         return Err(IngestError::MissingColumn {
@@ -654,7 +714,7 @@ fn run(
         kind: IngestKind::Events,
         source: file.display().to_string(),
         // Streamed, never loaded whole; the same bytes ingested again are refused.
-        content_hash: store::file_hash(file)?,
+        content_hash: input_hash(file)?,
         people: added,
         people_seen,
         survey: Vec::new(),

@@ -15,10 +15,10 @@ pub mod value;
 
 pub use diag::{Diagnostics, IngestReport, Outcome};
 pub use error::{IngestError, RowError};
-pub use events::ingest_events;
+pub use events::{ingest_events, ingest_records};
 pub use mapping::{EventsMapping, FieldSpec, Mapping, PeopleMapping, SurveyMapping};
 pub use people::ingest_people;
-pub use source::{Cell, Format};
+pub use source::{Cell, Format, RecordSource};
 
 use source::{Row, RowReader};
 pub use survey::ingest_survey;
@@ -89,6 +89,15 @@ fn stable_id(text: &str) -> u64 {
 
 /// The stable id of an id cell: integers as they are (when non-negative and below 2^62),
 /// anything else hashed from its text. `None` when empty.
+/// An id from an export's own identifier (a Message-ID, a Slack `ts`, a calendar UID) as a keyed
+/// hash under the workspace's key, for a connector's `event_id`, `thread_id` and `in_reply_to`:
+/// stable within the workspace (overlapping archives meet on it), never the identifier itself.
+pub fn keyed_id(store: &dyn store::Store, text: &str) -> i64 {
+    let hashed = store.pseudonym(&format!("id:{text}"));
+    let hex = hashed.trim_start_matches('p');
+    i64::from_str_radix(&hex[..hex.len().min(15)], 16).unwrap_or(0) & ((1 << 62) - 1)
+}
+
 fn cell_id(cell: &Cell) -> Option<u64> {
     match cell {
         Cell::Int(v) if (0..(1 << 62)).contains(v) => Some(*v as u64),

@@ -142,6 +142,29 @@ enum Inner {
         first_data_line: Option<Vec<u8>>,
     },
     Parquet(Box<ParquetStream>),
+    Records {
+        source: Box<dyn RecordSource>,
+        indices: Vec<Option<usize>>,
+        scratch: Vec<Cell>,
+    },
+}
+
+/// Interactions from a connector (mail, calendar, chat exports): records in orgmirror's own
+/// event columns (`event_id`, `time`, `actor`, `recipient`, `role`, `channel`, `kind`,
+/// `thread_id`, `in_reply_to`, `duration_s`, `weight`, ...), fed to the same validation,
+/// people resolution, grouping and all-or-nothing commit as a file of rows
+/// ([`crate::ingest_records`]).
+pub trait RecordSource {
+    /// The columns every record fills, in order.
+    fn columns(&self) -> Vec<String>;
+    /// The next record's cells, in [`RecordSource::columns`] order, and where it is in the input
+    /// (a line, or a message's number); `Ok(None)` at the end. A record that cannot be read at
+    /// all is an `Err(RowError)` naming file, position, field and reason; reading goes on.
+    fn next_record(&mut self, cells: &mut Vec<Cell>) -> Result<Option<u64>, RowError>;
+    /// Bytes to read in all, for progress.
+    fn total_bytes(&self) -> u64;
+    /// Bytes read so far.
+    fn bytes_read(&self) -> u64;
 }
 
 /// Counts bytes read, for progress.
@@ -312,6 +335,31 @@ impl RowReader {
         Ok(reader)
     }
 
+    /// Rows from a connector's records, as if `path` were a file in orgmirror's own columns.
+    pub fn from_records(
+        path: &Path,
+        source: Box<dyn RecordSource>,
+        wanted: &[String],
+    ) -> RowReader {
+        let header = source.columns();
+        let total_bytes = source.total_bytes();
+        let mut reader = RowReader {
+            path: path.to_path_buf(),
+            inner: Inner::Records {
+                source,
+                indices: Vec::new(),
+                scratch: Vec::new(),
+            },
+            line: 0,
+            header,
+            bytes_read: Default::default(),
+            total_bytes,
+            max_line_bytes: usize::MAX,
+        };
+        reader.resolve(wanted, true);
+        reader
+    }
+
     /// Changes the columns to yield (before the first row is read), e.g. once the header shows
     /// which columns are left over for free attributes.
     pub fn set_wanted(&mut self, wanted: &[String], has_header: bool) -> Result<(), IngestError> {
@@ -343,7 +391,9 @@ impl RowReader {
             }
         };
         match &mut self.inner {
-            Inner::Csv { indices, .. } | Inner::Lines { indices, .. } => {
+            Inner::Csv { indices, .. }
+            | Inner::Lines { indices, .. }
+            | Inner::Records { indices, .. } => {
                 *indices = wanted.iter().map(find).collect();
             }
             Inner::Parquet(_) => {}
@@ -374,6 +424,7 @@ impl RowReader {
     pub fn bytes_read(&self) -> u64 {
         match &self.inner {
             Inner::Parquet(p) => p.rows_done * self.total_bytes / p.total_rows.max(1),
+            Inner::Records { source, .. } => source.bytes_read(),
             _ => self.bytes_read.load(std::sync::atomic::Ordering::Relaxed),
         }
     }
@@ -391,6 +442,25 @@ impl RowReader {
     pub fn next_row(&mut self, row: &mut Row) -> Result<bool, Result<RowError, IngestError>> {
         let path = self.path.clone();
         match &mut self.inner {
+            Inner::Records {
+                source,
+                indices,
+                scratch,
+            } => match source.next_record(scratch) {
+                Ok(None) => Ok(false),
+                Ok(Some(line)) => {
+                    self.line = line;
+                    row.line = line;
+                    row.cells.resize(indices.len(), Cell::Null);
+                    for (slot, index) in row.cells.iter_mut().zip(indices.iter()) {
+                        *slot = index
+                            .and_then(|i| scratch.get(i).cloned())
+                            .unwrap_or(Cell::Null);
+                    }
+                    Ok(true)
+                }
+                Err(e) => Err(Ok(e)),
+            },
             Inner::Csv {
                 reader,
                 record,
