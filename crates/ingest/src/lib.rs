@@ -18,7 +18,7 @@ pub use error::{IngestError, RowError};
 pub use events::{ingest_events, ingest_records};
 pub use mapping::{EventsMapping, FieldSpec, Mapping, PeopleMapping, SurveyMapping};
 pub use people::ingest_people;
-pub use source::{Cell, Format, RecordSource};
+pub use source::{Cell, Format, Problem, RecordSource};
 
 use source::{Row, RowReader};
 pub use survey::ingest_survey;
@@ -130,7 +130,12 @@ fn next_readable(
     progress: &dyn Progress,
 ) -> Result<bool, IngestError> {
     loop {
-        match reader.next_row(row) {
+        let next = reader.next_row(row);
+        for e in reader.take_skipped() {
+            *rows_read += 1;
+            diag.skip(e)?;
+        }
+        match next {
             Ok(false) => return Ok(false),
             Ok(true) => {
                 *rows_read += 1;

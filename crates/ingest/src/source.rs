@@ -159,12 +159,23 @@ pub trait RecordSource {
     fn columns(&self) -> Vec<String>;
     /// The next record's cells, in [`RecordSource::columns`] order, and where it is in the input
     /// (a line, or a message's number); `Ok(None)` at the end. A record that cannot be read at
-    /// all is an `Err(RowError)` naming file, position, field and reason; reading goes on.
-    fn next_record(&mut self, cells: &mut Vec<Cell>) -> Result<Option<u64>, RowError>;
+    /// all, or is left out on purpose (a mailing list, a bot), is an `Err(Problem)` naming file,
+    /// position, field and reason; reading goes on.
+    fn next_record(&mut self, cells: &mut Vec<Cell>) -> Result<Option<u64>, Problem>;
     /// Bytes to read in all, for progress.
     fn total_bytes(&self) -> u64;
     /// Bytes read so far.
     fn bytes_read(&self) -> u64;
+}
+
+/// Why a connector's record is not a row.
+#[derive(Debug)]
+pub enum Problem {
+    /// Bad input: counted and listed as rejected.
+    Reject(RowError),
+    /// Fine but left out on purpose (automated mail, a list, a bot, an external address):
+    /// counted and listed as skipped.
+    Skip(RowError),
 }
 
 /// Counts bytes read, for progress.
@@ -191,6 +202,8 @@ pub struct RowReader {
     bytes_read: std::sync::Arc<std::sync::atomic::AtomicU64>,
     total_bytes: u64,
     max_line_bytes: usize,
+    /// Records a connector left out on purpose, for the run's diagnostics.
+    skipped: Vec<RowError>,
 }
 
 impl RowReader {
@@ -330,6 +343,7 @@ impl RowReader {
             bytes_read,
             total_bytes,
             max_line_bytes: opts.max_line_bytes,
+            skipped: Vec::new(),
         };
         reader.resolve(wanted, opts.header);
         Ok(reader)
@@ -355,6 +369,7 @@ impl RowReader {
             bytes_read: Default::default(),
             total_bytes,
             max_line_bytes: usize::MAX,
+            skipped: Vec::new(),
         };
         reader.resolve(wanted, true);
         reader
@@ -421,6 +436,11 @@ impl RowReader {
         }
     }
 
+    /// Records left out on purpose since the last call.
+    pub fn take_skipped(&mut self) -> Vec<RowError> {
+        std::mem::take(&mut self.skipped)
+    }
+
     pub fn bytes_read(&self) -> u64 {
         match &self.inner {
             Inner::Parquet(p) => p.rows_done * self.total_bytes / p.total_rows.max(1),
@@ -446,20 +466,24 @@ impl RowReader {
                 source,
                 indices,
                 scratch,
-            } => match source.next_record(scratch) {
-                Ok(None) => Ok(false),
-                Ok(Some(line)) => {
-                    self.line = line;
-                    row.line = line;
-                    row.cells.resize(indices.len(), Cell::Null);
-                    for (slot, index) in row.cells.iter_mut().zip(indices.iter()) {
-                        *slot = index
-                            .and_then(|i| scratch.get(i).cloned())
-                            .unwrap_or(Cell::Null);
+            } => loop {
+                match source.next_record(scratch) {
+                    Ok(None) => return Ok(false),
+                    Ok(Some(line)) => {
+                        self.line = line;
+                        row.line = line;
+                        row.cells.resize(indices.len(), Cell::Null);
+                        for (slot, index) in row.cells.iter_mut().zip(indices.iter()) {
+                            *slot = index
+                                .and_then(|i| scratch.get(i).cloned())
+                                .unwrap_or(Cell::Null);
+                        }
+                        return Ok(true);
                     }
-                    Ok(true)
+                    Err(Problem::Reject(e)) => return Err(Ok(e)),
+                    // Left out on purpose: listed, and the next record is read.
+                    Err(Problem::Skip(e)) => self.skipped.push(e),
                 }
-                Err(e) => Err(Ok(e)),
             },
             Inner::Csv {
                 reader,

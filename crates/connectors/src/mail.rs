@@ -1,0 +1,1 @@
+//! Mail archives: Maildir (with Maildir++ and nested folders) and mbox.
