@@ -25,6 +25,8 @@ pub struct IngestRequest {
 
 /// How pairs of messages become replies.
 pub use aggregate::{AggregateSummary, Pairing};
+/// Mail archives' layouts and what to keep.
+pub use connectors::mail::{MailFormat, MailOptions};
 /// An input file's format (when its extension does not tell).
 pub use ingest::{Format as FileFormat, IngestReport};
 /// The generator's settings.
@@ -156,6 +158,51 @@ impl Session {
             Kind::Events => ingest::ingest_events(&mut self.store, file, &opts, &bar),
             Kind::Survey => ingest::ingest_survey(&mut self.store, file, &opts, &bar),
         };
+        stage.done();
+        Ok(report?)
+    }
+
+    /// Ingests a mail archive (a Maildir folder or an mbox file), headers only (admins only):
+    /// senders and To/Cc/Bcc recipients resolved against the people file, replies tied to what
+    /// they answer, lists and automated mail left out unless asked for. Returns the report and
+    /// the addresses that matched nobody, most frequent first.
+    pub fn ingest_mail(
+        &mut self,
+        path: &Path,
+        format: Option<connectors::mail::MailFormat>,
+        opts: connectors::mail::MailOptions,
+        req: &IngestRequest,
+        progress: &dyn Progress,
+    ) -> Result<(ingest::IngestReport, Vec<(String, u64)>)> {
+        self.policy.require_manager(&mut self.store, "ingest")?;
+        let dir = connectors::Directory::from_people(&self.store.people()?);
+        let ids = ingest::keyed_ids(&self.store);
+        let source = connectors::mail::MailSource::open(path, format, dir, ids, opts)?;
+        let unmatched = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let source = Reporting {
+            inner: source,
+            unmatched: unmatched.clone(),
+        };
+        let report = self.ingest_source(path, Box::new(source), req, progress)?;
+        let unmatched = unmatched.borrow().clone();
+        Ok((report, unmatched))
+    }
+
+    /// One connector's records through ingest's sink.
+    fn ingest_source(
+        &mut self,
+        path: &Path,
+        source: Box<dyn ingest::RecordSource>,
+        req: &IngestRequest,
+        progress: &dyn Progress,
+    ) -> Result<ingest::IngestReport> {
+        let opts = ingest::IngestOptions {
+            strict: req.strict,
+            ..Default::default()
+        };
+        let stage = progress.stage("ingest", true);
+        let bar = Bytes(stage.as_ref());
+        let report = ingest::ingest_records(&mut self.store, path, source, &opts, &bar);
         stage.done();
         Ok(report?)
     }
@@ -304,5 +351,36 @@ impl Session {
             stale: store.results_stale("analyze")?,
             tables,
         })
+    }
+}
+
+/// A mail source that hands its unmatched addresses back when it is done.
+struct Reporting {
+    inner: connectors::mail::MailSource,
+    unmatched: std::rc::Rc<std::cell::RefCell<Vec<(String, u64)>>>,
+}
+
+impl ingest::RecordSource for Reporting {
+    fn columns(&self) -> Vec<String> {
+        self.inner.columns()
+    }
+
+    fn next_record(
+        &mut self,
+        cells: &mut Vec<ingest::Cell>,
+    ) -> std::result::Result<Option<u64>, ingest::Problem> {
+        let next = self.inner.next_record(cells);
+        if matches!(next, Ok(None)) {
+            *self.unmatched.borrow_mut() = self.inner.directory().unmatched();
+        }
+        next
+    }
+
+    fn total_bytes(&self) -> u64 {
+        self.inner.total_bytes()
+    }
+
+    fn bytes_read(&self) -> u64 {
+        self.inner.bytes_read()
     }
 }

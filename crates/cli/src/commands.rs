@@ -49,25 +49,26 @@ pub fn viewer() -> String {
     "local user".to_string()
 }
 
-impl From<FileFormat> for app::ingest::FileFormat {
-    fn from(f: FileFormat) -> app::ingest::FileFormat {
-        match f {
-            FileFormat::Csv => app::ingest::FileFormat::Csv,
-            FileFormat::Tsv => app::ingest::FileFormat::Tsv,
-            FileFormat::Whitespace => app::ingest::FileFormat::Whitespace,
-            FileFormat::Jsonl => app::ingest::FileFormat::Jsonl,
-            FileFormat::Parquet => app::ingest::FileFormat::Parquet,
+/// A table file's format; a mail layout is no table format.
+fn table_format(f: FileFormat) -> Result<app::ingest::FileFormat> {
+    Ok(match f {
+        FileFormat::Csv => app::ingest::FileFormat::Csv,
+        FileFormat::Tsv => app::ingest::FileFormat::Tsv,
+        FileFormat::Whitespace => app::ingest::FileFormat::Whitespace,
+        FileFormat::Jsonl => app::ingest::FileFormat::Jsonl,
+        FileFormat::Parquet => app::ingest::FileFormat::Parquet,
+        FileFormat::Maildir | FileFormat::Mbox => {
+            bail!("--format maildir and mbox go with `ingest mail`")
         }
-    }
+    })
 }
 
-impl From<IngestWhat> for app::ingest::Kind {
-    fn from(w: IngestWhat) -> app::ingest::Kind {
-        match w {
-            IngestWhat::People => app::ingest::Kind::People,
-            IngestWhat::Events => app::ingest::Kind::Events,
-            IngestWhat::Survey => app::ingest::Kind::Survey,
-        }
+/// A table input's kind (mail is read by its connector).
+fn table_kind(w: IngestWhat) -> app::ingest::Kind {
+    match w {
+        IngestWhat::People => app::ingest::Kind::People,
+        IngestWhat::Events | IngestWhat::Mail => app::ingest::Kind::Events,
+        IngestWhat::Survey => app::ingest::Kind::Survey,
     }
 }
 
@@ -183,20 +184,46 @@ pub fn run(cli: Cli) -> Result<()> {
             strict,
             format,
             json,
+            include_lists,
+            include_automated,
         } => {
             let mut s = open(&cli.workspace, &cli.view_as, &key)?;
-            let req = app::ingest::IngestRequest {
-                mapping,
-                strict,
-                format: format.map(Into::into),
+            let outcome = if what == IngestWhat::Mail {
+                if mapping.is_some() {
+                    bail!("a mail archive needs no --map: its headers say who wrote to whom");
+                }
+                let layout = match format {
+                    None => None,
+                    Some(FileFormat::Maildir) => Some(app::ingest::MailFormat::Maildir),
+                    Some(FileFormat::Mbox) => Some(app::ingest::MailFormat::Mbox),
+                    Some(_) => bail!("`ingest mail` reads --format maildir or mbox"),
+                };
+                let opts = app::ingest::MailOptions {
+                    include_lists,
+                    include_automated,
+                };
+                let req = app::ingest::IngestRequest {
+                    strict,
+                    ..Default::default()
+                };
+                s.ingest_mail(&file, layout, opts, &req, &bars)
+                    .map(|(r, unmatched)| (r, Some(unmatched)))
+            } else {
+                let req = app::ingest::IngestRequest {
+                    mapping,
+                    strict,
+                    format: format.map(table_format).transpose()?,
+                };
+                s.ingest(table_kind(what), &file, &req, &bars)
+                    .map(|r| (r, None))
             };
-            let report = match s.ingest(what.into(), &file, &req, &bars) {
+            let (report, unmatched) = match outcome {
                 Ok(r) => r,
                 Err(e) => match app::ingest::already_ingested(&e) {
                     Some((run, source)) => {
                         writeln!(
                             out,
-                            "skipped {}: the same file was already ingested as run {run} ({source}); nothing was stored",
+                            "skipped {}: the same input was already ingested as run {run} ({source}); nothing was stored",
                             file.display()
                         )?;
                         return Ok(());
@@ -208,6 +235,19 @@ pub fn run(cli: Cli) -> Result<()> {
                 writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
             } else {
                 write!(out, "{}", report.summary())?;
+                if let Some(unmatched) = unmatched.filter(|u| !u.is_empty()) {
+                    let shown: Vec<String> = unmatched
+                        .iter()
+                        .take(10)
+                        .map(|(a, n)| format!("{a} ({n})"))
+                        .collect();
+                    writeln!(
+                        out,
+                        "  {} addresses matched nobody in the people file; most frequent: {}",
+                        unmatched.len(),
+                        shown.join(", ")
+                    )?;
+                }
             }
         }
         Command::Generate {

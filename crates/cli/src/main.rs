@@ -35,20 +35,29 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum IngestWhat {
+    /// The people file (HRIS): ids, names, e-mails, managers, departments.
     People,
+    /// Interactions in orgmirror's columns (or mapped with --map): CSV, JSON Lines, Parquet.
     Events,
+    /// Relational survey answers.
     Survey,
+    /// A mail archive, headers only: a Maildir folder or an mbox file.
+    Mail,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FileFormat {
     Csv,
     Tsv,
     Whitespace,
     Jsonl,
     Parquet,
+    /// A mail folder (cur/, new/, Maildir++ folders).
+    Maildir,
+    /// A mail file of messages, each after a `From ` line.
+    Mbox,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -178,6 +187,12 @@ pub enum Command {
         /// Print the report as JSON on stdout.
         #[arg(long)]
         json: bool,
+        /// Mail: keep mailing-list traffic (List-Id, Precedence list or bulk).
+        #[arg(long)]
+        include_lists: bool,
+        /// Mail: keep automated mail (Auto-Submitted, Precedence junk).
+        #[arg(long)]
+        include_automated: bool,
     },
     /// Write a synthetic organization with planted dynamics and its ground truth.
     Generate {

@@ -40,8 +40,8 @@ pub mod col {
     pub const WEIGHT: usize = 10;
 }
 
-/// A keyed id for an export's own identifier (see [`ingest::keyed_id`]); a connector is given
-/// one by its caller so that it never needs the workspace.
+/// Keyed ids for an export's own identifiers (see [`ingest::keyed_ids`]); a connector is given
+/// them by its caller so that it never needs the workspace.
 pub type Ids = Box<dyn Fn(&str) -> i64>;
 
 /// One row of a record: the cells of [`COLUMNS`], reset to nulls.

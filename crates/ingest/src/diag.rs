@@ -122,6 +122,18 @@ impl Diagnostics {
         self.skipped.values().sum()
     }
 
+    /// Rows rejected or skipped, by reason, most frequent first.
+    pub fn reasons(&self) -> Vec<(String, u64)> {
+        let mut v: Vec<(String, u64)> = self
+            .rejected
+            .iter()
+            .chain(self.skipped.iter())
+            .map(|(r, n)| (r.to_string(), *n))
+            .collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        v
+    }
+
     /// Flushes the listing; returns its path if anything was listed.
     pub fn finish(&mut self) -> Result<Option<PathBuf>, IngestError> {
         match self.listing.take() {

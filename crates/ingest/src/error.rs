@@ -75,8 +75,13 @@ pub enum IngestError {
     Strict(RowError),
     #[error("{}: the formal hierarchy has a management cycle: {}; nothing was stored", file.display(), members.join(" -> "))]
     Cycle { file: PathBuf, members: Vec<String> },
-    #[error("{}: no row could be used ({rejected} rejected); nothing was stored", file.display())]
-    NothingUsable { file: PathBuf, rejected: u64 },
+    #[error("{}: no row could be used ({rejected} rejected or left out{}); nothing was stored", file.display(), why(reasons))]
+    NothingUsable {
+        file: PathBuf,
+        rejected: u64,
+        /// Rows left out, by reason (rejected or skipped), most frequent first.
+        reasons: Vec<(String, u64)>,
+    },
     #[error(transparent)]
     Store(#[from] store::StoreError),
 }
@@ -88,4 +93,19 @@ impl IngestError {
             source,
         }
     }
+}
+
+fn why(reasons: &[(String, u64)]) -> String {
+    if reasons.is_empty() {
+        return String::new();
+    }
+    format!(
+        "; {}",
+        reasons
+            .iter()
+            .take(4)
+            .map(|(r, n)| format!("{r} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }

@@ -693,6 +693,7 @@ fn run(
         return Err(IngestError::NothingUsable {
             file: file.to_path_buf(),
             rejected: diag.n_rejected() + diag.n_skipped(),
+            reasons: diag.reasons(),
         });
     }
     let listing = diag.finish()?;

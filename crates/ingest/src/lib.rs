@@ -89,13 +89,13 @@ fn stable_id(text: &str) -> u64 {
 
 /// The stable id of an id cell: integers as they are (when non-negative and below 2^62),
 /// anything else hashed from its text. `None` when empty.
-/// An id from an export's own identifier (a Message-ID, a Slack `ts`, a calendar UID) as a keyed
-/// hash under the workspace's key, for a connector's `event_id`, `thread_id` and `in_reply_to`:
-/// stable within the workspace (overlapping archives meet on it), never the identifier itself.
-pub fn keyed_id(store: &dyn store::Store, text: &str) -> i64 {
-    let hashed = store.pseudonym(&format!("id:{text}"));
-    let hex = hashed.trim_start_matches('p');
-    i64::from_str_radix(&hex[..hex.len().min(15)], 16).unwrap_or(0) & ((1 << 62) - 1)
+/// Ids from an export's own identifiers (a Message-ID, a Slack `ts`, a calendar UID) as keyed
+/// hashes under the workspace's key, for a connector's `event_id`, `thread_id` and `in_reply_to`
+/// (an integer cell, kept as it is): stable within the workspace (overlapping archives meet on
+/// them), never the identifier itself.
+pub fn keyed_ids(store: &dyn store::Store) -> Box<dyn Fn(&str) -> i64> {
+    let hash = store.keyed_hasher();
+    Box::new(move |text: &str| (hash(text) & ((1 << 62) - 1)) as i64)
 }
 
 fn cell_id(cell: &Cell) -> Option<u64> {

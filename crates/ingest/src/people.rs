@@ -410,6 +410,7 @@ fn run(
         return Err(IngestError::NothingUsable {
             file: file.to_path_buf(),
             rejected: diag.n_rejected(),
+            reasons: diag.reasons(),
         });
     }
     let mut idxs: Vec<u32> = line_of.keys().copied().collect();

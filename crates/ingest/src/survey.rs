@@ -176,6 +176,7 @@ fn run(
         return Err(IngestError::NothingUsable {
             file: file.to_path_buf(),
             rejected: diag.n_rejected(),
+            reasons: diag.reasons(),
         });
     }
     let listing = diag.finish()?;

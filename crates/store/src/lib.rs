@@ -36,6 +36,10 @@ pub trait Store {
     fn people(&self) -> Result<PeopleTable, StoreError>;
     /// The keyed pseudonym of an external id (same id and workspace key, same pseudonym).
     fn pseudonym(&self, external_id: &str) -> String;
+    /// A keyed hash under the workspace's key, for ids taken from an export (Message-IDs, chat
+    /// timestamps, calendar UIDs): the same text gives the same id in this workspace, and the id
+    /// does not give the text back.
+    fn keyed_hasher(&self) -> Box<dyn Fn(&str) -> u64>;
     /// A fresh path where an ingest run may write its interaction segment before committing.
     fn staging_path(&self, what: &str) -> Result<PathBuf, StoreError>;
     /// Applies an ingest run atomically and returns its run id. Refused with

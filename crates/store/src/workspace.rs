@@ -796,6 +796,14 @@ impl Store for SqliteStore {
         Ok(PeopleTable::from_people(self.load_people()?))
     }
 
+    fn keyed_hasher(&self) -> Box<dyn Fn(&str) -> u64> {
+        let key = self.key;
+        Box::new(move |text: &str| {
+            let h = blake3::keyed_hash(&key, format!("id:{text}").as_bytes());
+            u64::from_le_bytes(h.as_bytes()[..8].try_into().expect("8 bytes"))
+        })
+    }
+
     fn pseudonym(&self, external_id: &str) -> String {
         pseudonym_of(&self.key, external_id)
     }
