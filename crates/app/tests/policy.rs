@@ -536,3 +536,90 @@ fn a_leader_sees_their_own_team_only_and_only_when_it_is_big_enough() {
             .any(|e| e.1 == "analyst" && e.2 == "refused: team view" && e.3 == small)
     );
 }
+
+#[test]
+fn a_mail_archive_goes_in_headers_only_with_people_resolved() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = dir.path().join("ws");
+    let mut s = Session::init(&w, "owner", 5).unwrap();
+    let people = dir.path().join("people.csv");
+    std::fs::write(
+        &people,
+        "id,name,email,manager\nA,Ann Quist,ann@corp.com,\nB,Bo Rell,bo@corp.com,A\nC,Cy Dahl,cy@corp.com,A\n",
+    )
+    .unwrap();
+    s.ingest(Kind::People, &people, &IngestRequest::default(), &Silent)
+        .unwrap();
+    let md = dir.path().join("mail");
+    std::fs::create_dir_all(md.join("cur")).unwrap();
+    std::fs::create_dir_all(md.join(".Sent/cur")).unwrap();
+    let msg = |name: &str, text: &str| std::fs::write(md.join(name), text).unwrap();
+    msg(
+        "cur/1:2,S",
+        "From: Ann Quist <Ann@Corp.com>\r\nTo: bo@corp.com, someone@vendor.org\r\nCc: cy@corp.com\r\n\
+Subject: Quarterly secret plans\r\nDate: Mon, 2 Mar 2020 09:00:00 +0000\r\nMessage-ID: <m1@corp.com>\r\n\r\n\
+PLAINTEXT-BODY of the message\r\n",
+    );
+    msg(
+        ".Sent/cur/2:2,S",
+        "From: bo@corp.com\r\nTo: ann@corp.com\r\nSubject: Re: Quarterly secret plans\r\n\
+Date: Mon, 2 Mar 2020 10:30:00 +0000\r\nMessage-ID: <m2@corp.com>\r\nIn-Reply-To: <m1@corp.com>\r\n\
+References: <m1@corp.com>\r\n\r\nPLAINTEXT-BODY again\r\n",
+    );
+    msg(
+        "cur/3:2,S",
+        "From: cy@corp.com\r\nTo: all-staff@corp.com, ann@corp.com\r\nList-Id: <staff.corp.com>\r\n\
+Date: Mon, 2 Mar 2020 11:00:00 +0000\r\nMessage-ID: <m3@corp.com>\r\n\r\nbody\r\n",
+    );
+    let (report, unmatched) = s
+        .ingest_mail(
+            &md,
+            None,
+            Default::default(),
+            &IngestRequest::default(),
+            &Silent,
+        )
+        .unwrap();
+    assert_eq!(report.events, 2, "{}", report.summary());
+    assert!(report.summary().contains("mailing_list"), "{}", report.summary());
+    assert!(unmatched.iter().any(|(a, _)| a == "someone@vendor.org"));
+    // The same archive again is a notice, not a second copy.
+    let again = s
+        .ingest_mail(&md, None, Default::default(), &IngestRequest::default(), &Silent)
+        .unwrap_err();
+    assert!(app::ingest::already_ingested(&again).is_some());
+    s.analyze(
+        &AnalyzeRequest {
+            windows: vec!["all".into()],
+            ..Default::default()
+        },
+        &Silent,
+    )
+    .unwrap();
+    let rows = pair_counts(&mut s, dir.path());
+    let n = |a: &str, b: &str| {
+        rows.iter()
+            .find(|r| r.0 == a && r.1 == b)
+            .map(|r| r.2.clone())
+    };
+    assert_eq!(n("A", "B").as_deref(), Some("1"), "{rows:?}");
+    assert_eq!(n("A", "C").as_deref(), Some("1"), "{rows:?}");
+    assert_eq!(n("B", "A").as_deref(), Some("1"), "{rows:?}");
+    assert!(!rows.iter().any(|r| r.0 == "C"), "the list post is left out: {rows:?}");
+    // Bo's answer pairs with Ann's message: one reply latency of 90 minutes.
+    let out = dir.path().join("latencies.csv");
+    s.export(&export("latencies", false), &out).unwrap();
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("5400"), "{text}");
+    // Neither subject nor body reaches the workspace.
+    for f in walk(&w) {
+        let bytes = std::fs::read(&f).unwrap();
+        for needle in ["Quarterly", "secret", "PLAINTEXT", "m1@corp.com"] {
+            assert!(
+                !bytes.windows(needle.len()).any(|x| x == needle.as_bytes()),
+                "{needle} in {}",
+                f.display()
+            );
+        }
+    }
+}
