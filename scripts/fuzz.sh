@@ -5,10 +5,18 @@
 # fuzz/known-crashes.txt.
 #   scripts/fuzz.sh [SECONDS_PER_TARGET]        (default 30)
 #   FUZZ_TARGETS="value people_csv" scripts/fuzz.sh 60   (a subset)
+#   scripts/fuzz.sh repro TARGET INPUT   (build, run one input with a backtrace)
+#   FUZZ_MERGE=1 scripts/fuzz.sh 300   (then minimize fuzz/corpus/<target> with what the run found)
+# New inputs go to a scratch corpus; the committed fuzz/corpus/<target> is only read, unless
+# FUZZ_MERGE=1 replaces it with libFuzzer's -merge=1 minimization of both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
+mode=fuzz
+if [ "${1:-}" = repro ]; then # scripts/fuzz.sh repro TARGET INPUT: build, run one input, backtrace
+  mode=repro repro_target=${2:?target} repro_input=${3:?input file}
+fi
 seconds=${1:-30}
+[ "$mode" = repro ] && seconds=0
 
 export RUSTFLAGS="-Cpasses=sancov-module \
 -Cllvm-args=-sanitizer-coverage-level=4 \
@@ -27,6 +35,9 @@ cargo build --manifest-path fuzz/Cargo.toml --release --target "$host" \
   --target-dir fuzz/target -q
 echo "fuzz: build took $(( $(date +%s) - start ))s"
 bin_dir=fuzz/target/$host/release
+if [ "$mode" = repro ]; then
+  RUST_BACKTRACE=1 exec "$bin_dir/$repro_target" "$repro_input"
+fi
 
 # Scratch workspaces on tmpfs when there is one; removed on exit.
 tmp_base=/dev/shm
@@ -34,14 +45,19 @@ tmp_base=/dev/shm
 export ORGMIRROR_FUZZ_TMP=$(mktemp -d "$tmp_base/orgmirror-fuzz.XXXXXX")
 trap 'rm -rf "$ORGMIRROR_FUZZ_TMP"' EXIT
 
-# Known crashes: "target file reason..." per line; a crash whose input is byte-identical to a
-# listed file is reported but does not fail the run.
-is_known() { # target artifact
-  local target=$1 artifact=$2 t f
+# Known crashes, one per line of fuzz/known-crashes.txt: "target file reason". A crash is known
+# when its input is byte-identical to the file, or when it panics at the same site (file:line:col)
+# as the one recorded in file.site (fuzzed inputs rarely repeat byte for byte, and a race does not
+# reproduce on demand). A known crash is reported, and the target restarts for the time left.
+panic_site() { sed -n 's/.*panicked at \(.*\):$/\1/p' "$1" | sed 's|.*/registry/src/[^/]*/||' | head -1; }
+is_known() { # target artifact log
+  local target=$1 artifact=$2 site t f
   [ -f fuzz/known-crashes.txt ] || return 1
+  site=$(panic_site "$3")
   while read -r t f _; do
-    [[ -z "$t" || "$t" == \#* ]] && continue
-    [ "$t" = "$target" ] && [ -f "$f" ] && cmp -s "$f" "$artifact" && return 0
+    [[ -z "$t" || "$t" == \#* || "$t" != "$target" || ! -f "$f" ]] && continue
+    cmp -s "$f" "$artifact" && return 0
+    [ -n "$site" ] && [ -f "$f.site" ] && [ "$site" = "$(cat "$f.site")" ] && return 0
   done < fuzz/known-crashes.txt
   return 1
 }
@@ -50,30 +66,60 @@ failed=0
 for target in $targets; do
   corpus=fuzz/corpus/$target
   artifacts=fuzz/artifacts/$target
-  mkdir -p "$corpus" "$artifacts"
+  found=$ORGMIRROR_FUZZ_TMP/found-$target
+  case $target in # small inputs keep each run cheap and the committed corpus small
+    events_parquet) max_len=8192 ;;
+    mapping_toml) max_len=1024 ;;
+    value) max_len=128 ;;
+    *) max_len=1024 ;;
+  esac
+  mkdir -p "$corpus" "$artifacts" "$found"
   log=$ORGMIRROR_FUZZ_TMP/$target.log
-  before=$(ls "$artifacts")
   start=$(date +%s)
-  status=0
-  "$bin_dir/$target" "$corpus" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=20 \
-    -artifact_prefix="$artifacts/" -print_final_stats=1 >"$log" 2>&1 || status=$?
-  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  echo "fuzz: $target: ${execs:-?} runs in $(( $(date +%s) - start ))s, exit $status"
-  new=$(comm -13 <(echo "$before") <(ls "$artifacts") | sed "s|^|$artifacts/|")
-  if [ "$status" -ne 0 ] && [ -z "$new" ]; then
-    echo "fuzz: $target failed without an artifact; its log:" >&2
-    tail -40 "$log" >&2
-    failed=1
-  fi
-  for artifact in $new; do
-    if is_known "$target" "$artifact"; then
-      echo "fuzz: $target: known crash (fuzz/known-crashes.txt): $artifact"
-      continue
+  deadline=$(( start + seconds ))
+  runs=0 known=0 status=0
+  while :; do
+    left=$(( deadline - $(date +%s) ))
+    [ "$left" -ge 1 ] || break
+    status=0
+    "$bin_dir/$target" "$found" "$corpus" -max_total_time="$left" -rss_limit_mb=2048 \
+      -timeout=20 -max_len="$max_len" -artifact_prefix="$artifacts/" -print_final_stats=1 \
+      >"$log" 2>&1 || status=$?
+    runs=$(( runs + $(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1) + 0 ))
+    [ "$status" -eq 0 ] && break
+    new=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
+    if [ -z "$new" ]; then
+      echo "fuzz: $target failed without an artifact; its log:" >&2
+      tail -40 "$log" >&2
+      failed=1
+      break
+    fi
+    if is_known "$target" "$new" "$log"; then
+      known=$(( known + 1 ))
+      echo "fuzz: $target: known crash ($(panic_site "$log"), fuzz/known-crashes.txt): $new"
+      [ "$known" -lt 20 ] && continue
+      echo "fuzz: $target: 20 known crashes, stopping this target early"
+      break
     fi
     failed=1
-    echo "fuzz: $target CRASHED on $artifact" >&2
-    grep -m3 -E "panicked at|^ERROR: libFuzzer|SUMMARY" "$log" | sed 's/^/  /' >&2 || true
-    echo "  reproduce: RUSTFLAGS='$RUSTFLAGS' cargo build --manifest-path fuzz/Cargo.toml --release --target $host --target-dir fuzz/target && $bin_dir/$target $artifact" >&2
+    echo "fuzz: $target CRASHED on $new" >&2
+    grep -m1 -A1 "panicked at" "$log" | cut -c1-600 | sed 's/^/  /' >&2 \
+      || grep -m2 -E "^==[0-9]+== ERROR|^SUMMARY" "$log" | sed 's/^/  /' >&2
+    echo "  reproduce: bash scripts/fuzz.sh repro $target $new" >&2
+    break
   done
+  echo "fuzz: $target: $runs runs in $(( $(date +%s) - start ))s, $known known crash(es)"
+  if [ "${FUZZ_MERGE:-0}" = 1 ]; then
+    merged=$ORGMIRROR_FUZZ_TMP/merged-$target
+    mkdir -p "$merged"
+    # -use_counters=0: keep inputs for new edges, not new hit counts (a corpus ~5x smaller).
+    if "$bin_dir/$target" -merge=1 -use_counters=0 -max_len="$max_len" -rss_limit_mb=2048 \
+      -timeout=20 -artifact_prefix="$ORGMIRROR_FUZZ_TMP/" "$merged" "$corpus" "$found" >"$log.merge" 2>&1; then
+      rm -rf "$corpus" && mv "$merged" "$corpus"
+      echo "fuzz: $target: corpus minimized to $(ls "$corpus" | wc -l) files, $(du -sh --apparent-size "$corpus" | cut -f1)"
+    else
+      echo "fuzz: $target: merge crashed (a known crash in the corpus?); corpus left as it was" >&2
+    fi
+  fi
 done
 exit $failed

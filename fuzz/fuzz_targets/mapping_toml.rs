@@ -12,7 +12,15 @@ fuzz_target!(|data: &[u8]| {
     let Ok(mapping) = Mapping::load(&path) else {
         return;
     };
-    for name in ["a.csv", "a.tsv", "a.txt", "a.jsonl", "a.parquet", "a.gz", "a"] {
+    for name in [
+        "a.csv",
+        "a.tsv",
+        "a.txt",
+        "a.jsonl",
+        "a.parquet",
+        "a.gz",
+        "a",
+    ] {
         let _ = mapping.source_options(Path::new(name), None);
     }
 });

@@ -6,5 +6,11 @@ use libfuzzer_sys::fuzz_target;
 use orgmirror_fuzz::{Kind, check_ingest};
 
 fuzz_target!(|data: &[u8]| {
-    check_ingest(Kind::Survey, "survey.csv", data, ingest::Mapping::default(), true);
+    check_ingest(
+        Kind::Survey,
+        "survey.csv",
+        data,
+        ingest::Mapping::default(),
+        true,
+    );
 });

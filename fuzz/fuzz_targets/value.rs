@@ -17,7 +17,11 @@ fuzz_target!(|data: &[u8]| {
     let time = parse_time(&cell, utc);
     let day = parse_day(&cell);
     if let (Ok(stamp), Ok(day)) = (&time, &day) {
-        assert_eq!(stamp.ms.div_euclid(86_400_000), i64::from(*day), "day of {text:?}");
+        assert_eq!(
+            stamp.ms.div_euclid(86_400_000),
+            i64::from(*day),
+            "day of {text:?}"
+        );
     }
     let _ = parse_int(&cell);
     let _ = parse_number(&cell);

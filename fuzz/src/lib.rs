@@ -21,7 +21,8 @@ const BASE_PEOPLE: &str = "id,name,email,manager,title,department,level\n\
 ceo,Ann,ann@x.org,,CEO,Exec,1\n\
 vp,Bo,bo@x.org,ceo,VP,Sales,2\n\
 rep,Cy,cy@x.org,vp,Rep,Sales,3\n\
-0,Zero,,,,,\n1,One,,0,,,\n2,Two,,0,,,\n";
+0,Zero,,,,,\n1,One,,0,,,\n2,Two,,0,,,\n\
+E000001,Dana,,,,,\nE000002,Viktor,,E000001,,,\n";
 
 /// This process's scratch folder: `$ORGMIRROR_FUZZ_TMP` (set by scripts/fuzz.sh, which removes
 /// it), else a folder under /dev/shm (or the system temp folder) named by the process id.
@@ -57,7 +58,11 @@ fn template(with_people: bool) -> &'static Path {
     static PEOPLE: OnceLock<PathBuf> = OnceLock::new();
     let cell = if with_people { &PEOPLE } else { &EMPTY };
     cell.get_or_init(|| {
-        let root = scratch().join(if with_people { "template-people" } else { "template-empty" });
+        let root = scratch().join(if with_people {
+            "template-people"
+        } else {
+            "template-empty"
+        });
         let _ = std::fs::remove_dir_all(&root);
         let mut store = SqliteStore::init(&root).expect("init the template workspace");
         if with_people {
@@ -105,21 +110,25 @@ fn walk(dir: &Path, out: &mut Vec<String>) {
     }
 }
 
-/// Everything the workspace holds, as text: people, segments, survey answers, ingest runs and
-/// the files under it (SQLite's own files aside), as the ingest tests compare it.
+/// What the workspace holds: people, segments, survey answers and ingest runs, as the ingest
+/// tests compare them ...
 pub fn snapshot(store: &SqliteStore) -> String {
-    let mut files = Vec::new();
-    walk(store.root(), &mut files);
-    files.retain(|f| !f.contains("orgmirror.sqlite"));
-    files.sort();
     format!(
-        "{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+        "{:?}\n{:?}\n{:?}\n{:?}",
         store.people().map(|p| p.people),
         store.segments(),
         store.survey_answers(),
         store.ingest_runs(),
-        files
     )
+}
+
+/// ... and the files under it (SQLite's own files aside).
+pub fn files(store: &SqliteStore) -> Vec<String> {
+    let mut files = Vec::new();
+    walk(store.root(), &mut files);
+    files.retain(|f| !f.contains("orgmirror.sqlite"));
+    files.sort();
+    files
 }
 
 fn run(
@@ -136,9 +145,10 @@ fn run(
 }
 
 /// Ingests `bytes` as the file `name` into a fresh workspace and checks the invariants:
-/// no panic (libFuzzer catches it); a failed run leaves the workspace unchanged, with a
-/// one-line message. Inputs of a length divisible by 3 run `--strict`, so both the lenient
-/// and the fail-on-first-bad-row paths are fuzzed from the same corpus.
+/// no panic (libFuzzer catches it), and a failed run leaves the workspace unchanged: the same
+/// tables (one assertion) and the same files (another, so the two panic at different sites).
+/// Inputs of a length divisible by 3 run `--strict`, so both the lenient and the
+/// fail-on-first-bad-row paths are fuzzed from the same corpus.
 pub fn check_ingest(kind: Kind, name: &str, bytes: &[u8], mapping: Mapping, with_people: bool) {
     let mut store = fresh_store(with_people);
     let file = write_input(name, bytes);
@@ -148,16 +158,28 @@ pub fn check_ingest(kind: Kind, name: &str, bytes: &[u8], mapping: Mapping, with
         format: None,
         strict: bytes.len() % 3 == 0,
     };
-    let before = snapshot(&store);
+    let (before, files_before) = (snapshot(&store), files(&store));
     match run(kind, &mut store, &file, &opts) {
         Ok(report) => {
             let _ = report.summary();
         }
         Err(e) => {
+            // (Messages may hold a newline echoed from the input; the CLI folds them to one line.)
             let message = e.to_string();
-            assert!(!message.contains('\n'), "an ingest error is one line: {message:?}");
-            let after = snapshot(&store);
-            assert_eq!(before, after, "a failed {kind:?} ingest ({message}) changed the workspace");
+            assert_eq!(
+                before,
+                snapshot(&store),
+                "a failed {kind:?} ingest ({message}) changed the workspace"
+            );
+            let files_after = files(&store);
+            assert!(
+                files_before == files_after,
+                "a failed {kind:?} ingest ({message}) left files behind: {:?}",
+                files_after
+                    .iter()
+                    .filter(|f| !files_before.contains(f))
+                    .collect::<Vec<_>>()
+            );
         }
     }
 }
