@@ -97,8 +97,8 @@ for target in $targets; do
     if is_known "$target" "$new" "$log"; then
       known=$(( known + 1 ))
       echo "fuzz: $target: known crash ($(panic_site "$log"), fuzz/known-crashes.txt): $new"
-      [ "$known" -lt 20 ] && continue
-      echo "fuzz: $target: 20 known crashes, stopping this target early"
+      [ "$known" -lt 50 ] && continue
+      echo "fuzz: $target: 50 known crashes, stopping this target early"
       break
     fi
     failed=1
