@@ -35,15 +35,16 @@ cargo build --manifest-path fuzz/Cargo.toml --release --target "$host" \
   --target-dir fuzz/target -q
 echo "fuzz: build took $(( $(date +%s) - start ))s"
 bin_dir=fuzz/target/$host/release
-if [ "$mode" = repro ]; then
-  RUST_BACKTRACE=1 exec "$bin_dir/$repro_target" "$repro_input"
-fi
 
 # Scratch workspaces on tmpfs when there is one; removed on exit.
 tmp_base=/dev/shm
 [ -d "$tmp_base" ] && [ -w "$tmp_base" ] || tmp_base=${TMPDIR:-/tmp}
 export ORGMIRROR_FUZZ_TMP=$(mktemp -d "$tmp_base/orgmirror-fuzz.XXXXXX")
 trap 'rm -rf "$ORGMIRROR_FUZZ_TMP"' EXIT
+if [ "$mode" = repro ]; then
+  RUST_BACKTRACE=1 "$bin_dir/$repro_target" "$repro_input"
+  exit
+fi
 
 # Known crashes, one per line of fuzz/known-crashes.txt: "target file reason". A crash is known
 # when its input is byte-identical to the file, or when it panics at the same site (file:line:col)
