@@ -29,6 +29,11 @@ E000001,Dana,,,,,\nE000002,Viktor,,E000001,,,\n";
 pub fn scratch() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
+        // libFuzzer's hook aborts at every panic, even one the code under test catches on
+        // purpose (ingest catches the parquet crate's panics on damaged files and reports the
+        // file). Print and unwind instead: a panic that escapes the target still aborts, in
+        // libfuzzer-sys's own catch, and is a crash.
+        std::panic::set_hook(Box::new(|info| eprintln!("{info}")));
         let base = match std::env::var_os("ORGMIRROR_FUZZ_TMP") {
             Some(dir) => PathBuf::from(dir),
             None if Path::new("/dev/shm").is_dir() => PathBuf::from("/dev/shm"),

@@ -62,7 +62,7 @@ pub enum IngestError {
     },
     #[error("{}: {reason}", file.display())]
     Format { file: PathBuf, reason: String },
-    #[error("{}:1: field `{field}`: column `{column}` is not in the file (its columns: {available})", file.display())]
+    #[error("{}:1: field `{field}`: column `{column}` is not in the file (its columns: {available}); give a mapping with --map (docs/INPUTS.md lists every column and mapping key)", file.display())]
     MissingColumn {
         file: PathBuf,
         field: String,
