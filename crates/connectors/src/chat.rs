@@ -31,7 +31,8 @@
 //!
 //! Left out on purpose (`Problem::Skip`, reason): bots (`is_bot`, `USLACKBOT`, a `bot_id`,
 //! subtype `bot_message` or `bot_*`) `bot`; joins, leaves, topic, purpose, name, archive and
-//! pin events `channel_event`; `tombstone` (a deleted message) `deleted`; `file_comment`
+//! pin events `channel_event` (a channel the export lists no members of, as archived channels,
+//! has as members the users seen joining or posting in it so far, leavers removed); `tombstone` (a deleted message) `deleted`; `file_comment`
 //! `file_comment`; a message without a `user` `no_user`; a message with nobody to reach
 //! (a channel without a member list) `no_recipients`; a member whose address is external or a
 //! list (see [`crate::identity`]) by that reason. A day file that is not valid JSON is
@@ -176,6 +177,9 @@ struct Conversation {
     id: String,
     kind: ConvKind,
     members: Vec<String>,
+    /// Whether the export listed the members; if not (archived channels), the members are the
+    /// users seen joining or posting so far.
+    listed: bool,
 }
 
 /// A thread's author and its latest distinct posters (most recent last, at most 8).
@@ -414,7 +418,13 @@ impl SlackSource {
                     .get(&folder)
                     .cloned()
                     .unwrap_or((folder.clone(), ConvKind::Channel, Vec::new()));
-                conversations.push(Conversation { id, kind, members });
+                let listed = !members.is_empty();
+                conversations.push(Conversation {
+                    id,
+                    kind,
+                    members,
+                    listed,
+                });
                 conversations.len() - 1
             });
             days.push((i, name, size));
@@ -534,6 +544,18 @@ impl SlackSource {
             self.threads.entry(key.clone()).or_default().author = Some(user.clone());
         }
         let subtype = m.subtype.as_deref().unwrap_or("");
+        if !self.conversations[conv].listed
+            && let Some(user) = &m.user
+        {
+            let members = &mut self.conversations[conv].members;
+            if matches!(subtype, "channel_leave" | "group_leave") {
+                members.retain(|u| u != user);
+            } else if (subtype.is_empty() || subtype.ends_with("_join") || subtype == "file_share")
+                && !members.contains(user)
+            {
+                members.push(user.clone());
+            }
+        }
         let user_ident = m.user.as_deref().map(|u| self.ident(u));
         if subtype == "bot_message"
             || subtype.starts_with("bot_")
