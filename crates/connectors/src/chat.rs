@@ -323,7 +323,10 @@ impl SlackSource {
             let ident = if u.is_bot || u.id == "USLACKBOT" {
                 Ident::Bot
             } else {
-                let name = u.real_name.or(u.profile.real_name).filter(|n| !n.is_empty());
+                let name = u
+                    .real_name
+                    .or(u.profile.real_name)
+                    .filter(|n| !n.is_empty());
                 match u.profile.email.filter(|e| e.contains('@')) {
                     Some(email) => {
                         let who = dir.resolve(&email, name.as_deref());
@@ -414,10 +417,11 @@ impl SlackSource {
         let mut days = Vec::new();
         for (folder, name, size) in found {
             let i = *index.entry(folder.clone()).or_insert_with(|| {
-                let (id, kind, members) = by_folder
-                    .get(&folder)
-                    .cloned()
-                    .unwrap_or((folder.clone(), ConvKind::Channel, Vec::new()));
+                let (id, kind, members) = by_folder.get(&folder).cloned().unwrap_or((
+                    folder.clone(),
+                    ConvKind::Channel,
+                    Vec::new(),
+                ));
                 let listed = !members.is_empty();
                 conversations.push(Conversation {
                     id,
@@ -483,13 +487,10 @@ impl SlackSource {
                     SlackError::Json { line, .. } => (*line as u64, e.to_string()),
                     _ => (0, e.to_string()),
                 };
-                self.queue.push_back(Item::Problem(Problem::Reject(RowError::new(
-                    &file,
-                    line,
-                    "",
-                    "bad_json",
-                    detail,
-                ))));
+                self.queue
+                    .push_back(Item::Problem(Problem::Reject(RowError::new(
+                        &file, line, "", "bad_json", detail,
+                    ))));
                 return true;
             }
         };
@@ -570,7 +571,11 @@ impl SlackSource {
                 return Err(skip("subtype", "deleted", format!("subtype {subtype}")));
             }
             "file_comment" => {
-                return Err(skip("subtype", "file_comment", "a comment on a file".into()));
+                return Err(skip(
+                    "subtype",
+                    "file_comment",
+                    "a comment on a file".into(),
+                ));
             }
             other => {
                 return Err(skip(
@@ -601,10 +606,10 @@ impl SlackSource {
         let mut rows: Vec<(String, &'static str, &'static str, f64)> = Vec::new();
         let mut in_reply_to = None;
         let push = |rows: &mut Vec<(String, &'static str, &'static str, f64)>,
-                        who: String,
-                        role: &'static str,
-                        kind: &'static str,
-                        weight: f64| {
+                    who: String,
+                    role: &'static str,
+                    kind: &'static str,
+                    weight: f64| {
             if who != actor && !rows.iter().any(|r| r.0 == who) {
                 rows.push((who, role, kind, weight));
             }
@@ -729,7 +734,15 @@ impl SlackSource {
         }
         for (recipient, role, kind, weight) in &rows {
             self.queue.push_back(Item::Row(
-                row(recipient, &actor, role, kind, *weight, event_id, in_reply_to),
+                row(
+                    recipient,
+                    &actor,
+                    role,
+                    kind,
+                    *weight,
+                    event_id,
+                    in_reply_to,
+                ),
                 position,
             ));
         }

@@ -380,11 +380,15 @@ mod tests {
         assert_eq!(day_ms("31/02/2023"), None);
         let h = |s: &str| s.split(',').map(String::from).collect::<Vec<_>>();
         assert_eq!(
-            detect(&h("PrimaryCollaborator_PersonId,SecondaryCollaborator_PersonId,MetricDate")),
+            detect(&h(
+                "PrimaryCollaborator_PersonId,SecondaryCollaborator_PersonId,MetricDate"
+            )),
             Some(Query::PersonToPerson)
         );
         assert_eq!(
-            detect(&h("PrimaryCollaborator_Organization,SecondaryCollaborator_Organization")),
+            detect(&h(
+                "PrimaryCollaborator_Organization,SecondaryCollaborator_Organization"
+            )),
             Some(Query::GroupToGroup)
         );
         assert_eq!(detect(&h("a,b")), None);

@@ -261,13 +261,27 @@ fn bad_input_is_a_one_line_error() {
         .problems
         .iter()
         .filter_map(|p| match p {
-            Problem::Reject(e) => Some(format!("{}:{}: {} {}", e.file.display(), e.line, e.reason, e.detail)),
+            Problem::Reject(e) => Some(format!(
+                "{}:{}: {} {}",
+                e.file.display(),
+                e.line,
+                e.reason,
+                e.detail
+            )),
             Problem::Skip(_) => None,
         })
         .collect();
     assert_eq!(rejected.len(), 1, "{rejected:?}");
-    assert!(rejected[0].contains("2025-01-18.json:3: bad_json"), "{}", rejected[0]);
-    assert!(rejected[0].contains(":3:9: messages: expected value"), "{}", rejected[0]);
+    assert!(
+        rejected[0].contains("2025-01-18.json:3: bad_json"),
+        "{}",
+        rejected[0]
+    );
+    assert!(
+        rejected[0].contains(":3:9: messages: expected value"),
+        "{}",
+        rejected[0]
+    );
     assert!(!d.rows.is_empty());
     // A broken users.json: the export cannot be read.
     std::fs::write(root.join("users.json"), "[{\"id\": 7}]").unwrap();
@@ -275,7 +289,10 @@ fn bad_input_is_a_one_line_error() {
         .err()
         .unwrap()
         .to_string();
-    assert!(err.ends_with("users.json:1:9: users: invalid type: integer `7`, expected a string"), "{err}");
+    assert!(
+        err.ends_with("users.json:1:9: users: invalid type: integer `7`, expected a string"),
+        "{err}"
+    );
     // No users.json.
     std::fs::remove_file(root.join("users.json")).unwrap();
     let err = SlackSource::open(&root, Directory::default(), recording_ids().0)
@@ -335,7 +352,13 @@ fn first_word_in(files: &[PathBuf], words: &[String]) -> Option<(String, PathBuf
     None
 }
 
-fn ingest(export: &Path) -> (tempfile::TempDir, ingest::IngestReport, Vec<vocab::Interaction>) {
+fn ingest(
+    export: &Path,
+) -> (
+    tempfile::TempDir,
+    ingest::IngestReport,
+    Vec<vocab::Interaction>,
+) {
     let tmp = tempfile::tempdir().unwrap();
     let ws = tmp.path().join("ws");
     let mut store = SqliteStore::init(&ws).unwrap();
@@ -350,7 +373,12 @@ fn ingest(export: &Path) -> (tempfile::TempDir, ingest::IngestReport, Vec<vocab:
     };
     let report =
         ingest::ingest_records(&mut store, export, Box::new(source), &opts, &NoProgress).unwrap();
-    let paths: Vec<PathBuf> = store.segments().unwrap().into_iter().map(|s| s.path).collect();
+    let paths: Vec<PathBuf> = store
+        .segments()
+        .unwrap()
+        .into_iter()
+        .map(|s| s.path)
+        .collect();
     let mut reader = store::EventReader::open(&paths).unwrap();
     let mut rows = Vec::new();
     while let Some(r) = reader.next_row().unwrap() {
@@ -373,14 +401,19 @@ fn slackdump_ingests_with_threads_paired_and_no_text_stored() {
     assert_eq!(report.rows_stored, zip_report.rows_stored);
     assert_eq!(rows.len(), zip_rows.len());
     // Every thread reply is stored paired with the message it answers, by its author.
-    let replies: Vec<&vocab::Interaction> =
-        rows.iter().filter(|r| r.kind == vocab::Kind::Reply).collect();
+    let replies: Vec<&vocab::Interaction> = rows
+        .iter()
+        .filter(|r| r.kind == vocab::Kind::Reply)
+        .collect();
     assert_eq!(replies.len(), 4);
     for r in &replies {
         let answered = r.in_reply_to.expect("a reply is paired");
         let parent = rows.iter().find(|p| p.event_id == answered);
         if let Some(parent) = parent {
-            assert_eq!(parent.actor, r.recipient, "a reply goes to the answered author");
+            assert_eq!(
+                parent.actor, r.recipient,
+                "a reply goes to the answered author"
+            );
         }
         assert!(r.thread_id.is_some());
     }
