@@ -390,7 +390,7 @@ fn ingest(
 #[test]
 fn slackdump_ingests_with_threads_paired_and_no_text_stored() {
     let (tmp, report, rows) = ingest(&fixture("slackdump_dir"));
-    let (_tmp_zip, zip_report, zip_rows) = ingest(&fixture("slackdump_zip"));
+    let (tmp_zip, zip_report, zip_rows) = ingest(&fixture("slackdump_zip"));
     for r in [&report, &zip_report] {
         assert_eq!(r.skipped.get("bot"), Some(&1), "{:?}", r.skipped);
         assert_eq!(r.skipped.get("channel_event"), Some(&1));
@@ -428,9 +428,114 @@ fn slackdump_ingests_with_threads_paired_and_no_text_stored() {
     assert!(words.len() >= 5, "{words:?}");
     let mut files = Vec::new();
     files_under(tmp.path(), &mut files);
+    files_under(tmp_zip.path(), &mut files);
+    assert!(files.len() > 4, "{files:?}");
     assert_eq!(first_word_in(&files, &words), None);
     // The scan finds the words where they are (the fixture's own day files).
     let mut fixture_files = Vec::new();
     files_under(&fixture("slackdump_dir"), &mut fixture_files);
     assert!(first_word_in(&fixture_files, &words).is_some());
+}
+
+/// A small export with every rule in it, resolved against a people file.
+#[test]
+fn identities_mentions_reactions_and_threads_in_a_small_export() {
+    use store::{PeopleTable, StoredPerson};
+    use vocab::{Person, PersonIdx};
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let write = |name: &str, body: &str| {
+        let p = root.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, body).unwrap();
+    };
+    write(
+        "users.json",
+        r#"[{"id":"UA","real_name":"Ann Quist","profile":{"email":"ANN@corp.com"}},
+            {"id":"UB","real_name":"Bo Rell","profile":{}},
+            {"id":"UC","real_name":"Cy","profile":{"email":"cy@vendor.org"}},
+            {"id":"UD","real_name":"Dee","profile":{}},
+            {"id":"UX","real_name":"Robot","is_bot":true,"profile":{}}]"#,
+    );
+    write(
+        "channels.json",
+        r#"[{"id":"C1","name":"gen","members":["UA","UB","UC","UD","UX"]}]"#,
+    );
+    write(
+        "gen/2024-01-02.json",
+        r#"[{"type":"message","user":"UA","ts":"1704153600.000100","thread_ts":"1704153600.000100",
+             "text":"secretword <@UB> look","reactions":[{"name":"+1","users":["UB","UC","UA"]},{"name":"eyes","users":["UB"]}]},
+            {"type":"message","user":"UB","ts":"1704153660.000200","thread_ts":"1704153600.000100","parent_user_id":"UA","text":"ok"},
+            {"type":"message","user":"UA","ts":"1704153720.000300","thread_ts":"1704153600.000100","parent_user_id":"UA","text":"thanks"},
+            {"type":"message","user":"UC","ts":"1704153780.000400","text":"hi"},
+            {"type":"message","user":"UD","ts":"1704153840.000500","text":"hello"},
+            {"type":"message","subtype":"bot_message","bot_id":"B1","ts":"1704153900.000600","text":"beep"},
+            {"type":"message","subtype":"channel_join","user":"UD","ts":"1704153960.000700","text":"<@UD> has joined"}]"#,
+    );
+    let person = |i: u32, name: &str, email: &str| StoredPerson {
+        idx: PersonIdx(i),
+        pseudo: format!("p{i}"),
+        person: Person {
+            id: format!("E{i}"),
+            name: Some(name.into()),
+            emails: vec![email.into()],
+            ..Default::default()
+        },
+        registered: true,
+    };
+    let people = PeopleTable::from_people(vec![
+        person(0, "Ann Quist", "ann@corp.com"),
+        person(1, "Bo Rell", "bo@corp.com"),
+    ]);
+    let (ids, keys) = recording_ids();
+    let mut source = SlackSource::open(root, Directory::from_people(&people), ids).unwrap();
+    let mut got = Vec::new();
+    let mut cells = Vec::new();
+    loop {
+        match source.next_record(&mut cells) {
+            Ok(Some(_)) => {
+                let key = keys.borrow()[&id(&cells[col::EVENT_ID])].clone();
+                let reply = match &cells[col::IN_REPLY_TO] {
+                    Cell::Int(v) => keys.borrow()[v].clone(),
+                    _ => String::new(),
+                };
+                got.push(format!(
+                    "{key} {} -> {} {} {} {} {reply}",
+                    text(&cells[col::ACTOR]),
+                    text(&cells[col::RECIPIENT]),
+                    text(&cells[col::ROLE]),
+                    text(&cells[col::KIND]),
+                    text(&cells[col::WEIGHT]),
+                ));
+            }
+            Ok(None) => break,
+            Err(Problem::Skip(e) | Problem::Reject(e)) => {
+                got.push(format!("skip line {} {} {}", e.line, e.field, e.reason))
+            }
+        }
+    }
+    let expected = [
+        // A mention is addressed `to`; the rest of the channel gets a broadcast (Cy is external).
+        "slack:C1:1704153600.000100 ann@corp.com -> bo@corp.com to message 1 ",
+        "slack:C1:1704153600.000100 ann@corp.com -> UD cc fyi 1 ",
+        // One reaction per reacting person (two emoji of Bo's count once; Ann's own is left out).
+        "slack:C1:1704153600.000100:reaction:bo@corp.com bo@corp.com -> ann@corp.com cc fyi 0.25 ",
+        // A thread reply goes to the parent's author, paired with the parent.
+        "slack:C1:1704153660.000200 bo@corp.com -> ann@corp.com to reply 1 slack:C1:1704153600.000100",
+        // The parent's author answering in their own thread answers the latest other poster.
+        "slack:C1:1704153720.000300 ann@corp.com -> bo@corp.com to reply 1 slack:C1:1704153660.000200",
+        "skip line 4 user external_address",
+        "slack:C1:1704153840.000500 UD -> ann@corp.com cc fyi 0.5 ",
+        "slack:C1:1704153840.000500 UD -> bo@corp.com cc fyi 0.5 ",
+        "skip line 6 user bot",
+        "skip line 7 subtype channel_event",
+    ];
+    assert_eq!(got, expected, "{got:#?}");
+    let unmatched: Vec<String> = source
+        .directory()
+        .unmatched()
+        .into_iter()
+        .map(|u| u.0)
+        .collect();
+    assert_eq!(unmatched, ["cy@vendor.org"]);
 }
