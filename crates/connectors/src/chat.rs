@@ -10,6 +10,8 @@
 //!
 //! What a message becomes (one interaction, `event_id` = keyed id of `slack:<conversation
 //! id>:<ts>`, time = `ts`, channel `chat`):
+//! - a message of subtype `file_share`, `me_message` or `thread_broadcast` counts as a message
+//!   (a thread broadcast as the thread reply it is);
 //! - in a DM or a group DM: kind `message` (`reply` in a thread), role `to`, weight 1, to each
 //!   other member;
 //! - a thread reply in a channel: kind `reply`, role `to`, weight 1, to the thread's parent
