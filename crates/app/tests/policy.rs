@@ -581,11 +581,21 @@ Date: Mon, 2 Mar 2020 11:00:00 +0000\r\nMessage-ID: <m3@corp.com>\r\n\r\nbody\r\
         )
         .unwrap();
     assert_eq!(report.events, 2, "{}", report.summary());
-    assert!(report.summary().contains("mailing_list"), "{}", report.summary());
+    assert!(
+        report.summary().contains("mailing_list"),
+        "{}",
+        report.summary()
+    );
     assert!(unmatched.iter().any(|(a, _)| a == "someone@vendor.org"));
     // The same archive again is a notice, not a second copy.
     let again = s
-        .ingest_mail(&md, None, Default::default(), &IngestRequest::default(), &Silent)
+        .ingest_mail(
+            &md,
+            None,
+            Default::default(),
+            &IngestRequest::default(),
+            &Silent,
+        )
         .unwrap_err();
     assert!(app::ingest::already_ingested(&again).is_some());
     s.analyze(
@@ -605,7 +615,10 @@ Date: Mon, 2 Mar 2020 11:00:00 +0000\r\nMessage-ID: <m3@corp.com>\r\n\r\nbody\r\
     assert_eq!(n("A", "B").as_deref(), Some("1"), "{rows:?}");
     assert_eq!(n("A", "C").as_deref(), Some("1"), "{rows:?}");
     assert_eq!(n("B", "A").as_deref(), Some("1"), "{rows:?}");
-    assert!(!rows.iter().any(|r| r.0 == "C"), "the list post is left out: {rows:?}");
+    assert!(
+        !rows.iter().any(|r| r.0 == "C"),
+        "the list post is left out: {rows:?}"
+    );
     // Bo's answer pairs with Ann's message: one reply latency of 90 minutes.
     let out = dir.path().join("latencies.csv");
     s.export(&export("latencies", false), &out).unwrap();

@@ -5,8 +5,10 @@
 //! No message body, subject, calendar summary, description or location, or chat text is ever
 //! decoded or stored.
 
+pub mod chat;
 pub mod identity;
 pub mod mail;
+pub mod viva;
 
 pub use identity::{Directory, Who};
 
