@@ -174,13 +174,57 @@ impl Session {
         req: &IngestRequest,
         progress: &dyn Progress,
     ) -> Result<(ingest::IngestReport, Vec<(String, u64)>)> {
+        self.ingest_export(path, req, progress, |dir, ids| {
+            Ok(Box::new(connectors::mail::MailSource::open(
+                path, format, dir, ids, opts,
+            )?))
+        })
+    }
+
+    /// Ingests a Slack export (the official folder or zip): messages, thread replies, mentions
+    /// and reactions, never their text; bots and channel events left out.
+    pub fn ingest_chat(
+        &mut self,
+        path: &Path,
+        req: &IngestRequest,
+        progress: &dyn Progress,
+    ) -> Result<(ingest::IngestReport, Vec<(String, u64)>)> {
+        self.ingest_export(path, req, progress, |dir, ids| {
+            Ok(Box::new(connectors::chat::SlackSource::open(
+                path, dir, ids,
+            )?))
+        })
+    }
+
+    /// Ingests a Viva Insights person-to-person query without a mapping.
+    pub fn ingest_viva(
+        &mut self,
+        path: &Path,
+        req: &IngestRequest,
+        progress: &dyn Progress,
+    ) -> Result<(ingest::IngestReport, Vec<(String, u64)>)> {
+        self.ingest_export(path, req, progress, |dir, ids| {
+            Ok(Box::new(connectors::viva::VivaSource::open(
+                path, dir, ids,
+            )?))
+        })
+    }
+
+    /// A connector's source, opened with the workspace's directory of people and keyed ids,
+    /// through ingest's sink (admins only); the unmatched addresses come back with the report.
+    fn ingest_export(
+        &mut self,
+        path: &Path,
+        req: &IngestRequest,
+        progress: &dyn Progress,
+        open: impl FnOnce(connectors::Directory, connectors::Ids) -> Result<Box<dyn Export>>,
+    ) -> Result<(ingest::IngestReport, Vec<(String, u64)>)> {
         self.policy.require_manager(&mut self.store, "ingest")?;
         let dir = connectors::Directory::from_people(&self.store.people()?);
         let ids = ingest::keyed_ids(&self.store);
-        let source = connectors::mail::MailSource::open(path, format, dir, ids, opts)?;
         let unmatched = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
         let source = Reporting {
-            inner: source,
+            inner: open(dir, ids)?,
             unmatched: unmatched.clone(),
         };
         let report = self.ingest_source(path, Box::new(source), req, progress)?;
@@ -354,9 +398,32 @@ impl Session {
     }
 }
 
-/// A mail source that hands its unmatched addresses back when it is done.
+/// A connector's source, which knows its directory of people.
+trait Export: ingest::RecordSource {
+    fn directory(&self) -> &connectors::Directory;
+}
+
+impl Export for connectors::mail::MailSource {
+    fn directory(&self) -> &connectors::Directory {
+        connectors::mail::MailSource::directory(self)
+    }
+}
+
+impl Export for connectors::chat::SlackSource {
+    fn directory(&self) -> &connectors::Directory {
+        connectors::chat::SlackSource::directory(self)
+    }
+}
+
+impl Export for connectors::viva::VivaSource {
+    fn directory(&self) -> &connectors::Directory {
+        connectors::viva::VivaSource::directory(self)
+    }
+}
+
+/// A source that hands its unmatched addresses back when it is done.
 struct Reporting {
-    inner: connectors::mail::MailSource,
+    inner: Box<dyn Export>,
     unmatched: std::rc::Rc<std::cell::RefCell<Vec<(String, u64)>>>,
 }
 

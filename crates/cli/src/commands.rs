@@ -67,7 +67,9 @@ fn table_format(f: FileFormat) -> Result<app::ingest::FileFormat> {
 fn table_kind(w: IngestWhat) -> app::ingest::Kind {
     match w {
         IngestWhat::People => app::ingest::Kind::People,
-        IngestWhat::Events | IngestWhat::Mail => app::ingest::Kind::Events,
+        IngestWhat::Events | IngestWhat::Mail | IngestWhat::Chat | IngestWhat::Viva => {
+            app::ingest::Kind::Events
+        }
         IngestWhat::Survey => app::ingest::Kind::Survey,
     }
 }
@@ -188,7 +190,24 @@ pub fn run(cli: Cli) -> Result<()> {
             include_automated,
         } => {
             let mut s = open(&cli.workspace, &cli.view_as, &key)?;
-            let outcome = if what == IngestWhat::Mail {
+            let export = matches!(what, IngestWhat::Chat | IngestWhat::Viva);
+            if export && (mapping.is_some() || format.is_some()) {
+                bail!(
+                    "`ingest chat` and `ingest viva` read the export as it is: no --map or --format"
+                );
+            }
+            let outcome = if export {
+                let req = app::ingest::IngestRequest {
+                    strict,
+                    ..Default::default()
+                };
+                if what == IngestWhat::Chat {
+                    s.ingest_chat(&file, &req, &bars)
+                } else {
+                    s.ingest_viva(&file, &req, &bars)
+                }
+                .map(|(r, unmatched)| (r, Some(unmatched)))
+            } else if what == IngestWhat::Mail {
                 if mapping.is_some() {
                     bail!("a mail archive needs no --map: its headers say who wrote to whom");
                 }

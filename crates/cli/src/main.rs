@@ -45,6 +45,10 @@ pub enum IngestWhat {
     Survey,
     /// A mail archive, headers only: a Maildir folder or an mbox file.
     Mail,
+    /// A Slack export (the official folder or zip), never the message text.
+    Chat,
+    /// A Viva Insights person-to-person query (CSV), without a mapping.
+    Viva,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]

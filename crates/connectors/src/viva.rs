@@ -237,6 +237,11 @@ impl VivaSource {
     }
 
     /// The metric columns read, with the channel and kind each becomes.
+    /// The directory, with the ids that matched nobody.
+    pub fn directory(&self) -> &Directory {
+        &self.dir
+    }
+
     pub fn metrics(&self) -> Vec<(String, &'static str, &'static str)> {
         self.metrics
             .iter()
