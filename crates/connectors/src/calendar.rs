@@ -151,7 +151,7 @@ impl CalendarSource {
             Ok(bytes) => {
                 self.bytes_read += bytes.len() as u64;
                 let text = String::from_utf8_lossy(&bytes);
-                let comps = scan(&text);
+                let (comps, _) = scan(&text);
                 let mut out = Emit {
                     file: &path,
                     dir: &mut self.dir,
@@ -329,6 +329,8 @@ struct Component {
     method: String,
     timezones: std::rc::Rc<String>,
     props: Vec<Prop>,
+    /// Outside any VCALENDAR (not iCalendar): rejected.
+    outside: bool,
     /// A content line of a read property that could not be parsed.
     bad_line: Option<String>,
 }
@@ -340,7 +342,7 @@ impl Component {
 }
 
 /// Reads a file's text into its VEVENTs, unfolding lines and keeping only the read properties.
-fn scan(text: &str) -> Vec<Component> {
+fn scan(text: &str) -> (Vec<Component>, u64) {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Vec::new();
     // Logical lines: (first physical line number, text); a continuation of a line whose name is
@@ -369,6 +371,7 @@ fn scan(text: &str) -> Vec<Component> {
     }
 
     let mut stack: Vec<String> = Vec::new();
+    let mut n_calendars = 0;
     let mut method = String::new();
     let mut tz_text = String::new();
     let mut timezones = std::rc::Rc::new(String::new());
@@ -385,12 +388,16 @@ fn scan(text: &str) -> Vec<Component> {
                 if value == "VCALENDAR" && stack.is_empty() {
                     method.clear();
                     tz_text.clear();
-                } else if value == "VEVENT" && stack.last().is_some_and(|s| s == "VCALENDAR") {
+                    n_calendars += 1;
+                } else if value == "VEVENT"
+                    && (stack.is_empty() || stack.last().is_some_and(|s| s == "VCALENDAR"))
+                {
                     current = Some(Component {
                         line: line_no,
                         method: method.clone(),
                         timezones: timezones.clone(),
                         props: Vec::new(),
+                        outside: stack.is_empty(),
                         bad_line: None,
                     });
                 }
@@ -412,7 +419,11 @@ fn scan(text: &str) -> Vec<Component> {
                             timezones = std::rc::Rc::new(tz_text.clone());
                         }
                     }
-                    if closed == "VEVENT"
+                    if closed == "VEVENT" && stack.is_empty() {
+                        if let Some(c) = current.take() {
+                            out.push(c);
+                        }
+                    } else if closed == "VEVENT"
                         && stack.last().is_some_and(|s| s == "VCALENDAR")
                         && let Some(c) = current.take()
                     {
@@ -433,7 +444,7 @@ fn scan(text: &str) -> Vec<Component> {
             _ => {
                 let inner = stack.last().map(String::as_str);
                 if inner == Some("VEVENT")
-                    && stack.len() == 2
+                    && stack.len() <= 2
                     && let Some(c) = current.as_mut()
                     && EVENT_PROPS.contains(&name.as_str())
                 {
@@ -463,7 +474,71 @@ fn scan(text: &str) -> Vec<Component> {
         c.method = method.clone();
         out.push(c);
     }
-    out
+    (out, n_calendars)
+}
+
+// ---- Census ----------------------------------------------------------------------------------
+
+/// What one file holds, as this connector's scanner reads it: for checking the scanner against
+/// another reader (the tests compare it with Python's `icalendar`).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Census {
+    pub vcalendars: u64,
+    /// VEVENTs directly in a VCALENDAR.
+    pub vevents: u64,
+    /// VEVENTs outside any VCALENDAR (rejected as `outside_vcalendar`).
+    pub vevents_outside_vcalendar: u64,
+    /// Distinct (UID, RECURRENCE-ID value) of the VEVENTs in a VCALENDAR.
+    pub distinct_uid_rid: u64,
+    /// ATTENDEE lines of those VEVENTs by PARTSTAT (NEEDS-ACTION when absent).
+    pub attendees_by_partstat: std::collections::BTreeMap<String, u64>,
+    pub vevents_with_organizer: u64,
+    /// Distinct organizer addresses (lower case, `mailto:` dropped).
+    pub distinct_organizers: u64,
+    /// VEVENTs by their calendar's METHOD (`NONE` without one).
+    pub vevents_by_method: std::collections::BTreeMap<String, u64>,
+}
+
+/// The [`Census`] of one `.ics` file.
+pub fn census(path: &Path) -> std::io::Result<Census> {
+    let bytes = std::fs::read(path)?;
+    let (comps, vcalendars) = scan(&String::from_utf8_lossy(&bytes));
+    let mut c = Census {
+        vcalendars,
+        ..Census::default()
+    };
+    let mut keys = rustc_hash::FxHashSet::default();
+    let mut organizers = rustc_hash::FxHashSet::default();
+    for e in &comps {
+        if e.outside {
+            c.vevents_outside_vcalendar += 1;
+            continue;
+        }
+        c.vevents += 1;
+        let method = if e.method.is_empty() {
+            "NONE"
+        } else {
+            &e.method
+        };
+        *c.vevents_by_method.entry(method.to_string()).or_default() += 1;
+        keys.insert((
+            e.get("UID").map(|p| p.value.clone()).unwrap_or_default(),
+            e.get("RECURRENCE-ID").map(|p| p.value.clone()),
+        ));
+        for a in e.props.iter().filter(|p| p.name == "ATTENDEE") {
+            let partstat = a.param("PARTSTAT").unwrap_or("NEEDS-ACTION");
+            *c.attendees_by_partstat
+                .entry(partstat.to_ascii_uppercase())
+                .or_default() += 1;
+        }
+        if let Some(o) = e.get("ORGANIZER") {
+            c.vevents_with_organizer += 1;
+            organizers.insert(address(o).0.to_lowercase());
+        }
+    }
+    c.distinct_uid_rid = keys.len() as u64;
+    c.distinct_organizers = organizers.len() as u64;
+    Ok(c)
 }
 
 // ---- Dates ------------------------------------------------------------------------------------
@@ -604,6 +679,16 @@ impl Emit<'_> {
         let mut order: Vec<Key> = Vec::new();
         let mut slots: FxHashMap<Key, Slot> = FxHashMap::default();
         for c in comps {
+            if c.outside {
+                self.problem(
+                    false,
+                    c.line,
+                    "",
+                    "outside_vcalendar",
+                    "VEVENT outside any VCALENDAR".into(),
+                );
+                continue;
+            }
             if let Some(name) = &c.bad_line {
                 let name = name.clone();
                 self.problem(
@@ -683,6 +768,7 @@ impl Emit<'_> {
                                 method: c.method.clone(),
                                 timezones: c.timezones.clone(),
                                 props: c.props.clone(),
+                                outside: false,
                                 bad_line: None,
                             },
                         ));
@@ -713,14 +799,48 @@ impl Emit<'_> {
                 overridden.entry(key.0.clone()).or_default().push(ms);
             }
         }
+        // Without a window: the calendar's own span, from its first instance to its last dated
+        // one (the last of a bounded recurrence, the first of an unbounded one).
+        let window = self.window.or_else(|| {
+            let mut span: Option<(i64, i64)> = None;
+            for slot in slots.values() {
+                let Some((_, c)) = &slot.copy else { continue };
+                let Ok(inst) = expand(&c.timezones, &date_props(c, false), None) else {
+                    continue;
+                };
+                let unbounded = c.get("RRULE").is_some_and(|r| {
+                    let v = r.value.to_ascii_uppercase();
+                    !v.contains("COUNT=") && !v.contains("UNTIL=")
+                });
+                let (Some(first), Some(last)) = (inst.first(), inst.last()) else {
+                    continue;
+                };
+                let end = if unbounded { first.0 } else { last.0 };
+                span = Some(span.map_or((first.0, end), |(a, b)| (a.min(first.0), b.max(end))));
+            }
+            span.map(|(a, b)| (a, b.saturating_add(1)))
+        });
         for key in order {
             let slot = slots.remove(&key).expect("every key has a slot");
             let overrides = overridden.get(&key.0).map_or(&[][..], |v| &v[..]);
-            self.record_set(&key, slot, whole_cancel.get(&key.0).copied(), overrides);
+            self.record_set(
+                &key,
+                slot,
+                whole_cancel.get(&key.0).copied(),
+                overrides,
+                window,
+            );
         }
     }
 
-    fn record_set(&mut self, key: &Key, slot: Slot, whole_cancel: Option<i64>, overrides: &[i64]) {
+    fn record_set(
+        &mut self,
+        key: &Key,
+        slot: Slot,
+        whole_cancel: Option<i64>,
+        overrides: &[i64],
+        window: Option<(i64, i64)>,
+    ) {
         let copy_seq = slot.copy.as_ref().map(|(s, _)| *s);
         let cancelled_at = slot.cancelled.max(whole_cancel);
         // The copy that defines the meeting: the organizer's, else a reply's (for its time).
@@ -804,18 +924,8 @@ impl Emit<'_> {
             }
             return;
         }
-        let date_props: Vec<(&str, &Prop)> = DATE_PROPS
-            .iter()
-            .flat_map(|name| {
-                base.props
-                    .iter()
-                    .filter(move |p| p.name == *name)
-                    .map(|p| (p.name.as_str(), p))
-            })
-            // A reply's dates only time its answers; its recurrence is the meeting's business.
-            .filter(|(n, _)| !from_reply || *n == "DTSTART")
-            .collect();
-        let mut instances = match expand(&base.timezones, &date_props, self.window) {
+        let date_props = date_props(base, from_reply);
+        let mut instances = match expand(&base.timezones, &date_props, window) {
             Ok(v) => v,
             Err((field, detail)) => {
                 let reason = if field == "RRULE" {
@@ -936,6 +1046,21 @@ impl Emit<'_> {
             self.pending.push_back(Ok((line, cells)));
         }
     }
+}
+
+/// The date properties of a VEVENT for the expansion (a reply's DTSTART only: its recurrence
+/// is the meeting's business).
+fn date_props(c: &Component, from_reply: bool) -> Vec<(&str, &Prop)> {
+    DATE_PROPS
+        .iter()
+        .flat_map(|name| {
+            c.props
+                .iter()
+                .filter(move |p| p.name == *name)
+                .map(|p| (p.name.as_str(), p))
+        })
+        .filter(|(n, _)| !from_reply || *n == "DTSTART")
+        .collect()
 }
 
 fn set_answer(answers: &mut Vec<(String, Answer)>, id: &str, ans: Answer) {
