@@ -590,7 +590,6 @@ fn expand(
         .collect();
     out.sort_unstable();
     out.dedup_by_key(|x| x.0);
-    out.truncate(MAX_INSTANCES);
     Ok(out)
 }
 
@@ -940,6 +939,7 @@ impl Emit<'_> {
         if key.1.is_none() {
             instances.retain(|(s, _)| !overrides.contains(s));
         }
+        instances.truncate(MAX_INSTANCES);
         // Participants.
         let mut attendees: Vec<String> = Vec::new();
         let mut answers: Vec<(String, Answer)> = Vec::new();
