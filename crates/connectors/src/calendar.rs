@@ -26,8 +26,9 @@
 //! - A meeting instance: actor = organizer, a row for the organizer (role `organizer`, recipient
 //!   the organizer) and one per attendee (role `attendee`), channel and kind `meeting`,
 //!   `event_id` = ids(UID/start), `thread_id` = `event_id`, `duration_s` from DTEND or DURATION.
-//!   Attendees with `CUTYPE` `ROOM`, `RESOURCE` or `GROUP`, who declined, or whom the directory
-//!   leaves out (external, a list) are not rows; a meeting whose organizer is left out is skipped
+//!   Attendees with `CUTYPE` `ROOM`, `RESOURCE` or `GROUP`, `ROLE=NON-PARTICIPANT`, who declined
+//!   or delegated, or whom the directory leaves out (external, a list) are not rows (required
+//!   and optional attendees are both `attendee`: the vocabulary has one word for them); a meeting whose organizer is left out is skipped
 //!   (`external_organizer`, `group_organizer`).
 //! - An answer (`PARTSTAT` `ACCEPTED` or `DECLINED`, from the organizer's copy or a later
 //!   `METHOD:REPLY`): one interaction of kind `accept` or `decline` from the attendee to the
@@ -543,13 +544,18 @@ pub fn census(path: &Path) -> std::io::Result<Census> {
 
 // ---- Dates ------------------------------------------------------------------------------------
 
+/// A meeting instance: start (ms UTC) and duration (s).
+type Instance = (i64, i64);
+/// A bad date: the property and what is wrong.
+type DateError = (&'static str, String);
+
 /// Instances (start ms, duration s) of the date properties `props` (DTSTART first), with the
 /// calendar's time zones; `Err((field, detail))` when a date is bad.
 fn expand(
     timezones: &str,
     props: &[(&str, &Prop)],
     window: Option<(i64, i64)>,
-) -> Result<Vec<(i64, Option<i64>)>, (&'static str, String)> {
+) -> Result<Vec<Instance>, DateError> {
     let mut text = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n");
     text.push_str(timezones);
     text.push_str("BEGIN:VEVENT\r\n");
@@ -575,7 +581,7 @@ fn expand(
     if expanded.events.is_empty() {
         return Err(("DTSTART", "no valid DTSTART".into()));
     }
-    let mut out: Vec<(i64, Option<i64>)> = expanded
+    let mut out: Vec<Instance> = expanded
         .events
         .iter()
         .map(|e| {
@@ -584,7 +590,7 @@ fn expand(
                 TimeOrDelta::Time(end) => (end.timestamp_millis() - start) / 1000,
                 TimeOrDelta::Delta(d) => d.num_seconds(),
             };
-            (start, Some(dur.max(0)))
+            (start, dur.max(0))
         })
         .filter(|(s, _)| window.is_none_or(|(from, to)| *s >= from && *s < to))
         .collect();
@@ -618,6 +624,8 @@ fn address(p: &Prop) -> (String, Option<String>) {
 enum Answer {
     Accepted,
     Declined,
+    /// Passed on to someone else (who is an attendee of their own): not there.
+    Delegated,
     Other,
 }
 
@@ -625,6 +633,7 @@ fn answer(p: &Prop) -> Answer {
     match p.param("PARTSTAT").map(str::to_ascii_uppercase).as_deref() {
         Some("ACCEPTED") => Answer::Accepted,
         Some("DECLINED") => Answer::Declined,
+        Some("DELEGATED") => Answer::Delegated,
         _ => Answer::Other,
     }
 }
@@ -946,7 +955,10 @@ impl Emit<'_> {
         if !from_reply {
             for a in base.props.iter().filter(|p| p.name == "ATTENDEE") {
                 let cutype = a.param("CUTYPE").unwrap_or("").to_ascii_uppercase();
-                if matches!(cutype.as_str(), "ROOM" | "RESOURCE" | "GROUP") {
+                let role = a.param("ROLE").unwrap_or("").to_ascii_uppercase();
+                if matches!(cutype.as_str(), "ROOM" | "RESOURCE" | "GROUP")
+                    || role == "NON-PARTICIPANT"
+                {
                     continue;
                 }
                 let (addr, cn) = address(a);
@@ -987,7 +999,7 @@ impl Emit<'_> {
         let declined = |id: &str| {
             answers
                 .iter()
-                .any(|(a, x)| a == id && *x == Answer::Declined)
+                .any(|(a, x)| a == id && matches!(x, Answer::Declined | Answer::Delegated))
         };
         let uid = &key.0;
         let mut first_event: Option<(i64, i64)> = None;
@@ -1006,9 +1018,7 @@ impl Emit<'_> {
                     cells[col::CHANNEL] = Cell::Str("meeting".into());
                     cells[col::KIND] = Cell::Str("meeting".into());
                     cells[col::THREAD_ID] = Cell::Int(event_id);
-                    if let Some(d) = duration {
-                        cells[col::DURATION_S] = Cell::Int(d);
-                    }
+                    cells[col::DURATION_S] = Cell::Int(duration);
                     cells[col::WEIGHT] = Cell::Float(1.0);
                     cells
                 };
@@ -1028,7 +1038,7 @@ impl Emit<'_> {
             let kind = match ans {
                 Answer::Accepted => "accept",
                 Answer::Declined => "decline",
-                Answer::Other => continue,
+                Answer::Delegated | Answer::Other => continue,
             };
             let event_id = (self.ids)(&format!("{uid}/{start}/{kind}/{id}"));
             let mut cells = Vec::new();
