@@ -223,6 +223,8 @@ const DATE_PROPS: &[&str] = &["DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", 
 /// What a VTIMEZONE needs.
 const TZ_PROPS: &[&str] = &[
     "TZID",
+    "X-LIC-LOCATION",
+    "X-MICROSOFT-CDO-TZID",
     "DTSTART",
     "TZOFFSETFROM",
     "TZOFFSETTO",
@@ -328,7 +330,7 @@ fn parse_line(line: &str) -> Option<Prop> {
 struct Component {
     line: u64,
     method: String,
-    timezones: std::rc::Rc<String>,
+    timezones: std::rc::Rc<Zones>,
     props: Vec<Prop>,
     /// Outside any VCALENDAR (not iCalendar): rejected.
     outside: bool,
@@ -359,7 +361,7 @@ fn scan(text: &str) -> (Vec<Component>, u64) {
             continue;
         }
         if raw.trim().is_empty() {
-            keep_current = false;
+            // Blank lines are not content lines; a continuation after one still continues.
             continue;
         }
         let name = line_name(raw);
@@ -375,7 +377,10 @@ fn scan(text: &str) -> (Vec<Component>, u64) {
     let mut n_calendars = 0;
     let mut method = String::new();
     let mut tz_text = String::new();
-    let mut timezones = std::rc::Rc::new(String::new());
+    let mut zones: Vec<CustomZone> = Vec::new();
+    let mut zone: Option<CustomZone> = None;
+    let mut observance: Option<Vec<Prop>> = None;
+    let mut timezones = std::rc::Rc::new(Zones::default());
     let mut events_of_calendar: Vec<Component> = Vec::new();
     let mut current: Option<Component> = None;
     for (line_no, line) in logical {
@@ -389,6 +394,7 @@ fn scan(text: &str) -> (Vec<Component>, u64) {
                 if value == "VCALENDAR" && stack.is_empty() {
                     method.clear();
                     tz_text.clear();
+                    zones.clear();
                     n_calendars += 1;
                 } else if value == "VEVENT"
                     && (stack.is_empty() || stack.last().is_some_and(|s| s == "VCALENDAR"))
@@ -405,6 +411,11 @@ fn scan(text: &str) -> (Vec<Component>, u64) {
                 if stack.iter().any(|s| s == "VTIMEZONE") || value == "VTIMEZONE" {
                     tz_text.push_str(&format!("BEGIN:{value}\r\n"));
                 }
+                if value == "VTIMEZONE" {
+                    zone = Some(CustomZone::default());
+                } else if matches!(value.as_str(), "STANDARD" | "DAYLIGHT") && zone.is_some() {
+                    observance = Some(Vec::new());
+                }
                 stack.push(value);
             }
             "END" => {
@@ -416,8 +427,21 @@ fn scan(text: &str) -> (Vec<Component>, u64) {
                     let closed = stack.pop().expect("non-empty");
                     if stack.iter().any(|s| s == "VTIMEZONE") || closed == "VTIMEZONE" {
                         tz_text.push_str(&format!("END:{closed}\r\n"));
+                        if matches!(closed.as_str(), "STANDARD" | "DAYLIGHT")
+                            && let (Some(z), Some(o)) = (zone.as_mut(), observance.take())
+                        {
+                            z.observances.push(o);
+                        }
                         if closed == "VTIMEZONE" {
-                            timezones = std::rc::Rc::new(tz_text.clone());
+                            if let Some(z) = zone.take()
+                                && !z.named
+                            {
+                                zones.push(z);
+                            }
+                            timezones = std::rc::Rc::new(Zones {
+                                text: tz_text.clone(),
+                                custom: zones.clone(),
+                            });
                         }
                     }
                     if closed == "VEVENT" && stack.is_empty() {
@@ -437,7 +461,7 @@ fn scan(text: &str) -> (Vec<Component>, u64) {
                             c.method = method.clone();
                             out.push(c);
                         }
-                        timezones = std::rc::Rc::new(String::new());
+                        timezones = std::rc::Rc::new(Zones::default());
                     }
                 }
             }
@@ -462,6 +486,24 @@ fn scan(text: &str) -> (Vec<Component>, u64) {
                 {
                     tz_text.push_str(&p.render(&p.name));
                     tz_text.push_str("\r\n");
+                    if let Some(o) = observance.as_mut() {
+                        o.push(p);
+                    } else if let Some(z) = zone.as_mut() {
+                        match p.name.as_str() {
+                            "TZID" => {
+                                z.named |= p.value.parse::<Tz>().is_ok();
+                                z.tzid = p.value;
+                            }
+                            "X-LIC-LOCATION" => {
+                                let v = p.value.trim_start_matches("SystemV/");
+                                z.named |= v.parse::<Tz>().is_ok();
+                            }
+                            "X-MICROSOFT-CDO-TZID" => {
+                                z.named |= Tz::from_ms_cdo_zone_id(&p.value).is_some();
+                            }
+                            _ => {}
+                        }
+                    }
                 }
             }
         }
@@ -544,6 +586,113 @@ pub fn census(path: &Path) -> std::io::Result<Census> {
 
 // ---- Dates ------------------------------------------------------------------------------------
 
+/// The VTIMEZONEs of a calendar: as text for calcard (which knows a zone by its TZID,
+/// `X-LIC-LOCATION` or `X-MICROSOFT-CDO-TZID` naming an IANA or Windows zone), and the zones
+/// it cannot name, whose observances are evaluated here.
+#[derive(Debug, Default)]
+struct Zones {
+    text: String,
+    custom: Vec<CustomZone>,
+}
+
+/// A VTIMEZONE with no zone name calcard knows: its STANDARD and DAYLIGHT observances.
+#[derive(Debug, Default, Clone)]
+struct CustomZone {
+    tzid: String,
+    named: bool,
+    observances: Vec<Vec<Prop>>,
+}
+
+impl CustomZone {
+    /// The UTC offset (s) in force at a local time (ms, read as UTC): the observance whose
+    /// latest onset (DTSTART, RRULE, RDATE, local times) is at or before it. Onsets are compared
+    /// in local time, so the hour of a change itself may be off by the change.
+    fn offset_at(&self, local_ms: i64) -> Option<i64> {
+        let mut best: Option<(i64, i64)> = None;
+        let mut earliest: Option<(i64, i64)> = None;
+        for o in &self.observances {
+            let Some(to) = o
+                .iter()
+                .find(|p| p.name == "TZOFFSETTO")
+                .and_then(|p| utc_offset(&p.value))
+            else {
+                continue;
+            };
+            let props: Vec<(&str, &Prop)> = o
+                .iter()
+                .filter(|p| matches!(p.name.as_str(), "DTSTART" | "RRULE" | "RDATE"))
+                .map(|p| (p.name.as_str(), p))
+                .collect();
+            let Ok(onsets) = expand(&Zones::default(), &props, Some((i64::MIN, local_ms + 1)))
+            else {
+                continue;
+            };
+            if let Some(&(first, _)) = onsets.first()
+                && earliest.is_none_or(|(t, _)| first < t)
+            {
+                earliest = Some((first, to));
+            }
+            if let Some(&(last, _)) = onsets.last()
+                && best.is_none_or(|(t, _)| last > t)
+            {
+                best = Some((last, to));
+            }
+        }
+        best.or(earliest).map(|(_, to)| to)
+    }
+}
+
+/// `+0100`, `-0530`, `+013000` as seconds east of UTC.
+fn utc_offset(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let (sign, digits) = match t.as_bytes().first()? {
+        b'+' => (1, &t[1..]),
+        b'-' => (-1, &t[1..]),
+        _ => return None,
+    };
+    if !matches!(digits.len(), 4 | 6) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| digits[r].parse::<i64>().ok();
+    let secs = n(0..2)? * 3600 + n(2..4)? * 60 + if digits.len() == 6 { n(4..6)? } else { 0 };
+    Some(sign * secs)
+}
+
+impl Zones {
+    /// A date property in a zone calcard cannot name, in UTC (its recurrence then repeats in
+    /// UTC: a documented approximation); anything else as it is.
+    fn to_utc(&self, p: &Prop) -> Prop {
+        let Some(tzid) = p.param("TZID") else {
+            return p.clone();
+        };
+        let Some(zone) = self.custom.iter().find(|z| z.tzid == tzid) else {
+            return p.clone();
+        };
+        let mut values = Vec::new();
+        for v in p.value.split(',') {
+            let Ok(local) = chrono::NaiveDateTime::parse_from_str(v.trim(), "%Y%m%dT%H%M%S") else {
+                return p.clone();
+            };
+            let local_ms = local.and_utc().timestamp_millis();
+            let Some(offset) = zone.offset_at(local_ms) else {
+                return p.clone();
+            };
+            let utc = local - chrono::TimeDelta::seconds(offset);
+            values.push(utc.format("%Y%m%dT%H%M%SZ").to_string());
+        }
+        Prop {
+            name: p.name.clone(),
+            params: p
+                .params
+                .iter()
+                .filter(|(n, _)| n != "TZID")
+                .cloned()
+                .collect(),
+            value: values.join(","),
+        }
+    }
+}
+
 /// A meeting instance: start (ms UTC) and duration (s).
 type Instance = (i64, i64);
 /// A bad date: the property and what is wrong.
@@ -552,14 +701,15 @@ type DateError = (&'static str, String);
 /// Instances (start ms, duration s) of the date properties `props` (DTSTART first), with the
 /// calendar's time zones; `Err((field, detail))` when a date is bad.
 fn expand(
-    timezones: &str,
+    zones: &Zones,
     props: &[(&str, &Prop)],
     window: Option<(i64, i64)>,
 ) -> Result<Vec<Instance>, DateError> {
     let mut text = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n");
-    text.push_str(timezones);
+    text.push_str(&zones.text);
     text.push_str("BEGIN:VEVENT\r\n");
     for (name, p) in props {
+        let p = zones.to_utc(p);
         text.push_str(&p.render(name));
         text.push_str("\r\n");
     }
@@ -581,6 +731,18 @@ fn expand(
     if expanded.events.is_empty() {
         return Err(("DTSTART", "no valid DTSTART".into()));
     }
+    // Without DTEND or DURATION a meeting at a time lasts no time, one on a date one day
+    // (RFC 5545 3.6.1; calcard would run it to the end of its day).
+    let no_end = !props
+        .iter()
+        .any(|(n, _)| matches!(*n, "DTEND" | "DURATION"));
+    let on_a_date = props.iter().any(|(n, p)| {
+        *n == "DTSTART"
+            && (p
+                .param("VALUE")
+                .is_some_and(|v| v.eq_ignore_ascii_case("DATE"))
+                || p.value.trim().len() == 8)
+    });
     let mut out: Vec<Instance> = expanded
         .events
         .iter()
@@ -590,7 +752,12 @@ fn expand(
                 TimeOrDelta::Time(end) => (end.timestamp_millis() - start) / 1000,
                 TimeOrDelta::Delta(d) => d.num_seconds(),
             };
-            (start, dur.max(0))
+            let dur = match (no_end, on_a_date) {
+                (true, true) => 86_400,
+                (true, false) => 0,
+                _ => dur.max(0),
+            };
+            (start, dur)
         })
         .filter(|(s, _)| window.is_none_or(|(from, to)| *s >= from && *s < to))
         .collect();
@@ -600,7 +767,7 @@ fn expand(
 }
 
 /// The UTC ms a RECURRENCE-ID names.
-fn recurrence_id(timezones: &str, rid: &Prop) -> Option<i64> {
+fn recurrence_id(timezones: &Zones, rid: &Prop) -> Option<i64> {
     expand(timezones, &[("DTSTART", rid)], None)
         .ok()?
         .first()
@@ -874,6 +1041,40 @@ impl Emit<'_> {
             return;
         }
         let line = base.line;
+        // Dates.
+        if base.get("DTSTART").is_none() {
+            if from_reply {
+                self.problem(
+                    true,
+                    line,
+                    "DTSTART",
+                    "reply_without_meeting",
+                    "a REPLY to a meeting not in this file, without DTSTART".into(),
+                );
+            } else {
+                self.problem(
+                    false,
+                    line,
+                    "DTSTART",
+                    "missing_dtstart",
+                    "VEVENT without DTSTART".into(),
+                );
+            }
+            return;
+        }
+        let date_props = date_props(base, from_reply);
+        let mut instances = match expand(&base.timezones, &date_props, window) {
+            Ok(v) => v,
+            Err((field, detail)) => {
+                let reason = if field == "RRULE" {
+                    "bad_rrule"
+                } else {
+                    "bad_date"
+                };
+                self.problem(false, line, field, reason, detail);
+                return;
+            }
+        };
         // Organizer.
         let Some(org) = base.get("ORGANIZER") else {
             if from_reply {
@@ -910,40 +1111,6 @@ impl Emit<'_> {
                 "the organizer is not a person of the organization".into(),
             );
             return;
-        };
-        // Dates.
-        if base.get("DTSTART").is_none() {
-            if from_reply {
-                self.problem(
-                    true,
-                    line,
-                    "DTSTART",
-                    "reply_without_meeting",
-                    "a REPLY to a meeting not in this file, without DTSTART".into(),
-                );
-            } else {
-                self.problem(
-                    false,
-                    line,
-                    "DTSTART",
-                    "missing_dtstart",
-                    "VEVENT without DTSTART".into(),
-                );
-            }
-            return;
-        }
-        let date_props = date_props(base, from_reply);
-        let mut instances = match expand(&base.timezones, &date_props, window) {
-            Ok(v) => v,
-            Err((field, detail)) => {
-                let reason = if field == "RRULE" {
-                    "bad_rrule"
-                } else {
-                    "bad_date"
-                };
-                self.problem(false, line, field, reason, detail);
-                return;
-            }
         };
         if key.1.is_none() {
             instances.retain(|(s, _)| !overrides.contains(s));

@@ -597,3 +597,68 @@ fn a_window_bounds_the_instances() {
     let d = drain(&path, None);
     assert_eq!(d.events_by_kind().get("meeting"), Some(&1));
 }
+
+#[test]
+fn time_zones_by_vtimezone_by_iana_name_and_floating() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("tz.ics");
+    let text = "BEGIN:VCALENDAR\nVERSION:2.0\n\
+BEGIN:VTIMEZONE\nTZID:Custom Zone\n\
+BEGIN:STANDARD\nDTSTART:19701025T030000\nTZOFFSETFROM:+0200\nTZOFFSETTO:+0100\n\
+RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\nTZNAME:CET\nEND:STANDARD\n\
+BEGIN:DAYLIGHT\nDTSTART:19700329T020000\nTZOFFSETFROM:+0100\nTZOFFSETTO:+0200\n\
+RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\nTZNAME:CEST\nEND:DAYLIGHT\nEND:VTIMEZONE\n\
+BEGIN:VEVENT\nUID:a\nORGANIZER:mailto:a@x.org\nDTSTART;TZID=Custom Zone:20260105T090000\n\
+DURATION:PT45M\nEND:VEVENT\n\
+BEGIN:VEVENT\nUID:d\nORGANIZER:mailto:a@x.org\nDTSTART;TZID=Custom Zone:20260706T090000\n\
+DURATION:PT1H\nEND:VEVENT\n\
+BEGIN:VEVENT\nUID:b\nORGANIZER:mailto:a@x.org\nDTSTART;TZID=America/New_York:20260706T090000\n\
+DTEND;TZID=Europe/London:20260706T150000\nEND:VEVENT\n\
+BEGIN:VEVENT\nUID:c\nORGANIZER:mailto:a@x.org\nDTSTART:20260105T090000\nEND:VEVENT\n\
+END:VCALENDAR\n";
+    std::fs::write(&path, text).unwrap();
+    let d = drain(&path, None);
+    assert!(d.rejected.is_empty(), "{:?}", d.rejected);
+    let mut got: Vec<(i64, i64)> = d
+        .rows
+        .iter()
+        .map(|r| match (&r[col::TIME], &r[col::DURATION_S]) {
+            (Cell::TimeMs(t), Cell::Int(s)) => (*t, *s),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            (1_767_600_000_000, 45 * 60), // 09:00 +01:00 (VTIMEZONE) = 08:00Z
+            (1_767_603_600_000, 0),       // floating 09:00, read as UTC; no end
+            (1_783_321_200_000, 3600),    // 09:00 +02:00 (VTIMEZONE, summer) = 07:00Z
+            (1_783_342_800_000, 3600), // 09:00 New York (EDT) = 13:00Z, to 15:00 London (BST) = 14:00Z
+        ]
+    );
+}
+
+/// The Python icalendar suite's edge cases, as a folder: few have an ORGANIZER, so nearly all
+/// are explained problems (golden counts; a change here is a change of rules).
+#[test]
+fn icalendar_edge_cases_are_explained() {
+    let d = drain(&fixtures().join("icalendar"), None);
+    // property_params.ics: a REQUEST with three attendees, one of them the organizer.
+    assert_eq!(d.rows.len(), 3);
+    assert_eq!(d.events_by_kind().get("meeting"), Some(&1));
+    let reasons = Drained::reasons(&d.rejected);
+    let expected: BTreeMap<String, usize> = [
+        ("bad_date", 4),
+        ("bad_rrule", 1),
+        ("missing_dtstart", 23),
+        ("missing_organizer", 82),
+        ("missing_uid", 40),
+        ("outside_vcalendar", 1),
+    ]
+    .iter()
+    .map(|(k, n)| (k.to_string(), *n))
+    .collect();
+    assert_eq!(reasons, expected);
+    assert!(d.skipped.is_empty());
+}
