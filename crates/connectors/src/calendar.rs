@@ -18,26 +18,33 @@
 //!   (files in path order).
 //! - Cancelled: `STATUS:CANCELLED`, or a `METHOD:CANCEL` with a `SEQUENCE` at least the copy's;
 //!   a cancel without `RECURRENCE-ID` cancels every instance of the UID.
-//! - Recurrence (`RRULE`, `RDATE`, `EXDATE`, time zones by `VTIMEZONE` or IANA name) is expanded
-//!   with the `calcard` crate; instances are kept within the window (all, without one), at most
-//!   [`MAX_INSTANCES`] per event, searching at most [`MAX_STEPS`] recurrence steps. An instance
-//!   with its own `VEVENT` (same UID, `RECURRENCE-ID`) replaces the expanded one. Floating times
-//!   are read as UTC.
+//! - Recurrence (`RRULE`, `RDATE`, `EXDATE`) is expanded with the `calcard` crate. Time zones:
+//!   a `TZID` that is an IANA or Windows name, or a VTIMEZONE whose `TZID`, `X-LIC-LOCATION` or
+//!   `X-MICROSOFT-CDO-TZID` names one, by calcard (chrono-tz); any other VTIMEZONE by evaluating
+//!   its STANDARD/DAYLIGHT observances here (its dates are turned into UTC, so a recurrence in
+//!   such a zone repeats in UTC). Floating times are read as UTC. Without DTEND or DURATION a
+//!   meeting lasts 0 s (one day on a date).
+//! - Instances are kept within the window (from, to exclusive, ms UTC); without one, within the
+//!   file's own span (its first instance to the last instance of a bounded recurrence or the
+//!   start of any other event; an unbounded rule stops there). At most [`MAX_INSTANCES`] per
+//!   event, searching at most [`MAX_STEPS`] recurrence steps. An instance with its own `VEVENT`
+//!   (same UID, `RECURRENCE-ID`) replaces the expanded one; `EXDATE`s are dropped.
 //! - A meeting instance: actor = organizer, a row for the organizer (role `organizer`, recipient
 //!   the organizer) and one per attendee (role `attendee`), channel and kind `meeting`,
 //!   `event_id` = ids(UID/start), `thread_id` = `event_id`, `duration_s` from DTEND or DURATION.
-//!   Attendees with `CUTYPE` `ROOM`, `RESOURCE` or `GROUP`, `ROLE=NON-PARTICIPANT`, who declined
-//!   or delegated, or whom the directory leaves out (external, a list) are not rows (required
-//!   and optional attendees are both `attendee`: the vocabulary has one word for them); a meeting whose organizer is left out is skipped
-//!   (`external_organizer`, `group_organizer`).
+//!   Required and optional attendees are both `attendee` (the vocabulary's one word). Attendees
+//!   with `CUTYPE` `ROOM`, `RESOURCE` or `GROUP`, `ROLE=NON-PARTICIPANT`, who declined or
+//!   delegated, or whom the directory leaves out (external, a list) are not rows; a meeting
+//!   whose organizer is left out is skipped (`external_organizer`, `group_organizer`).
+//! - VEVENTs outside any VCALENDAR are rejected (`outside_vcalendar`); VALARMs are not read.
 //! - An answer (`PARTSTAT` `ACCEPTED` or `DECLINED`, from the organizer's copy or a later
 //!   `METHOD:REPLY`): one interaction of kind `accept` or `decline` from the attendee to the
 //!   organizer, channel `email` (an iTIP reply is mail), role `to`, `in_reply_to` and `thread_id`
 //!   = the meeting's first kept instance. The calendar does not date the answer in what is read,
 //!   so it is timed one second before that instance: it counts as the attendee's answer to the
 //!   organizer, and never as a reply latency (which would be invented).
-//! - Problems, with file and the `BEGIN:VEVENT` line: no UID, no ORGANIZER, no or a bad DTSTART,
-//!   a bad DTEND, DURATION or RRULE are rejected; `COUNTER`, `REFRESH` and `DECLINECOUNTER`
+//! - Problems, with file and the `BEGIN:VEVENT` line: no UID, no or a bad DTSTART, a bad DTEND,
+//!   DURATION or RRULE, no ORGANIZER, an unparsable read content line are rejected; `COUNTER`, `REFRESH` and `DECLINECOUNTER`
 //!   messages, replies to no known meeting, and left-out organizers are skipped.
 
 use crate::{COLUMNS, Directory, Ids, Who, blank, col};
