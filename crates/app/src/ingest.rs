@@ -196,6 +196,23 @@ impl Session {
         })
     }
 
+    /// Ingests calendars (`.ics` files or a folder of them, iTIP messages too): meetings with
+    /// their organizer and attendees, declines and accepts as answers to the organizer,
+    /// recurrence expanded with a bound, cancelled instances dropped; never a summary,
+    /// description or location.
+    pub fn ingest_calendar(
+        &mut self,
+        path: &Path,
+        req: &IngestRequest,
+        progress: &dyn Progress,
+    ) -> Result<(ingest::IngestReport, Vec<(String, u64)>)> {
+        self.ingest_export(path, req, progress, |dir, ids| {
+            Ok(Box::new(connectors::calendar::CalendarSource::open(
+                path, dir, ids, None,
+            )?))
+        })
+    }
+
     /// Ingests a Viva Insights person-to-person query without a mapping.
     pub fn ingest_viva(
         &mut self,
@@ -406,6 +423,12 @@ trait Export: ingest::RecordSource {
 impl Export for connectors::mail::MailSource {
     fn directory(&self) -> &connectors::Directory {
         connectors::mail::MailSource::directory(self)
+    }
+}
+
+impl Export for connectors::calendar::CalendarSource {
+    fn directory(&self) -> &connectors::Directory {
+        connectors::calendar::CalendarSource::directory(self)
     }
 }
 

@@ -67,9 +67,11 @@ fn table_format(f: FileFormat) -> Result<app::ingest::FileFormat> {
 fn table_kind(w: IngestWhat) -> app::ingest::Kind {
     match w {
         IngestWhat::People => app::ingest::Kind::People,
-        IngestWhat::Events | IngestWhat::Mail | IngestWhat::Chat | IngestWhat::Viva => {
-            app::ingest::Kind::Events
-        }
+        IngestWhat::Events
+        | IngestWhat::Mail
+        | IngestWhat::Calendar
+        | IngestWhat::Chat
+        | IngestWhat::Viva => app::ingest::Kind::Events,
         IngestWhat::Survey => app::ingest::Kind::Survey,
     }
 }
@@ -190,10 +192,13 @@ pub fn run(cli: Cli) -> Result<()> {
             include_automated,
         } => {
             let mut s = open(&cli.workspace, &cli.view_as, &key)?;
-            let export = matches!(what, IngestWhat::Chat | IngestWhat::Viva);
+            let export = matches!(
+                what,
+                IngestWhat::Calendar | IngestWhat::Chat | IngestWhat::Viva
+            );
             if export && (mapping.is_some() || format.is_some()) {
                 bail!(
-                    "`ingest chat` and `ingest viva` read the export as it is: no --map or --format"
+                    "`ingest calendar`, `chat` and `viva` read the export as it is: no --map or --format"
                 );
             }
             let outcome = if export {
@@ -201,10 +206,10 @@ pub fn run(cli: Cli) -> Result<()> {
                     strict,
                     ..Default::default()
                 };
-                if what == IngestWhat::Chat {
-                    s.ingest_chat(&file, &req, &bars)
-                } else {
-                    s.ingest_viva(&file, &req, &bars)
+                match what {
+                    IngestWhat::Calendar => s.ingest_calendar(&file, &req, &bars),
+                    IngestWhat::Chat => s.ingest_chat(&file, &req, &bars),
+                    _ => s.ingest_viva(&file, &req, &bars),
                 }
                 .map(|(r, unmatched)| (r, Some(unmatched)))
             } else if what == IngestWhat::Mail {

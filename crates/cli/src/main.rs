@@ -45,6 +45,8 @@ pub enum IngestWhat {
     Survey,
     /// A mail archive, headers only: a Maildir folder or an mbox file.
     Mail,
+    /// Calendars: .ics files or a folder of them (iTIP messages too), never their text.
+    Calendar,
     /// A Slack export (the official folder or zip), never the message text.
     Chat,
     /// A Viva Insights person-to-person query (CSV), without a mapping.

@@ -5,6 +5,7 @@
 //! No message body, subject, calendar summary, description or location, or chat text is ever
 //! decoded or stored.
 
+pub mod calendar;
 pub mod chat;
 pub mod identity;
 pub mod mail;
