@@ -15,6 +15,7 @@ for dirpath, _, files in sorted(os.walk(src)):
         with open(os.path.join(dirpath, f), "rb") as fh:
             messages.append(fh.read().replace(b"\r\n", b"\n"))
 ids = re.compile(rb"<([^<>@\s]+)@")
+id_headers = re.compile(rb"(?im)^(message-id|in-reply-to|references):.*(?:\n[ \t].*)*")
 target = size_mb << 20
 written = 0
 copy = 0
@@ -23,7 +24,9 @@ with open(out, "wb") as fh:
         for m in messages:
             head, sep, body = m.partition(b"\n\n")
             # Fresh ids per copy, so every copy is a new message that threads within its copy.
-            head = ids.sub(lambda x: b"<" + x.group(1) + b".c%d@" % copy, head)
+            head = id_headers.sub(
+                lambda h: ids.sub(lambda x: b"<" + x.group(1) + b".c%d@" % copy, h.group(0)), head
+            )
             # mboxrd: escape body lines that look like separators.
             body = re.sub(rb"(?m)^(>*From )", rb">\1", body)
             block = b"From bench@example.org Mon Jan  1 00:00:00 2024\n" + head + sep + body

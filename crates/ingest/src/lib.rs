@@ -64,6 +64,14 @@ fn file_listing(listing: Option<PathBuf>, workspace: &Path, run: i64) -> Option<
     std::fs::create_dir_all(&dir).ok()?;
     let dest = dir.join(format!("run-{run:06}.rejects.csv"));
     std::fs::rename(&listing, &dest).ok()?;
+    // The listing names people (the ids and addresses of rows it explains): private, as the
+    // rest of the workspace.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
+        let _ = std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(0o600));
+    }
     Some(dest)
 }
 
