@@ -26,7 +26,7 @@ export RUSTFLAGS="-Cpasses=sancov-module \
 --cfg fuzzing -Cdebug-assertions -Coverflow-checks"
 # An explicit --target keeps the instrumentation out of build scripts and proc macros.
 host=$(rustc -vV | sed -n 's/^host: //p')
-all_targets="people_csv events_csv events_jsonl events_parquet survey_csv edges_whitespace mapping_toml value"
+all_targets="people_csv events_csv events_jsonl events_parquet survey_csv edges_whitespace mapping_toml value mail_mbox calendar_ics slack_export viva_csv"
 targets=${FUZZ_TARGETS:-$all_targets}
 
 echo "fuzz: building fuzz/ (release, instrumented) for $host"

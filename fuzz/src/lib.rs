@@ -188,3 +188,30 @@ pub fn check_ingest(kind: Kind, name: &str, bytes: &[u8], mapping: Mapping, with
         }
     }
 }
+
+/// Reads a connector's source to its end: never a panic; every problem is one line naming a file.
+pub fn drain(source: &mut dyn ingest::RecordSource) {
+    let mut cells = Vec::new();
+    let columns = source.columns().len();
+    loop {
+        match source.next_record(&mut cells) {
+            Ok(None) => break,
+            Ok(Some(_)) => assert_eq!(cells.len(), columns, "a record has every column"),
+            Err(ingest::Problem::Reject(e) | ingest::Problem::Skip(e)) => {
+                assert!(!e.reason.is_empty(), "a problem has a reason: {e}");
+            }
+        }
+    }
+}
+
+/// Stable ids for connectors' tests (FNV-1a; the workspace's keyed hash is not needed here).
+pub fn ids() -> Box<dyn Fn(&str) -> i64> {
+    Box::new(|s: &str| {
+        let mut h: u64 = 0xcbf29ce484222325;
+        for b in s.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x100000001b3);
+        }
+        (h & ((1 << 62) - 1)) as i64
+    })
+}

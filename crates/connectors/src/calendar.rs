@@ -786,10 +786,9 @@ fn recurrence_id(timezones: &Zones, rid: &Prop) -> Option<i64> {
 /// An address of ORGANIZER or ATTENDEE (`mailto:` dropped) and its CN.
 fn address(p: &Prop) -> (String, Option<String>) {
     let v = p.value.trim();
-    let v = if v.len() >= 7 && v[..7].eq_ignore_ascii_case("mailto:") {
-        &v[7..]
-    } else {
-        v
+    let v = match v.get(..7) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("mailto:") => &v[7..],
+        _ => v,
     };
     (v.to_string(), p.param("CN").map(str::to_string))
 }

@@ -662,3 +662,12 @@ fn icalendar_edge_cases_are_explained() {
     assert_eq!(reasons, expected);
     assert!(d.skipped.is_empty());
 }
+
+/// Found by the fuzzer: an ORGANIZER whose value starts with multi-byte characters made the
+/// `mailto:` check slice inside a character.
+#[test]
+fn an_address_starting_with_multibyte_characters_does_not_panic() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz-calendar-multibyte-mailto.ics");
+    let _ = drain(&path, None);
+}
