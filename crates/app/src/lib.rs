@@ -17,6 +17,8 @@ pub mod views;
 
 pub use policy::{Policy, Refused, Role};
 pub use progress::{Progress, Silent, Stage};
+/// An ordinal as people write it (1st, 22nd, 91st, 111th), for front ends' text.
+pub use report::html::ordinal;
 
 use anyhow::{Context, Result};
 use mirror::input::Org;

@@ -113,18 +113,6 @@ pub fn print_findings(out: &mut impl Write, f: &Findings) -> Result<()> {
     Ok(())
 }
 
-/// An ordinal: 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 91st.
-pub fn ordinal(n: i64) -> String {
-    let suffix = match (n % 10, n % 100) {
-        (_, 11..=13) => "th",
-        (1, _) => "st",
-        (2, _) => "nd",
-        (3, _) => "rd",
-        _ => "th",
-    };
-    format!("{n}{suffix}")
-}
-
 fn bar(share: f64) -> String {
     "█".repeat((share * 40.0).round() as usize)
 }
@@ -133,7 +121,7 @@ pub fn print_person(out: &mut impl Write, m: &PersonMirror) -> Result<()> {
     writeln!(out, "mirror of {} (window {})", m.name, m.window)?;
     let pct = |v: Option<f64>| {
         v.map_or("n/a".into(), |v| {
-            format!("{} percentile", ordinal((100.0 * v).round() as i64))
+            format!("{} percentile", app::ordinal((100.0 * v).round() as u32))
         })
     };
     writeln!(out, "  formal power   {}", pct(m.formal_pct))?;
@@ -257,23 +245,5 @@ impl ExportArgs {
             min_group: self.min_group,
             layer: self.layer.clone(),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn ordinals_read_as_english() {
-        let got: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 91, 100, 101, 111]
-            .into_iter()
-            .map(super::ordinal)
-            .collect();
-        assert_eq!(
-            got,
-            [
-                "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "91st",
-                "100th", "101st", "111th"
-            ]
-        );
     }
 }

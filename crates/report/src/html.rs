@@ -178,6 +178,9 @@ mod tests {
         assert_eq!(ordinal(1), "1st");
         assert_eq!(ordinal(12), "12th");
         assert_eq!(ordinal(23), "23rd");
+        assert_eq!(ordinal(91), "91st");
+        assert_eq!(ordinal(111), "111th");
+        assert_eq!(ordinal(100), "100th");
         assert_eq!(duration(3600.0 * 47.2), "47.2 h");
     }
 }

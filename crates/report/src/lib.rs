@@ -8,7 +8,7 @@
 
 pub mod frame;
 pub mod graphfile;
-mod html;
+pub mod html;
 pub mod layout;
 pub mod org;
 pub mod person;
