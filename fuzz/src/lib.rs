@@ -131,7 +131,9 @@ pub fn snapshot(store: &SqliteStore) -> String {
 pub fn files(store: &SqliteStore) -> Vec<String> {
     let mut files = Vec::new();
     walk(store.root(), &mut files);
-    files.retain(|f| !f.contains("orgmirror.sqlite"));
+    // The database (its rows are compared apart) and the workspace lock, which the first run to
+    // take it creates and which stays (empty of meaning once released).
+    files.retain(|f| !f.contains("orgmirror.sqlite") && !f.ends_with(".orgmirror/lock"));
     files.sort();
     files
 }

@@ -60,7 +60,7 @@ impl Session {
             ))
             .into());
         }
-        let min_group = self.policy.group_floor(req.min_group)?;
+        let min_group = self.policy.group_floor(&mut self.store, req.min_group)?;
         if req.table == "graph" {
             let window = req.window.as_deref().unwrap_or("all");
             return self.export_graph(req.format, path, window, &req.layer, pseudonymize);
@@ -90,10 +90,19 @@ impl Session {
                 .and_then(|g| cols.iter().find(|c| c.0 == g))
                 .map(|c| c.1.clone());
             match size {
+                Some(ColumnData::OptI32(v)) => v
+                    .iter()
+                    .map(|m| m.is_some_and(|m| (m as usize) < min_group))
+                    .collect(),
                 Some(ColumnData::I32(v)) => v.iter().map(|&m| (m as usize) < min_group).collect(),
                 Some(ColumnData::I64(v)) => v.iter().map(|&m| (m as usize) < min_group).collect(),
                 _ => vec![false; rows],
             }
+        };
+        let keep: Vec<bool> = if schema.drop_small {
+            keep.iter().zip(&small).map(|(&k, &s)| k && !s).collect()
+        } else {
+            keep
         };
         let ids = if pseudonymize {
             &org.pseudonyms

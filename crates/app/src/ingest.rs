@@ -361,8 +361,10 @@ impl Session {
         Ok(summary)
     }
 
-    /// The ingest runs, oldest first.
-    pub fn runs(&self) -> Result<Vec<Run>> {
+    /// The ingest runs, oldest first (admins only: their sources often name people).
+    pub fn runs(&mut self) -> Result<Vec<Run>> {
+        self.policy
+            .require_manager(&mut self.store, "list ingest runs")?;
         Ok(self.store.ingest_runs()?)
     }
 
@@ -378,8 +380,12 @@ impl Session {
         Ok(removed)
     }
 
-    /// What the workspace holds (no person-level data).
-    pub fn status(&self) -> Result<WorkspaceStatus> {
+    /// What the workspace holds (no person-level data; the ingest runs, whose sources often
+    /// name people, only for admins).
+    pub fn status(&mut self) -> Result<WorkspaceStatus> {
+        self.policy
+            .require_org(&mut self.store, "the workspace's status")?;
+        let manages = self.policy.manages(&self.store)?;
         let store = &self.store;
         let people = store.people()?;
         let mut departments: Vec<&str> = people
@@ -407,7 +413,11 @@ impl Session {
             first_ms: segments.iter().filter_map(|s| s.min_time_ms).min(),
             last_ms: segments.iter().filter_map(|s| s.max_time_ms).max(),
             survey_answers: store.survey_answers()?.len(),
-            runs: store.ingest_runs()?,
+            runs: if manages {
+                store.ingest_runs()?
+            } else {
+                Vec::new()
+            },
             min_group: self.policy.min_group,
             stale: store.results_stale("analyze")?,
             tables,

@@ -80,6 +80,9 @@ pub struct TableSchema {
     pub suppressed: &'static [&'static str],
     /// Readable by analysts (false: admins only, e.g. raw inputs).
     pub analysts: bool,
+    /// Rows about a group under the minimum are left out whole (true), or keep their row with
+    /// the `suppressed` cells emptied (false).
+    pub drop_small: bool,
 }
 
 const PEOPLE_COLS: &[&str] = mirror::tables::PERSON_COLUMNS;
@@ -92,6 +95,7 @@ pub const TABLES: &[TableSchema] = &[
         group_size: None,
         suppressed: &[],
         analysts: true,
+        drop_small: false,
     },
     TableSchema {
         name: "dyads",
@@ -99,6 +103,7 @@ pub const TABLES: &[TableSchema] = &[
         group_size: None,
         suppressed: &[],
         analysts: true,
+        drop_small: false,
     },
     TableSchema {
         name: "inferred_managers",
@@ -106,13 +111,16 @@ pub const TABLES: &[TableSchema] = &[
         group_size: None,
         suppressed: &[],
         analysts: true,
+        drop_small: false,
     },
     TableSchema {
         name: "groups",
         person_columns: PEOPLE_COLS,
         group_size: Some("members"),
-        suppressed: &["value"],
+        // A small coalition's members are not named, nor its figures shown.
+        suppressed: &["value", "person"],
         analysts: true,
+        drop_small: false,
     },
     TableSchema {
         name: "leaders",
@@ -128,6 +136,7 @@ pub const TABLES: &[TableSchema] = &[
             "position",
         ],
         analysts: true,
+        drop_small: false,
     },
     TableSchema {
         name: "mirrors",
@@ -135,13 +144,15 @@ pub const TABLES: &[TableSchema] = &[
         group_size: None,
         suppressed: &[],
         analysts: true,
+        drop_small: false,
     },
     TableSchema {
         name: "findings",
         person_columns: PEOPLE_COLS,
-        group_size: None,
+        group_size: Some("group_size"),
         suppressed: &[],
         analysts: true,
+        drop_small: true,
     },
     TableSchema {
         name: "pairs",
@@ -149,6 +160,7 @@ pub const TABLES: &[TableSchema] = &[
         group_size: None,
         suppressed: &[],
         analysts: true,
+        drop_small: false,
     },
     TableSchema {
         name: "latencies",
@@ -156,6 +168,7 @@ pub const TABLES: &[TableSchema] = &[
         group_size: None,
         suppressed: &[],
         analysts: true,
+        drop_small: false,
     },
 ];
 
@@ -273,17 +286,59 @@ impl Policy {
         self.record(store, "team view", leader)
     }
 
-    /// The minimum group size for a view: the workspace's, or larger if the viewer asks.
-    pub fn group_floor(&self, asked: Option<usize>) -> Result<usize> {
+    /// The minimum group size for a view: the workspace's, or larger if the viewer asks (a
+    /// request for less is refused, and recorded).
+    pub fn group_floor(&self, store: &mut SqliteStore, asked: Option<usize>) -> Result<usize> {
         match asked {
-            Some(m) if m < self.min_group => Err(Refused(format!(
-                "the workspace's minimum group size is {}; a view may raise it, not lower it",
-                self.min_group
-            ))
-            .into()),
+            Some(m) if m < self.min_group => self.refuse(
+                store,
+                "lower the minimum group size",
+                &m.to_string(),
+                format!(
+                    "the workspace's minimum group size is {}; a view may raise it, not lower it",
+                    self.min_group
+                ),
+            )
+            .map(|()| m),
             Some(m) => Ok(m),
             None => Ok(self.min_group),
         }
+    }
+
+    /// Refuses (and records) a look at a team before it is looked up, unless the viewer sees
+    /// the organization or is that team's leader.
+    pub fn may_see_team(&self, store: &mut SqliteStore, leader: &str) -> Result<()> {
+        let allowed = match &self.role {
+            Role::Leader(me) => me == leader,
+            Role::Member(_) => false,
+            _ => true,
+        };
+        if allowed {
+            return Ok(());
+        }
+        self.refuse(
+            store,
+            "team view",
+            leader,
+            format!("{} may not see the team of {leader}", self.viewer),
+        )
+    }
+
+    /// Records the target of paths to a person; a member or leader may ask only for people
+    /// their own mirror already names (`named`), since the answer shows the target's ties.
+    pub fn read_target(&self, store: &mut SqliteStore, target: &str, named: bool) -> Result<()> {
+        if matches!(self.role, Role::Member(_) | Role::Leader(_)) && !named {
+            return self.refuse(
+                store,
+                "paths target",
+                target,
+                format!(
+                    "{} may ask for paths only to people their own mirror names",
+                    self.viewer
+                ),
+            );
+        }
+        self.record(store, "paths target", target)
     }
 
     /// Refuses (and records the attempt) unless the viewer manages the workspace.
@@ -361,11 +416,15 @@ impl Policy {
     pub fn raise_min_group(&mut self, store: &mut SqliteStore, to: usize) -> Result<()> {
         self.require_manager(store, "change the minimum group size")?;
         if to < self.min_group {
-            return Err(Refused(format!(
-                "the minimum group size is {}; it can be raised, never lowered",
-                self.min_group
-            ))
-            .into());
+            return self.refuse(
+                store,
+                "lower the minimum group size",
+                &to.to_string(),
+                format!(
+                    "the minimum group size is {}; it can be raised, never lowered",
+                    self.min_group
+                ),
+            );
         }
         store.set_setting(MIN_GROUP_KEY, &to.to_string(), &self.viewer)?;
         self.min_group = to;

@@ -55,7 +55,7 @@ impl Session {
         if args.person.is_empty() {
             self.policy.require_org(&mut self.store, "the org mirror")?;
         }
-        let min_group = self.policy.group_floor(args.min_group)?;
+        let min_group = self.policy.group_floor(&mut self.store, args.min_group)?;
         let org = self.org()?;
         let names = self.naming(&org)?;
         let people = self.load("people")?;
@@ -90,7 +90,22 @@ impl Session {
         if args.person.is_empty() {
             let groups = self.load("groups")?;
             let leaders = self.load("leaders")?;
-            let findings = self.load("findings")?;
+            let findings = {
+                // Group findings about groups under this page's minimum are left out.
+                let f = self.load("findings")?;
+                let keep: Vec<bool> = (0..f.rows())
+                    .map(|i| {
+                        !f.has("group_size")
+                            || f.int("group_size", i)
+                                .is_none_or(|m| m < 0 || m as usize >= min_group)
+                    })
+                    .collect();
+                report::Frame(
+                    f.0.into_iter()
+                        .map(|(n, d)| (n, report::frame::filter(d, &keep)))
+                        .collect(),
+                )
+            };
             let (html, summary) = report::org::org_report(&report::org::OrgInputs {
                 org: &org,
                 naming: &names,

@@ -97,6 +97,7 @@ impl Session {
         let org = self.org()?;
         let me = self.person_index(&org, leader)?;
         let pseudonym = org.pseudonyms[me as usize].clone();
+        self.policy.may_see_team(&mut self.store, &pseudonym)?;
         let l = self.load("leaders")?;
         let row = (0..l.rows())
             .find(|&i| l.text("window", i) == window && l.int("leader", i) == Some(me as i64))
@@ -126,8 +127,16 @@ impl Session {
         let org = self.org()?;
         let naming = self.naming(&org)?;
         let f = self.load("findings")?;
+        // Group findings about groups under the minimum (it may have been raised since the
+        // analysis) are left out.
+        let floor = self.policy.min_group;
+        let big = |i: usize| {
+            !f.has("group_size")
+                || f.int("group_size", i)
+                    .is_none_or(|m| m < 0 || m as usize >= floor)
+        };
         let rows: Vec<usize> = (0..f.rows())
-            .filter(|&i| f.text("window", i) == window)
+            .filter(|&i| f.text("window", i) == window && big(i))
             .collect();
         if rows.is_empty() {
             let people = self.load("people")?;
@@ -250,19 +259,17 @@ impl Session {
         let to = self.person_index(&org, target)?;
         self.policy
             .read_person(&mut self.store, "paths", &org.pseudonyms[me as usize])?;
+        // The people the person's own mirror names (for members and leaders, the only targets).
+        let m = self.load("mirrors")?;
+        let named = (0..m.rows()).any(|i| {
+            m.text("window", i) == window
+                && m.int("person", i) == Some(me as i64)
+                && m.int("other", i) == Some(to as i64)
+        });
+        self.policy
+            .read_target(&mut self.store, &org.pseudonyms[to as usize], named)?;
         let naming = self.naming(&org)?;
-        let pairs_path = self
-            .store
-            .table_path("pairs")?
-            .context("no pairs table: run `orgmirror analyze` first")?;
-        let mut windows = crate::tables::PairWindows::open(&pairs_path)?;
-        let mut pairs = Vec::new();
-        while let Some((l, p)) = windows.next_window()? {
-            if l == window {
-                pairs = p;
-                break;
-            }
-        }
+        let pairs = self.window_pairs(window)?;
         let ev = Evidence::new(pairs, &self.store.survey_answers()?);
         let (contact, _) = mirror::people::build_graphs(&org, &ev);
         let undirected = contact.to_undirected().without_self_loops();

@@ -636,3 +636,109 @@ Date: Mon, 2 Mar 2020 11:00:00 +0000\r\nMessage-ID: <m3@corp.com>\r\n\r\nbody\r\
         }
     }
 }
+
+#[test]
+fn review_fixes_hold_paths_targets_raised_floors_and_run_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("input");
+    app::ingest::generate(&synth::GenerateConfig::new(150, 20, 4), &input, &Silent).unwrap();
+    let w = dir.path().join("ws");
+    let mut owner = Session::init(&w, "owner", 5).unwrap();
+    owner.ingest_generated(&input, &Silent).unwrap();
+    owner
+        .analyze(
+            &AnalyzeRequest {
+                windows: vec!["all".into()],
+                ..Default::default()
+            },
+            &Silent,
+        )
+        .unwrap();
+    // A member asks for paths only to people their own mirror names.
+    let path = owner.store().table_path("mirrors").unwrap().unwrap();
+    let cols = store::table::read_table(&path).unwrap();
+    let col = |n: &str| cols.iter().find(|c| c.0 == n).unwrap().1.clone();
+    let (store::table::ColumnData::I32(person), store::table::ColumnData::OptI32(other)) =
+        (col("person"), col("other"))
+    else {
+        panic!("person I32, other OptI32");
+    };
+    let i = (0..person.len()).find(|&i| other[i].is_some()).unwrap();
+    let (me, named) = (person[i] as usize, other[i].unwrap() as usize);
+    let people = owner.store().people().unwrap();
+    let pseudo = |i: usize| people.people[i].pseudo.clone();
+    let stranger = (0..people.len())
+        .find(|&p| {
+            p != me
+                && !(0..person.len())
+                    .any(|k| person[k] as usize == me && other[k] == Some(p as i32))
+        })
+        .unwrap();
+    owner.grant("mem", Role::Member(pseudo(me))).unwrap();
+    let mut member = Session::open(&w, "mem").unwrap();
+    member.paths_to(&pseudo(me), &pseudo(named), "all").unwrap();
+    refused(
+        member
+            .paths_to(&pseudo(me), &pseudo(stranger), "all")
+            .unwrap_err(),
+    );
+    assert!(
+        member
+            .paths_to(&pseudo(me), &pseudo(named), "2031-01")
+            .is_err(),
+        "no such window"
+    );
+    // Members see neither the workspace's status nor its runs' sources.
+    refused(member.status().unwrap_err());
+    refused(member.runs().unwrap_err());
+    let log = log(&w);
+    assert!(
+        log.iter()
+            .any(|e| e.1 == "mem" && e.2 == "paths target" && e.3 == pseudo(named))
+    );
+    assert!(
+        log.iter()
+            .any(|e| e.1 == "mem" && e.2 == "refused: paths target")
+    );
+    // Raising the floor hides group findings already stored.
+    let mut analyst = Session::open(&w, "analyst").unwrap();
+    let groups = |s: &mut Session| {
+        s.findings("all", 1000)
+            .unwrap()
+            .shown
+            .iter()
+            .filter(|f| {
+                matches!(
+                    f.kind.as_str(),
+                    "silo" | "coalition" | "withholding" | "one_person_bridge" | "leadership_style"
+                )
+            })
+            .count()
+    };
+    assert!(
+        groups(&mut analyst) > 0,
+        "the generated org has group findings"
+    );
+    owner.raise_min_group(10_000).unwrap();
+    let mut analyst = Session::open(&w, "analyst").unwrap();
+    assert_eq!(groups(&mut analyst), 0);
+    // A refused lowering is logged.
+    let mut low = export("groups", true);
+    low.min_group = Some(2);
+    refused(analyst.export(&low, &dir.path().join("g.csv")).unwrap_err());
+    assert!(
+        log_of(&w)
+            .iter()
+            .any(|e| e.1 == "analyst" && e.2 == "refused: lower the minimum group size")
+    );
+    // Latencies name people like every other table.
+    let out = dir.path().join("lat.csv");
+    owner.export(&export("latencies", false), &out).unwrap();
+    let text = std::fs::read_to_string(&out).unwrap();
+    let row = text.lines().nth(1).unwrap();
+    assert!(row.contains('E'), "ids, not indices: {row}");
+}
+
+fn log_of(w: &Path) -> Vec<(String, String, String, String)> {
+    log(w)
+}

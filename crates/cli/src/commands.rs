@@ -366,7 +366,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Status => {
-            let s = open(&cli.workspace, &cli.view_as, &key)?;
+            let mut s = open(&cli.workspace, &cli.view_as, &key)?;
             print_status(&mut out, &s.status()?)?;
         }
         Command::Analyze(args) => {

@@ -150,11 +150,14 @@ impl Directory {
                     d.by_address.insert(n, e.clone());
                 }
             }
-            if let (Some(name), Some(first)) = (&p.person.name, p.person.emails.first()) {
+            // Every named person counts for uniqueness, with an address or not: a name two
+            // people share names nobody.
+            if let Some(name) = &p.person.name {
+                let first = p.person.emails.first().cloned();
                 d.by_name
                     .entry(name_key(name))
                     .and_modify(|v| *v = None)
-                    .or_insert_with(|| Some(first.clone()));
+                    .or_insert(first);
             }
         }
         d

@@ -99,20 +99,32 @@ struct Raw {
 }
 
 /// Reads header lines from `r` up to the empty line that ends them (dropping Subject and its
-/// continuation lines); returns (bytes consumed, whether the block was cut at the limit).
-fn read_headers(r: &mut impl BufRead, out: &mut Vec<u8>) -> std::io::Result<(u64, bool)> {
+/// continuation lines); returns (bytes consumed, lines consumed, whether the block was cut at the
+/// limit). No line is read past [`MAX_HEADER_BYTES`]: a file without a blank line (or without
+/// line ends) is not read whole.
+fn read_headers(r: &mut impl BufRead, out: &mut Vec<u8>) -> std::io::Result<(u64, u64, bool)> {
     let mut consumed = 0u64;
+    let mut lines = 0u64;
     let mut line = Vec::new();
     let mut in_subject = false;
     let mut too_long = false;
     loop {
         line.clear();
-        let n = r.read_until(b'\n', &mut line)?;
+        let n = r
+            .by_ref()
+            .take(MAX_HEADER_BYTES as u64 + 1)
+            .read_until(b'\n', &mut line)?;
         if n == 0 {
             break;
         }
         consumed += n as u64;
+        lines += 1;
         if line == b"\n" || line == b"\r\n" {
+            break;
+        }
+        if n > MAX_HEADER_BYTES || consumed > 4 * MAX_HEADER_BYTES as u64 {
+            // Not a header block: stop here (the rest is scanned as a body, never kept).
+            too_long = true;
             break;
         }
         let continuation = line[0] == b' ' || line[0] == b'\t';
@@ -128,7 +140,7 @@ fn read_headers(r: &mut impl BufRead, out: &mut Vec<u8>) -> std::io::Result<(u64
         }
         out.extend_from_slice(&line);
     }
-    Ok((consumed, too_long))
+    Ok((consumed, lines, too_long))
 }
 
 enum Walker {
@@ -161,7 +173,7 @@ fn maildir_files(root: &Path) -> Result<Vec<PathBuf>, MailError> {
                     continue;
                 }
                 walk(&p, out)?;
-            } else if !name.starts_with('.') {
+            } else if !name.starts_with('.') && !is_control_file(&name) {
                 out.push(p);
             }
         }
@@ -174,6 +186,17 @@ fn maildir_files(root: &Path) -> Result<Vec<PathBuf>, MailError> {
     })?;
     out.sort();
     Ok(out)
+}
+
+/// Files mail servers and clients keep beside the messages (Dovecot's indexes and uid lists,
+/// Courier's and Maildir++'s markers), which are not messages.
+fn is_control_file(name: &str) -> bool {
+    name.starts_with("dovecot")
+        || name.starts_with("courier")
+        || matches!(
+            name,
+            "maildirfolder" | "maildirsize" | "subscriptions" | "xapian" | "uidvalidity"
+        )
 }
 
 impl Walker {
@@ -212,7 +235,7 @@ impl Walker {
                 };
                 *header_bytes += counted.read;
                 Some(match result {
-                    Ok((_, too_long)) => Ok(Raw {
+                    Ok((_, _, too_long)) => Ok(Raw {
                         file,
                         line: 1,
                         position: *count,
@@ -261,7 +284,7 @@ impl Walker {
                 }
                 let start = *line - 1;
                 let mut headers = Vec::new();
-                let (consumed, too_long) = match read_headers(reader, &mut headers) {
+                let (consumed, lines, too_long) = match read_headers(reader, &mut headers) {
                     Ok(x) => x,
                     Err(e) => {
                         *done = true;
@@ -276,7 +299,7 @@ impl Walker {
                 };
                 *bytes += consumed;
                 *header_bytes += consumed;
-                *line += headers.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+                *line += lines;
                 // Scan (never decode) the body for the next separator: `From ` after an empty
                 // line, as mboxo and mboxrd write them.
                 let mut previous_empty = true;

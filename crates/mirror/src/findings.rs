@@ -65,6 +65,9 @@ impl std::fmt::Display for FindingKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
     pub kind: FindingKind,
+    /// People in the group a group finding is about (a department, a department pair, a
+    /// coalition, a team), so that a view with a larger minimum group size can leave it out.
+    pub group_size: Option<u32>,
     pub person: Option<u32>,
     pub other: Option<u32>,
     pub group: Option<String>,
@@ -187,6 +190,7 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
         {
             out.push(Finding {
                 kind: FindingKind::HiddenInfluencer,
+                group_size: None,
                 person: Some(r.person),
                 other: None,
                 group: None,
@@ -219,6 +223,7 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
             });
             out.push(Finding {
                 kind: FindingKind::PaperPower,
+                group_size: None,
                 person: Some(r.person),
                 other: None,
                 group: None,
@@ -277,6 +282,7 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
             } else {
                 FindingKind::UnbalancedRelationship
             },
+            group_size: None,
             person: Some(holder),
             other: Some(yielder),
             group: None,
@@ -328,6 +334,7 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
             {
                 out.push(Finding {
                     kind: FindingKind::Silo,
+                    group_size: Some(g.members),
                     person: None,
                     other: None,
                     group: Some(g.group.clone()),
@@ -344,6 +351,7 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
             {
                 out.push(Finding {
                     kind: FindingKind::Coalition,
+                    group_size: Some(g.members),
                     person: None,
                     other: None,
                     group: Some(g.group.clone()),
@@ -359,6 +367,7 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
             ("department_pair", "one_way_ratio", Some(v)) if v >= ONE_WAY_AT && big(g.members) => {
                 out.push(Finding {
                     kind: FindingKind::Withholding,
+                    group_size: Some(g.members),
                     person: None,
                     other: None,
                     group: Some(format!(
@@ -373,6 +382,7 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
             }
             ("one_person_bridge", _, Some(v)) if big(g.members) => out.push(Finding {
                 kind: FindingKind::OnePersonBridge,
+                group_size: Some(g.members),
                 person: g.person,
                 other: None,
                 group: Some(format!(
@@ -396,6 +406,7 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
         if l.style != "mixed" && big(l.team_size) {
             out.push(Finding {
                 kind: FindingKind::LeadershipStyle,
+                group_size: Some(l.team_size),
                 person: Some(l.leader),
                 other: None,
                 group: Some(l.style.to_string()),
@@ -419,6 +430,7 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
             if delta.abs() >= 0.3 && (r.informal_pct >= 0.8 || p.informal_pct >= 0.8) {
                 out.push(Finding {
                     kind: FindingKind::Change,
+                    group_size: None,
                     person: Some(r.person),
                     other: None,
                     group: None,

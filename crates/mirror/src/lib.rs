@@ -138,6 +138,7 @@ pub fn analyze_window(
         dyads: &dyads,
         leaders: &leaders,
         undirected: &network.undirected,
+        min_group: opts.min_group,
     });
     lap("mirrors", &mut stages);
     let findings = findings::findings(&findings::FindingInputs {

@@ -154,6 +154,9 @@ pub struct MirrorInputs<'a> {
     pub dyads: &'a [Dyad],
     pub leaders: &'a [LeaderRow],
     pub undirected: &'a graph::Graph,
+    /// A leader's team figures (how directive, how much goes through them) are suggestions
+    /// only for teams of at least this many people.
+    pub min_group: usize,
 }
 
 pub fn mirrors(x: &MirrorInputs) -> Vec<MirrorRow> {
@@ -567,7 +570,7 @@ fn one(x: &MirrorInputs, me: u32, mine: &[u32], leader: Option<&LeaderRow>) -> V
             ));
         }
     }
-    if let Some(l) = leader {
+    if let Some(l) = leader.filter(|l| l.team_size as usize >= x.min_group) {
         if l.directive_ratio.is_some_and(|d| d >= 0.7) {
             suggestions.push((
                 0.7 + l.directive_ratio.unwrap_or(0.0) / 10.0,

@@ -13,7 +13,16 @@ pub struct Table {
 }
 
 /// Columns that name a person by index (exports turn them into ids).
-pub const PERSON_COLUMNS: &[&str] = &["person", "a", "b", "manager", "other", "leader"];
+pub const PERSON_COLUMNS: &[&str] = &[
+    "person",
+    "a",
+    "b",
+    "manager",
+    "other",
+    "leader",
+    "responder",
+    "requester",
+];
 
 impl Table {
     fn new(name: &'static str, description: &'static str) -> Table {
@@ -329,6 +338,10 @@ pub fn findings(results: &[WindowResult]) -> Table {
     );
     t.str("window", windows(results, |r| &r.findings));
     t.str("kind", gather!(results, findings, f => f.kind.to_string()));
+    t.oi32(
+        "group_size",
+        gather!(results, findings, f => f.group_size.map(|m| m as i32)),
+    );
     t.oi32(
         "person",
         gather!(results, findings, f => f.person.map(|p| p as i32)),

@@ -393,7 +393,12 @@ fn failpoint(name: &str) {
 }
 
 /// Upgrades an older workspace's schema in one transaction.
-fn migrate(root: &Path, conn: &mut Connection, version: &str) -> Result<(), StoreError> {
+fn migrate(
+    root: &Path,
+    conn: &mut Connection,
+    version: &str,
+    identity_key: &Path,
+) -> Result<(), StoreError> {
     if !matches!(version, "1" | "2") {
         return Err(StoreError::corrupt(
             &root.join(DB_FILE),
@@ -417,8 +422,10 @@ fn migrate(root: &Path, conn: &mut Connection, version: &str) -> Result<(), Stor
     if version == "1" {
         migrate_1_to_2(root, &tx)?;
     }
-    migrate_2_to_3(root, &tx)?;
+    migrate_2_to_3(identity_key, &tx)?;
     tx.commit()?;
+    // The plaintext the migration replaced must not stay in free pages or the log.
+    conn.execute_batch("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")?;
     Ok(())
 }
 
@@ -446,12 +453,10 @@ fn migrate_1_to_2(root: &Path, tx: &rusqlite::Transaction) -> Result<(), StoreEr
 }
 
 /// Identities sealed under an identity key kept in the workspace (move it out with `--key-file`
-/// later), and e-mail aliases kept as keyed hashes.
-fn migrate_2_to_3(root: &Path, tx: &rusqlite::Transaction) -> Result<(), StoreError> {
-    let key_path = root.join(KEY_FILE);
-    let text = std::fs::read_to_string(&key_path).map_err(|e| StoreError::io(&key_path, e))?;
-    let key = unhex(&text).ok_or_else(|| StoreError::corrupt(&key_path, "bad key"))?;
-    let identity = IdentityKey::read_or_create(&root.join(DEFAULT_KEY_FILE))?;
+/// later); the aliases table, which nothing reads (look-ups go through the sealed e-mails), is
+/// emptied, and the freed pages are wiped.
+fn migrate_2_to_3(identity_key: &Path, tx: &rusqlite::Transaction) -> Result<(), StoreError> {
+    let identity = IdentityKey::read_or_create(identity_key)?;
     let rows: Vec<(i64, String, Option<String>, String)> = tx
         .prepare("SELECT idx, external_id, name, emails FROM identities")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
@@ -474,12 +479,6 @@ fn migrate_2_to_3(root: &Path, tx: &rusqlite::Transaction) -> Result<(), StoreEr
                 idx
             ],
         )?;
-        for email in emails.split('\n').filter(|e| !e.is_empty()) {
-            tx.execute(
-                "INSERT OR IGNORE INTO aliases(alias, idx) VALUES (?1, ?2)",
-                params![alias_of(&key, email), idx],
-            )?;
-        }
     }
     tx.execute(
         "INSERT OR REPLACE INTO meta(key, value) VALUES ('identity_key_check', ?1)",
@@ -498,12 +497,6 @@ static STAGING_COUNTER: AtomicU64 = AtomicU64::new(0);
 fn pseudonym_of(key: &[u8; 32], external_id: &str) -> String {
     let hash = blake3::keyed_hash(key, external_id.as_bytes());
     format!("p{}", hex(&hash.as_bytes()[..8]))
-}
-
-/// An e-mail address as the aliases table keeps it: a keyed hash, never the address.
-fn alias_of(key: &[u8; 32], email: &str) -> String {
-    let hash = blake3::keyed_hash(key, email.to_ascii_lowercase().as_bytes());
-    format!("a{}", hex(&hash.as_bytes()[..16]))
 }
 
 pub(crate) fn random_key() -> Result<[u8; 32], StoreError> {
@@ -561,7 +554,9 @@ impl SqliteStore {
         // Created private before SQLite opens it, so its -wal and -shm are private too.
         crate::files::create_private(&root.join(DB_FILE))?;
         let conn = Connection::open(root.join(DB_FILE))?;
-        conn.execute_batch("PRAGMA journal_mode=WAL;")?;
+        // Deleted rows are overwritten, not left in free pages (identities, answers of a
+        // removed run).
+        conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA secure_delete=ON;")?;
         let tx = conn.unchecked_transaction()?;
         tx.execute_batch(SCHEMA)?;
         tx.execute_batch(INDICES)?;
@@ -608,6 +603,7 @@ impl SqliteStore {
         let key = unhex(&text).ok_or_else(|| StoreError::corrupt(&key_path, "bad key"))?;
         let mut conn = Connection::open(db)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.execute_batch("PRAGMA secure_delete=ON;")?;
         let version: Option<String> = conn
             .query_row(
                 "SELECT value FROM meta WHERE key='schema_version'",
@@ -617,7 +613,12 @@ impl SqliteStore {
             .optional()?;
         match version.as_deref() {
             Some(SCHEMA_VERSION) => {}
-            Some(old) => migrate(root, &mut conn, old)?,
+            Some(old) => migrate(
+                root,
+                &mut conn,
+                old,
+                &identity_key.map_or_else(|| root.join(DEFAULT_KEY_FILE), Path::to_path_buf),
+            )?,
             None => {
                 return Err(StoreError::corrupt(
                     &root.join(DB_FILE),
@@ -879,8 +880,6 @@ impl Store for SqliteStore {
             let mut put_identity = tx.prepare(
                 "INSERT OR REPLACE INTO identities(idx, external_id, name, emails) VALUES (?1, ?2, ?3, ?4)",
             )?;
-            let mut put_alias =
-                tx.prepare("INSERT OR IGNORE INTO aliases(alias, idx) VALUES (?1, ?2)")?;
             for sp in &commit.people {
                 let p = &sp.person;
                 let manager_idx: Option<i64> = match p.manager.as_deref() {
@@ -920,9 +919,6 @@ impl Store for SqliteStore {
                         k.seal(&emails)
                     }
                 ])?;
-                for email in &p.emails {
-                    put_alias.execute(params![alias_of(&key, email), sp.idx.0 as i64])?;
-                }
             }
             let mut put_answer = tx.prepare(
                 "INSERT INTO survey(run, respondent, question, colleague, weight, day)
