@@ -69,8 +69,9 @@ impl IdentityKey {
         &self.check
     }
 
-    /// Seals one value.
-    pub fn seal(&self, text: &str) -> String {
+    /// Seals one value, bound to where it is kept (`place`: the person's index and the column),
+    /// so that a sealed value moved to another person or column no longer opens.
+    pub fn seal(&self, text: &str, place: &str) -> String {
         let n = self.counter.get();
         self.counter.set(n.wrapping_add(1));
         if n == u32::MAX {
@@ -88,7 +89,13 @@ impl IdentityKey {
         nonce[8..].copy_from_slice(&n.to_le_bytes());
         let sealed = self
             .cipher
-            .encrypt(&Nonce::from(nonce), text.as_bytes())
+            .encrypt(
+                &Nonce::from(nonce),
+                chacha20poly1305::aead::Payload {
+                    msg: text.as_bytes(),
+                    aad: place.as_bytes(),
+                },
+            )
             .expect("ChaCha20-Poly1305 encryption does not fail on a slice");
         let mut out = String::with_capacity(PREFIX.len() + 2 * (12 + sealed.len()));
         out.push_str(PREFIX);
@@ -97,8 +104,8 @@ impl IdentityKey {
         out
     }
 
-    /// Opens a sealed value (`db` names the workspace in an error).
-    pub fn open(&self, sealed: &str, db: &Path) -> Result<String, StoreError> {
+    /// Opens a sealed value kept at `place` (`db` names the workspace in an error).
+    pub fn open(&self, sealed: &str, place: &str, db: &Path) -> Result<String, StoreError> {
         let bad = || StoreError::corrupt(db, "an identity could not be decrypted");
         let body = sealed.strip_prefix(PREFIX).ok_or_else(bad)?;
         let bytes = unhex_any(body).ok_or_else(bad)?;
@@ -108,7 +115,13 @@ impl IdentityKey {
         let nonce = Nonce::try_from(&bytes[..12]).map_err(|_| bad())?;
         let plain = self
             .cipher
-            .decrypt(&nonce, &bytes[12..])
+            .decrypt(
+                &nonce,
+                chacha20poly1305::aead::Payload {
+                    msg: &bytes[12..],
+                    aad: place.as_bytes(),
+                },
+            )
             .map_err(|_| bad())?;
         String::from_utf8(plain).map_err(|_| bad())
     }
@@ -138,16 +151,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let key = IdentityKey::read_or_create(&dir.path().join("k")).unwrap();
         let other = IdentityKey::read_or_create(&dir.path().join("k2")).unwrap();
-        let a = key.seal("ann@example.com");
-        let b = key.seal("ann@example.com");
+        let a = key.seal("ann@example.com", "1/emails");
+        let b = key.seal("ann@example.com", "1/emails");
         assert_ne!(a, b, "a fresh nonce each time");
         assert!(!a.contains("ann"));
         let db = dir.path().join("db");
-        assert_eq!(key.open(&a, &db).unwrap(), "ann@example.com");
-        assert!(other.open(&a, &db).is_err());
+        assert_eq!(key.open(&a, "1/emails", &db).unwrap(), "ann@example.com");
+        assert!(other.open(&a, "1/emails", &db).is_err());
+        // Moved to another person or column, it no longer opens.
+        assert!(key.open(&a, "2/emails", &db).is_err());
+        assert!(key.open(&a, "1/name", &db).is_err());
         assert_ne!(key.check(), other.check());
         let again = IdentityKey::read(&dir.path().join("k")).unwrap();
-        assert_eq!(again.open(&b, &db).unwrap(), "ann@example.com");
+        assert_eq!(again.open(&b, "1/emails", &db).unwrap(), "ann@example.com");
         assert_eq!(again.check(), key.check());
     }
 }

@@ -469,12 +469,13 @@ fn migrate_2_to_3(identity_key: &Path, tx: &rusqlite::Transaction) -> Result<(),
         tx.execute(
             "UPDATE identities SET external_id = ?1, name = ?2, emails = ?3 WHERE idx = ?4",
             params![
-                identity.seal(&id),
-                name.as_deref().map(|n| identity.seal(n)),
+                identity.seal(&id, &format!("{idx}/external_id")),
+                name.as_deref()
+                    .map(|n| identity.seal(n, &format!("{idx}/name"))),
                 if emails.is_empty() {
                     String::new()
                 } else {
-                    identity.seal(&emails)
+                    identity.seal(&emails, &format!("{idx}/emails"))
                 },
                 idx
             ],
@@ -741,12 +742,15 @@ impl SqliteStore {
             match &self.identity {
                 Some(k) => {
                     let db = self.root.join(DB_FILE);
-                    person.id = k.open(&person.id, &db)?;
-                    person.name = person.name.map(|n| k.open(&n, &db)).transpose()?;
+                    person.id = k.open(&person.id, &format!("{idx}/external_id"), &db)?;
+                    person.name = person
+                        .name
+                        .map(|n| k.open(&n, &format!("{idx}/name"), &db))
+                        .transpose()?;
                     let emails = if sealed_emails.is_empty() {
                         String::new()
                     } else {
-                        k.open(&sealed_emails, &db)?
+                        k.open(&sealed_emails, &format!("{idx}/emails"), &db)?
                     };
                     person.emails = emails
                         .split('\n')
@@ -911,12 +915,14 @@ impl Store for SqliteStore {
                 let emails = p.emails.join("\n");
                 put_identity.execute(params![
                     sp.idx.0 as i64,
-                    k.seal(&p.id),
-                    p.name.as_deref().map(|n| k.seal(n)),
+                    k.seal(&p.id, &format!("{}/external_id", sp.idx.0)),
+                    p.name
+                        .as_deref()
+                        .map(|n| k.seal(n, &format!("{}/name", sp.idx.0))),
                     if emails.is_empty() {
                         String::new()
                     } else {
-                        k.seal(&emails)
+                        k.seal(&emails, &format!("{}/emails", sp.idx.0))
                     }
                 ])?;
             }
