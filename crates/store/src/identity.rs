@@ -28,10 +28,10 @@ pub struct IdentityKey {
 impl IdentityKey {
     fn from_bytes(key: [u8; 32], path: &Path) -> Result<IdentityKey, StoreError> {
         let mut prefix = [0u8; 8];
-        prefix.copy_from_slice(&super::workspace::random_key()?[..8]);
+        prefix.copy_from_slice(&crate::keys::random_key()?[..8]);
         Ok(IdentityKey {
             cipher: ChaCha20Poly1305::new(&Key::from(key)),
-            check: super::workspace::hex(&blake3::keyed_hash(&key, CHECK).as_bytes()[..8]),
+            check: crate::keys::hex(&blake3::keyed_hash(&key, CHECK).as_bytes()[..8]),
             prefix: Cell::new(prefix),
             counter: Cell::new(0),
             path: path.to_path_buf(),
@@ -41,7 +41,7 @@ impl IdentityKey {
     /// Reads the key at `path`.
     pub fn read(path: &Path) -> Result<IdentityKey, StoreError> {
         let text = std::fs::read_to_string(path).map_err(|e| StoreError::io(path, e))?;
-        let key = super::workspace::unhex(&text)
+        let key = crate::keys::unhex(&text)
             .ok_or_else(|| StoreError::corrupt(path, "not an identity key (64 hex digits)"))?;
         IdentityKey::from_bytes(key, path)
     }
@@ -54,11 +54,11 @@ impl IdentityKey {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
         }
-        let key = super::workspace::random_key()?;
+        let key = crate::keys::random_key()?;
         {
             use std::io::Write;
             let mut file = crate::files::create_private(path)?;
-            file.write_all((super::workspace::hex(&key) + "\n").as_bytes())
+            file.write_all((crate::keys::hex(&key) + "\n").as_bytes())
                 .map_err(|e| StoreError::io(path, e))?;
         }
         IdentityKey::from_bytes(key, path)
@@ -79,7 +79,7 @@ impl IdentityKey {
             // no randomness can be read, which still never repeats a prefix under this key).
             let old = self.prefix.get();
             let fresh =
-                super::workspace::random_key().unwrap_or_else(|_| *blake3::hash(&old).as_bytes());
+                crate::keys::random_key().unwrap_or_else(|_| *blake3::hash(&old).as_bytes());
             let mut p = [0u8; 8];
             p.copy_from_slice(&fresh[..8]);
             self.prefix.set(p);
@@ -99,8 +99,8 @@ impl IdentityKey {
             .expect("ChaCha20-Poly1305 encryption does not fail on a slice");
         let mut out = String::with_capacity(PREFIX.len() + 2 * (12 + sealed.len()));
         out.push_str(PREFIX);
-        out.push_str(&super::workspace::hex(&nonce));
-        out.push_str(&super::workspace::hex(&sealed));
+        out.push_str(&crate::keys::hex(&nonce));
+        out.push_str(&crate::keys::hex(&sealed));
         out
     }
 

@@ -10,6 +10,7 @@ mod crash_tests;
 mod error;
 mod files;
 pub mod identity;
+mod keys;
 mod lock;
 pub mod segment;
 pub mod table;

@@ -17,13 +17,13 @@
 
 use crate::files::{file_hash, private_dir, private_file, verify_file};
 use crate::identity::{DEFAULT_KEY_FILE, IdentityKey};
+use crate::keys::{hex, random_key, unhex};
 use crate::lock::WorkspaceLock;
 use crate::segment::SegmentStats;
 use crate::{Store, StoreError};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use vocab::{OrgChart, Person, PersonIdx, Question, RoleTag, SurveyAnswer};
@@ -498,31 +498,6 @@ static STAGING_COUNTER: AtomicU64 = AtomicU64::new(0);
 fn pseudonym_of(key: &[u8; 32], external_id: &str) -> String {
     let hash = blake3::keyed_hash(key, external_id.as_bytes());
     format!("p{}", hex(&hash.as_bytes()[..8]))
-}
-
-pub(crate) fn random_key() -> Result<[u8; 32], StoreError> {
-    let mut key = [0u8; 32];
-    let path = Path::new("/dev/urandom");
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut key))
-        .map_err(|e| StoreError::io(path, e))?;
-    Ok(key)
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-pub(crate) fn unhex(text: &str) -> Option<[u8; 32]> {
-    let text = text.trim();
-    if text.len() != 64 {
-        return None;
-    }
-    let mut key = [0u8; 32];
-    for (i, chunk) in text.as_bytes().chunks(2).enumerate() {
-        key[i] = u8::from_str_radix(std::str::from_utf8(chunk).ok()?, 16).ok()?;
-    }
-    Some(key)
 }
 
 impl SqliteStore {
