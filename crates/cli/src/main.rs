@@ -28,7 +28,8 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub key_file: Option<PathBuf>,
     /// See what a narrower role sees (an admin writing a pseudonymous report to share, or
-    /// checking what an analyst sees): pseudonymous, identified, or member:PSEUDONYM.
+    /// checking what an analyst sees): identified, pseudonymous, leader:PSEUDONYM or
+    /// member:PSEUDONYM.
     #[arg(long = "as", global = true, value_name = "ROLE")]
     pub view_as: Option<String>,
     #[command(subcommand)]
@@ -158,8 +159,9 @@ pub enum Command {
         #[arg(long, default_value_t = app::policy::DEFAULT_MIN_GROUP)]
         min_group: usize,
     },
-    /// Give a viewer a role: admin, identified (people by id), pseudonymous, or member (their own
-    /// mirror only); admins only. Recorded in the access log.
+    /// Give a viewer a role: admin, identified (people by id), pseudonymous, leader (their own
+    /// mirror and their team's figures) or member (their own mirror only); admins only.
+    /// Recorded in the access log.
     Grant {
         /// The viewer's operating-system user name
         viewer: String,
@@ -175,7 +177,8 @@ pub enum Command {
         #[arg(long)]
         min_group: Option<usize>,
     },
-    /// Load people, interactions or survey answers into the workspace (all-or-nothing).
+    /// Load people, interactions or survey answers, or a real export (mail, calendar, Slack,
+    /// Viva Insights), into the workspace (all-or-nothing; docs/INPUTS.md has every input).
     Ingest {
         /// What the file holds.
         what: IngestWhat,
