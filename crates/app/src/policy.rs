@@ -78,55 +78,48 @@ pub struct TableSchema {
     pub group_size: Option<&'static str>,
     /// Columns left empty when the row's group is smaller than the minimum.
     pub suppressed: &'static [&'static str],
-    /// Readable by analysts (false: admins only, e.g. raw inputs).
-    pub analysts: bool,
     /// Rows about a group under the minimum are left out whole (true), or keep their row with
     /// the `suppressed` cells emptied (false).
     pub drop_small: bool,
 }
 
-const PEOPLE_COLS: &[&str] = mirror::tables::PERSON_COLUMNS;
+/// A table whose rows name people only (no group figures).
+const fn people_only(name: &'static str) -> TableSchema {
+    TableSchema {
+        name,
+        person_columns: mirror::tables::PERSON_COLUMNS,
+        group_size: None,
+        suppressed: &[],
+        drop_small: false,
+    }
+}
+
+/// A table with rows about groups of `size` people.
+const fn about_groups(
+    name: &'static str,
+    size: &'static str,
+    suppressed: &'static [&'static str],
+    drop_small: bool,
+) -> TableSchema {
+    TableSchema {
+        group_size: Some(size),
+        suppressed,
+        drop_small,
+        ..people_only(name)
+    }
+}
 
 /// Every table a viewer can export, and how the policy treats it.
 pub const TABLES: &[TableSchema] = &[
-    TableSchema {
-        name: "people",
-        person_columns: PEOPLE_COLS,
-        group_size: None,
-        suppressed: &[],
-        analysts: true,
-        drop_small: false,
-    },
-    TableSchema {
-        name: "dyads",
-        person_columns: PEOPLE_COLS,
-        group_size: None,
-        suppressed: &[],
-        analysts: true,
-        drop_small: false,
-    },
-    TableSchema {
-        name: "inferred_managers",
-        person_columns: PEOPLE_COLS,
-        group_size: None,
-        suppressed: &[],
-        analysts: true,
-        drop_small: false,
-    },
-    TableSchema {
-        name: "groups",
-        person_columns: PEOPLE_COLS,
-        group_size: Some("members"),
-        // A small coalition's members are not named, nor its figures shown.
-        suppressed: &["value", "person"],
-        analysts: true,
-        drop_small: false,
-    },
-    TableSchema {
-        name: "leaders",
-        person_columns: PEOPLE_COLS,
-        group_size: Some("team_size"),
-        suppressed: &[
+    people_only("people"),
+    people_only("dyads"),
+    people_only("inferred_managers"),
+    // A small coalition's members are not named, nor its figures shown.
+    about_groups("groups", "members", &["value", "person"], false),
+    about_groups(
+        "leaders",
+        "team_size",
+        &[
             "style",
             "directive_ratio",
             "autonomy",
@@ -135,41 +128,13 @@ pub const TABLES: &[TableSchema] = &[
             "leaderfulness",
             "position",
         ],
-        analysts: true,
-        drop_small: false,
-    },
-    TableSchema {
-        name: "mirrors",
-        person_columns: PEOPLE_COLS,
-        group_size: None,
-        suppressed: &[],
-        analysts: true,
-        drop_small: false,
-    },
-    TableSchema {
-        name: "findings",
-        person_columns: PEOPLE_COLS,
-        group_size: Some("group_size"),
-        suppressed: &[],
-        analysts: true,
-        drop_small: true,
-    },
-    TableSchema {
-        name: "pairs",
-        person_columns: PEOPLE_COLS,
-        group_size: None,
-        suppressed: &[],
-        analysts: true,
-        drop_small: false,
-    },
-    TableSchema {
-        name: "latencies",
-        person_columns: PEOPLE_COLS,
-        group_size: None,
-        suppressed: &[],
-        analysts: true,
-        drop_small: false,
-    },
+        false,
+    ),
+    people_only("mirrors"),
+    // Group findings about a group under the minimum are left out whole.
+    about_groups("findings", "group_size", &[], true),
+    people_only("pairs"),
+    people_only("latencies"),
 ];
 
 /// The schema of an exportable table.
