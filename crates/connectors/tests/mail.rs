@@ -3,7 +3,7 @@
 //! workspace stores from them.
 
 use connectors::Directory;
-use connectors::mail::{MailFormat, MailOptions, MailSource, MailStats};
+use connectors::mail::{MailFormat, MailOptions, MailSource};
 use ingest::{Cell, RecordSource};
 use std::path::{Path, PathBuf};
 
@@ -152,8 +152,11 @@ fn every_fixture_reads_without_a_panic_and_problems_are_listed() {
             }
         }
         assert!(src.messages() > 0, "{}", path.display());
-        let _ = MailStats::default();
-        let _ = reasons;
+        // Every message is accounted for: none of this archive's six has a To, so each is
+        // left out for it, named.
+        if path.ends_with("mbox_no_fields.mbox") {
+            assert_eq!(reasons, vec!["no_recipient_kept"; 6]);
+        }
     }
 }
 
