@@ -15,9 +15,6 @@ use clap::{Parser, Subcommand};
     about = "Measure the mirror and fit its shipped status weights (developer tools)."
 )]
 struct Cli {
-    /// No progress output.
-    #[arg(long, short, global = true)]
-    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -35,7 +32,7 @@ fn main() {
     let cli = Cli::parse();
     let mut out = std::io::stdout().lock();
     let result = match cli.command {
-        Command::Validate(args) => validate::validate(&args, cli.quiet, &mut out),
+        Command::Validate(args) => validate::validate(&args, &mut out),
         Command::FitStatus(args) => fit::fit(&args, &mut out),
     };
     if let Err(err) = result {

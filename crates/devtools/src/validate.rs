@@ -279,13 +279,11 @@ fn run_synthetic(
     dir: &Path,
     (people, days, seed): (usize, u32, u64),
     metadata_only: bool,
-    quiet: bool,
     counts: &mut FxHashMap<&'static str, Counts>,
     tree: &mut TreeScores,
 ) -> Result<()> {
     fresh(dir)?;
     let input = dir.join("input");
-    let _ = quiet;
     let bars = app::Silent;
     let mut cfg = synth::GenerateConfig::new(people, days, seed);
     cfg.metadata_only = metadata_only;
@@ -467,7 +465,7 @@ fn write_table(
     Ok(())
 }
 
-pub fn validate(args: &ValidateArgs, quiet: bool, out: &mut impl Write) -> Result<()> {
+pub fn validate(args: &ValidateArgs, out: &mut impl Write) -> Result<()> {
     let mut report = serde_json::Map::new();
     if !args.no_synthetic {
         for size in &args.sizes {
@@ -487,7 +485,6 @@ pub fn validate(args: &ValidateArgs, quiet: bool, out: &mut impl Write) -> Resul
                         &dir,
                         (people, days, seed),
                         metadata_only,
-                        quiet,
                         &mut counts,
                         &mut tree,
                     )?;
