@@ -8,6 +8,7 @@ pub mod analyze;
 pub mod calibrate;
 pub mod export;
 pub mod ingest;
+pub mod live;
 pub mod metrics;
 pub mod policy;
 pub mod progress;

@@ -147,6 +147,28 @@ pub fn schema(table: &str) -> Result<&'static TableSchema> {
     })
 }
 
+/// Where the access log is written: the workspace's own log, or a server's database. A read is
+/// refused when its record cannot be written.
+pub trait AccessLog {
+    fn audit(&mut self, viewer: &str, action: &str, subject: &str) -> Result<()>;
+}
+
+impl AccessLog for SqliteStore {
+    fn audit(&mut self, viewer: &str, action: &str, subject: &str) -> Result<()> {
+        Ok(Store::audit(self, viewer, action, subject)?)
+    }
+}
+
+/// The workspace's minimum group size.
+pub fn min_group(store: &SqliteStore) -> Result<usize> {
+    match store.setting(MIN_GROUP_KEY)? {
+        Some(v) => v
+            .parse()
+            .map_err(|_| anyhow::anyhow!("workspace setting min_group is not a number: {v}")),
+        None => Ok(DEFAULT_MIN_GROUP),
+    }
+}
+
 /// The policy in force for one viewer of one workspace.
 #[derive(Clone, Debug)]
 pub struct Policy {
@@ -165,16 +187,20 @@ impl Policy {
             Some(r) => Role::parse(&r)?,
             None => Role::Analyst,
         };
-        let min_group = match store.setting(MIN_GROUP_KEY)? {
-            Some(v) => v
-                .parse()
-                .map_err(|_| anyhow::anyhow!("workspace setting min_group is not a number: {v}"))?,
-            None => DEFAULT_MIN_GROUP,
-        };
         Ok(Policy {
             viewer: viewer.to_string(),
             role,
-            min_group,
+            min_group: min_group(store)?,
+            keyed: store.has_identities(),
+        })
+    }
+
+    /// The policy of a viewer whose role is kept outside the workspace (a server's account).
+    pub fn for_account(store: &SqliteStore, viewer: &str, role: Role) -> Result<Policy> {
+        Ok(Policy {
+            viewer: viewer.to_string(),
+            role,
+            min_group: min_group(store)?,
             keyed: store.has_identities(),
         })
     }
@@ -223,7 +249,7 @@ impl Policy {
 
     /// Records a look at the team led by `leader` (a pseudonym) of `size` people: for viewers who
     /// see the organization, or that leader; never for a team under the minimum group size.
-    pub fn read_team(&self, store: &mut SqliteStore, leader: &str, size: usize) -> Result<()> {
+    pub fn read_team(&self, store: &mut dyn AccessLog, leader: &str, size: usize) -> Result<()> {
         let allowed = match &self.role {
             Role::Leader(me) => me == leader,
             Role::Member(_) => false,
@@ -253,7 +279,7 @@ impl Policy {
 
     /// The minimum group size for a view: the workspace's, or larger if the viewer asks (a
     /// request for less is refused, and recorded).
-    pub fn group_floor(&self, store: &mut SqliteStore, asked: Option<usize>) -> Result<usize> {
+    pub fn group_floor(&self, store: &mut dyn AccessLog, asked: Option<usize>) -> Result<usize> {
         match asked {
             Some(m) if m < self.min_group => self.refuse(
                 store,
@@ -272,7 +298,7 @@ impl Policy {
 
     /// Refuses (and records) a look at a team before it is looked up, unless the viewer sees
     /// the organization or is that team's leader.
-    pub fn may_see_team(&self, store: &mut SqliteStore, leader: &str) -> Result<()> {
+    pub fn may_see_team(&self, store: &mut dyn AccessLog, leader: &str) -> Result<()> {
         let allowed = match &self.role {
             Role::Leader(me) => me == leader,
             Role::Member(_) => false,
@@ -291,7 +317,7 @@ impl Policy {
 
     /// Records the target of paths to a person; a member or leader may ask only for people
     /// their own mirror already names (`named`), since the answer shows the target's ties.
-    pub fn read_target(&self, store: &mut SqliteStore, target: &str, named: bool) -> Result<()> {
+    pub fn read_target(&self, store: &mut dyn AccessLog, target: &str, named: bool) -> Result<()> {
         if matches!(self.role, Role::Member(_) | Role::Leader(_)) && !named {
             return self.refuse(
                 store,
@@ -323,7 +349,7 @@ impl Policy {
     }
 
     /// Refuses (and records the attempt) unless the viewer sees the whole organization.
-    pub fn require_org(&self, store: &mut SqliteStore, action: &str) -> Result<()> {
+    pub fn require_org(&self, store: &mut dyn AccessLog, action: &str) -> Result<()> {
         if self.sees_org() {
             return Ok(());
         }
@@ -342,7 +368,7 @@ impl Policy {
     /// before anything is shown. A failed record fails the read.
     pub fn read_person(
         &self,
-        store: &mut SqliteStore,
+        store: &mut dyn AccessLog,
         action: &str,
         pseudonym: &str,
     ) -> Result<()> {
@@ -360,7 +386,7 @@ impl Policy {
     }
 
     /// Records an access before the data leaves; a failed record fails the access.
-    pub fn record(&self, store: &mut SqliteStore, action: &str, subject: &str) -> Result<()> {
+    pub fn record(&self, store: &mut dyn AccessLog, action: &str, subject: &str) -> Result<()> {
         store.audit(&self.viewer, action, subject).map_err(|e| {
             anyhow::anyhow!("the access log could not be written, so nothing is shown: {e}")
         })
@@ -368,7 +394,7 @@ impl Policy {
 
     fn refuse(
         &self,
-        store: &mut SqliteStore,
+        store: &mut dyn AccessLog,
         action: &str,
         subject: &str,
         why: String,

@@ -105,19 +105,7 @@ impl Session {
         let size = l.int("team_size", row).unwrap_or(0).max(0) as usize;
         self.policy.read_team(&mut self.store, &pseudonym, size)?;
         let naming = self.naming(&org)?;
-        Ok(TeamView {
-            leader: naming.of(me).to_string(),
-            window: window.to_string(),
-            team_size: size,
-            style: l.text("style", row),
-            position: l.num("position", row).unwrap_or(0.0),
-            directive_ratio: l.num("directive_ratio", row),
-            autonomy: l.num("autonomy", row),
-            airtime: l.num("airtime", row),
-            reciprocity: l.num("reciprocity", row),
-            leaderfulness: l.num("leaderfulness", row),
-            evidence_events: l.num("evidence_events", row).unwrap_or(0.0),
-        })
+        Ok(crate::live::team_of(naming.of(me), &l, row, window))
     }
 
     /// The findings of `window` (viewers who see the organization).
@@ -127,17 +115,7 @@ impl Session {
         let org = self.org()?;
         let naming = self.naming(&org)?;
         let f = self.load("findings")?;
-        // Group findings about groups under the minimum (it may have been raised since the
-        // analysis) are left out.
-        let floor = self.policy.min_group;
-        let big = |i: usize| {
-            !f.has("group_size")
-                || f.int("group_size", i)
-                    .is_none_or(|m| m < 0 || m as usize >= floor)
-        };
-        let rows: Vec<usize> = (0..f.rows())
-            .filter(|&i| f.text("window", i) == window && big(i))
-            .collect();
+        let rows = crate::live::visible_findings(&f, window, self.policy.min_group);
         if rows.is_empty() {
             let people = self.load("people")?;
             if people.in_window(window).is_empty() {
@@ -149,53 +127,7 @@ impl Session {
         }
         self.policy
             .record(&mut self.store, "show findings", window)?;
-        let mut counts: Vec<(String, usize)> = Vec::new();
-        let mut by_kind: Vec<Vec<usize>> = Vec::new();
-        for &i in &rows {
-            let kind = f.text("kind", i);
-            match counts.iter().position(|c| c.0 == kind) {
-                Some(k) => {
-                    counts[k].1 += 1;
-                    by_kind[k].push(i);
-                }
-                None => {
-                    counts.push((kind, 1));
-                    by_kind.push(vec![i]);
-                }
-            }
-        }
-        // Round-robin over kinds, each kind strongest first as stored.
-        let mut picked = Vec::new();
-        let mut depth = 0;
-        while picked.len() < top && by_kind.iter().any(|k| k.len() > depth) {
-            for k in &by_kind {
-                if let Some(&i) = k.get(depth)
-                    && picked.len() < top
-                {
-                    picked.push(i);
-                }
-            }
-            depth += 1;
-        }
-        picked.sort_unstable();
-        let person = |c: &str, i: usize| f.int(c, i).map(|p| naming.of(p as u32).to_string());
-        let shown = picked
-            .into_iter()
-            .map(|i| FindingView {
-                kind: f.text("kind", i),
-                person: person("person", i),
-                other: person("other", i),
-                group: Some(f.text("group", i)).filter(|g| !g.is_empty()),
-                value: f.num("value", i).unwrap_or(0.0),
-                confidence: f.num("confidence", i).unwrap_or(0.0),
-                evidence: naming.text(&f.text("evidence", i)),
-            })
-            .collect();
-        Ok(Findings {
-            window: window.to_string(),
-            shown,
-            counts,
-        })
+        Ok(crate::live::findings_view(&f, rows, &naming, window, top))
     }
 
     /// One person's mirror (recorded in the access log before it is read).
@@ -218,38 +150,12 @@ impl Session {
                 )
             })?;
         let m = self.load("mirrors")?;
-        let mut sections: Vec<MirrorSection> = Vec::new();
-        for i in 0..m.rows() {
-            if m.text("window", i) != window || m.int("person", i) != Some(me as i64) {
-                continue;
-            }
-            let s = m.text("section", i);
-            if sections.last().is_none_or(|x| x.section != s) {
-                sections.push(MirrorSection {
-                    section: s.clone(),
-                    rows: Vec::new(),
-                });
-            }
-            let other = m.int("other", i).map(|o| naming.of(o as u32).to_string());
-            sections.last_mut().expect("pushed").rows.push(MirrorRow {
-                other,
-                label: m.text("label", i),
-                value: m.num("value", i).unwrap_or(0.0),
-                rank: m.int("rank", i),
-                evidence: naming.text(&m.text("evidence", i)),
-            });
-        }
-        Ok(PersonMirror {
-            person: me,
-            name: naming.of(me).to_string(),
-            pseudonym,
-            window: window.to_string(),
-            formal_pct: people.num("formal_pct", row),
-            informal_pct: people.num("informal_pct", row),
-            power_gap: people.num("power_gap", row),
-            roles: naming.text(&people.text("role_evidence", row)),
-            sections,
-        })
+        let rows: Vec<usize> = (0..m.rows())
+            .filter(|&i| m.str("window", i) == window && m.int("person", i) == Some(me as i64))
+            .collect();
+        Ok(crate::live::mirror_view(
+            &naming, &people, row, &m, &rows, me, &pseudonym, window,
+        ))
     }
 
     /// Who could take `who` to `target` in `window` (a person-level read of both).

@@ -116,3 +116,26 @@ pub fn filter(d: ColumnData, keep: &[bool]) -> ColumnData {
         },
     }
 }
+
+/// The rows `rows` of a column, in that order (a dictionary column keeps its shared values).
+pub fn take(d: &ColumnData, rows: &[usize]) -> ColumnData {
+    fn t<T: Clone>(v: &[T], rows: &[usize]) -> Vec<T> {
+        rows.iter().map(|&r| v[r].clone()).collect()
+    }
+    match d {
+        ColumnData::I32(v) => ColumnData::I32(t(v, rows)),
+        ColumnData::I64(v) => ColumnData::I64(t(v, rows)),
+        ColumnData::F32(v) => ColumnData::F32(t(v, rows)),
+        ColumnData::F64(v) => ColumnData::F64(t(v, rows)),
+        ColumnData::Str(v) => ColumnData::Str(t(v, rows)),
+        ColumnData::OptI32(v) => ColumnData::OptI32(t(v, rows)),
+        ColumnData::OptI64(v) => ColumnData::OptI64(t(v, rows)),
+        ColumnData::OptF32(v) => ColumnData::OptF32(t(v, rows)),
+        ColumnData::OptF64(v) => ColumnData::OptF64(t(v, rows)),
+        ColumnData::OptStr(v) => ColumnData::OptStr(t(v, rows)),
+        ColumnData::Dict { values, codes } => ColumnData::Dict {
+            values: values.clone(),
+            codes: t(codes, rows),
+        },
+    }
+}

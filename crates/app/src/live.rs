@@ -1,0 +1,640 @@
+//! The analysis held in memory for a server: every result table read once, indexed by window and
+//! person, so that a person's mirror, a team or the org's findings are answered without reading
+//! files. Every answer goes through the same [`Policy`] as the command line's, and every read is
+//! recorded in the given [`AccessLog`] before anything is returned.
+
+use crate::policy::{AccessLog, Policy, Refused, Role};
+use crate::views::{FindingView, Findings, MirrorRow, MirrorSection, PersonMirror, TeamView};
+use crate::{Session, tables};
+use anyhow::{Context, Result};
+use mirror::input::{Evidence, Org, Pair};
+use report::{Frame, Naming};
+use rustc_hash::FxHashMap;
+use store::Store;
+use vocab::SurveyAnswer;
+
+/// One analyzed window, indexed.
+struct Window {
+    label: String,
+    /// Row of each person in `people`.
+    people_row: FxHashMap<u32, usize>,
+    /// Rows of each person's mirror in `mirrors`, in table order.
+    mirror_rows: FxHashMap<u32, Vec<usize>>,
+    /// Rows of `dyads` that involve each person.
+    dyad_rows: FxHashMap<u32, Vec<usize>>,
+    /// Directed contacts (a, b, weight) touching each person.
+    contacts: FxHashMap<u32, Vec<(u32, u32, f64)>>,
+    /// The people with the most informal power (paths to power lead to them).
+    candidates: Vec<u32>,
+    /// Row of each leader in `leaders`.
+    leader_row: FxHashMap<u32, usize>,
+}
+
+/// A department or community in one window, as the org mirror lists them.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct GroupView {
+    /// `department` or `community`.
+    pub kind: String,
+    pub group: String,
+    pub members: usize,
+    /// The group's measures (name, value); empty when the group is under the minimum size.
+    pub measures: Vec<(String, f64)>,
+    /// True when the group is smaller than the minimum group size (its figures are withheld).
+    pub suppressed: bool,
+}
+
+/// The workspace's analysis, read once.
+pub struct Live {
+    org: Org,
+    by_pseudonym: FxHashMap<String, u32>,
+    pseudonymous: Naming,
+    identified: Option<Naming>,
+    source: String,
+    people: Frame,
+    mirrors: Frame,
+    dyads: Frame,
+    leaders: Frame,
+    groups: Frame,
+    findings: Frame,
+    survey: Vec<SurveyAnswer>,
+    windows: Vec<Window>,
+    /// Contacts of every window, for the org page's network picture.
+    ties: FxHashMap<String, Vec<(u32, u32, f64)>>,
+}
+
+impl Live {
+    /// Reads the analysis of the session's workspace.
+    pub fn load(session: &Session) -> Result<Live> {
+        let org = session.org()?;
+        let store = session.store();
+        let names = if store.has_identities() {
+            let people = store.people()?;
+            let names: Vec<Option<String>> = people
+                .people
+                .iter()
+                .map(|p| p.person.name.clone())
+                .collect();
+            Some(Naming::new(&org, Some(&names)))
+        } else {
+            None
+        };
+        let people = session.load("people")?;
+        let mirrors = session.load("mirrors")?;
+        let leaders = session.load("leaders")?;
+        let groups = session.load("groups")?;
+        let findings = session.load("findings")?;
+        let dyads = tables::read_some(
+            &store
+                .table_path("dyads")?
+                .context("no dyads table: run `orgmirror analyze` first")?,
+            Some(&[
+                "window",
+                "a",
+                "b",
+                "relation",
+                "balance",
+                "balance_lo",
+                "balance_hi",
+            ]),
+            None,
+        )?;
+        let labels = people.windows();
+        let mut ties = FxHashMap::default();
+        let mut windows = Vec::new();
+        for label in labels {
+            let contacts = session.window_contacts(&label, None)?;
+            windows.push(index_window(
+                &label, &people, &mirrors, &dyads, &leaders, &contacts,
+            ));
+            ties.insert(label, contacts);
+        }
+        let by_pseudonym = org
+            .pseudonyms
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.clone(), i as u32))
+            .collect();
+        Ok(Live {
+            pseudonymous: Naming::new(&org, None),
+            identified: names,
+            source: format!("{} people", org.n()),
+            by_pseudonym,
+            org,
+            people,
+            mirrors,
+            dyads,
+            leaders,
+            groups,
+            findings,
+            survey: store.survey_answers()?,
+            windows,
+            ties,
+        })
+    }
+
+    /// The analyzed windows, in table order.
+    pub fn windows(&self) -> Vec<String> {
+        self.windows.iter().map(|w| w.label.clone()).collect()
+    }
+
+    pub fn people(&self) -> usize {
+        self.org.n()
+    }
+
+    /// The person with this pseudonym, if any.
+    pub fn person(&self, pseudonym: &str) -> Option<u32> {
+        self.by_pseudonym.get(pseudonym).copied()
+    }
+
+    pub fn pseudonym(&self, person: u32) -> &str {
+        &self.org.pseudonyms[person as usize]
+    }
+
+    /// Every pseudonym (for tests and for linking accounts).
+    pub fn pseudonyms(&self) -> &[String] {
+        &self.org.pseudonyms
+    }
+
+    /// The person with this id in the people file (for an admin linking an account).
+    pub fn person_by_id(&self, id: &str) -> Option<u32> {
+        self.org.ids.iter().position(|x| x == id).map(|i| i as u32)
+    }
+
+    fn naming(&self, policy: &Policy) -> &Naming {
+        match &self.identified {
+            Some(n) if policy.identities() => n,
+            _ => &self.pseudonymous,
+        }
+    }
+
+    fn window(&self, label: &str) -> Result<&Window> {
+        self.windows
+            .iter()
+            .find(|w| w.label == label)
+            .with_context(|| {
+                format!(
+                    "no analysis of window {label} (analyzed: {})",
+                    self.windows().join(", ")
+                )
+            })
+    }
+
+    /// The person a member or leader is (their own pseudonym), or the one asked for.
+    fn resolve(
+        &self,
+        policy: &Policy,
+        log: &mut dyn AccessLog,
+        action: &str,
+        pseudonym: &str,
+    ) -> Result<u32> {
+        // The policy decides first, so that asking for someone else's mirror says nothing about
+        // whether that pseudonym exists.
+        policy.read_person(log, action, pseudonym)?;
+        self.person(pseudonym)
+            .with_context(|| format!("no person with pseudonym `{pseudonym}`"))
+    }
+
+    /// A person's mirror in `window`.
+    pub fn person_mirror(
+        &self,
+        policy: &Policy,
+        log: &mut dyn AccessLog,
+        pseudonym: &str,
+        window: &str,
+    ) -> Result<PersonMirror> {
+        let me = self.resolve(policy, log, "show person", pseudonym)?;
+        let w = self.window(window)?;
+        let prow = *w
+            .people_row
+            .get(&me)
+            .with_context(|| format!("{pseudonym} is not in window {window}"))?;
+        let rows = w.mirror_rows.get(&me).map_or(&[][..], Vec::as_slice);
+        Ok(mirror_view(
+            self.naming(policy),
+            &self.people,
+            prow,
+            &self.mirrors,
+            rows,
+            me,
+            pseudonym,
+            window,
+        ))
+    }
+
+    /// A person's mirror as the personal report's page (a whole HTML document).
+    pub fn person_page(
+        &self,
+        policy: &Policy,
+        log: &mut dyn AccessLog,
+        pseudonym: &str,
+        window: &str,
+    ) -> Result<String> {
+        let me = self.resolve(policy, log, "report person", pseudonym)?;
+        let w = self.window(window)?;
+        // The rows the page reads: the person's and the path candidates' people rows, their own
+        // mirror rows and dyads, and the contacts touching them or the candidates.
+        let mut people_rows: Vec<usize> = w
+            .candidates
+            .iter()
+            .chain(std::iter::once(&me))
+            .filter_map(|p| w.people_row.get(p).copied())
+            .collect();
+        people_rows.sort_unstable();
+        people_rows.dedup();
+        let people = take(&self.people, &people_rows);
+        let mirrors = take(
+            &self.mirrors,
+            w.mirror_rows.get(&me).map_or(&[][..], Vec::as_slice),
+        );
+        let dyads = take(
+            &self.dyads,
+            w.dyad_rows.get(&me).map_or(&[][..], Vec::as_slice),
+        );
+        let mut seen = rustc_hash::FxHashSet::default();
+        let mut pairs = Vec::new();
+        for p in w.candidates.iter().chain(std::iter::once(&me)) {
+            for &(a, b, n) in w.contacts.get(p).map_or(&[][..], Vec::as_slice) {
+                if seen.insert((a, b)) {
+                    pairs.push(Pair {
+                        a,
+                        b,
+                        n,
+                        ..Default::default()
+                    });
+                }
+            }
+        }
+        let evidence = Evidence::new(pairs, &self.survey);
+        Ok(report::person::person_report(
+            &report::person::PersonInputs {
+                org: &self.org,
+                naming: self.naming(policy),
+                window,
+                person: me,
+                people: &people,
+                dyads: &dyads,
+                mirrors: &mirrors,
+                evidence: &evidence,
+                source: &self.source,
+            },
+        ))
+    }
+
+    /// The windows in which `pseudonym` leads a team, with the team's size.
+    pub fn teams_led_by(&self, pseudonym: &str) -> Vec<(String, usize)> {
+        let Some(me) = self.person(pseudonym) else {
+            return Vec::new();
+        };
+        self.windows
+            .iter()
+            .filter_map(|w| {
+                let row = *w.leader_row.get(&me)?;
+                let size = self.leaders.int("team_size", row).unwrap_or(0).max(0) as usize;
+                Some((w.label.clone(), size))
+            })
+            .collect()
+    }
+
+    /// The team led by `leader` (a pseudonym) in `window`.
+    pub fn team_view(
+        &self,
+        policy: &Policy,
+        log: &mut dyn AccessLog,
+        leader: &str,
+        window: &str,
+    ) -> Result<TeamView> {
+        policy.may_see_team(log, leader)?;
+        let me = self
+            .person(leader)
+            .with_context(|| format!("no person with pseudonym `{leader}`"))?;
+        let w = self.window(window)?;
+        let row = *w
+            .leader_row
+            .get(&me)
+            .with_context(|| format!("{leader} leads no team in window {window}"))?;
+        let size = self.leaders.int("team_size", row).unwrap_or(0).max(0) as usize;
+        policy.read_team(log, leader, size)?;
+        Ok(team_of(
+            self.naming(policy).of(me),
+            &self.leaders,
+            row,
+            window,
+        ))
+    }
+
+    /// The findings of `window` (viewers who see the organization).
+    pub fn findings(
+        &self,
+        policy: &Policy,
+        log: &mut dyn AccessLog,
+        window: &str,
+        top: usize,
+    ) -> Result<Findings> {
+        policy.require_org(log, "the org's findings")?;
+        self.window(window)?;
+        let rows = visible_findings(&self.findings, window, policy.min_group);
+        policy.record(log, "show findings", window)?;
+        Ok(findings_view(
+            &self.findings,
+            rows,
+            self.naming(policy),
+            window,
+            top,
+        ))
+    }
+
+    /// Departments and communities of `window` (viewers who see the organization); groups
+    /// under the minimum group size are listed with their figures withheld.
+    pub fn groups(
+        &self,
+        policy: &Policy,
+        log: &mut dyn AccessLog,
+        window: &str,
+    ) -> Result<Vec<GroupView>> {
+        policy.require_org(log, "the org's groups")?;
+        self.window(window)?;
+        policy.record(log, "show groups", window)?;
+        let g = &self.groups;
+        let mut out: Vec<GroupView> = Vec::new();
+        for i in g.in_window(window) {
+            let kind = g.str("kind", i);
+            if kind != "department" && kind != "community" {
+                continue;
+            }
+            let name = g.str("group", i);
+            let members = g.int("members", i).unwrap_or(0).max(0) as usize;
+            let suppressed = members < policy.min_group;
+            let at = match out.iter().position(|v| v.kind == kind && v.group == name) {
+                Some(k) => k,
+                None => {
+                    out.push(GroupView {
+                        kind: kind.to_string(),
+                        group: name.to_string(),
+                        members,
+                        measures: Vec::new(),
+                        suppressed,
+                    });
+                    out.len() - 1
+                }
+            };
+            if !suppressed
+                && g.str("other", i).is_empty()
+                && let Some(v) = g.num("value", i)
+            {
+                out[at].measures.push((g.text("measure", i), v));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The org mirror page of `window` (a whole HTML document; viewers who see the organization).
+    pub fn org_page(
+        &self,
+        policy: &Policy,
+        log: &mut dyn AccessLog,
+        window: &str,
+    ) -> Result<String> {
+        policy.require_org(log, "the org mirror")?;
+        self.window(window)?;
+        let keep: Vec<bool> = (0..self.findings.rows())
+            .map(|i| finding_shown(&self.findings, i, policy.min_group))
+            .collect();
+        let findings = Frame(
+            self.findings
+                .0
+                .iter()
+                .map(|(n, d)| (n.clone(), report::frame::filter(d.clone(), &keep)))
+                .collect(),
+        );
+        let (html, _) = report::org::org_report(&report::org::OrgInputs {
+            org: &self.org,
+            naming: self.naming(policy),
+            window,
+            min_group: policy.min_group,
+            people: &self.people,
+            dyads: &self.dyads,
+            groups: &self.groups,
+            leaders: &self.leaders,
+            findings: &findings,
+            ties: self.ties.get(window).map_or(&[][..], Vec::as_slice),
+            max_nodes: 2_000,
+            max_edges: 20_000,
+            source: &self.source,
+        });
+        policy.record(log, "report org", window)?;
+        Ok(html)
+    }
+
+    /// Whether `role` is linked to a person of this analysis (accounts of leaders and members).
+    pub fn check_link(&self, role: &Role) -> Result<()> {
+        if let Role::Leader(p) | Role::Member(p) = role
+            && self.person(p).is_none()
+        {
+            return Err(Refused(format!("no person with pseudonym `{p}` in the analysis")).into());
+        }
+        Ok(())
+    }
+}
+
+fn index_window(
+    label: &str,
+    people: &Frame,
+    mirrors: &Frame,
+    dyads: &Frame,
+    leaders: &Frame,
+    contacts: &[(u32, u32, f64)],
+) -> Window {
+    let mut people_row = FxHashMap::default();
+    for i in people.in_window(label) {
+        if let Some(p) = people.person("person", i) {
+            people_row.insert(p, i);
+        }
+    }
+    let mut mirror_rows: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
+    for i in mirrors.in_window(label) {
+        if let Some(p) = mirrors.person("person", i) {
+            mirror_rows.entry(p).or_default().push(i);
+        }
+    }
+    let mut dyad_rows: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
+    for i in dyads.in_window(label) {
+        let (a, b) = (dyads.person("a", i), dyads.person("b", i));
+        if let Some(a) = a {
+            dyad_rows.entry(a).or_default().push(i);
+        }
+        if let Some(b) = b
+            && Some(b) != a
+        {
+            dyad_rows.entry(b).or_default().push(i);
+        }
+    }
+    let mut by_person: FxHashMap<u32, Vec<(u32, u32, f64)>> = FxHashMap::default();
+    for &(a, b, n) in contacts {
+        by_person.entry(a).or_default().push((a, b, n));
+        if b != a {
+            by_person.entry(b).or_default().push((a, b, n));
+        }
+    }
+    let mut leader_row = FxHashMap::default();
+    for i in leaders.in_window(label) {
+        if let Some(p) = leaders.person("leader", i) {
+            leader_row.insert(p, i);
+        }
+    }
+    Window {
+        label: label.to_string(),
+        people_row,
+        mirror_rows,
+        dyad_rows,
+        contacts: by_person,
+        candidates: report::person::power_candidates(
+            people,
+            label,
+            report::person::PATH_CANDIDATES,
+        ),
+        leader_row,
+    }
+}
+
+/// The rows `rows` of a frame, in that order.
+fn take(frame: &Frame, rows: &[usize]) -> Frame {
+    Frame(
+        frame
+            .0
+            .iter()
+            .map(|(n, d)| (n.clone(), report::frame::take(d, rows)))
+            .collect(),
+    )
+}
+
+/// Whether a stored finding is shown under a minimum group size of `floor` (group findings about
+/// smaller groups are left out; the minimum may have been raised since the analysis).
+pub(crate) fn finding_shown(f: &Frame, i: usize, floor: usize) -> bool {
+    !f.has("group_size")
+        || f.int("group_size", i)
+            .is_none_or(|m| m < 0 || m as usize >= floor)
+}
+
+/// The rows of `window`'s findings a viewer may see.
+pub(crate) fn visible_findings(f: &Frame, window: &str, floor: usize) -> Vec<usize> {
+    (0..f.rows())
+        .filter(|&i| f.str("window", i) == window && finding_shown(f, i, floor))
+        .collect()
+}
+
+/// Findings of a window, at most `top`, taking each kind in turn.
+pub(crate) fn findings_view(
+    f: &Frame,
+    rows: Vec<usize>,
+    naming: &Naming,
+    window: &str,
+    top: usize,
+) -> Findings {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    let mut by_kind: Vec<Vec<usize>> = Vec::new();
+    for &i in &rows {
+        let kind = f.text("kind", i);
+        match counts.iter().position(|c| c.0 == kind) {
+            Some(k) => {
+                counts[k].1 += 1;
+                by_kind[k].push(i);
+            }
+            None => {
+                counts.push((kind, 1));
+                by_kind.push(vec![i]);
+            }
+        }
+    }
+    // Round-robin over kinds, each kind strongest first as stored.
+    let mut picked = Vec::new();
+    let mut depth = 0;
+    while picked.len() < top && by_kind.iter().any(|k| k.len() > depth) {
+        for k in &by_kind {
+            if let Some(&i) = k.get(depth)
+                && picked.len() < top
+            {
+                picked.push(i);
+            }
+        }
+        depth += 1;
+    }
+    picked.sort_unstable();
+    let person = |c: &str, i: usize| f.int(c, i).map(|p| naming.of(p as u32).to_string());
+    let shown = picked
+        .into_iter()
+        .map(|i| FindingView {
+            kind: f.text("kind", i),
+            person: person("person", i),
+            other: person("other", i),
+            group: Some(f.text("group", i)).filter(|g| !g.is_empty()),
+            value: f.num("value", i).unwrap_or(0.0),
+            confidence: f.num("confidence", i).unwrap_or(0.0),
+            evidence: naming.text(&f.text("evidence", i)),
+        })
+        .collect();
+    Findings {
+        window: window.to_string(),
+        shown,
+        counts,
+    }
+}
+
+/// A person's mirror from their people row and mirror rows.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn mirror_view(
+    naming: &Naming,
+    people: &Frame,
+    prow: usize,
+    m: &Frame,
+    rows: &[usize],
+    me: u32,
+    pseudonym: &str,
+    window: &str,
+) -> PersonMirror {
+    let mut sections: Vec<MirrorSection> = Vec::new();
+    for &i in rows {
+        let s = m.str("section", i);
+        if sections.last().is_none_or(|x| x.section != s) {
+            sections.push(MirrorSection {
+                section: s.to_string(),
+                rows: Vec::new(),
+            });
+        }
+        let other = m.int("other", i).map(|o| naming.of(o as u32).to_string());
+        sections.last_mut().expect("pushed").rows.push(MirrorRow {
+            other,
+            label: m.text("label", i),
+            value: m.num("value", i).unwrap_or(0.0),
+            rank: m.int("rank", i),
+            evidence: naming.text(m.str("evidence", i)),
+        });
+    }
+    PersonMirror {
+        person: me,
+        name: naming.of(me).to_string(),
+        pseudonym: pseudonym.to_string(),
+        window: window.to_string(),
+        formal_pct: people.num("formal_pct", prow),
+        informal_pct: people.num("informal_pct", prow),
+        power_gap: people.num("power_gap", prow),
+        roles: naming.text(people.str("role_evidence", prow)),
+        sections,
+    }
+}
+
+/// A team's aggregates from its `leaders` row.
+pub(crate) fn team_of(leader: &str, l: &Frame, row: usize, window: &str) -> TeamView {
+    TeamView {
+        leader: leader.to_string(),
+        window: window.to_string(),
+        team_size: l.int("team_size", row).unwrap_or(0).max(0) as usize,
+        style: l.text("style", row),
+        position: l.num("position", row).unwrap_or(0.0),
+        directive_ratio: l.num("directive_ratio", row),
+        autonomy: l.num("autonomy", row),
+        airtime: l.num("airtime", row),
+        reciprocity: l.num("reciprocity", row),
+        leaderfulness: l.num("leaderfulness", row),
+        evidence_events: l.num("evidence_events", row).unwrap_or(0.0),
+    }
+}
