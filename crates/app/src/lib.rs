@@ -47,6 +47,22 @@ impl Session {
         Ok(Session { store, policy })
     }
 
+    /// Opens the workspace for a viewer whose role is kept outside it: an account of a server,
+    /// which signed the viewer in. The caller vouches for the role.
+    pub fn open_as(dir: &Path, viewer: &str, role: Role, key: Option<&Path>) -> Result<Session> {
+        let store = SqliteStore::open_with(dir, key)?;
+        let policy = Policy::for_account(&store, viewer, role)?;
+        Ok(Session { store, policy })
+    }
+
+    /// The pseudonym of a person named by id, e-mail or pseudonym (for linking a server's
+    /// account; ids need a viewer who sees identities).
+    pub fn pseudonym_of(&self, who: &str) -> Result<String> {
+        let org = self.org()?;
+        let i = self.person_index(&org, who)?;
+        Ok(org.pseudonyms[i as usize].clone())
+    }
+
     /// Creates a workspace in `dir`; its creator is its admin.
     pub fn init(dir: &Path, viewer: &str, min_group: usize) -> Result<Session> {
         Session::init_with(dir, viewer, min_group, None)
@@ -93,6 +109,11 @@ impl Session {
         let org = self.org()?;
         self.policy
             .grant(&mut self.store, who, &role, &org.pseudonyms)
+    }
+
+    /// Refuses (and records the attempt) unless the viewer manages the workspace.
+    pub fn require_manager(&mut self, action: &str) -> Result<()> {
+        self.policy.require_manager(&mut self.store, action)
     }
 
     /// Raises the workspace's minimum group size (admins only; never lowers it).

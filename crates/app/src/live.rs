@@ -436,6 +436,23 @@ impl Live {
     }
 }
 
+/// The report's style and its network script, for a server that serves them as files.
+pub use report::html::{CSS as REPORT_CSS, NETWORK_JS, esc};
+
+/// A report page with its style sheet and script linked (`css`, `js`) instead of inline, for a
+/// Content-Security-Policy that allows no inline style or script.
+pub fn link_assets(doc: &str, css: &str, js: &str) -> String {
+    doc.replacen(
+        &format!("<style>{REPORT_CSS}</style>"),
+        &format!("<link rel=\"stylesheet\" href=\"{}\">", esc(css)),
+        1,
+    )
+    .replace(
+        &format!("<script>{NETWORK_JS}</script>"),
+        &format!("<script src=\"{}\"></script>", esc(js)),
+    )
+}
+
 fn index_window(
     label: &str,
     people: &Frame,

@@ -348,6 +348,23 @@ impl Policy {
         )
     }
 
+    /// Refuses (and records the attempt) unless the viewer is an admin (a server's account
+    /// pages: data, accounts, the access log, settings).
+    pub fn require_admin(&self, store: &mut dyn AccessLog, action: &str) -> Result<()> {
+        if self.role == Role::Admin {
+            return Ok(());
+        }
+        self.refuse(
+            store,
+            action,
+            "",
+            format!(
+                "{} may not do this: only an admin may ({action})",
+                self.viewer
+            ),
+        )
+    }
+
     /// Refuses (and records the attempt) unless the viewer sees the whole organization.
     pub fn require_org(&self, store: &mut dyn AccessLog, action: &str) -> Result<()> {
         if self.sees_org() {

@@ -7,7 +7,7 @@ use mirror::input::Evidence;
 use store::Store;
 
 /// One finding, people already named for the viewer.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct FindingView {
     pub kind: String,
     /// The person it is about, and the other person in a relationship finding.
@@ -20,7 +20,7 @@ pub struct FindingView {
 }
 
 /// Findings of one window, strongest first within each kind.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct Findings {
     pub window: String,
     /// At most `top` findings, taking each kind in turn so that one kind does not crowd out the
@@ -31,7 +31,7 @@ pub struct Findings {
 }
 
 /// One row of a personal mirror section.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct MirrorRow {
     pub other: Option<String>,
     pub label: String,
@@ -41,7 +41,7 @@ pub struct MirrorRow {
 }
 
 /// A section of a personal mirror (compass, out of balance, allies, …, suggestions).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct MirrorSection {
     /// The stored section name (`compass`, `compass_named`, `suggestion`, …).
     pub section: String,
@@ -49,8 +49,10 @@ pub struct MirrorSection {
 }
 
 /// One person's mirror in one window.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct PersonMirror {
+    /// The person's index in this analysis (internal: never sent to a browser).
+    #[serde(skip)]
     pub person: u32,
     /// The person as the viewer sees them (name, or pseudonym).
     pub name: String,
@@ -65,14 +67,14 @@ pub struct PersonMirror {
 
 /// One way to reach someone: a colleague with a two-way tie to the person who is in contact with
 /// the target.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct PathStep {
     pub via: String,
     pub why: String,
 }
 
 /// A team as its leader (or an analyst) sees it: aggregates only, never its members one by one.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct TeamView {
     pub leader: String,
     pub window: String,

@@ -441,6 +441,16 @@ pub fn run(cli: Cli) -> Result<()> {
             let pages = s.report(&args.request())?;
             crate::report::print_pages(&mut out, &pages)?;
         }
+        Command::Serve(a) => {
+            crate::serve::serve(workspace_dir(&cli.workspace), cli.key_file.clone(), a)?
+        }
+        Command::User { what, database } => crate::serve::user(
+            workspace_dir(&cli.workspace),
+            cli.key_file.clone(),
+            database,
+            what,
+            &mut out,
+        )?,
         Command::Demo {
             dir,
             people,

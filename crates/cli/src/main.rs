@@ -6,6 +6,7 @@ mod commands;
 mod metrics;
 pub(crate) mod progress;
 mod report;
+mod serve;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -272,6 +273,17 @@ pub enum Command {
     /// structural holes, clustering, k-core, component and Leiden community. networkx's
     /// conventions (see README, "Metrics on an edge list").
     Metrics(metrics::MetricsArgs),
+    /// Serve the mirror to the people it is about: each account sees its own mirror, leaders
+    /// their teams, analysts the organization (docs/SERVER.md).
+    Serve(serve::ServeArgs),
+    /// Manage the server's accounts (the workspace's admins only).
+    User {
+        #[command(subcommand)]
+        what: serve::UserWhat,
+        /// The server's PostgreSQL database, when it uses one.
+        #[arg(long, value_name = "URL", env = "ORGMIRROR_DATABASE", global = true)]
+        database: Option<String>,
+    },
     /// Generate an organization, ingest it into a fresh workspace, aggregate, and report.
     Demo {
         /// Where to put the demo (replaced if it is an earlier demo).

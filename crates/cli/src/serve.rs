@@ -1,0 +1,193 @@
+//! `orgmirror serve` and `orgmirror user`: the server over a workspace, and its accounts.
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use std::io::{BufRead, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Keep accounts, sessions, the access log and jobs in PostgreSQL
+    /// (postgres://user@host:port/database) instead of the workspace's SQLite file.
+    #[arg(long, value_name = "URL", env = "ORGMIRROR_DATABASE")]
+    pub database: Option<String>,
+    /// Serve HTTPS with this certificate chain (PEM); cookies are then Secure.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Sign in the account whose e-mail a single-sign-on proxy on this machine puts in this
+    /// header (trusted from loopback only), e.g. X-Forwarded-Email.
+    #[arg(long, value_name = "HEADER")]
+    pub trust_proxy_header: Option<String>,
+    /// Sessions end after this many minutes without a request.
+    #[arg(long, default_value_t = 30)]
+    pub idle_minutes: i64,
+    /// And this many hours after sign-in.
+    #[arg(long, default_value_t = 12)]
+    pub session_hours: i64,
+}
+
+#[derive(Subcommand)]
+pub enum UserWhat {
+    /// Add an account and print its one-time invitation link.
+    Add {
+        email: String,
+        #[arg(long, value_parser = ["admin", "analyst", "leader", "member"])]
+        role: String,
+        /// The person the account is (id, e-mail or pseudonym); needed for leaders and members.
+        #[arg(long)]
+        person: Option<String>,
+        /// The server's address as people reach it, for the link.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        base_url: String,
+    },
+    /// Set an account's password, read from standard input (one line).
+    SetPassword { email: String },
+    /// List the accounts.
+    List,
+    /// Disable an account (its sessions end).
+    Disable { email: String },
+    /// Enable a disabled account.
+    Enable { email: String },
+    /// Remove an account.
+    Remove { email: String },
+    /// Let an analyst see identities (or, with --off, pseudonyms only again).
+    Identify {
+        email: String,
+        #[arg(long)]
+        off: bool,
+    },
+    /// A new invitation link for an account.
+    Invite {
+        email: String,
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        base_url: String,
+    },
+}
+
+fn config(workspace: PathBuf, key: Option<PathBuf>, database: Option<String>) -> server::Config {
+    let mut c = server::Config::new(&workspace);
+    c.key = key;
+    c.database = database;
+    c
+}
+
+pub fn serve(workspace: PathBuf, key: Option<PathBuf>, a: ServeArgs) -> Result<()> {
+    let mut c = config(workspace, key, a.database);
+    c.listen = a.listen;
+    c.tls_cert = a.tls_cert;
+    c.tls_key = a.tls_key;
+    c.trust_proxy_header = a.trust_proxy_header;
+    c.idle_seconds = a.idle_minutes.max(1) * 60;
+    c.absolute_seconds = a.session_hours.max(1) * 3600;
+    server::run(c)
+}
+
+pub fn user(
+    workspace: PathBuf,
+    key: Option<PathBuf>,
+    database: Option<String>,
+    what: UserWhat,
+    out: &mut impl Write,
+) -> Result<()> {
+    // Only the workspace's admin manages its server's accounts.
+    let me = crate::commands::viewer();
+    let mut session = app::Session::open_with(&workspace, &me, key.as_deref())?;
+    session.require_manager("manage the server's accounts")?;
+    drop(session);
+    let c = config(workspace.clone(), key, database);
+    let db = server::db::Db::open(c.database.as_deref(), &workspace)?;
+    match what {
+        UserWhat::Add {
+            email,
+            role,
+            person,
+            base_url,
+        } => {
+            let (a, token) = server::users::add(&db, &c, &me, &email, &role, person.as_deref())?;
+            writeln!(
+                out,
+                "added {} ({}{}); give them this link (it works once, for 7 days):\n{}/invite/{token}",
+                a.email,
+                a.role,
+                a.person
+                    .as_deref()
+                    .map_or(String::new(), |p| format!(", person {p}")),
+                base_url.trim_end_matches('/')
+            )?;
+        }
+        UserWhat::SetPassword { email } => {
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("reading the password from standard input")?;
+            let password = line.trim_end_matches(['\n', '\r']);
+            if password.is_empty() {
+                bail!("no password on standard input");
+            }
+            server::users::set_password(&db, &me, &email, password)?;
+            writeln!(out, "password set for {email}")?;
+        }
+        UserWhat::List => {
+            writeln!(out, "email\trole\tperson\tstate")?;
+            for a in db.accounts()? {
+                let state = if a.disabled {
+                    "disabled"
+                } else if a.password.is_none() {
+                    "invited"
+                } else {
+                    "active"
+                };
+                let role = if a.identified {
+                    format!("{} (identities)", a.role)
+                } else {
+                    a.role
+                };
+                writeln!(
+                    out,
+                    "{}\t{role}\t{}\t{state}",
+                    a.email,
+                    a.person.unwrap_or_default()
+                )?;
+            }
+        }
+        UserWhat::Disable { email } => {
+            server::users::change(&db, &me, &email, "disable")?;
+            writeln!(out, "disabled {email}")?;
+        }
+        UserWhat::Enable { email } => {
+            server::users::change(&db, &me, &email, "enable")?;
+            writeln!(out, "enabled {email}")?;
+        }
+        UserWhat::Remove { email } => {
+            server::users::change(&db, &me, &email, "remove")?;
+            writeln!(out, "removed {email}")?;
+        }
+        UserWhat::Identify { email, off } => {
+            server::users::change(
+                &db,
+                &me,
+                &email,
+                if off { "unidentify" } else { "identify" },
+            )?;
+            writeln!(
+                out,
+                "{email} now sees {}",
+                if off { "pseudonyms only" } else { "identities" }
+            )?;
+        }
+        UserWhat::Invite { email, base_url } => {
+            let a = server::users::find(&db, &email)?;
+            let token = server::users::invite(&db, a.id)?;
+            writeln!(out, "{}/invite/{token}", base_url.trim_end_matches('/'))?;
+        }
+    }
+    Ok(())
+}
