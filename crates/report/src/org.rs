@@ -135,7 +135,7 @@ pub fn org_report(x: &OrgInputs) -> (String, OrgSummary) {
         "The formal tree with informal influence laid over it. Circle size is informal power (how much others seek, depend on and route through a person); colour is the gap between informal and formal power. Hidden influencers (much more informal than formal power) have a purple ring; paper power (formal authority people go around) a dashed ring.",
     );
     if let Some(tree) = power_tree(x, &hidden, &paper) {
-        page.raw(&format!("<div class=\"scroll\">{tree}</div>"));
+        page.raw(&format!("<div class=\"scroll tree\" tabindex=\"0\" role=\"region\" aria-label=\"power map\">{tree}</div>"));
         page.raw(&legend(&[
             (svg::diverging(1.0), "more informal than formal power"),
             (svg::diverging(0.0), "about equal"),
@@ -290,11 +290,38 @@ pub fn org_report(x: &OrgInputs) -> (String, OrgSummary) {
 fn legend(items: &[(String, &str)]) -> String {
     let mut s = String::from("<div class=\"legend\">");
     for (c, l) in items {
-        let _ = write!(s, "<span><i style=\"background:{c}\"></i>{}</span>", esc(l));
+        // A drawn swatch (an SVG fill), not an inline style: pages run under a strict
+        // Content-Security-Policy.
+        let _ = write!(
+            s,
+            "<span><svg class=\"swatch\" width=\"12\" height=\"12\" aria-hidden=\"true\"><circle cx=\"6\" cy=\"6\" r=\"5.5\" fill=\"{c}\" stroke=\"rgba(0,0,0,.15)\"/></svg>{}</span>",
+            esc(l)
+        );
     }
     s.push_str("</div>");
     s
 }
+
+/// A wide picture in a box of its own that scrolls sideways, so that on a narrow screen it keeps
+/// its size (every label legible, every column reachable) instead of shrinking; keyboard users
+/// can focus the box and scroll it with the arrow keys.
+fn scroll_x(label: &str, picture: &str) -> String {
+    format!(
+        "<div class=\"scroll-x\" tabindex=\"0\" role=\"region\" aria-label=\"{}\">{picture}</div>",
+        esc(label)
+    )
+}
+
+/// The power tree's label size in pixels (`svg .label` in report.css).
+const TREE_LABEL_PX: f64 = 10.0;
+/// From a circle's edge to its label, and from a label's end to its connector.
+const TREE_LABEL_GAP: f64 = 4.0;
+const TREE_LINE_GAP: f64 = 4.0;
+/// From a connector's trunk to the next column's centres: the largest circle (radius 10) and a
+/// stub of line.
+const TREE_TRUNK: f64 = 18.0;
+/// The narrowest column.
+const TREE_COLUMN: f64 = 190.0;
 
 /// The formal tree's upper levels plus every flagged person with their chain of managers.
 fn power_tree(x: &OrgInputs, hidden: &FxHashSet<u32>, paper: &FxHashSet<u32>) -> Option<String> {
@@ -380,26 +407,61 @@ fn power_tree(x: &OrgInputs, hidden: &FxHashSet<u32>, paper: &FxHashSet<u32>) ->
     for &r in &roots {
         place(r, 0, &children, &mut y, &mut order, &mut next_row);
     }
+    // What each node shows: its circle's radius and its label (drawn right of the circle).
+    let radius = |p: u32| 3.0 + 7.0 * informal[p as usize].clamp(0.0, 1.0);
+    let more = |p: u32| chart.reports(p as usize).len() - children(p).len();
+    let label = |p: u32| {
+        let mut l = svg::truncate(x.naming.of(p), 20);
+        if more(p) > 0 {
+            let _ = write!(l, " +{}", more(p));
+        }
+        l
+    };
+    let labels: FxHashMap<u32, (String, f64)> = order
+        .iter()
+        .map(|&(p, _)| {
+            let l = label(p);
+            let w = svg::text_width(&l, TREE_LABEL_PX);
+            (p, (l, w))
+        })
+        .collect();
+    // Columns: a manager's connector starts after the end of their name and turns down (or up)
+    // to the reports in a trunk just before the next column, so no line runs through a name; a
+    // column is as wide as its longest manager's name needs.
     let max_depth = order.iter().map(|o| o.1).max().unwrap_or(0);
-    let (col, row, top) = (190.0, 20.0, 16.0);
-    let w = col * (max_depth as f64 + 1.0) + 120.0;
-    let h = row * next_row + 2.0 * top;
-    let px = |d: u32| 14.0 + col * d as f64;
+    let (row, top) = (20.0, 16.0);
+    let mut col_x = vec![14.0; max_depth as usize + 1];
+    for d in 0..max_depth as usize {
+        let ends = order
+            .iter()
+            .filter(|&&(p, pd)| pd as usize == d && !children(p).is_empty())
+            .map(|&(p, _)| radius(p) + TREE_LABEL_GAP + labels[&p].1)
+            .fold(0.0, f64::max);
+        col_x[d + 1] = col_x[d] + TREE_COLUMN.max(ends + TREE_LINE_GAP + 12.0 + TREE_TRUNK);
+    }
+    let px = |d: u32| col_x[d as usize];
     let py = |p: u32| top + row * y[&p];
+    let w = order
+        .iter()
+        .map(|&(p, d)| px(d) + radius(p) + TREE_LABEL_GAP + labels[&p].1 + 12.0)
+        .fold(0.0, f64::max);
+    let h = row * next_row + 2.0 * top;
     let mut s = svg::svg_open(w, h, "power map: the formal tree with informal power");
     for &(p, d) in &order {
+        let (x0, y0) = (px(d), py(p));
+        let start = x0 + radius(p) + TREE_LABEL_GAP + labels[&p].1 + TREE_LINE_GAP;
         for k in children(p) {
-            let (x0, y0, x1, y1) = (px(d), py(p), px(d + 1), py(k));
-            let xm = (x0 + x1) / 2.0;
+            let trunk = px(d + 1) - TREE_TRUNK;
+            let (x1, y1) = (px(d + 1) - radius(k), py(k));
             let _ = write!(
                 s,
-                "<path d=\"M{x0:.1},{y0:.1} H{xm:.1} V{y1:.1} H{x1:.1}\" class=\"link\"/>"
+                "<path d=\"M{start:.1},{y0:.1} H{trunk:.1} V{y1:.1} H{x1:.1}\" class=\"link\"/>"
             );
         }
     }
     for &(p, d) in &order {
         let (cx, cy) = (px(d), py(p));
-        let r = 3.0 + 7.0 * informal[p as usize];
+        let r = radius(p);
         let mut class = "node".to_string();
         if hidden.contains(&p) {
             class.push_str(" hidden");
@@ -407,7 +469,7 @@ fn power_tree(x: &OrgInputs, hidden: &FxHashSet<u32>, paper: &FxHashSet<u32>) ->
         if paper.contains(&p) {
             class.push_str(" paper");
         }
-        let more = chart.reports(p as usize).len() - children(p).len();
+        let more = more(p);
         let title = format!(
             "{}: informal power {} percentile, gap {:+.2}{}{}{}",
             x.naming.of(p),
@@ -435,11 +497,14 @@ fn power_tree(x: &OrgInputs, hidden: &FxHashSet<u32>, paper: &FxHashSet<u32>) ->
             svg::diverging(gap[p as usize]),
             esc(&title)
         );
-        let mut label = svg::truncate(x.naming.of(p), 20);
-        if more > 0 {
-            let _ = write!(label, " +{more}");
-        }
-        svg::svg_text(&mut s, cx + r + 4.0, cy + 4.0, "start", "small", &label);
+        svg::svg_text(
+            &mut s,
+            cx + r + TREE_LABEL_GAP,
+            cy + 0.4 * TREE_LABEL_PX,
+            "start",
+            "label",
+            &labels[&p].0,
+        );
     }
     s.push_str("</svg>");
     Some(s)
@@ -728,15 +793,12 @@ fn silos(
             }
         }
         page.raw("<h3>Flows between departments</h3>");
-        page.raw(&format!(
-            "<div class=\"scroll\">{}</div>",
-            svg::heatmap(
-                "share of each department's cross-department interactions going to each other department",
-                &names,
-                &names,
-                &flows,
-                |v| format!("{:.0}", 100.0 * v)
-            )
+        let label = "share of each department's cross-department interactions going to each other department";
+        page.raw(&scroll_x(
+            label,
+            &svg::heatmap(label, &names, &names, &flows, |v| {
+                format!("{:.0}", 100.0 * v)
+            }),
         ));
         page.note(&format!(
             "Each row is a department's interactions with other departments, as percentages of that row. Hatched cells involve a department smaller than {} people.{}",
@@ -834,15 +896,12 @@ fn silos(
                 "modularity",
             ),
         ]));
-        page.raw(&format!(
-            "<div class=\"scroll\">{}</div>",
-            svg::heatmap(
-                "share of each community's people from each department",
-                &dnames,
-                &cols,
-                &values,
-                |v| format!("{:.0}", 100.0 * v)
-            )
+        let label = "share of each community's people from each department";
+        page.raw(&scroll_x(
+            label,
+            &svg::heatmap(label, &dnames, &cols, &values, |v| {
+                format!("{:.0}", 100.0 * v)
+            }),
         ));
         page.note(&format!(
             "Each column is a community found from the interactions; a cell is the percentage of its people from that department. A community that is one department is a silo's shape; one spread over several is work that crosses the chart. Cells with fewer than {} people are hatched.",
@@ -977,7 +1036,7 @@ fn currency(x: &OrgInputs, group_rows: &[usize], page: &mut Page) {
         for (k, m) in measures.iter().enumerate() {
             r.push(match value(d, m.0) {
                 Some(v) => format!(
-                    "<span class=\"heat\" style=\"background:{}\">{}</span>",
+                    "<span class=\"heat\"><svg class=\"swatch\" width=\"12\" height=\"12\" aria-hidden=\"true\"><rect width=\"12\" height=\"12\" rx=\"2\" fill=\"{}\"/></svg>{}</span>",
                     svg::blues(0.75 * v / max[k]),
                     esc(&(m.2)(v))
                 ),
@@ -1239,5 +1298,342 @@ fn group_size(n: usize, min_group: usize) -> String {
         format!("fewer than {min_group}")
     } else {
         n.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use store::table::ColumnData;
+
+    /// The value of attribute `name` in an element's opening tag.
+    fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+        let key = format!(" {name}=\"");
+        let start = tag.find(&key)? + key.len();
+        Some(&tag[start..start + tag[start..].find('"')?])
+    }
+
+    /// Every `<tag ...>` of `html` with its text up to the next `<`.
+    fn elements<'a>(html: &'a str, tag: &str) -> Vec<(&'a str, &'a str)> {
+        let open = format!("<{tag} ");
+        html.match_indices(&open)
+            .map(|(at, _)| {
+                let rest = &html[at..];
+                let end = rest.find('>').unwrap() + 1;
+                let text = &rest[end..end + rest[end..].find('<').unwrap_or(0)];
+                (&rest[..end], text)
+            })
+            .collect()
+    }
+
+    fn num(tag: &str, name: &str) -> f64 {
+        attr(tag, name).unwrap().parse().unwrap()
+    }
+
+    fn unescape(s: &str) -> String {
+        s.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+    }
+
+    /// The straight segments (x0, y0, x1, y1) of a path drawn with M, H and V only.
+    fn segments(d: &str) -> Vec<(f64, f64, f64, f64)> {
+        let (mut x, mut y) = (0.0, 0.0);
+        let mut out = Vec::new();
+        for token in d.split_whitespace() {
+            let (cmd, rest) = token.split_at(1);
+            match cmd {
+                "M" => {
+                    let (a, b) = rest.split_once(',').unwrap();
+                    (x, y) = (a.parse().unwrap(), b.parse().unwrap());
+                }
+                "H" => {
+                    let nx: f64 = rest.parse().unwrap();
+                    out.push((x, y, nx, y));
+                    x = nx;
+                }
+                "V" => {
+                    let ny: f64 = rest.parse().unwrap();
+                    out.push((x, y, x, ny));
+                    y = ny;
+                }
+                other => panic!("unexpected path command {other} in {d}"),
+            }
+        }
+        out
+    }
+
+    /// The part of `html` from the first occurrence of `from` to the end of the next SVG.
+    fn svg_after<'a>(html: &'a str, from: &str) -> &'a str {
+        let at = html
+            .find(from)
+            .unwrap_or_else(|| panic!("{from} not on the page"));
+        let end = at + html[at..].find("</svg>").unwrap() + "</svg>".len();
+        &html[at..end]
+    }
+
+    fn strs(v: impl IntoIterator<Item = impl Into<String>>) -> ColumnData {
+        ColumnData::Str(v.into_iter().map(Into::into).collect())
+    }
+
+    /// A four-level organization with long names (a manager with more reports than are drawn,
+    /// so "+N" is added to a name), eight departments with long names and fifteen communities.
+    fn sample() -> (Org, Naming, Frame, Frame) {
+        let mut manager: Vec<Option<u32>> = vec![None];
+        manager.extend((1..=4).map(|_| Some(0)));
+        manager.extend((5..=12).map(|p| Some((p - 5) / 2 + 1)));
+        manager.extend((13..=28).map(|p| Some((p - 13) / 2 + 5)));
+        manager.extend((29..=36).map(|p| Some((p - 29) / 2 + 13)));
+        manager.extend((37..=59).map(|_| Some(29)));
+        let n = manager.len();
+        let levels = vec![None; n];
+        let chart = vocab::OrgChart::from_managers(manager, &levels).unwrap();
+        let departments: Vec<String> = (0..8)
+            .map(|d| format!("Department of Wholesale Manufacturing {d}"))
+            .collect();
+        let org = Org {
+            ids: (0..n).map(|p| format!("e{p}")).collect(),
+            pseudonyms: (0..n).map(|p| format!("p{p:04}")).collect(),
+            department: (0..n).map(|p| Some((p % 8) as u32)).collect(),
+            departments: departments.clone(),
+            chart: Some(chart),
+            tags: vec![vec![]; n],
+            time_zones: vec![None; n],
+            titles: vec![None; n],
+        };
+        let surnames = [
+            "Wolfeschlegelsteinhausen",
+            "Mwangi",
+            "Ó Muircheartaigh",
+            "Li",
+        ];
+        let names: Vec<Option<String>> = (0..n)
+            .map(|p| Some(format!("MW{p} {}", surnames[p % surnames.len()])))
+            .collect();
+        let naming = Naming::new(&org, Some(&names));
+        let people = Frame(vec![
+            ("person".into(), ColumnData::I64((0..n as i64).collect())),
+            (
+                "informal_pct".into(),
+                ColumnData::F64((0..n).map(|p| (p % 11) as f64 / 10.0).collect()),
+            ),
+            (
+                "formal_pct".into(),
+                ColumnData::F64((0..n).map(|p| 1.0 - p as f64 / n as f64).collect()),
+            ),
+            (
+                "power_gap".into(),
+                ColumnData::F64((0..n).map(|p| (p % 5) as f64 / 2.0 - 1.0).collect()),
+            ),
+            (
+                "community".into(),
+                ColumnData::I64((0..n as i64).map(|p| p % 15).collect()),
+            ),
+            (
+                "influence".into(),
+                ColumnData::F64((0..n).map(|p| p as f64).collect()),
+            ),
+            ("roles".into(), strs((0..n).map(|_| ""))),
+        ]);
+        let groups = Frame(vec![
+            ("kind".into(), strs((0..8).map(|_| "department"))),
+            ("measure".into(), strs((0..8).map(|_| "members"))),
+            ("group".into(), strs(departments)),
+            ("other_group".into(), ColumnData::OptStr(vec![None; 8])),
+            ("value".into(), ColumnData::OptF64(vec![Some(0.0); 8])),
+            (
+                "members".into(),
+                ColumnData::OptI64((0..8).map(|d| Some(60 / 8 + (d < 4) as i64)).collect()),
+            ),
+            ("person".into(), ColumnData::OptI64(vec![None; 8])),
+        ]);
+        (org, naming, people, groups)
+    }
+
+    fn page() -> String {
+        let (org, naming, people, groups) = sample();
+        let empty = Frame(vec![]);
+        let ties: Vec<(u32, u32, f64)> = (1..org.n() as u32).map(|p| (p, p / 2, 1.0)).collect();
+        let inputs = OrgInputs {
+            org: &org,
+            naming: &naming,
+            window: "all",
+            min_group: 1,
+            people: &people,
+            dyads: &empty,
+            groups: &groups,
+            leaders: &empty,
+            findings: &empty,
+            ties: &ties,
+            max_nodes: 1000,
+            max_edges: 1000,
+            source: "test",
+        };
+        org_report(&inputs).0
+    }
+
+    #[test]
+    fn power_tree_connectors_run_between_names_and_end_at_circles() {
+        let html = page();
+        let tree = svg_after(&html, "<div class=\"scroll tree\"");
+        assert!(!tree.contains(" style="), "no inline styles (CSP)");
+        let circles: Vec<(f64, f64, f64)> = elements(tree, "circle")
+            .iter()
+            .map(|(t, _)| (num(t, "cx"), num(t, "cy"), num(t, "r")))
+            .collect();
+        // A label's box: its estimated width (an upper bound of the drawn width), from the top of
+        // its capitals to the bottom of its descenders.
+        // (text, left, right, top, bottom, the line through its circle's centre)
+        let labels: Vec<(String, f64, f64, f64, f64, f64)> = elements(tree, "text")
+            .iter()
+            .filter(|(t, _)| attr(t, "class") == Some("label"))
+            .map(|(t, text)| {
+                let text = unescape(text);
+                let (x, y) = (num(t, "x"), num(t, "y"));
+                let w = svg::text_width(&text, TREE_LABEL_PX);
+                let (top, bottom) = (y - 0.8 * TREE_LABEL_PX, y + 0.3 * TREE_LABEL_PX);
+                (text, x, x + w, top, bottom, y - 0.4 * TREE_LABEL_PX)
+            })
+            .collect();
+        assert_eq!(labels.len(), 37, "everyone drawn is named");
+        assert_eq!(circles.len(), 37);
+        assert!(
+            labels.iter().any(|l| l.0.ends_with(" +23")),
+            "a manager with reports not drawn says how many"
+        );
+        let paths: Vec<&str> = elements(tree, "path")
+            .iter()
+            .filter(|(t, _)| attr(t, "class") == Some("link"))
+            .map(|(t, _)| attr(t, "d").unwrap())
+            .collect();
+        assert_eq!(paths.len(), 36, "one connector per report drawn");
+        for d in &paths {
+            let segs = segments(d);
+            for &(x0, y0, x1, y1) in &segs {
+                let (sx0, sx1, sy0, sy1) = (x0.min(x1), x0.max(x1), y0.min(y1), y0.max(y1));
+                for (text, lx0, lx1, ly0, ly1, _) in &labels {
+                    assert!(
+                        sx1 <= *lx0 || sx0 >= *lx1 || sy1 <= *ly0 || sy0 >= *ly1,
+                        "connector {d} crosses the name {text:?} ({lx0:.1}..{lx1:.1} × {ly0:.1}..{ly1:.1})"
+                    );
+                }
+                // No connector runs through a circle (ending at its edge is fine).
+                for &(cx, cy, r) in &circles {
+                    let (nx, ny) = (cx.clamp(sx0, sx1), cy.clamp(sy0, sy1));
+                    let dist = ((nx - cx).powi(2) + (ny - cy).powi(2)).sqrt();
+                    assert!(
+                        dist >= r - 0.15,
+                        "connector {d} runs into the circle at ({cx}, {cy})"
+                    );
+                }
+            }
+            // It starts after a manager's name, on its line, and ends at a report's circle.
+            let (sx, sy, _, _) = segs[0];
+            assert!(
+                labels.iter().any(|l| sx > l.2 && (sy - l.5).abs() < 0.15),
+                "connector {d} starts after a name"
+            );
+            let &(_, _, ex, ey) = segs.last().unwrap();
+            assert!(
+                circles
+                    .iter()
+                    .any(|&(cx, cy, r)| (ey - cy).abs() < 0.15 && (cx - r - ex).abs() < 0.15),
+                "connector {d} ends at a circle's edge"
+            );
+        }
+        // The picture is wide enough for its longest name.
+        let svg_open = elements(tree, "svg")[0].0;
+        let width = num(svg_open, "width");
+        assert!(
+            labels.iter().all(|l| l.2 <= width),
+            "a name runs off the picture"
+        );
+    }
+
+    #[test]
+    fn communities_against_departments_scroll_sideways_and_show_every_column() {
+        let html = page();
+        let part = svg_after(&html, "<h3>Communities against departments</h3>");
+        let wrapper = elements(part, "div")
+            .into_iter()
+            .find(|(t, _)| attr(t, "class").is_some_and(|c| c.contains("scroll-x")))
+            .expect("the heatmap sits in a container that scrolls sideways")
+            .0;
+        assert_eq!(
+            attr(wrapper, "tabindex"),
+            Some("0"),
+            "keyboard users can scroll it"
+        );
+        let svg = &part[part.find("<svg").unwrap()..];
+        assert!(
+            part.find(wrapper).unwrap() < part.find("<svg").unwrap(),
+            "the heatmap is inside the container"
+        );
+        assert!(!part.contains(" style="), "no inline styles (CSP)");
+        // The container scrolls, and the picture keeps its size in it (is not shrunk to fit),
+        // on screen; printed, it fits the page.
+        let css = crate::html::CSS;
+        let rule = |selector: &str| {
+            let at = css
+                .find(&format!("{selector} {{"))
+                .unwrap_or_else(|| panic!("no rule for {selector}"));
+            &css[at..at + css[at..].find('}').unwrap()]
+        };
+        assert!(rule(".scroll-x").contains("overflow-x: auto"));
+        assert!(
+            rule(".scroll-x > svg.chart, .scroll.tree > svg.chart").contains("max-width: none")
+        );
+        // Every column (the last one too) and every row is in the picture, labels included.
+        let open = elements(svg, "svg")[0].0;
+        let (w, h) = (num(open, "width"), num(open, "height"));
+        let cells: Vec<&str> = elements(svg, "rect").iter().map(|r| r.0).collect();
+        assert_eq!(
+            cells.len(),
+            8 * 14,
+            "eight departments by the fourteen largest communities"
+        );
+        for c in &cells {
+            assert!(num(c, "x") + num(c, "width") <= w && num(c, "y") + num(c, "height") <= h);
+        }
+        let (sin, cos) = 50f64.to_radians().sin_cos();
+        let mut columns = 0;
+        for (t, text) in elements(svg, "text") {
+            let text = unescape(text);
+            let width = svg::text_width(&text, 11.0);
+            if let Some(tr) = attr(t, "transform") {
+                let (x, y) = tr["translate(".len()..tr.find(')').unwrap()]
+                    .split_once(',')
+                    .unwrap();
+                let (x, y): (f64, f64) = (x.parse().unwrap(), y.parse().unwrap());
+                assert!(
+                    x + width * cos <= w,
+                    "column label {text:?} cut at the right"
+                );
+                assert!(
+                    y - width * sin >= 0.0,
+                    "column label {text:?} cut at the top"
+                );
+                columns += 1;
+            } else if attr(t, "text-anchor") == Some("end") {
+                assert!(
+                    num(t, "x") - width >= 0.0,
+                    "row label {text:?} cut at the left"
+                );
+            }
+        }
+        assert_eq!(columns, 14);
+    }
+
+    #[test]
+    fn power_tree_names_have_a_halo_from_the_style_sheet() {
+        let css = crate::html::CSS;
+        let at = css
+            .find("svg .label {")
+            .expect("a rule for the tree's names");
+        let rule = &css[at..at + css[at..].find('}').unwrap()];
+        assert!(rule.contains("paint-order: stroke") && rule.contains("stroke: #fff"));
+        assert!(rule.contains(&format!("font-size: {TREE_LABEL_PX}px")));
     }
 }

@@ -58,7 +58,34 @@ fn text(s: &mut String, x: f64, y: f64, anchor: &str, class: &str, t: &str) {
     );
 }
 
-/// A matrix of shares with row and column labels; `None` cells are suppressed (hatched).
+/// An upper estimate of the width of `t` drawn `px` pixels high in the page's sans-serif font,
+/// to lay out labels without a browser: DejaVu Sans's advances (the widest of the usual system
+/// fonts, and what headless Chromium on Linux draws with), rounded up.
+pub fn text_width(t: &str, px: f64) -> f64 {
+    let em = |c: char| match c {
+        'i' | 'j' | 'l' | '\'' | '|' | '.' | ',' | ':' | ';' | '!' => 0.3,
+        ' ' => 0.33,
+        'f' | 't' | 'r' | 'I' | 'J' | '(' | ')' | '[' | ']' | '-' | '/' => 0.45,
+        'm' | 'w' | 'M' | 'W' | '%' | '@' | '…' | '→' | '←' | '—' => 1.0,
+        '+' | '=' | '<' | '>' | '~' | '#' | '&' => 0.86,
+        'a'..='z' | '0'..='9' => 0.65,
+        'A'..='Z' => 0.8,
+        c if c.is_ascii() => 0.65,
+        // Accented Latin, Greek, Cyrillic; wider scripts (CJK) at a full em.
+        c if c.is_alphabetic() && (c as u32) < 0x2e80 => 0.8,
+        _ => 1.0,
+    };
+    t.chars().map(em).sum::<f64>() * px
+}
+
+/// Column labels of a heatmap are drawn at this angle (degrees, up and to the right).
+const COLUMN_LABEL_ANGLE: f64 = 50.0;
+/// Axis text size in pixels (`svg .axis` in report.css).
+const AXIS_PX: f64 = 11.0;
+
+/// A matrix of shares with row and column labels; `None` cells are suppressed (hatched). The
+/// picture is as large as its labels need (none is cut at an edge); put it in a container that
+/// scrolls (see `report.css`, `.scroll-x`) rather than shrinking it.
 pub fn heatmap(
     label: &str,
     rows: &[String],
@@ -67,9 +94,32 @@ pub fn heatmap(
     cell_text: impl Fn(f64) -> String,
 ) -> String {
     let cell = 34.0_f64.min(560.0 / cols.len().max(1) as f64).max(16.0);
-    let left = 150.0;
-    let top = 110.0;
-    let w = left + cell * cols.len() as f64 + 10.0;
+    let col_labels: Vec<String> = cols.iter().map(|c| truncate(c, 18)).collect();
+    let row_labels: Vec<String> = rows.iter().map(|r| truncate(r, 32)).collect();
+    let (sin, cos) = COLUMN_LABEL_ANGLE.to_radians().sin_cos();
+    // A rotated label reaches this far right of and above its anchor (the text's height adds
+    // a little on both).
+    let reach = |t: &str| {
+        let w = text_width(t, AXIS_PX);
+        (w * cos + AXIS_PX * sin, w * sin + AXIS_PX * cos)
+    };
+    let left = row_labels
+        .iter()
+        .map(|r| text_width(r, AXIS_PX))
+        .fold(0.0, f64::max)
+        .max(30.0)
+        + 12.0;
+    let top = col_labels
+        .iter()
+        .map(|c| reach(c).1)
+        .fold(0.0, f64::max)
+        .max(20.0)
+        + 12.0;
+    let w = col_labels
+        .iter()
+        .enumerate()
+        .map(|(j, c)| left + cell * (j as f64 + 0.5) + reach(c).0 + 6.0)
+        .fold(left + cell * cols.len() as f64 + 10.0, f64::max);
     let h = top + cell * rows.len() as f64 + 10.0;
     let max = values
         .iter()
@@ -79,13 +129,13 @@ pub fn heatmap(
         .fold(0.0, f64::max)
         .max(1e-12);
     let mut s = open(w, h, label);
-    for (j, c) in cols.iter().enumerate() {
+    for (j, c) in col_labels.iter().enumerate() {
         let x = left + cell * (j as f64 + 0.5);
         let _ = write!(
             s,
-            "<text transform=\"translate({x:.1},{:.1}) rotate(-50)\" class=\"axis\">{}</text>",
+            "<text transform=\"translate({x:.1},{:.1}) rotate(-{COLUMN_LABEL_ANGLE})\" class=\"axis\">{}</text>",
             top - 6.0,
-            esc(&truncate(c, 18))
+            esc(c)
         );
     }
     for (i, r) in rows.iter().enumerate() {
@@ -96,7 +146,7 @@ pub fn heatmap(
             y + cell * 0.62,
             "end",
             "axis",
-            &truncate(r, 22),
+            &row_labels[i],
         );
         for (j, v) in values[i].iter().enumerate() {
             let x = left + cell * j as f64;
