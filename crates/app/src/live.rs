@@ -378,7 +378,7 @@ impl Live {
                 }
             };
             if !suppressed
-                && g.str("other", i).is_empty()
+                && g.str("other_group", i).is_empty()
                 && let Some(v) = g.num("value", i)
             {
                 out[at].measures.push((g.text("measure", i), v));

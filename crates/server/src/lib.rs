@@ -220,7 +220,7 @@ impl IntoResponse for Failure {
             let body = serde_json::json!({"error": {"code": self.code, "message": self.message}});
             (self.status, axum::Json(body)).into_response()
         } else {
-            let html = pages::error_page(self.status, &self.message);
+            let html = pages::error_page(self.status, self.code, &self.message);
             (self.status, html).into_response()
         }
     }

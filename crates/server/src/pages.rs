@@ -117,14 +117,15 @@ fn embed(doc: String, v: &Viewer, current: &str, extra: &str) -> Html<String> {
     Html(doc)
 }
 
-pub fn error_page(status: StatusCode, message: &str) -> Html<String> {
+pub fn error_page(status: StatusCode, code: &str, message: &str) -> Html<String> {
     layout(
         status.canonical_reason().unwrap_or("Error"),
         None,
         "",
         &format!(
-            "<h1>{}</h1><p class=\"error\" role=\"alert\">{}</p><p><a href=\"/\">Back</a></p>",
+            "<h1>{}</h1><p class=\"error\" role=\"alert\" data-code=\"{}\">{}</p><p><a href=\"/\">Back</a></p>",
             esc(status.canonical_reason().unwrap_or("Error")),
+            esc(code),
             esc(message)
         ),
     )
