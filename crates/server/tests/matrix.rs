@@ -107,7 +107,12 @@ async fn every_route_for_every_role() {
                 }
                 let (status, headers, body) = s.send(b.body(Body::empty()).unwrap()).await;
                 let want = expected(r, who);
-                let what = format!("[{}] {} {path} as {who:?}: {status} {}", s.database, r.method, &body[..body.len().min(200)]);
+                let what = format!(
+                    "[{}] {} {path} as {who:?}: {status} {}",
+                    s.database,
+                    r.method,
+                    &body[..body.len().min(200)]
+                );
                 match want {
                     Expect::Through => assert!(
                         status != StatusCode::UNAUTHORIZED
@@ -135,17 +140,42 @@ async fn every_route_for_every_role() {
                     .get("content-security-policy")
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("");
-                assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe"), "{what}: CSP {csp}");
-                assert_eq!(headers.get("x-content-type-options").unwrap(), "nosniff", "{what}");
+                assert!(
+                    csp.contains("default-src 'none'")
+                        && csp.contains("frame-ancestors 'none'")
+                        && !csp.contains("unsafe"),
+                    "{what}: CSP {csp}"
+                );
+                assert_eq!(
+                    headers.get("x-content-type-options").unwrap(),
+                    "nosniff",
+                    "{what}"
+                );
                 assert_eq!(headers.get("x-frame-options").unwrap(), "DENY", "{what}");
-                assert_eq!(headers.get("referrer-policy").unwrap(), "no-referrer", "{what}");
+                assert_eq!(
+                    headers.get("referrer-policy").unwrap(),
+                    "no-referrer",
+                    "{what}"
+                );
                 // No people-file id in a link, and none at all for a viewer who sees pseudonyms.
-                for href in body.split("href=\"").skip(1).filter_map(|h| h.split('"').next()) {
-                    assert!(!s.ids.iter().any(|id| href.contains(id.as_str())), "{what}: link {href} names a person id");
+                for href in body
+                    .split("href=\"")
+                    .skip(1)
+                    .filter_map(|h| h.split('"').next())
+                {
+                    assert!(
+                        !s.ids.iter().any(|id| href.contains(id.as_str())),
+                        "{what}: link {href} names a person id"
+                    );
                 }
-                if matches!(who, Who::Member | Who::Leader | Who::SmallLeader | Who::Analyst) {
+                if matches!(
+                    who,
+                    Who::Member | Who::Leader | Who::SmallLeader | Who::Analyst
+                ) {
                     // Ids are E000123-like; a pseudonymous page shows none of them.
-                    if let Some(id) = s.ids.iter().find(|id| body.contains(&format!(">{id}<")) || body.contains(&format!("\"{id}\""))) {
+                    if let Some(id) = s.ids.iter().find(|id| {
+                        body.contains(&format!(">{id}<")) || body.contains(&format!("\"{id}\""))
+                    }) {
                         panic!("{what}: a pseudonymous viewer sees the id {id}");
                     }
                 }
@@ -158,29 +188,76 @@ async fn every_route_for_every_role() {
         // pseudonym says nothing about whether it exists.
         let own = format!("/api/v1/people/{}/mirror", s.member);
         assert_eq!(s.get(Who::Member, &own).await.0, StatusCode::OK);
-        assert_eq!(s.get(Who::Member, "/api/v1/me/mirror").await.0, StatusCode::OK);
-        let guessed = s.get(Who::Member, "/api/v1/people/p0123456789abcdef/mirror").await;
+        assert_eq!(
+            s.get(Who::Member, "/api/v1/me/mirror").await.0,
+            StatusCode::OK
+        );
+        let guessed = s
+            .get(Who::Member, "/api/v1/people/p0123456789abcdef/mirror")
+            .await;
         assert_eq!(guessed.0, StatusCode::FORBIDDEN, "guessing: {}", guessed.2);
-        let another = s.get(Who::Member, &format!("/api/v1/people/{}/mirror", s.other)).await;
+        let another = s
+            .get(Who::Member, &format!("/api/v1/people/{}/mirror", s.other))
+            .await;
         assert_eq!(another.0, StatusCode::FORBIDDEN);
-        assert_eq!(code(&guessed.2), code(&another.2), "a guess and a real pseudonym are refused alike");
-        assert_eq!(s.get(Who::Analyst, "/api/v1/people/p0123456789abcdef/mirror").await.0, StatusCode::NOT_FOUND);
+        assert_eq!(
+            code(&guessed.2),
+            code(&another.2),
+            "a guess and a real pseudonym are refused alike"
+        );
+        assert_eq!(
+            s.get(Who::Analyst, "/api/v1/people/p0123456789abcdef/mirror")
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
         // Leaders: their own team; not a team under the minimum size, even their own.
-        assert_eq!(s.get(Who::Leader, &format!("/api/v1/teams/{}", s.leader)).await.0, StatusCode::OK);
-        let small = s.get(Who::SmallLeader, &format!("/api/v1/teams/{}", s.small_leader)).await;
+        assert_eq!(
+            s.get(Who::Leader, &format!("/api/v1/teams/{}", s.leader))
+                .await
+                .0,
+            StatusCode::OK
+        );
+        let small = s
+            .get(
+                Who::SmallLeader,
+                &format!("/api/v1/teams/{}", s.small_leader),
+            )
+            .await;
         assert_eq!(small.0, StatusCode::FORBIDDEN, "{}", small.2);
         assert!(small.2.contains("fewer than 5"), "{}", small.2);
-        let small = s.get(Who::Analyst, &format!("/api/v1/teams/{}", s.small_leader)).await;
-        assert_eq!(small.0, StatusCode::FORBIDDEN, "analysts see no small team either");
+        let small = s
+            .get(Who::Analyst, &format!("/api/v1/teams/{}", s.small_leader))
+            .await;
+        assert_eq!(
+            small.0,
+            StatusCode::FORBIDDEN,
+            "analysts see no small team either"
+        );
         // A page's answer for a leader is aggregates only: the JSON names no member.
-        let team = s.get(Who::Leader, &format!("/api/v1/teams/{}", s.leader)).await.2;
-        assert!(!team.contains(&s.member) && !team.contains(&s.other), "{team}");
+        let team = s
+            .get(Who::Leader, &format!("/api/v1/teams/{}", s.leader))
+            .await
+            .2;
+        assert!(
+            !team.contains(&s.member) && !team.contains(&s.other),
+            "{team}"
+        );
         // Analysts see pseudonyms; the mirror's people are named by pseudonym.
-        let m = s.get(Who::Analyst, &format!("/api/v1/people/{}/mirror", s.other)).await.2;
+        let m = s
+            .get(Who::Analyst, &format!("/api/v1/people/{}/mirror", s.other))
+            .await
+            .2;
         assert!(m.contains(&s.other), "{m}");
         // Anything not in the table is 404.
-        assert_eq!(s.get(Who::Admin, "/api/v1/secret").await.0, StatusCode::NOT_FOUND);
-        assert_eq!(s.get(Who::Admin, "/etc/passwd").await.0, StatusCode::NOT_FOUND);
+        assert_eq!(
+            s.get(Who::Admin, "/api/v1/secret").await.0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            s.get(Who::Admin, "/etc/passwd").await.0,
+            StatusCode::NOT_FOUND
+        );
     }
 }
 
@@ -200,8 +277,12 @@ async fn the_openapi_file_lists_every_api_route_of_the_table() {
     if std::env::var_os("ORGMIRROR_BLESS").is_some() {
         std::fs::write(&file, serde_json::to_string_pretty(&doc).unwrap() + "\n").unwrap();
     }
-    let committed = std::fs::read_to_string(&file)
-        .expect("docs/openapi.json (write it with ORGMIRROR_BLESS=1 cargo test -p server --test matrix)");
+    let committed = std::fs::read_to_string(&file).expect(
+        "docs/openapi.json (write it with ORGMIRROR_BLESS=1 cargo test -p server --test matrix)",
+    );
     let committed: serde_json::Value = serde_json::from_str(&committed).unwrap();
-    assert_eq!(committed, doc, "docs/openapi.json is stale: ORGMIRROR_BLESS=1 cargo test -p server --test matrix");
+    assert_eq!(
+        committed, doc,
+        "docs/openapi.json is stale: ORGMIRROR_BLESS=1 cargo test -p server --test matrix"
+    );
 }
