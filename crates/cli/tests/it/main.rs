@@ -5,6 +5,7 @@ mod metrics;
 mod mirror;
 mod real_data;
 mod report;
+mod serve;
 mod status_model;
 
 use std::path::{Path, PathBuf};

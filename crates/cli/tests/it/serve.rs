@@ -1,0 +1,243 @@
+//! `orgmirror user` and `orgmirror serve` as an admin runs them: accounts from the command line,
+//! the server on a real socket (plain and TLS), signing in with the invitation's password.
+
+use super::ok;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+
+/// A running `orgmirror serve`, stopped when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(ws: &str, extra: &[&str]) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_orgmirror"))
+        .args(["--workspace", ws, "serve", "--listen", "127.0.0.1:0"])
+        .args(extra)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let url = loop {
+        let line = lines
+            .next()
+            .expect("the server says where it listens")
+            .unwrap();
+        if let Some(rest) = line.split(" on ").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    // Keep reading its log so that it never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, url }
+}
+
+fn curl(args: &[&str]) -> String {
+    let out = Command::new("curl")
+        .args(["-s", "--max-time", "20"])
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn accounts_from_the_command_line_and_a_server_on_a_real_socket() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("demo");
+    let ws = d.join("workspace");
+    let (d, ws) = (d.to_str().unwrap(), ws.to_str().unwrap());
+    ok(&["demo", "--dir", d, "--people", "120", "--days", "20", "-q"]);
+
+    let out = ok(&[
+        "--workspace",
+        ws,
+        "user",
+        "add",
+        "Admin@Example.org",
+        "--role",
+        "admin",
+        "--base-url",
+        "http://mirror.test",
+    ]);
+    assert!(out.contains("added admin@example.org (admin)"), "{out}");
+    let link = out
+        .lines()
+        .find(|l| l.starts_with("http://mirror.test/invite/"))
+        .expect(&out);
+    assert_eq!(link.len(), "http://mirror.test/invite/".len() + 64);
+    // A member is linked to one person, named by id; the account keeps the pseudonym.
+    let out = ok(&[
+        "--workspace",
+        ws,
+        "user",
+        "add",
+        "m@example.org",
+        "--role",
+        "member",
+        "--person",
+        "E000002",
+    ]);
+    assert!(out.contains("member, person p"), "{out}");
+    let bad = super::orgmirror(&[
+        "--workspace",
+        ws,
+        "user",
+        "add",
+        "x@example.org",
+        "--role",
+        "member",
+    ]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("linked to a person"));
+    let dup = super::orgmirror(&[
+        "--workspace",
+        ws,
+        "user",
+        "add",
+        "admin@example.org",
+        "--role",
+        "analyst",
+    ]);
+    assert!(String::from_utf8_lossy(&dup.stderr).contains("exists already"));
+
+    // A password from standard input (too short ones refused).
+    let set = |email: &str, pw: &str| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_orgmirror"))
+            .args(["--workspace", ws, "user", "set-password", email])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(c.stdin.take().unwrap(), "{pw}").unwrap();
+        c.wait_with_output().unwrap()
+    };
+    assert!(!set("m@example.org", "short").status.success());
+    assert!(set("m@example.org", "member password 1").status.success());
+    assert!(
+        set("admin@example.org", "admin password 1")
+            .status
+            .success()
+    );
+    let list = ok(&["--workspace", ws, "user", "list"]);
+    assert!(
+        list.contains("admin@example.org\tadmin\t\tactive")
+            && list.contains("m@example.org\tmember\tp"),
+        "{list}"
+    );
+
+    // The server on a socket: health, sign-in, the member's own mirror, the headers.
+    let s = serve(ws, &[]);
+    assert_eq!(curl(&[&format!("{}/healthz", s.url)]), "ok");
+    let jar = dir.path().join("jar");
+    let jar = jar.to_str().unwrap();
+    let login = curl(&[
+        "-c",
+        jar,
+        "-H",
+        "content-type: application/json",
+        "-d",
+        r#"{"email":"m@example.org","password":"member password 1"}"#,
+        &format!("{}/api/v1/session", s.url),
+    ]);
+    assert!(login.contains("\"csrf\""), "{login}");
+    let mirror = curl(&["-b", jar, &format!("{}/api/v1/me/mirror", s.url)]);
+    assert!(mirror.contains("\"sections\""), "{mirror}");
+    let head = curl(&[
+        "-b",
+        jar,
+        "-D",
+        "-",
+        "-o",
+        "/dev/null",
+        &format!("{}/me", s.url),
+    ]);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-security-policy: default-src 'none'"),
+        "{head}"
+    );
+    let org = curl(&["-b", jar, &format!("{}/api/v1/org/mirror", s.url)]);
+    assert!(org.contains("\"forbidden\""), "{org}");
+    drop(s);
+
+    // Disabled accounts cannot sign in.
+    ok(&["--workspace", ws, "user", "disable", "m@example.org"]);
+    let s = serve(ws, &[]);
+    let login = curl(&[
+        "-H",
+        "content-type: application/json",
+        "-d",
+        r#"{"email":"m@example.org","password":"member password 1"}"#,
+        &format!("{}/api/v1/session", s.url),
+    ]);
+    assert!(login.contains("wrong_credentials"), "{login}");
+    drop(s);
+
+    // HTTPS with a certificate of our own: cookies are Secure and HSTS is sent.
+    let cert = dir.path().join("cert.pem");
+    let key = dir.path().join("key.pem");
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+        ])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl makes a test certificate");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let s = serve(
+        ws,
+        &[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert!(s.url.starts_with("https://"), "{}", s.url);
+    let head = curl(&[
+        "-k",
+        "-D",
+        "-",
+        "-o",
+        "/dev/null",
+        "-H",
+        "content-type: application/json",
+        "-d",
+        r#"{"email":"admin@example.org","password":"admin password 1"}"#,
+        &format!("{}/api/v1/session", s.url),
+    ]);
+    let head = head.to_ascii_lowercase();
+    assert!(
+        head.contains("set-cookie: om_session=") && head.contains("; secure"),
+        "{head}"
+    );
+    assert!(head.contains("strict-transport-security"), "{head}");
+    // Plain HTTP to the TLS port gets no answer.
+    assert!(!curl(&[&format!("{}/healthz", s.url.replace("https", "http"))]).contains("ok"));
+}
