@@ -508,7 +508,17 @@ pub async fn org_findings(
             esc(&x.evidence)
         );
     }
-    body.push_str("</tbody></table></div>");
+    body.push_str("</tbody></table></div><h2>Exports</h2><p class=\"note\">CSV, people by pseudonym (by id only for viewers an admin allowed identities), groups under the minimum size suppressed; every export is recorded in the access log.</p><ul>");
+    for t in app::policy::TABLES {
+        let _ = write!(
+            body,
+            "<li><a href=\"/api/v1/org/export/{}?window={}\" download>{}</a></li>",
+            t.name,
+            esc(&window),
+            t.name
+        );
+    }
+    body.push_str("</ul>");
     Ok(layout("Findings", Some(&v), "/org/findings", &body).into_response())
 }
 
