@@ -265,19 +265,43 @@ impl Live {
             }
         }
         let evidence = Evidence::new(pairs, &self.survey);
-        Ok(report::person::person_report(
-            &report::person::PersonInputs {
-                org: &self.org,
-                naming: self.naming(policy),
-                window,
-                person: me,
-                people: &people,
-                dyads: &dyads,
-                mirrors: &mirrors,
-                evidence: &evidence,
-                source: &self.source,
-            },
-        ))
+        let page = report::person::person_report(&report::person::PersonInputs {
+            org: &self.org,
+            naming: self.naming(policy),
+            window,
+            person: me,
+            people: &people,
+            dyads: &dyads,
+            mirrors: &mirrors,
+            evidence: &evidence,
+            source: &self.source,
+        });
+        let basis = self.basis(w, me, policy.min_group);
+        Ok(page.replacen("</main>", &format!("{basis}</main>"), 1))
+    }
+
+    /// "What this is based on": the interactions and answers a person's page rests on, and how
+    /// sure it is.
+    fn basis(&self, w: &Window, me: u32, min_group: usize) -> String {
+        let mine = w.contacts.get(&me).map_or(&[][..], Vec::as_slice);
+        let people: rustc_hash::FxHashSet<u32> = mine
+            .iter()
+            .map(|&(a, b, _)| if a == me { b } else { a })
+            .filter(|&o| o != me)
+            .collect();
+        let weight: f64 = mine.iter().map(|c| c.2).sum();
+        let given = self.survey.iter().filter(|a| a.respondent.0 == me).count();
+        let named = self.survey.iter().filter(|a| a.colleague.0 == me).count();
+        format!(
+            "<section id=\"basis\" class=\"basis\"><h2>What this is based on</h2><p>In window <b>{}</b>: <b data-key=\"basis_people\">{}</b> people you interacted with, <b data-key=\"basis_weight\">{:.0}</b> interactions between you (meetings weighted by length), <b data-key=\"basis_given\">{}</b> survey answers you gave and <b data-key=\"basis_named\">{}</b> in which colleagues named you. Only who interacted with whom and when is used, never what was said.</p><p>How sure it is: each relationship's balance comes with a 90% interval, wide when it rests on few interactions; a finding with no evidence is not shown. Percentiles rank you among the {} people of the organization; a change of a few points is within the noise of one month's interactions. Groups of fewer than {} people are never shown.</p></section>",
+            esc(&w.label),
+            people.len(),
+            weight,
+            given,
+            named,
+            self.org.n(),
+            min_group
+        )
     }
 
     /// The windows in which `pseudonym` leads a team, with the team's size.
@@ -384,6 +408,54 @@ impl Live {
                 out[at].measures.push((g.text("measure", i), v));
             }
         }
+        // Communities (who works with whom, whatever the chart says) from the people table:
+        // their size, how many departments they span, and their members' mean standing.
+        let w = self.window(window)?;
+        let p = &self.people;
+        let mut by: std::collections::BTreeMap<i64, Vec<usize>> = Default::default();
+        for &row in w.people_row.values() {
+            if let Some(c) = p.int("community", row) {
+                by.entry(c).or_default().push(row);
+            }
+        }
+        for (c, rows) in by {
+            let members = rows.len();
+            let suppressed = members < policy.min_group;
+            let mut measures = Vec::new();
+            if !suppressed {
+                let mut depts: FxHashMap<u32, usize> = FxHashMap::default();
+                for &r in &rows {
+                    if let Some(d) = p
+                        .person("person", r)
+                        .and_then(|x| self.org.department[x as usize])
+                    {
+                        *depts.entry(d).or_default() += 1;
+                    }
+                }
+                let top = depts.values().copied().max().unwrap_or(0);
+                measures.push(("departments".to_string(), depts.len() as f64));
+                measures.push((
+                    "largest_department_share".to_string(),
+                    top as f64 / members as f64,
+                ));
+                for col in ["informal_pct", "formal_pct", "contacts", "constraint"] {
+                    let vals: Vec<f64> = rows.iter().filter_map(|&r| p.num(col, r)).collect();
+                    if !vals.is_empty() {
+                        measures.push((
+                            format!("mean_{col}"),
+                            vals.iter().sum::<f64>() / vals.len() as f64,
+                        ));
+                    }
+                }
+            }
+            out.push(GroupView {
+                kind: "community".into(),
+                group: format!("community {c}"),
+                members,
+                measures,
+                suppressed,
+            });
+        }
         Ok(out)
     }
 
@@ -437,7 +509,7 @@ impl Live {
 }
 
 /// The report's style and its network script, for a server that serves them as files.
-pub use report::html::{CSS as REPORT_CSS, NETWORK_JS, esc};
+pub use report::html::{CSS as REPORT_CSS, NETWORK_JS, duration, esc};
 
 /// A report page with its style sheet and script linked (`css`, `js`) instead of inline, for a
 /// Content-Security-Policy that allows no inline style or script.

@@ -270,15 +270,22 @@
     state.renderer = '2d';
   }
 
+  // Built with the DOM, colours set through CSSOM: no style attribute in markup, so the legend
+  // works under a Content-Security-Policy without 'unsafe-inline'.
   function legend() {
     var names = d.legend[state.colour];
-    var html = '';
-    for (var j = 0; j < names.length; j++) {
-      html += '<span><i style="background:' + d.palette[j] + '"></i>' + escapeHtml(names[j]) + '</span>';
+    while (legendEl.firstChild) legendEl.removeChild(legendEl.firstChild);
+    function item(colour, text, cls) {
+      var span = document.createElement('span');
+      var i = document.createElement('i');
+      if (cls) i.className = cls; else i.style.background = colour;
+      span.appendChild(i);
+      span.appendChild(document.createTextNode(text));
+      legendEl.appendChild(span);
     }
-    html += '<span><i style="background:#bdc2c9"></i>others</span>';
-    html += '<span><i style="background:#fff;border:2.5px solid #7b3fb5"></i>hidden influencer or paper power</span>';
-    legendEl.innerHTML = html;
+    for (var j = 0; j < names.length; j++) item(d.palette[j], names[j]);
+    item('#bdc2c9', 'others');
+    item(null, 'hidden influencer or paper power', 'ring');
   }
   function escapeHtml(s) {
     return String(s).replace(/[&<>"']/g, function (c) { return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]; });

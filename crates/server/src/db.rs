@@ -1,7 +1,9 @@
 //! The server's own records: accounts, invitations, sessions, failed sign-ins, the access log,
 //! background jobs and settings. One set of SQL statements runs on the embedded SQLite file (the
 //! default, `.orgmirror/server.sqlite` in the workspace) and on PostgreSQL (`--database
-//! postgres://…`): statements use `$1`-style parameters, which both accept.
+//! postgres://…`): statements use `$1`-style parameters (read as `?1` on SQLite), and values
+//! are bound as the types PostgreSQL infers for them (integers as BIGINT, INTEGER or BOOLEAN,
+//! NULL as any type), so the same text runs on both.
 
 use anyhow::{Context, Result, bail};
 use std::path::Path;
@@ -71,17 +73,51 @@ trait Sql: Send {
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>>;
     /// Runs `f` in one transaction.
     fn batch(&mut self, f: &mut dyn FnMut(&mut dyn Sql) -> Result<()>) -> Result<()>;
+    /// False once the connection is gone (it is then not put back in the pool).
+    fn usable(&self) -> bool {
+        true
+    }
+}
+
+/// Text as both databases store it: PostgreSQL refuses NUL in text, so NUL becomes U+FFFD in both
+/// (a subject with a NUL in it must not fail a batch of access-log lines on one database only).
+fn clean(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains('\0') {
+        std::borrow::Cow::Owned(s.replace('\0', "\u{fffd}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
 }
 
 struct Lite(rusqlite::Connection);
 
+/// A statement with `$1`-style parameters as SQLite reads it: `?1`. SQLite takes `$1` as a *named*
+/// parameter and numbers named parameters in the order they first appear, so `… $2 … $1 …` would
+/// bind the wrong values; `?N` is bound by its number, as `$N` is on PostgreSQL.
+fn lite_sql(sql: &str) -> std::borrow::Cow<'_, str> {
+    let b = sql.as_bytes();
+    if !b.windows(2).any(|w| w[0] == b'$' && w[1].is_ascii_digit()) {
+        return std::borrow::Cow::Borrowed(sql);
+    }
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 impl Sql for Lite {
     fn exec(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
-        let mut st = self.0.prepare_cached(sql)?;
+        let mut st = self.0.prepare_cached(&lite_sql(sql))?;
         Ok(st.execute(rusqlite::params_from_iter(params.iter().map(lite_value)))? as u64)
     }
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
-        let mut st = self.0.prepare_cached(sql)?;
+        let mut st = self.0.prepare_cached(&lite_sql(sql))?;
         let n = st.column_count();
         let rows = st.query_map(
             rusqlite::params_from_iter(params.iter().map(lite_value)),
@@ -118,68 +154,215 @@ impl Sql for Lite {
 fn lite_value(v: &Value) -> rusqlite::types::Value {
     match v {
         Value::Int(i) => rusqlite::types::Value::Integer(*i),
-        Value::Text(s) => rusqlite::types::Value::Text(s.clone()),
+        Value::Text(s) => rusqlite::types::Value::Text(clean(s).into_owned()),
         Value::Null => rusqlite::types::Value::Null,
     }
 }
 
-struct Pg(postgres::Client);
+/// A PostgreSQL connection and the statements prepared on it (by their text).
+struct Pg {
+    /// Always there but while it is being dropped.
+    client: Option<postgres::Client>,
+    statements: std::collections::HashMap<String, postgres::Statement>,
+}
 
-/// A PostgreSQL parameter: every column the server keeps is BIGINT or TEXT.
-fn pg_params(params: &[Value]) -> Vec<Box<dyn postgres::types::ToSql + Sync>> {
-    params
-        .iter()
-        .map(|v| -> Box<dyn postgres::types::ToSql + Sync> {
-            match v {
-                Value::Int(i) => Box::new(*i),
-                Value::Text(s) => Box::new(s.clone()),
-                Value::Null => Box::new(None::<String>),
-            }
+/// Runs blocking work of the `postgres` crate, which drives each connection with a Tokio runtime
+/// of its own and so panics ("Cannot start a runtime from within a runtime") when connecting,
+/// querying or closing on a thread that runs async tasks. SQLite has no such limit, so neither
+/// does `Db`: outside Tokio, or on a blocking thread (`spawn_blocking`, as the server calls it),
+/// `f` just runs; on a multi-thread runtime's worker it runs in `block_in_place`; on a
+/// current-thread runtime (`#[tokio::test]`) it runs on a thread of its own.
+fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Err(_) => f(),
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        Ok(_) => std::thread::scope(|s| match s.spawn(f).join() {
+            Ok(v) => v,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }),
+    }
+}
+
+impl Drop for Pg {
+    fn drop(&mut self) {
+        self.statements.clear();
+        if let Some(client) = self.client.take() {
+            off_runtime(move || drop(client));
+        }
+    }
+}
+
+type PgParam = Box<dyn postgres::types::ToSql + Sync>;
+
+/// A value as the Rust type PostgreSQL wants for a parameter of type `ty` (the server inferred
+/// it from the statement): the `postgres` crate binds an `i64` only to BIGINT, a `String` only to
+/// text, and even a NULL only as a type that fits.
+fn pg_param(v: &Value, ty: &postgres::types::Type, n: usize) -> Result<PgParam> {
+    use postgres::types::{ToSql, Type};
+    let text = <String as ToSql>::accepts(ty);
+    Ok(match (v, ty) {
+        (Value::Null, &Type::INT8) => Box::new(None::<i64>),
+        (Value::Null, &Type::INT4) => Box::new(None::<i32>),
+        (Value::Null, &Type::INT2) => Box::new(None::<i16>),
+        (Value::Null, &Type::BOOL) => Box::new(None::<bool>),
+        (Value::Null, &Type::FLOAT8) => Box::new(None::<f64>),
+        (Value::Null, _) if text => Box::new(None::<String>),
+        (Value::Int(i), &Type::INT8) => Box::new(*i),
+        (Value::Int(i), &Type::INT4) => Box::new(
+            i32::try_from(*i).with_context(|| format!("${n} = {i} does not fit an INTEGER"))?,
+        ),
+        (Value::Int(i), &Type::INT2) => Box::new(
+            i16::try_from(*i).with_context(|| format!("${n} = {i} does not fit a SMALLINT"))?,
+        ),
+        (Value::Int(i), &Type::BOOL) => Box::new(*i != 0),
+        (Value::Int(i), &Type::FLOAT8) => Box::new(*i as f64),
+        (Value::Int(i), _) if text => Box::new(i.to_string()),
+        (Value::Text(s), _) if text => Box::new(clean(s).into_owned()),
+        (v, ty) => bail!("${n}: cannot bind {v:?} to a parameter of type {ty}"),
+    })
+}
+
+/// A row as values: integers (and booleans, as 0 or 1) as `Int`, text as `Text`.
+fn pg_row(r: &postgres::Row) -> Result<Row> {
+    use postgres::types::{FromSql, Type};
+    (0..r.len())
+        .map(|i| {
+            let ty = r.columns()[i].type_();
+            let v = match *ty {
+                Type::INT8 => r.try_get::<_, Option<i64>>(i)?.map(Value::Int),
+                Type::INT4 => r
+                    .try_get::<_, Option<i32>>(i)?
+                    .map(|v| Value::Int(v.into())),
+                Type::INT2 => r
+                    .try_get::<_, Option<i16>>(i)?
+                    .map(|v| Value::Int(v.into())),
+                Type::BOOL => r
+                    .try_get::<_, Option<bool>>(i)?
+                    .map(|v| Value::Int(v.into())),
+                Type::FLOAT8 => r
+                    .try_get::<_, Option<f64>>(i)?
+                    .map(|v| Value::Int(v as i64)),
+                Type::FLOAT4 => r
+                    .try_get::<_, Option<f32>>(i)?
+                    .map(|v| Value::Int(v as i64)),
+                _ if <String as FromSql>::accepts(ty) => {
+                    r.try_get::<_, Option<String>>(i)?.map(Value::Text)
+                }
+                _ => bail!(
+                    "column {} is of type {ty}, which the server does not read",
+                    r.columns()[i].name()
+                ),
+            };
+            Ok(v.unwrap_or(Value::Null))
         })
         .collect()
 }
 
-fn pg_rows(rows: Vec<postgres::Row>) -> Vec<Row> {
-    use postgres::types::Type;
-    rows.into_iter()
-        .map(|r| {
-            (0..r.len())
-                .map(|i| match *r.columns()[i].type_() {
-                    Type::INT8 => r.get::<_, Option<i64>>(i).map_or(Value::Null, Value::Int),
-                    Type::INT4 => r
-                        .get::<_, Option<i32>>(i)
-                        .map_or(Value::Null, |v| Value::Int(v as i64)),
-                    _ => r
-                        .get::<_, Option<String>>(i)
-                        .map_or(Value::Null, Value::Text),
-                })
-                .collect()
-        })
-        .collect()
+/// A PostgreSQL error with what the server said (the `postgres` crate's own message is only
+/// "db error") and the start of the statement.
+fn pg_error(e: postgres::Error, sql: &str) -> anyhow::Error {
+    let mut msg = match e.as_db_error() {
+        Some(d) => format!("{}: {} ({})", d.severity(), d.message(), d.code().code()),
+        None => {
+            let mut m = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                m.push_str(": ");
+                m.push_str(&s.to_string());
+                source = s.source();
+            }
+            m
+        }
+    };
+    let head: Vec<&str> = sql.split_whitespace().take(6).collect();
+    if !head.is_empty() {
+        msg.push_str(&format!(" in `{} …`", head.join(" ")));
+    }
+    anyhow::anyhow!("PostgreSQL: {msg}")
+}
+
+impl Pg {
+    fn client(&mut self) -> &mut postgres::Client {
+        self.client.as_mut().expect("a PostgreSQL connection")
+    }
+
+    /// Runs statements with no parameters (and no rows), as text.
+    fn simple(&mut self, sql: &str) -> Result<()> {
+        let c = self.client();
+        off_runtime(|| c.batch_execute(sql).map_err(|e| pg_error(e, sql)))
+    }
+
+    /// The statement, prepared once per connection, and the values bound as its parameters' types.
+    fn prepare(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+    ) -> Result<(postgres::Statement, Vec<PgParam>)> {
+        let st = match self.statements.get(sql) {
+            Some(st) => st.clone(),
+            None => {
+                let st = self.client().prepare(sql).map_err(|e| pg_error(e, sql))?;
+                if self.statements.len() >= 256 {
+                    self.statements.clear();
+                }
+                self.statements.insert(sql.to_string(), st.clone());
+                st
+            }
+        };
+        if st.params().len() != params.len() {
+            bail!(
+                "{} values for the {} parameters of `{sql}`",
+                params.len(),
+                st.params().len()
+            );
+        }
+        let bound = params
+            .iter()
+            .zip(st.params())
+            .enumerate()
+            .map(|(i, (v, ty))| pg_param(v, ty, i + 1))
+            .collect::<Result<Vec<_>>>()
+            .with_context(|| format!("binding the parameters of `{sql}`"))?;
+        Ok((st, bound))
+    }
+}
+
+fn pg_refs(p: &[PgParam]) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
+    p.iter().map(|b| b.as_ref()).collect()
 }
 
 impl Sql for Pg {
     fn exec(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
-        let p = pg_params(params);
-        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
-            p.iter().map(|b| b.as_ref()).collect();
-        Ok(self.0.execute(sql, &refs)?)
+        off_runtime(|| {
+            let (st, p) = self.prepare(sql, params)?;
+            self.client()
+                .execute(&st, &pg_refs(&p))
+                .map_err(|e| pg_error(e, sql))
+        })
     }
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
-        let p = pg_params(params);
-        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
-            p.iter().map(|b| b.as_ref()).collect();
-        Ok(pg_rows(self.0.query(sql, &refs)?))
+        off_runtime(|| {
+            let (st, p) = self.prepare(sql, params)?;
+            let rows = self
+                .client()
+                .query(&st, &pg_refs(&p))
+                .map_err(|e| pg_error(e, sql))?;
+            rows.iter().map(pg_row).collect()
+        })
     }
     fn batch(&mut self, f: &mut dyn FnMut(&mut dyn Sql) -> Result<()>) -> Result<()> {
-        self.0.batch_execute("BEGIN")?;
+        self.simple("BEGIN")?;
         match f(self) {
-            Ok(()) => Ok(self.0.batch_execute("COMMIT")?),
+            Ok(()) => self.simple("COMMIT"),
             Err(e) => {
-                let _ = self.0.batch_execute("ROLLBACK");
+                let _ = self.simple("ROLLBACK");
                 Err(e)
             }
         }
+    }
+    fn usable(&self) -> bool {
+        self.client.as_ref().is_some_and(|c| !c.is_closed())
     }
 }
 
@@ -305,17 +488,32 @@ impl Db {
             open: Box::new(open),
             label: path.display().to_string(),
         };
-        db.migrate("INTEGER PRIMARY KEY AUTOINCREMENT")?;
+        db.migrate("INTEGER PRIMARY KEY AUTOINCREMENT", None)?;
         Ok(db)
     }
 
-    /// A PostgreSQL database (`postgres://user@host:port/db`).
+    /// A PostgreSQL database (`postgres://user@host:port/db`, or any connection string the
+    /// `postgres` crate reads; without TLS). Unless the URL says otherwise, connecting gives up
+    /// after 10 seconds and the server calls itself `orgmirror-server`.
     pub fn postgres(url: &str) -> Result<Db> {
-        let u = url.to_string();
+        let mut config: postgres::Config = url
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{}: {e}", redact(url)))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(std::time::Duration::from_secs(10));
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("orgmirror-server");
+        }
+        let label = redact(url);
         let open = move || -> Result<Box<dyn Sql>> {
-            let c = postgres::Client::connect(&u, postgres::NoTls)
-                .with_context(|| format!("connecting to {}", redact(&u)))?;
-            Ok(Box::new(Pg(c)))
+            let client = off_runtime(|| config.connect(postgres::NoTls))
+                .map_err(|e| pg_error(e, ""))
+                .with_context(|| format!("connecting to {label}"))?;
+            Ok(Box::new(Pg {
+                client: Some(client),
+                statements: Default::default(),
+            }))
         };
         let first = open()?;
         let db = Db {
@@ -323,7 +521,12 @@ impl Db {
             open: Box::new(open),
             label: redact(url),
         };
-        db.migrate("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY")?;
+        // Servers (or tests) starting at once on one database make the schema one at a time:
+        // concurrent `CREATE TABLE IF NOT EXISTS` can fail on PostgreSQL.
+        db.migrate(
+            "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+            Some("SELECT pg_advisory_xact_lock(7306694915174446445)"),
+        )?;
         Ok(db)
     }
 
@@ -343,12 +546,18 @@ impl Db {
         }
     }
 
-    fn migrate(&self, id: &str) -> Result<()> {
+    /// Makes the tables (in one transaction, after `lock` if given).
+    fn migrate(&self, id: &str, lock: Option<&str>) -> Result<()> {
         self.with(|c| {
-            for s in SCHEMA {
-                c.exec(&s.replace("{id}", id), &[])?;
-            }
-            Ok(())
+            c.batch(&mut |c| {
+                if let Some(lock) = lock {
+                    c.exec(lock, &[])?;
+                }
+                for s in SCHEMA {
+                    c.exec(&s.replace("{id}", id), &[])?;
+                }
+                Ok(())
+            })
         })
     }
 
@@ -360,9 +569,11 @@ impl Db {
             None => (self.open)()?,
         };
         let out = f(c.as_mut());
-        let mut pool = self.pool.lock().expect("pool");
-        if pool.len() < 16 {
-            pool.push(c);
+        if c.usable() {
+            let mut pool = self.pool.lock().expect("pool");
+            if pool.len() < 16 {
+                pool.push(c);
+            }
         }
         out
     }
@@ -378,17 +589,11 @@ impl Db {
     ) -> Result<Account> {
         let email = normalize_email(email)?;
         self.with(|c| {
-            if !c
-                .query(
-                    "SELECT id FROM accounts WHERE email = $1",
-                    &[email.as_str().into()],
-                )?
-                .is_empty()
-            {
-                bail!("an account for {email} exists already");
-            }
-            c.exec(
-                "INSERT INTO accounts (email, role, person, created) VALUES ($1, $2, $3, $4)",
+            // One statement, so two requests adding one address at once get one account and
+            // one "exists already" (not a constraint error).
+            let added = c.exec(
+                "INSERT INTO accounts (email, role, person, created) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (email) DO NOTHING",
                 &[
                     email.as_str().into(),
                     role.into(),
@@ -396,6 +601,9 @@ impl Db {
                     now.into(),
                 ],
             )?;
+            if added == 0 {
+                bail!("an account for {email} exists already");
+            }
             Ok(())
         })?;
         self.account(&email)?.context("the account just added")
@@ -424,38 +632,45 @@ impl Db {
         })
     }
 
+    /// Every account, by e-mail address (in byte order on both databases: PostgreSQL's
+    /// `ORDER BY` follows the database's locale).
     pub fn accounts(&self) -> Result<Vec<Account>> {
-        self.with(|c| {
-            Ok(c.query(
-                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY email"),
-                &[],
-            )?
-            .iter()
-            .map(account)
-            .collect())
-        })
+        let mut all: Vec<Account> = self.with(|c| {
+            Ok(
+                c.query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts"), &[])?
+                    .iter()
+                    .map(account)
+                    .collect(),
+            )
+        })?;
+        all.sort_by(|a, b| a.email.cmp(&b.email));
+        Ok(all)
     }
 
     pub fn set_password(&self, id: i64, hash: &str) -> Result<()> {
         self.with(|c| {
-            c.exec(
-                "UPDATE accounts SET password = $1 WHERE id = $2",
-                &[hash.into(), id.into()],
-            )?;
-            // A new password ends every session of the account.
-            c.exec("DELETE FROM sessions WHERE account = $1", &[id.into()])?;
-            Ok(())
+            c.batch(&mut |c| {
+                c.exec(
+                    "UPDATE accounts SET password = $1 WHERE id = $2",
+                    &[hash.into(), id.into()],
+                )?;
+                // A new password ends every session of the account.
+                c.exec("DELETE FROM sessions WHERE account = $1", &[id.into()])?;
+                Ok(())
+            })
         })
     }
 
     pub fn set_disabled(&self, id: i64, disabled: bool) -> Result<()> {
         self.with(|c| {
-            c.exec(
-                "UPDATE accounts SET disabled = $1 WHERE id = $2",
-                &[disabled.into(), id.into()],
-            )?;
-            c.exec("DELETE FROM sessions WHERE account = $1", &[id.into()])?;
-            Ok(())
+            c.batch(&mut |c| {
+                c.exec(
+                    "UPDATE accounts SET disabled = $1 WHERE id = $2",
+                    &[disabled.into(), id.into()],
+                )?;
+                c.exec("DELETE FROM sessions WHERE account = $1", &[id.into()])?;
+                Ok(())
+            })
         })
     }
 
@@ -486,12 +701,14 @@ impl Db {
 
     pub fn add_invite(&self, token_hash: &str, account: i64, expires: i64) -> Result<()> {
         self.with(|c| {
-            c.exec("DELETE FROM invites WHERE account = $1", &[account.into()])?;
-            c.exec(
-                "INSERT INTO invites (token, account, expires) VALUES ($1, $2, $3)",
-                &[token_hash.into(), account.into(), expires.into()],
-            )?;
-            Ok(())
+            c.batch(&mut |c| {
+                c.exec("DELETE FROM invites WHERE account = $1", &[account.into()])?;
+                c.exec(
+                    "INSERT INTO invites (token, account, expires) VALUES ($1, $2, $3)",
+                    &[token_hash.into(), account.into(), expires.into()],
+                )?;
+                Ok(())
+            })
         })
     }
 
@@ -637,11 +854,12 @@ impl Db {
         self.with(|c| {
             let rows = c.query(
                 "SELECT id, at, viewer, action, subject FROM audit
-                 WHERE id < $1 AND ($2 = '' OR viewer = $2) ORDER BY id DESC LIMIT $3",
+                 WHERE id < $1 AND (CAST($2 AS TEXT) = '' OR viewer = $2) ORDER BY id DESC LIMIT $3",
                 &[
                     before.unwrap_or(i64::MAX).into(),
                     viewer.unwrap_or("").into(),
-                    limit.into(),
+                    // SQLite reads a negative limit as none, PostgreSQL refuses it.
+                    limit.max(0).into(),
                 ],
             )?;
             Ok(rows
@@ -670,6 +888,7 @@ impl Db {
         })
     }
 
+    #[allow(clippy::too_many_arguments)] // one per column the job's progress sets
     pub fn update_job(
         &self,
         id: i64,
@@ -703,7 +922,7 @@ impl Db {
             Ok(c.query(
                 "SELECT id, kind, what, state, stage, done, total, message, by_whom, created, finished
                  FROM jobs ORDER BY id DESC LIMIT $1",
-                &[limit.into()],
+                &[limit.max(0).into()],
             )?
             .iter()
             .map(|r| Job {
@@ -751,15 +970,14 @@ impl Db {
     }
 
     pub fn set_setting(&self, name: &str, value: &str) -> Result<()> {
+        // One statement: a delete and an insert race on PostgreSQL (two at once both insert).
         self.with(|c| {
-            c.batch(&mut |c| {
-                c.exec("DELETE FROM settings WHERE name = $1", &[name.into()])?;
-                c.exec(
-                    "INSERT INTO settings (name, value) VALUES ($1, $2)",
-                    &[name.into(), value.into()],
-                )?;
-                Ok(())
-            })
+            c.exec(
+                "INSERT INTO settings (name, value) VALUES ($1, $2)
+                 ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                &[name.into(), value.into()],
+            )?;
+            Ok(())
         })
     }
 }
@@ -791,5 +1009,24 @@ pub fn redact(url: &str) -> String {
             }
         }
         _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_reads_dollar_parameters_by_number() {
+        assert_eq!(lite_sql("SELECT 1"), "SELECT 1");
+        assert_eq!(
+            lite_sql("UPDATE t SET a = $2 WHERE b = $1 AND c = $10"),
+            "UPDATE t SET a = ?2 WHERE b = ?1 AND c = ?10"
+        );
+        let mut c = Lite(rusqlite::Connection::open_in_memory().unwrap());
+        let r = c
+            .query("SELECT $2, $1, $2", &["a".into(), 7.into()])
+            .unwrap();
+        assert_eq!(r, [vec![Value::Int(7), "a".into(), Value::Int(7)]]);
     }
 }

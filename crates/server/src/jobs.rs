@@ -116,6 +116,22 @@ impl app::Progress for JobProgress {
     }
 }
 
+/// A message without the server's folders (`…/.orgmirror/server-tmp/<token>/file` → `file`).
+fn hide_folder(message: &str, workspace: &std::path::Path) -> String {
+    let tmp = workspace.join(".orgmirror").join("server-tmp");
+    let tmp = tmp.to_string_lossy();
+    let mut out = String::new();
+    let mut rest = message;
+    while let Some(i) = rest.find(tmp.as_ref()) {
+        out.push_str(&rest[..i]);
+        // `/<token>/file…` → `file…`.
+        let after = rest[i + tmp.len()..].trim_start_matches('/');
+        rest = after.find('/').map_or("", |j| &after[j + 1..]);
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Queues a job and runs it on its own thread; returns its id.
 fn start(
     state: &State,
@@ -141,7 +157,11 @@ fn start(
                 .and_then(|mut session| work(&mut session, &progress));
             let (state, message) = match result {
                 Ok(m) => ("done", m),
-                Err(e) => ("failed", format!("{e:#}")),
+                // The upload's private folder means nothing to the reader: its file name does.
+                Err(e) => (
+                    "failed",
+                    hide_folder(&format!("{e:#}"), &s.config.workspace),
+                ),
             };
             let _ =
                 s.db.update_job(id, state, "", 0, 0, &message, Some(auth::now()));
@@ -231,4 +251,19 @@ pub fn analyze(state: &State, viewer: &Viewer, windows: Vec<String>) -> Result<i
             ))
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn failed_jobs_do_not_show_the_servers_folders() {
+        let ws = std::path::Path::new("/srv/ws");
+        let m =
+            "people.csv: /srv/ws/.orgmirror/server-tmp/abc123/people.csv: line 3, field id: empty";
+        assert_eq!(
+            super::hide_folder(m, ws),
+            "people.csv: people.csv: line 3, field id: empty"
+        );
+        assert_eq!(super::hide_folder("no folder here", ws), "no folder here");
+    }
 }

@@ -238,7 +238,8 @@ pub fn security_headers(h: &mut HeaderMap, tls: bool) {
     );
     set(h, "x-content-type-options", "nosniff");
     set(h, "x-frame-options", "DENY");
-    set(h, "referrer-policy", "no-referrer");
+    // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on form posts.
+    set(h, "referrer-policy", "same-origin");
     set(h, "cross-origin-opener-policy", "same-origin");
     set(h, "cross-origin-resource-policy", "same-origin");
     set(

@@ -93,7 +93,7 @@ pub fn layout(title: &str, v: Option<&Viewer>, current: &str, body: &str) -> Htm
         format!("<meta name=\"csrf\" content=\"{}\">", esc(&v.csrf))
     });
     Html(format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{csrf}<title>{} · orgmirror</title><link rel=\"stylesheet\" href=\"/assets/app.css\"></head><body>{}<main class=\"app\" id=\"content\">{body}</main><script src=\"/assets/app.js\"></script></body></html>",
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{csrf}<title>{} · orgmirror</title><link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/assets/app.css\"></head><body>{}<main class=\"app\" id=\"content\">{body}</main><script src=\"/assets/app.js\"></script></body></html>",
         esc(title),
         nav(v, current)
     ))
@@ -105,7 +105,7 @@ fn embed(doc: String, v: &Viewer, current: &str, extra: &str) -> Html<String> {
     let doc = app::live::link_assets(&doc, "/assets/report.css", "/assets/network.js");
     let doc = doc.replacen(
         "<link rel=\"stylesheet\" href=\"/assets/report.css\">",
-        "<link rel=\"stylesheet\" href=\"/assets/report.css\"><link rel=\"stylesheet\" href=\"/assets/app.css\">",
+        "<link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/assets/report.css\"><link rel=\"stylesheet\" href=\"/assets/app.css\">",
         1,
     );
     let doc = doc.replacen(
@@ -136,7 +136,7 @@ fn page_err(f: Failure) -> Failure {
 }
 
 fn windows_bar(live: &Live, path: &str, current: &str) -> String {
-    let mut s = String::from("<p class=\"windows\">Window: ");
+    let mut s = String::from("<p class=\"windows app-bar\">Window: ");
     for w in live.windows() {
         if w == current {
             let _ = write!(s, "<b aria-current=\"true\">{}</b> ", esc(&w));
@@ -432,7 +432,12 @@ pub async fn org_groups(
     );
     for kind in ["department", "community"] {
         let list: Vec<&GroupView> = groups.iter().filter(|g| g.kind == kind).collect();
-        let _ = write!(body, "<h2>{}s ({})</h2>", capital(kind), list.len());
+        let plural = if kind == "community" {
+            "Communities"
+        } else {
+            "Departments"
+        };
+        let _ = write!(body, "<h2>{plural} ({})</h2>", list.len());
         for g in list {
             let _ = write!(
                 body,
@@ -451,8 +456,9 @@ pub async fn org_groups(
                 for (m, x) in &g.measures {
                     let _ = write!(
                         body,
-                        "<tr><th scope=\"row\">{}</th><td class=\"num\">{x:.3}</td></tr>",
-                        esc(&m.replace('_', " "))
+                        "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td></tr>",
+                        esc(&m.trim_end_matches("_s").replace('_', " ")),
+                        measure(m, *x)
                     );
                 }
                 body.push_str("</tbody></table>");
@@ -469,11 +475,20 @@ pub async fn org_groups(
     .into_response())
 }
 
-fn capital(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map_or(String::new(), |f| {
-        f.to_uppercase().collect::<String>() + c.as_str()
-    })
+/// A group measure as people read it: seconds as a duration, shares as percentages, counts whole.
+fn measure(name: &str, x: f64) -> String {
+    if name.ends_with("_s") {
+        app::live::duration(x)
+    } else if name.ends_with("_share")
+        || name.ends_with("_pct")
+        || (name.ends_with("_ratio") && x <= 1.0)
+    {
+        format!("{:.0}%", 100.0 * x)
+    } else if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.2}")
+    }
 }
 
 pub async fn org_findings(
@@ -491,11 +506,13 @@ pub async fn org_findings(
     })
     .await
     .map_err(page_err)?;
-    let mut body = format!("<h1>Findings</h1>{bar}<p>");
-    for (k, n) in &f.counts {
-        let _ = write!(body, "{} <b>{n}</b> · ", esc(&k.replace('_', " ")));
-    }
-    body.push_str("</p><div class=\"wrap\"><table class=\"list\"><thead><tr><th scope=\"col\">Kind</th><th scope=\"col\">Who</th><th scope=\"col\">With</th><th scope=\"col\">Group</th><th scope=\"col\">Confidence</th><th scope=\"col\">Evidence</th></tr></thead><tbody>");
+    let counts: Vec<String> = f
+        .counts
+        .iter()
+        .map(|(k, n)| format!("{} <b>{n}</b>", esc(&k.replace('_', " "))))
+        .collect();
+    let mut body = format!("<h1>Findings</h1>{bar}<p>{}</p>", counts.join(" · "));
+    body.push_str("<div class=\"wrap\"><table class=\"list\"><thead><tr><th scope=\"col\">Kind</th><th scope=\"col\">Who</th><th scope=\"col\">With</th><th scope=\"col\">Group</th><th scope=\"col\">Confidence</th><th scope=\"col\">Evidence</th></tr></thead><tbody>");
     for x in &f.shown {
         let _ = write!(
             body,

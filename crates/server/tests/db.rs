@@ -67,12 +67,17 @@ fn with_database(url: &str, name: &str) -> String {
     format!("{scheme}://{authority}/{name}{query}")
 }
 
-fn postgres(test: &str) -> Option<Fixture> {
-    let Ok(base) = std::env::var("ORGMIRROR_TEST_POSTGRES") else {
-        println!(
-            "skipped {test} on PostgreSQL: ORGMIRROR_TEST_POSTGRES is not set (start a cluster with `eval \"$(bash scripts/pg.sh)\"`)"
-        );
-        return None;
+/// A new, empty database on the cluster ORGMIRROR_TEST_POSTGRES names (None, after saying so,
+/// when it names none), and its URL.
+fn new_pg_database(test: &str) -> Option<(PgDatabase, String)> {
+    let base = match std::env::var("ORGMIRROR_TEST_POSTGRES") {
+        Ok(base) if !base.is_empty() => base,
+        _ => {
+            println!(
+                "skipped {test} on PostgreSQL: ORGMIRROR_TEST_POSTGRES is not set (start a cluster with `eval \"$(bash scripts/pg.sh)\"`)"
+            );
+            return None;
+        }
     };
     let mut bytes = [0u8; 8];
     getrandom::fill(&mut bytes).expect("random");
@@ -85,11 +90,12 @@ fn postgres(test: &str) -> Option<Fixture> {
     admin
         .batch_execute(&format!("CREATE DATABASE {name}"))
         .expect("create the test database");
-    let guard = PgDatabase {
-        admin: base.clone(),
-        name: name.clone(),
-    };
     let url = with_database(&base, &name);
+    Some((PgDatabase { admin: base, name }, url))
+}
+
+fn postgres(test: &str) -> Option<Fixture> {
+    let (guard, url) = new_pg_database(test)?;
     let db = Db::postgres(&url).expect("open postgres");
     Some(Fixture {
         db,
@@ -119,6 +125,7 @@ macro_rules! on_both {
 
 on_both!(
     accounts,
+    add_account_race,
     account_changes,
     remove_account,
     invites,
@@ -130,6 +137,7 @@ on_both!(
     settings,
     reopen,
     concurrent,
+    async_callers,
 );
 
 fn accounts(f: &Fixture) {
@@ -165,18 +173,62 @@ fn accounts(f: &Fixture) {
     assert_eq!(found.id, a.id);
     assert_eq!(found.role, "admin");
     assert!(db.account("carol@example.com").unwrap().is_none());
-    assert_eq!(db.account_by_id(b.id).unwrap().expect("by id").email, "bob@example.com");
+    assert_eq!(
+        db.account_by_id(b.id).unwrap().expect("by id").email,
+        "bob@example.com"
+    );
     assert!(db.account_by_id(b.id + 1000).unwrap().is_none());
 
-    let c = db.add_account("aaron@example.com", "analyst", None, 400).unwrap();
+    let c = db
+        .add_account("aaron@example.com", "analyst", None, 400)
+        .unwrap();
     let all: Vec<_> = db.accounts().unwrap().into_iter().map(|a| a.id).collect();
     assert_eq!(all, [c.id, a.id, b.id], "ordered by e-mail");
+    // In byte order on both databases, whatever PostgreSQL's locale.
+    for e in [
+        "a.b@example.com",
+        "ab@example.com",
+        "a-c@example.com",
+        "a_d@example.com",
+    ] {
+        db.add_account(e, "member", None, 1).unwrap();
+    }
+    let emails: Vec<String> = db
+        .accounts()
+        .unwrap()
+        .into_iter()
+        .map(|a| a.email)
+        .collect();
+    let mut sorted = emails.clone();
+    sorted.sort();
+    assert_eq!(emails, sorted);
+    assert_eq!(emails[0], "a-c@example.com");
+}
+
+/// Many requests adding one address at once: one account, the others told it exists.
+fn add_account_race(f: &Fixture) {
+    let db = &f.db;
+    let results: Vec<_> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..6)
+            .map(|i| s.spawn(move || db.add_account("race@example.com", "member", None, i)))
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
+    for r in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert!(r.to_string().contains("exists already"), "{r}");
+    }
+    assert_eq!(db.accounts().unwrap().len(), 1);
 }
 
 fn account_changes(f: &Fixture) {
     let db = &f.db;
-    let a = db.add_account("alice@example.com", "analyst", None, 1).unwrap();
-    let b = db.add_account("bob@example.com", "member", None, 1).unwrap();
+    let a = db
+        .add_account("alice@example.com", "analyst", None, 1)
+        .unwrap();
+    let b = db
+        .add_account("bob@example.com", "member", None, 1)
+        .unwrap();
     db.add_session("a1", a.id, "c", 10).unwrap();
     db.add_session("a2", a.id, "c", 10).unwrap();
     db.add_session("b1", b.id, "c", 10).unwrap();
@@ -211,8 +263,12 @@ fn account_changes(f: &Fixture) {
 
 fn remove_account(f: &Fixture) {
     let db = &f.db;
-    let a = db.add_account("alice@example.com", "member", None, 1).unwrap();
-    let b = db.add_account("bob@example.com", "member", None, 1).unwrap();
+    let a = db
+        .add_account("alice@example.com", "member", None, 1)
+        .unwrap();
+    let b = db
+        .add_account("bob@example.com", "member", None, 1)
+        .unwrap();
     db.add_session("a1", a.id, "c", 10).unwrap();
     db.add_session("b1", b.id, "c", 10).unwrap();
     db.add_invite("ia", a.id, 1000).unwrap();
@@ -227,14 +283,20 @@ fn remove_account(f: &Fixture) {
     assert_eq!(db.invite("ib", 0).unwrap(), Some(b.id));
     assert!(!db.remove_account(a.id).unwrap(), "removed already");
     // The address can be used again.
-    let again = db.add_account("alice@example.com", "member", None, 2).unwrap();
+    let again = db
+        .add_account("alice@example.com", "member", None, 2)
+        .unwrap();
     assert_ne!(again.id, b.id);
 }
 
 fn invites(f: &Fixture) {
     let db = &f.db;
-    let a = db.add_account("alice@example.com", "member", None, 1).unwrap();
-    let b = db.add_account("bob@example.com", "member", None, 1).unwrap();
+    let a = db
+        .add_account("alice@example.com", "member", None, 1)
+        .unwrap();
+    let b = db
+        .add_account("bob@example.com", "member", None, 1)
+        .unwrap();
     db.add_invite("h1", a.id, 200).unwrap();
     db.add_invite("hb", b.id, 200).unwrap();
     assert_eq!(db.invite("h1", 199).unwrap(), Some(a.id));
@@ -258,7 +320,9 @@ fn invites(f: &Fixture) {
 
 fn sessions(f: &Fixture) {
     let db = &f.db;
-    let a = db.add_account("alice@example.com", "member", None, 1).unwrap();
+    let a = db
+        .add_account("alice@example.com", "member", None, 1)
+        .unwrap();
     assert!(db.session("s1").unwrap().is_none());
     db.add_session("s1", a.id, "csrf-1", 1_700_000_000).unwrap();
     db.add_session("s2", a.id, "csrf-2", 1_700_000_001).unwrap();
@@ -277,13 +341,16 @@ fn sessions(f: &Fixture) {
     assert!(db.session("s1").unwrap().is_none());
     assert_eq!(db.session("s2").unwrap().unwrap().csrf, "csrf-2");
     db.end_session("s1").unwrap();
-    // A token is one session.
-    assert!(db.add_session("s2", a.id, "x", 1).is_err());
+    // A token is one session; the error says why (not only "db error").
+    let e = db.add_session("s2", a.id, "x", 1).unwrap_err().to_string();
+    assert!(e.contains("UNIQUE") || e.contains("duplicate key"), "{e}");
 }
 
 fn expire_sessions(f: &Fixture) {
     let db = &f.db;
-    let a = db.add_account("alice@example.com", "member", None, 1).unwrap();
+    let a = db
+        .add_account("alice@example.com", "member", None, 1)
+        .unwrap();
     db.add_session("idle", a.id, "c", 1000).unwrap(); // seen 1000
     db.add_session("old", a.id, "c", 500).unwrap();
     db.touch_session("old", 2000).unwrap(); // busy, but made long ago
@@ -328,27 +395,47 @@ fn audit(f: &Fixture) {
     assert!(db.audit_lines(10, None, None).unwrap().is_empty());
     let first: Vec<_> = (0..7)
         .map(|i| {
-            let who = if i % 2 == 0 { "alice@example.com" } else { "bob@example.com" };
+            let who = if i % 2 == 0 {
+                "alice@example.com"
+            } else {
+                "bob@example.com"
+            };
             line(1000 + i, who, "read findings", &format!("window {i}"))
         })
         .collect();
     db.audit(&first).unwrap();
-    db.audit(&[line(2000, "carol@example.com", "sign in", "")]).unwrap();
-
-    let all = db.audit_lines(100, None, None).unwrap();
+    db.audit(&[line(2000, "carol@example.com", "sign in", "")])
+        .unwrap();
+    // A NUL (refused in PostgreSQL text) does not fail the batch, on either database.
+    db.audit(&[line(3000, "dave@example.com", "search", "a\0b")])
+        .unwrap();
+    let nul = db.audit_lines(1, None, None).unwrap();
+    assert_eq!((nul[0].at, nul[0].subject.as_str()), (3000, "a\u{fffd}b"));
+    let all_with_nul = db.audit_lines(100, None, None).unwrap();
+    assert_eq!(all_with_nul.len(), 9);
+    let all = db.audit_lines(100, Some(nul[0].id), None).unwrap();
     assert_eq!(all.len(), 8);
     assert!(all.windows(2).all(|w| w[0].id > w[1].id), "newest first");
     assert_eq!(
-        (all[0].at, all[0].viewer.as_str(), all[0].action.as_str(), all[0].subject.as_str()),
+        (
+            all[0].at,
+            all[0].viewer.as_str(),
+            all[0].action.as_str(),
+            all[0].subject.as_str()
+        ),
         (2000, "carol@example.com", "sign in", "")
     );
     let ats: Vec<i64> = all[1..].iter().map(|l| l.at).collect();
-    assert_eq!(ats, [1006, 1005, 1004, 1003, 1002, 1001, 1000], "a batch keeps its order");
+    assert_eq!(
+        ats,
+        [1006, 1005, 1004, 1003, 1002, 1001, 1000],
+        "a batch keeps its order"
+    );
     assert_eq!(all[7].subject, "window 0");
 
     // Pages of three, each before the last id seen.
     let mut paged = Vec::new();
-    let mut before = None;
+    let mut before = Some(nul[0].id);
     loop {
         let page = db.audit_lines(3, before, None).unwrap();
         assert!(page.len() <= 3);
@@ -360,46 +447,102 @@ fn audit(f: &Fixture) {
     }
     assert_eq!(paged, all.iter().map(|l| l.id).collect::<Vec<_>>());
     assert!(db.audit_lines(0, None, None).unwrap().is_empty());
+    assert!(db.audit_lines(-1, None, None).unwrap().is_empty());
+    assert_eq!(
+        db.audit_lines(2, None, Some("")).unwrap().len(),
+        2,
+        "\"\" is everyone"
+    );
     assert!(db.audit_lines(5, Some(all[7].id), None).unwrap().is_empty());
 
     // One viewer's lines, paged too.
-    let alice = db.audit_lines(100, None, Some("alice@example.com")).unwrap();
-    assert_eq!(alice.iter().map(|l| l.at).collect::<Vec<_>>(), [1006, 1004, 1002, 1000]);
+    let alice = db
+        .audit_lines(100, None, Some("alice@example.com"))
+        .unwrap();
+    assert_eq!(
+        alice.iter().map(|l| l.at).collect::<Vec<_>>(),
+        [1006, 1004, 1002, 1000]
+    );
     assert!(alice.iter().all(|l| l.viewer == "alice@example.com"));
     let older = db
         .audit_lines(2, Some(alice[1].id), Some("alice@example.com"))
         .unwrap();
     assert_eq!(older.iter().map(|l| l.at).collect::<Vec<_>>(), [1002, 1000]);
-    assert!(db.audit_lines(10, None, Some("nobody@example.com")).unwrap().is_empty());
-    assert_eq!(db.audit_lines(10, None, Some("bob@example.com")).unwrap().len(), 3);
+    assert!(
+        db.audit_lines(10, None, Some("nobody@example.com"))
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        db.audit_lines(10, None, Some("bob@example.com"))
+            .unwrap()
+            .len(),
+        3
+    );
 }
 
 fn jobs(f: &Fixture) {
     let db = &f.db;
     assert!(db.jobs(10).unwrap().is_empty());
-    let j1 = db.add_job("ingest", "people hris.csv", "alice@example.com", 100).unwrap();
-    let j2 = db.add_job("analyze", "all, month", "bob@example.com", 110).unwrap();
-    let j3 = db.add_job("analyze", "quarter", "bob@example.com", 120).unwrap();
+    let j1 = db
+        .add_job("ingest", "people hris.csv", "alice@example.com", 100)
+        .unwrap();
+    let j2 = db
+        .add_job("analyze", "all, month", "bob@example.com", 110)
+        .unwrap();
+    let j3 = db
+        .add_job("analyze", "quarter", "bob@example.com", 120)
+        .unwrap();
     assert!(j1 < j2 && j2 < j3, "{j1} {j2} {j3}");
 
     let list = db.jobs(10).unwrap();
     assert_eq!(list.iter().map(|j| j.id).collect::<Vec<_>>(), [j3, j2, j1]);
     let last = &list[2];
     assert_eq!(
-        (last.kind.as_str(), last.what.as_str(), last.state.as_str(), last.stage.as_str()),
+        (
+            last.kind.as_str(),
+            last.what.as_str(),
+            last.state.as_str(),
+            last.stage.as_str()
+        ),
         ("ingest", "people hris.csv", "queued", "")
     );
     assert_eq!((last.done, last.total, last.message.as_str()), (0, 0, ""));
-    assert_eq!((last.by.as_str(), last.created, last.finished), ("alice@example.com", 100, None));
-    assert_eq!(db.jobs(1).unwrap().iter().map(|j| j.id).collect::<Vec<_>>(), [j3]);
+    assert_eq!(
+        (last.by.as_str(), last.created, last.finished),
+        ("alice@example.com", 100, None)
+    );
+    assert_eq!(
+        db.jobs(1).unwrap().iter().map(|j| j.id).collect::<Vec<_>>(),
+        [j3]
+    );
+    assert!(db.jobs(0).unwrap().is_empty() && db.jobs(-5).unwrap().is_empty());
 
-    db.update_job(j1, "running", "reading rows", 3, 10, "", None).unwrap();
-    let j = db.jobs(10).unwrap().into_iter().find(|j| j.id == j1).unwrap();
-    assert_eq!((j.state.as_str(), j.stage.as_str(), j.done, j.total), ("running", "reading rows", 3, 10));
+    db.update_job(j1, "running", "reading rows", 3, 10, "", None)
+        .unwrap();
+    let j = db
+        .jobs(10)
+        .unwrap()
+        .into_iter()
+        .find(|j| j.id == j1)
+        .unwrap();
+    assert_eq!(
+        (j.state.as_str(), j.stage.as_str(), j.done, j.total),
+        ("running", "reading rows", 3, 10)
+    );
     assert_eq!(j.finished, None);
-    db.update_job(j2, "done", "", 10, 10, "4 windows", Some(5_000_000_000)).unwrap();
-    let j = db.jobs(10).unwrap().into_iter().find(|j| j.id == j2).unwrap();
-    assert_eq!((j.state.as_str(), j.message.as_str()), ("done", "4 windows"));
+    db.update_job(j2, "done", "", 10, 10, "4 windows", Some(5_000_000_000))
+        .unwrap();
+    let j = db
+        .jobs(10)
+        .unwrap()
+        .into_iter()
+        .find(|j| j.id == j2)
+        .unwrap();
+    assert_eq!(
+        (j.state.as_str(), j.message.as_str()),
+        ("done", "4 windows")
+    );
     assert_eq!(j.finished, Some(5_000_000_000));
     assert_eq!(j.created, 110);
 
@@ -408,7 +551,10 @@ fn jobs(f: &Fixture) {
     let after = db.jobs(10).unwrap();
     for j in &after {
         if j.id == j2 {
-            assert_eq!((j.state.as_str(), j.finished), ("done", Some(5_000_000_000)));
+            assert_eq!(
+                (j.state.as_str(), j.finished),
+                ("done", Some(5_000_000_000))
+            );
         } else {
             assert_eq!(j.state, "failed", "{j:?}");
             assert_eq!(j.message, "the server stopped during the job");
@@ -417,7 +563,9 @@ fn jobs(f: &Fixture) {
     }
     let j = after.iter().find(|j| j.id == j1).unwrap();
     assert_eq!((j.stage.as_str(), j.done, j.total), ("reading rows", 3, 10));
-    let j4 = db.add_job("ingest", "survey", "alice@example.com", 1000).unwrap();
+    let j4 = db
+        .add_job("ingest", "survey", "alice@example.com", 1000)
+        .unwrap();
     assert!(j4 > j3);
 }
 
@@ -425,7 +573,10 @@ fn settings(f: &Fixture) {
     let db = &f.db;
     assert_eq!(db.setting("windows").unwrap(), None);
     db.set_setting("windows", "all, month").unwrap();
-    assert_eq!(db.setting("windows").unwrap().as_deref(), Some("all, month"));
+    assert_eq!(
+        db.setting("windows").unwrap().as_deref(),
+        Some("all, month")
+    );
     db.set_setting("windows", "").unwrap();
     assert_eq!(db.setting("windows").unwrap().as_deref(), Some(""));
     db.set_setting("windows", "quarter").unwrap();
@@ -437,13 +588,23 @@ fn settings(f: &Fixture) {
 
 /// Opening the database again keeps what it holds (the schema is made only once).
 fn reopen(f: &Fixture) {
-    let a = f.db.add_account("alice@example.com", "admin", None, 1).unwrap();
+    let a =
+        f.db.add_account("alice@example.com", "admin", None, 1)
+            .unwrap();
     f.db.set_setting("windows", "month").unwrap();
     let j = f.db.add_job("ingest", "x", "alice@example.com", 2).unwrap();
     let again = f.reopen();
-    assert_eq!(again.account("alice@example.com").unwrap().unwrap().id, a.id);
+    assert_eq!(
+        again.account("alice@example.com").unwrap().unwrap().id,
+        a.id
+    );
     assert_eq!(again.setting("windows").unwrap().as_deref(), Some("month"));
-    assert!(again.add_job("ingest", "y", "alice@example.com", 3).unwrap() > j);
+    assert!(
+        again
+            .add_job("ingest", "y", "alice@example.com", 3)
+            .unwrap()
+            > j
+    );
     assert_eq!(f.db.jobs(10).unwrap().len(), 2);
     assert!(!again.label.is_empty());
     drop(again);
@@ -452,13 +613,17 @@ fn reopen(f: &Fixture) {
 /// Several threads at once (the pool opens more connections); nothing is lost.
 fn concurrent(f: &Fixture) {
     let db = &f.db;
-    let a = db.add_account("alice@example.com", "member", None, 1).unwrap();
+    let a = db
+        .add_account("alice@example.com", "member", None, 1)
+        .unwrap();
     std::thread::scope(|s| {
         for t in 0..6i64 {
             s.spawn(move || {
                 for i in 0..15i64 {
-                    db.add_session(&format!("s{t}-{i}"), a.id, "c", t * 100 + i).unwrap();
-                    db.audit(&[line(t * 100 + i, &format!("t{t}"), "read", "x")]).unwrap();
+                    db.add_session(&format!("s{t}-{i}"), a.id, "c", t * 100 + i)
+                        .unwrap();
+                    db.audit(&[line(t * 100 + i, &format!("t{t}"), "read", "x")])
+                        .unwrap();
                     db.add_failure("x@example.com", i).unwrap();
                     assert!(db.session(&format!("s{t}-{i}")).unwrap().is_some());
                 }
@@ -488,6 +653,7 @@ fn concurrent(f: &Fixture) {
 #[test]
 fn open_picks_the_database_from_the_url() {
     let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir(ws.path().join(".orgmirror")).unwrap(); // as `orgmirror init` makes it
     let db = Db::open(None, ws.path()).unwrap();
     assert!(ws.path().join(".orgmirror/server.sqlite").is_file());
     db.set_setting("a", "b").unwrap();
@@ -509,7 +675,10 @@ fn open_picks_the_database_from_the_url() {
 
 #[test]
 fn helpers() {
-    assert_eq!(redact("postgres://u:pw@h:5432/db"), "postgres://u:***@h:5432/db");
+    assert_eq!(
+        redact("postgres://u:pw@h:5432/db"),
+        "postgres://u:***@h:5432/db"
+    );
     assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
     assert_eq!(normalize_email(" A@B.c ").unwrap(), "a@b.c");
     assert!(normalize_email("a b@c").is_err());
@@ -520,4 +689,73 @@ fn helpers() {
         "postgres://u@h:1/x?sslmode=disable"
     );
     assert_eq!(with_database("postgres://u@h:1", "x"), "postgres://u@h:1/x");
+}
+
+/// Called from async code (a handler that forgot `spawn_blocking`, a `#[tokio::test]`), the
+/// database blocks but works, on both databases: the `postgres` crate's own runtime must not
+/// panic when it connects, queries or closes there.
+fn async_callers(f: &Fixture) {
+    let current = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let multi = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    for (n, rt) in [current, multi].into_iter().enumerate() {
+        rt.block_on(async {
+            let db = Arc::new(f.reopen());
+            let a = db
+                .add_account(&format!("async{n}@example.com"), "member", None, 1)
+                .unwrap();
+            db.add_session(&format!("as{n}"), a.id, "c", 5).unwrap();
+            db.set_password(a.id, "h").unwrap();
+            let spawned = db.clone();
+            let jobs = tokio::spawn(async move {
+                spawned.add_job("ingest", "x", "y", 1).unwrap();
+                spawned.audit(&[line(1, "v", "a", "s")]).unwrap();
+                spawned.jobs(10).unwrap().len()
+            })
+            .await
+            .unwrap();
+            assert_eq!(jobs, n + 1);
+            let blocking = db.clone();
+            tokio::task::spawn_blocking(move || blocking.set_setting("k", "v").unwrap())
+                .await
+                .unwrap();
+            assert_eq!(db.setting("k").unwrap().as_deref(), Some("v"));
+            drop(db); // its connections close here, on the runtime
+        });
+        drop(rt);
+    }
+}
+
+/// Servers starting at once on a new database: each makes the schema or finds it made.
+fn open_at_once(url: &str) {
+    let dbs: Vec<Db> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..6)
+            .map(|_| s.spawn(|| Db::open(Some(url), std::path::Path::new("/nonexistent")).unwrap()))
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (i, db) in dbs.iter().enumerate() {
+        db.add_account(&format!("p{i}@example.com"), "member", None, 1)
+            .unwrap();
+    }
+    assert_eq!(dbs[0].accounts().unwrap().len(), 6);
+}
+
+#[test]
+fn first_open_at_once_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    open_at_once(&format!("sqlite:{}", dir.path().join("s.sqlite").display()));
+}
+
+#[test]
+fn first_open_at_once_postgres() {
+    if let Some((_guard, url)) = new_pg_database("first_open_at_once") {
+        open_at_once(&url);
+    }
 }

@@ -154,7 +154,7 @@ async fn every_route_for_every_role() {
                 assert_eq!(headers.get("x-frame-options").unwrap(), "DENY", "{what}");
                 assert_eq!(
                     headers.get("referrer-policy").unwrap(),
-                    "no-referrer",
+                    "same-origin",
                     "{what}"
                 );
                 // No people-file id in a link, and none at all for a viewer who sees pseudonyms.

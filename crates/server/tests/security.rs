@@ -139,6 +139,31 @@ async fn sessions_expire_forgeries_fail_and_changes_need_the_token() {
             (status, code(&body).as_str()),
             (StatusCode::FORBIDDEN, "cross_origin")
         );
+        // `Origin: null` (what browsers send under some referrer policies) proves nothing: the
+        // token decides.
+        let null = s
+            .request(Who::Admin, "POST", "/settings")
+            .header(header::ORIGIN, "null")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!(
+                "csrf={}&min_group=6&windows=all",
+                admin.csrf
+            )))
+            .unwrap();
+        assert_eq!(s.send(null).await.0, StatusCode::SEE_OTHER);
+        let same = s
+            .request(Who::Admin, "POST", "/settings")
+            .header(header::ORIGIN, "http://localhost")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!(
+                "csrf={}&min_group=6&windows=all",
+                admin.csrf
+            )))
+            .unwrap();
+        let (status, headers, _) = s.send(same).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        // Browsers send the page's origin on same-site posts only under this policy.
+        assert_eq!(headers.get("referrer-policy").unwrap(), "same-origin");
         // The API's sign-out needs the token in a header.
         let out = s
             .request(Who::Leader, "DELETE", "/api/v1/session")

@@ -83,10 +83,16 @@ pub fn databases() -> Vec<Option<String>> {
 
 /// A new, empty database on the PostgreSQL server of `base`; returns its URL.
 pub fn fresh_postgres(base: &str) -> String {
-    let mut c = postgres::Client::connect(base, postgres::NoTls).expect("PostgreSQL answers");
     let name = format!("om_test_{}", &server::auth::token()[..16]);
-    c.batch_execute(&format!("CREATE DATABASE {name}"))
-        .expect("creating a test database");
+    // The postgres client runs its own runtime: not on a test's async thread.
+    let (b, n) = (base.to_string(), name.clone());
+    std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&b, postgres::NoTls).expect("PostgreSQL answers");
+        c.batch_execute(&format!("CREATE DATABASE {n}"))
+            .expect("creating a test database");
+    })
+    .join()
+    .unwrap();
     match base.rfind('/') {
         Some(i) if base[..i].contains("://") && i > base.find("://").unwrap() + 2 => {
             format!("{}/{name}", &base[..i])
@@ -155,9 +161,17 @@ impl Served {
         ];
         tokio::task::spawn_blocking(move || {
             for (who, role, person) in accounts {
-                server::users::add(&s2.db, &s2.config, "tester", who.email(), role, person.as_deref())
-                    .expect("account");
-                server::users::set_password(&s2.db, "tester", who.email(), PASSWORD).expect("password");
+                server::users::add(
+                    &s2.db,
+                    &s2.config,
+                    "tester",
+                    who.email(),
+                    role,
+                    person.as_deref(),
+                )
+                .expect("account");
+                server::users::set_password(&s2.db, "tester", who.email(), PASSWORD)
+                    .expect("password");
             }
         })
         .await
@@ -176,7 +190,9 @@ impl Served {
             database: database.map_or("sqlite".into(), |_| "postgres".into()),
         };
         for &who in &EVERYONE[1..] {
-            let s = served.sign_in(who.email(), PASSWORD, "127.0.0.1:40000").await;
+            let s = served
+                .sign_in(who.email(), PASSWORD, "127.0.0.1:40000")
+                .await;
             assert_eq!(s.0, StatusCode::OK, "{who:?} signs in: {}", s.2);
             served.signed.push((who, s.1.expect("a session")));
         }
@@ -188,13 +204,20 @@ impl Served {
     }
 
     /// Signs in through the API from `peer`.
-    pub async fn sign_in(&self, email: &str, password: &str, peer: &str) -> (StatusCode, Option<Signed>, String) {
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        peer: &str,
+    ) -> (StatusCode, Option<Signed>, String) {
         let body = serde_json::json!({"email": email, "password": password}).to_string();
         let req = Request::builder()
             .method(Method::POST)
             .uri("/api/v1/session")
             .header(header::CONTENT_TYPE, "application/json")
-            .extension(axum::extract::ConnectInfo(peer.parse::<SocketAddr>().unwrap()))
+            .extension(axum::extract::ConnectInfo(
+                peer.parse::<SocketAddr>().unwrap(),
+            ))
             .body(Body::from(body))
             .unwrap();
         let (status, headers, text) = self.send(req).await;
@@ -216,8 +239,14 @@ impl Served {
         let res = self.app.clone().oneshot(req).await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();
-        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
-        (status, headers, String::from_utf8_lossy(&bytes).into_owned())
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (
+            status,
+            headers,
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
     }
 
     /// A request as `who`, from loopback.
@@ -226,7 +255,9 @@ impl Served {
             .method(method)
             .uri(path)
             .header(header::HOST, "localhost")
-            .extension(axum::extract::ConnectInfo("127.0.0.1:40001".parse::<SocketAddr>().unwrap()));
+            .extension(axum::extract::ConnectInfo(
+                "127.0.0.1:40001".parse::<SocketAddr>().unwrap(),
+            ));
         if let Some(s) = self.session(who) {
             b = b.header(header::COOKIE, &s.cookie);
         }
@@ -239,8 +270,17 @@ impl Served {
     }
 
     /// A form post as `who`, with the session's token unless `csrf` is false.
-    pub async fn post_form(&self, who: Who, path: &str, fields: &str, csrf: bool) -> (StatusCode, HeaderMap, String) {
-        let token = self.session(who).map(|s| s.csrf.clone()).unwrap_or_default();
+    pub async fn post_form(
+        &self,
+        who: Who,
+        path: &str,
+        fields: &str,
+        csrf: bool,
+    ) -> (StatusCode, HeaderMap, String) {
+        let token = self
+            .session(who)
+            .map(|s| s.csrf.clone())
+            .unwrap_or_default();
         let body = if csrf {
             format!("csrf={token}&{fields}")
         } else {
@@ -280,7 +320,10 @@ fn leaders(live: &Live) -> (String, String) {
             }
         }
     }
-    (big.expect("a leader of 5 or more"), small.expect("a leader of fewer than 5"))
+    (
+        big.expect("a leader of 5 or more"),
+        small.expect("a leader of fewer than 5"),
+    )
 }
 
 /// The error code of a refusal, from the JSON answer or the error page.
