@@ -28,6 +28,8 @@ struct Window {
     candidates: Vec<u32>,
     /// Row of each leader in `leaders`.
     leader_row: FxHashMap<u32, usize>,
+    /// The graph paths to power are found in, built once for every personal page.
+    paths: report::person::PathsIndex,
 }
 
 /// A department or community in one window, as the org mirror lists them.
@@ -57,6 +59,8 @@ pub struct Live {
     groups: Frame,
     findings: Frame,
     survey: Vec<SurveyAnswer>,
+    /// Survey answers each person gave, and in how many colleagues named them.
+    answers: Vec<(u32, u32)>,
     windows: Vec<Window>,
     /// Contacts of every window, for the org page's network picture.
     ties: FxHashMap<String, Vec<(u32, u32, f64)>>,
@@ -98,13 +102,23 @@ impl Live {
             ]),
             None,
         )?;
+        let survey = store.survey_answers()?;
+        let mut answers = vec![(0u32, 0u32); org.n()];
+        for a in &survey {
+            if let Some(x) = answers.get_mut(a.respondent.0 as usize) {
+                x.0 += 1;
+            }
+            if let Some(x) = answers.get_mut(a.colleague.0 as usize) {
+                x.1 += 1;
+            }
+        }
         let labels = people.windows();
         let mut ties = FxHashMap::default();
         let mut windows = Vec::new();
         for label in labels {
             let contacts = session.window_contacts(&label, None)?;
             windows.push(index_window(
-                &label, &people, &mirrors, &dyads, &leaders, &contacts,
+                &org, &label, &people, &mirrors, &dyads, &leaders, &contacts, &survey,
             ));
             ties.insert(label, contacts);
         }
@@ -126,7 +140,8 @@ impl Live {
             leaders,
             groups,
             findings,
-            survey: store.survey_answers()?,
+            answers,
+            survey,
             windows,
             ties,
         })
@@ -232,7 +247,7 @@ impl Live {
         let me = self.resolve(policy, log, "report person", pseudonym)?;
         let w = self.window(window)?;
         // The rows the page reads: the person's and the path candidates' people rows, their own
-        // mirror rows and dyads, and the contacts touching them or the candidates.
+        // mirror rows and dyads, and their own contacts (the window's paths graph has the rest).
         let mut people_rows: Vec<usize> = w
             .candidates
             .iter()
@@ -250,21 +265,26 @@ impl Live {
             &self.dyads,
             w.dyad_rows.get(&me).map_or(&[][..], Vec::as_slice),
         );
-        let mut seen = rustc_hash::FxHashSet::default();
-        let mut pairs = Vec::new();
-        for p in w.candidates.iter().chain(std::iter::once(&me)) {
-            for &(a, b, n) in w.contacts.get(p).map_or(&[][..], Vec::as_slice) {
-                if seen.insert((a, b)) {
-                    pairs.push(Pair {
-                        a,
-                        b,
-                        n,
-                        ..Default::default()
-                    });
-                }
-            }
-        }
-        let evidence = Evidence::new(pairs, &self.survey);
+        let pairs = w
+            .contacts
+            .get(&me)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(|&(a, b, n)| Pair {
+                a,
+                b,
+                n,
+                ..Default::default()
+            })
+            .collect();
+        // The survey's ties touching the person (the paths' two-way ties read only those).
+        let answers: Vec<SurveyAnswer> = self
+            .survey
+            .iter()
+            .filter(|a| a.respondent.0 == me || a.colleague.0 == me)
+            .cloned()
+            .collect();
+        let evidence = Evidence::new(pairs, &answers);
         let page = report::person::person_report(&report::person::PersonInputs {
             org: &self.org,
             naming: self.naming(policy),
@@ -274,6 +294,7 @@ impl Live {
             dyads: &dyads,
             mirrors: &mirrors,
             evidence: &evidence,
+            paths: Some(&w.paths),
             source: &self.source,
         });
         let basis = self.basis(w, me, policy.min_group);
@@ -290,8 +311,7 @@ impl Live {
             .filter(|&o| o != me)
             .collect();
         let weight: f64 = mine.iter().map(|c| c.2).sum();
-        let given = self.survey.iter().filter(|a| a.respondent.0 == me).count();
-        let named = self.survey.iter().filter(|a| a.colleague.0 == me).count();
+        let (given, named) = self.answers.get(me as usize).copied().unwrap_or((0, 0));
         format!(
             "<section id=\"basis\" class=\"basis\"><h2>What this is based on</h2><p>In window <b>{}</b>: <b data-key=\"basis_people\">{}</b> people you interacted with, <b data-key=\"basis_weight\">{:.0}</b> interactions between you (meetings weighted by length), <b data-key=\"basis_given\">{}</b> survey answers you gave and <b data-key=\"basis_named\">{}</b> in which colleagues named you. Only who interacted with whom and when is used, never what was said.</p><p>How sure it is: each relationship's balance comes with a 90% interval, wide when it rests on few interactions; a finding with no evidence is not shown. Percentiles rank you among the {} people of the organization; a change of a few points is within the noise of one month's interactions. Groups of fewer than {} people are never shown.</p></section>",
             esc(&w.label),
@@ -525,13 +545,16 @@ pub fn link_assets(doc: &str, css: &str, js: &str) -> String {
     )
 }
 
+#[allow(clippy::too_many_arguments)]
 fn index_window(
+    org: &Org,
     label: &str,
     people: &Frame,
     mirrors: &Frame,
     dyads: &Frame,
     leaders: &Frame,
     contacts: &[(u32, u32, f64)],
+    survey: &[SurveyAnswer],
 ) -> Window {
     let mut people_row = FxHashMap::default();
     for i in people.in_window(label) {
@@ -570,18 +593,29 @@ fn index_window(
             leader_row.insert(p, i);
         }
     }
+    let candidates =
+        report::person::power_candidates(people, label, report::person::PATH_CANDIDATES);
+    // All of the window's contacts: a page's paths read only the edges touching its person or a
+    // candidate, which are the same in this graph as in one of their pairs only.
+    let all = contacts
+        .iter()
+        .map(|&(a, b, n)| Pair {
+            a,
+            b,
+            n,
+            ..Default::default()
+        })
+        .collect();
+    let paths = report::person::PathsIndex::new(org, &Evidence::new(all, survey), &candidates);
     Window {
         label: label.to_string(),
         people_row,
         mirror_rows,
         dyad_rows,
         contacts: by_person,
-        candidates: report::person::power_candidates(
-            people,
-            label,
-            report::person::PATH_CANDIDATES,
-        ),
+        candidates,
         leader_row,
+        paths,
     }
 }
 

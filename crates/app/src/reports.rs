@@ -174,6 +174,7 @@ impl Session {
                     dyads: &dyads,
                     mirrors: &mirrors,
                     evidence: &evidence,
+                    paths: None,
                     source: &source,
                 });
                 let path = args.out.join(format!(

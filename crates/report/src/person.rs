@@ -17,8 +17,12 @@ pub struct PersonInputs<'a> {
     pub dyads: &'a Frame,
     pub mirrors: &'a Frame,
     /// The window's pairs touching this person or the people with the most informal power
-    /// ([`power_candidates`]), and the survey answers: for paths to power.
+    /// ([`power_candidates`]), and the survey answers: for paths to power. With `paths`, only
+    /// this person's pairs are read.
     pub evidence: &'a Evidence,
+    /// The window's [`PathsIndex`], when the caller built it once for many pages (a server);
+    /// None builds the graph from `evidence` for this page.
+    pub paths: Option<&'a PathsIndex>,
     pub source: &'a str,
 }
 
@@ -348,6 +352,38 @@ pub fn person_report(x: &PersonInputs) -> String {
 /// The people a path to power may lead to: this many with the most informal power.
 pub const PATH_CANDIDATES: usize = 50;
 
+/// What paths to power are found in, for one window: built once by a caller that shows many
+/// personal pages, instead of once a page (at 10,000 people, most of a page's time).
+pub struct PathsIndex {
+    /// The undirected contact graph without self-loops.
+    graph: graph::Graph,
+    /// Whether the window has pairs touching the people with the most informal power.
+    candidates_have_pairs: bool,
+}
+
+impl PathsIndex {
+    /// From the window's evidence (all its pairs, and the survey answers) and its
+    /// [`power_candidates`]: the same paths as a page's own evidence gives.
+    pub fn new(org: &Org, ev: &Evidence, candidates: &[u32]) -> PathsIndex {
+        let candidates: rustc_hash::FxHashSet<u32> = candidates.iter().copied().collect();
+        PathsIndex {
+            graph: paths_graph(org, ev),
+            candidates_have_pairs: ev
+                .pairs
+                .iter()
+                .any(|p| candidates.contains(&p.a) || candidates.contains(&p.b)),
+        }
+    }
+}
+
+/// The graph paths are found in: contacts (and survey ties) made undirected, without
+/// self-loops. Paths from a person to a candidate read only its edges touching either, so the
+/// pairs touching them give the same paths as all of the window's.
+fn paths_graph(org: &Org, ev: &Evidence) -> graph::Graph {
+    let (contact, _) = mirror::people::build_graphs(org, ev);
+    contact.to_undirected().without_self_loops()
+}
+
 /// The `k` people with the most informal power in the window, strongest first.
 pub fn power_candidates(people: &Frame, window: &str, k: usize) -> Vec<u32> {
     let mut ranked: Vec<(u32, f64)> = people
@@ -379,16 +415,23 @@ fn paths(x: &PersonInputs, page: &mut Page) {
         .filter(|&p| p != me && ev.get(me, p).is_none() && ev.get(p, me).is_none())
         .map(|p| (p, pct[&p]))
         .collect();
-    if ranked.is_empty() || ev.pairs.is_empty() {
+    let no_pairs = ev.pairs.is_empty() && x.paths.is_none_or(|p| !p.candidates_have_pairs);
+    if ranked.is_empty() || no_pairs {
         page.p("No interactions in this window to find paths in.");
         return;
     }
-    let (contact, _) = mirror::people::build_graphs(x.org, ev);
-    let undirected = contact.to_undirected().without_self_loops();
+    let built;
+    let undirected = match x.paths {
+        Some(p) => &p.graph,
+        None => {
+            built = paths_graph(x.org, ev);
+            &built
+        }
+    };
     let mut s = String::from("<div class=\"paths\" data-key=\"paths\">");
     let mut any = false;
     for &(target, informal) in ranked.iter().take(3) {
-        let via = mirror::mirrors::paths_to(ev, &undirected, me, target);
+        let via = mirror::mirrors::paths_to(ev, undirected, me, target);
         let _ = write!(
             s,
             "<div class=\"path\"><p><b>{}</b> ({} percentile of informal power)</p>",
