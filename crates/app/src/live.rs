@@ -64,7 +64,14 @@ pub struct Live {
     windows: Vec<Window>,
     /// Contacts of every window, for the org page's network picture.
     ties: FxHashMap<String, Vec<(u32, u32, f64)>>,
+    /// Personal pages made, by (person, window, identities shown, minimum group size).
+    pages: std::sync::Mutex<FxHashMap<PageKey, std::sync::Arc<String>>>,
 }
+
+type PageKey = (u32, String, bool, usize);
+
+/// Personal pages kept in memory (about 60 kB each); when full, all are dropped at once.
+const PAGES_KEPT: usize = 2_000;
 
 impl Live {
     /// Reads the analysis of the session's workspace.
@@ -144,6 +151,7 @@ impl Live {
             survey,
             windows,
             ties,
+            pages: Default::default(),
         })
     }
 
@@ -243,9 +251,32 @@ impl Live {
         log: &mut dyn AccessLog,
         pseudonym: &str,
         window: &str,
-    ) -> Result<String> {
+    ) -> Result<std::sync::Arc<String>> {
         let me = self.resolve(policy, log, "report person", pseudonym)?;
         let w = self.window(window)?;
+        // A page depends only on the analysis (this value), the person, the window, and how the
+        // viewer names people and the minimum group size: pages already made are kept (the
+        // read above is recorded all the same).
+        let key = (
+            me,
+            window.to_string(),
+            self.naming(policy).identified,
+            policy.min_group,
+        );
+        if let Some(page) = self.pages.lock().expect("pages").get(&key) {
+            return Ok(page.clone());
+        }
+        let page = std::sync::Arc::new(self.make_person_page(policy, w, me)?);
+        let mut pages = self.pages.lock().expect("pages");
+        if pages.len() >= PAGES_KEPT {
+            pages.clear();
+        }
+        pages.insert(key, page.clone());
+        Ok(page)
+    }
+
+    fn make_person_page(&self, policy: &Policy, w: &Window, me: u32) -> Result<String> {
+        let window = w.label.as_str();
         // The rows the page reads: the person's and the path candidates' people rows, their own
         // mirror rows and dyads, and their own contacts (the window's paths graph has the rest).
         let mut people_rows: Vec<usize> = w

@@ -94,6 +94,12 @@ fn the_indexed_analysis_answers_as_the_full_read_does() {
         ..policy.clone()
     };
     assert!(live.person_page(&member, &mut log, &me, "all").is_ok());
+    // Pages are kept once made, but every read is still recorded and still asked of the policy:
+    // the other person's page is made here for the admin, and the member is refused it after.
+    let reads = log.0.len();
+    assert!(live.person_page(&member, &mut log, &me, "all").is_ok());
+    assert_eq!(log.0.len(), reads + 1);
+    assert!(live.person_page(&policy, &mut log, &other, "all").is_ok());
     let refused = live
         .person_page(&member, &mut log, &other, "all")
         .unwrap_err();

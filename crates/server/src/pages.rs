@@ -101,8 +101,8 @@ pub fn layout(title: &str, v: Option<&Viewer>, current: &str, body: &str) -> Htm
 
 /// A report page (the org or a personal mirror) inside the server's navigation, its style and
 /// script linked rather than inline.
-fn embed(doc: String, v: &Viewer, current: &str, extra: &str) -> Html<String> {
-    let doc = app::live::link_assets(&doc, "/assets/report.css", "/assets/network.js");
+fn embed(doc: &str, v: &Viewer, current: &str, extra: &str) -> Html<String> {
+    let doc = app::live::link_assets(doc, "/assets/report.css", "/assets/network.js");
     let doc = doc.replacen(
         "<link rel=\"stylesheet\" href=\"/assets/report.css\">",
         "<link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/assets/report.css\"><link rel=\"stylesheet\" href=\"/assets/app.css\">",
@@ -319,7 +319,7 @@ pub async fn my_mirror(
     })
     .await
     .map_err(page_err)?;
-    Ok(embed(doc, &v, "/me", &bar).into_response())
+    Ok(embed(&doc, &v, "/me", &bar).into_response())
 }
 
 pub async fn my_teams(
@@ -408,7 +408,7 @@ pub async fn org_page(
     })
     .await
     .map_err(page_err)?;
-    Ok(embed(doc, &v, "/org", &bar).into_response())
+    Ok(embed(&doc, &v, "/org", &bar).into_response())
 }
 
 pub async fn org_groups(
