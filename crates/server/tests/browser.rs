@@ -87,8 +87,19 @@ fn orgmirror() -> PathBuf {
     bin
 }
 
+/// The server's database for this pass: None for the workspace's SQLite file, or a PostgreSQL
+/// URL (given to every `orgmirror user` and `serve` as `ORGMIRROR_DATABASE`).
+static DATABASE: Mutex<Option<String>> = Mutex::new(None);
+
+fn with_database(c: &mut Command) -> &mut Command {
+    match DATABASE.lock().unwrap().clone() {
+        Some(url) => c.env("ORGMIRROR_DATABASE", url),
+        None => c.env_remove("ORGMIRROR_DATABASE"),
+    }
+}
+
 fn run(bin: &Path, args: &[&str], stdin: Option<&str>) -> String {
-    let mut child = Command::new(bin)
+    let mut child = with_database(&mut Command::new(bin))
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -152,7 +163,7 @@ impl Server {
                 .unwrap()
                 .port();
             let listen = format!("127.0.0.1:{port}");
-            let mut child = Command::new(bin)
+            let mut child = with_database(&mut Command::new(bin))
                 .arg("--workspace")
                 .arg(workspace)
                 .args(["serve", "--listen", &listen])
@@ -272,6 +283,29 @@ fn output_within(mut cmd: Command, limit: Duration) -> (bool, String, String) {
 #[test]
 fn the_server_works_in_a_browser_for_every_role() {
     browser_ready();
+    *DATABASE.lock().unwrap() = None;
+    in_browsers();
+    match std::env::var("ORGMIRROR_TEST_POSTGRES") {
+        Ok(base) if !base.is_empty() => {
+            eprintln!("== again with the server's records in PostgreSQL");
+            *DATABASE.lock().unwrap() = Some(fresh_postgres(&base));
+            in_browsers();
+        }
+        _ => eprintln!("ORGMIRROR_TEST_POSTGRES is not set: PostgreSQL skipped (CI sets it)"),
+    }
+}
+
+/// A new, empty database on the PostgreSQL server of `base`; returns its URL.
+fn fresh_postgres(base: &str) -> String {
+    let name = format!("om_browser_{}", &server::auth::token()[..16]);
+    let mut c = postgres::Client::connect(base, postgres::NoTls).expect("PostgreSQL answers");
+    c.batch_execute(&format!("CREATE DATABASE {name}"))
+        .expect("creating a test database");
+    let (head, _) = base.rsplit_once('/').expect("a database URL");
+    format!("{head}/{name}")
+}
+
+fn in_browsers() {
     let bin = orgmirror();
     let dir = tempfile::tempdir().unwrap();
     let demo = dir.path().join("demo");
