@@ -5,7 +5,7 @@
 
 use crate::policy::{AccessLog, Policy, Refused, Role};
 use crate::views::{FindingView, Findings, MirrorRow, MirrorSection, PersonMirror, TeamView};
-use crate::{Session, tables};
+use crate::Session;
 use anyhow::{Context, Result};
 use mirror::input::{Evidence, Org, Pair};
 use report::{Frame, Naming};
@@ -94,21 +94,7 @@ impl Live {
         let leaders = session.load("leaders")?;
         let groups = session.load("groups")?;
         let findings = session.load("findings")?;
-        let dyads = tables::read_some(
-            &store
-                .table_path("dyads")?
-                .context("no dyads table: run `orgmirror analyze` first")?,
-            Some(&[
-                "window",
-                "a",
-                "b",
-                "relation",
-                "balance",
-                "balance_lo",
-                "balance_hi",
-            ]),
-            None,
-        )?;
+        let dyads = session.page_dyads(None)?;
         let survey = store.survey_answers()?;
         let mut answers = vec![(0u32, 0u32); org.n()];
         for a in &survey {

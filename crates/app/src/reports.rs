@@ -66,23 +66,7 @@ impl Session {
                 people.windows().join(", ")
             );
         }
-        // Only the window's dyads, and only the columns the pages use.
-        let dyads = crate::tables::read_some(
-            &self
-                .store
-                .table_path("dyads")?
-                .context("no dyads table: run `orgmirror analyze` first")?,
-            Some(&[
-                "window",
-                "a",
-                "b",
-                "relation",
-                "balance",
-                "balance_lo",
-                "balance_hi",
-            ]),
-            Some(&args.window),
-        )?;
+        let dyads = self.page_dyads(Some(&args.window))?;
         std::fs::create_dir_all(&args.out)
             .with_context(|| format!("creating {}", args.out.display()))?;
         let source = format!("{} people in {}", org.n(), self.store.root().display());
@@ -195,6 +179,28 @@ impl Session {
             }
         }
         Ok(written)
+    }
+}
+
+impl Session {
+    /// The dyads' columns the pages use, of one window or (None) all.
+    pub(crate) fn page_dyads(&self, window: Option<&str>) -> Result<report::Frame> {
+        Ok(crate::tables::read_some(
+            &self
+                .store
+                .table_path("dyads")?
+                .context("no dyads table: run `orgmirror analyze` first")?,
+            Some(&[
+                "window",
+                "a",
+                "b",
+                "relation",
+                "balance",
+                "balance_lo",
+                "balance_hi",
+            ]),
+            window,
+        )?)
     }
 }
 

@@ -138,13 +138,7 @@ pub fn user(
         UserWhat::List => {
             writeln!(out, "email\trole\tperson\tstate")?;
             for a in db.accounts()? {
-                let state = if a.disabled {
-                    "disabled"
-                } else if a.password.is_none() {
-                    "invited"
-                } else {
-                    "active"
-                };
+                let state = a.state();
                 let role = if a.identified {
                     format!("{} (identities)", a.role)
                 } else {

@@ -421,6 +421,19 @@ fn account(r: &Row) -> Account {
     }
 }
 
+impl Account {
+    /// disabled, invited (no password yet) or active.
+    pub fn state(&self) -> &'static str {
+        if self.disabled {
+            "disabled"
+        } else if self.password.is_none() {
+            "invited"
+        } else {
+            "active"
+        }
+    }
+}
+
 /// A signed-in session.
 #[derive(Clone, Debug)]
 pub struct SessionRow {

@@ -310,16 +310,35 @@ pub async fn my_mirror(
     Query(q): Query<WindowQuery>,
 ) -> Answer {
     let me = own_person(&v).map_err(page_err)?;
-    let window = q.window();
-    let (doc, bar) = read(&state, &v, move |live, policy, log| {
+    report_page(
+        &state,
+        &v,
+        "/me",
+        q.window(),
+        move |live, policy, log, w| Ok(live.person_page(policy, log, &me, w)?.to_string()),
+    )
+    .await
+}
+
+/// A report page (a personal or the org mirror) of one window, with the windows to choose from.
+async fn report_page(
+    state: &State,
+    v: &Viewer,
+    path: &'static str,
+    window: String,
+    make: impl FnOnce(&Live, &app::Policy, &mut auth::AuditWriter, &str) -> anyhow::Result<String>
+    + Send
+    + 'static,
+) -> Answer {
+    let (doc, bar) = read(state, v, move |live, policy, log| {
         Ok((
-            live.person_page(policy, log, &me, &window)?,
-            windows_bar(live, "/me", &window),
+            make(live, policy, log, &window)?,
+            windows_bar(live, path, &window),
         ))
     })
     .await
     .map_err(page_err)?;
-    Ok(embed(&doc, &v, "/me", &bar).into_response())
+    Ok(embed(&doc, v, path, &bar).into_response())
 }
 
 pub async fn my_teams(
@@ -399,16 +418,10 @@ pub async fn org_page(
     Extension(v): Extension<Viewer>,
     Query(q): Query<WindowQuery>,
 ) -> Answer {
-    let window = q.window();
-    let (doc, bar) = read(&state, &v, move |live, policy, log| {
-        Ok((
-            live.org_page(policy, log, &window)?,
-            windows_bar(live, "/org", &window),
-        ))
+    report_page(&state, &v, "/org", q.window(), |live, policy, log, w| {
+        live.org_page(policy, log, w)
     })
     .await
-    .map_err(page_err)?;
-    Ok(embed(&doc, &v, "/org", &bar).into_response())
 }
 
 pub async fn org_groups(
@@ -720,13 +733,7 @@ fn accounts_html(v: &Viewer, accounts: &[crate::db::Account], notice: Option<&st
     );
     body.push_str("<div class=\"wrap\"><table class=\"list\"><thead><tr><th scope=\"col\">E-mail</th><th scope=\"col\">Role</th><th scope=\"col\">Person</th><th scope=\"col\">State</th><th scope=\"col\">Change</th></tr></thead><tbody>");
     for a in accounts {
-        let state = if a.disabled {
-            "disabled"
-        } else if a.password.is_none() {
-            "invited"
-        } else {
-            "active"
-        };
+        let state = a.state();
         let role = if a.role == "analyst" && a.identified {
             "analyst (sees identities)".to_string()
         } else {
