@@ -3,9 +3,9 @@
 //! files. Every answer goes through the same [`Policy`] as the command line's, and every read is
 //! recorded in the given [`AccessLog`] before anything is returned.
 
+use crate::Session;
 use crate::policy::{AccessLog, Policy, Refused, Role};
 use crate::views::{FindingView, Findings, MirrorRow, MirrorSection, PersonMirror, TeamView};
-use crate::Session;
 use anyhow::{Context, Result};
 use mirror::input::{Evidence, Org, Pair};
 use report::{Frame, Naming};
@@ -339,6 +339,115 @@ impl Live {
             self.org.n(),
             min_group
         )
+    }
+
+    /// The viewer's own journal set beside what the interaction data says of the same
+    /// relationships, as a section of their mirror page. `lines` gives the viewer's own entries
+    /// (day, colleague's pseudonym, kind), asked for only once the policy allowed; they feed this section only, never the organization's
+    /// results.
+    pub fn journal_section(
+        &self,
+        policy: &Policy,
+        log: &mut dyn AccessLog,
+        window: &str,
+        lines: impl FnOnce() -> Result<Vec<(i64, String, String)>>,
+    ) -> Result<String> {
+        let me_p = policy.own_journal(log, "journal read")?;
+        let lines = lines()?;
+        let me = self
+            .person(&me_p)
+            .with_context(|| format!("no person with pseudonym `{me_p}`"))?;
+        let w = self.window(window)?;
+        let naming = self.naming(policy);
+        // Per colleague: counts of each kind.
+        let mut by: std::collections::BTreeMap<&str, FxHashMap<&str, usize>> = Default::default();
+        for (_, other, what) in &lines {
+            *by.entry(other.as_str())
+                .or_default()
+                .entry(what.as_str())
+                .or_default() += 1;
+        }
+        let mut s = String::from(
+            "<section id=\"journal\"><h2>Your journal</h2><p class=\"intro\">What you recorded yourself, beside what the interaction data shows of the same relationships. Only you see your journal; it is never part of anyone else's view or of the organization's results.</p>",
+        );
+        if by.is_empty() {
+            s.push_str("<p>No entries yet.</p>");
+        } else {
+            s.push_str("<table class=\"list\" data-key=\"journal\"><thead><tr><th scope=\"col\">Colleague</th><th scope=\"col\">You gave</th><th scope=\"col\">You asked</th><th scope=\"col\">Turned down</th><th scope=\"col\">Met</th><th scope=\"col\">Your journal says</th><th scope=\"col\">The data says</th></tr></thead><tbody>");
+            for (other, k) in &by {
+                let n = |x: &str| k.get(x).copied().unwrap_or(0);
+                let gave = n("helped") + n("gave_feedback") + n("introduced");
+                let asked = n("asked") + n("asked_feedback");
+                let says = match gave.cmp(&asked) {
+                    std::cmp::Ordering::Greater => "you give more than you ask",
+                    std::cmp::Ordering::Less => "you ask more than you give",
+                    std::cmp::Ordering::Equal => "even",
+                };
+                let data = self
+                    .person(other)
+                    .and_then(|o| {
+                        let (a, b) = (me.min(o), me.max(o));
+                        w.dyad_rows
+                            .get(&me)?
+                            .iter()
+                            .copied()
+                            .find(|&j| {
+                                self.dyads.person("a", j) == Some(a)
+                                    && self.dyads.person("b", j) == Some(b)
+                            })
+                            .and_then(|j| {
+                                let v = self.dyads.num("balance", j)?;
+                                Some(if me == a { v } else { -v })
+                            })
+                    })
+                    .map_or("no interactions in the data".to_string(), |v| {
+                        format!(
+                            "{} ({v:+.2})",
+                            if v > 0.1 {
+                                "you hold more power"
+                            } else if v < -0.1 {
+                                "they hold more power"
+                            } else {
+                                "balanced"
+                            }
+                        )
+                    });
+                let label = self
+                    .person(other)
+                    .map_or(other.to_string(), |o| naming.of(o).to_string());
+                s.push_str(&format!(
+                    "<tr><td>{}</td><td class=\"num\">{gave}</td><td class=\"num\">{asked}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{says}</td><td>{}</td></tr>",
+                    esc(&label),
+                    n("declined") + n("was_declined"),
+                    n("met"),
+                    esc(&data)
+                ));
+            }
+            s.push_str("</tbody></table>");
+        }
+        s.push_str("</section>");
+        Ok(s)
+    }
+
+    /// The people the viewer's own mirror names in `window` (whom a journal entry is usually
+    /// about), by pseudonym.
+    pub fn named_in_mirror(&self, pseudonym: &str, window: &str) -> Vec<String> {
+        let (Some(me), Ok(w)) = (self.person(pseudonym), self.window(window)) else {
+            return Vec::new();
+        };
+        let mut out: Vec<u32> = w
+            .mirror_rows
+            .get(&me)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter_map(|&i| self.mirrors.person("other", i))
+            .filter(|&o| o != me)
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out.into_iter()
+            .map(|o| self.pseudonym(o).to_string())
+            .collect()
     }
 
     /// The windows in which `pseudonym` leads a team, with the team's size.

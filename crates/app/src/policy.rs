@@ -365,6 +365,29 @@ impl Policy {
         )
     }
 
+    /// A viewer's own journal (read, add, export, delete): only a member or leader, only their
+    /// own, and never shown to anyone else or used in the organization's results. The record
+    /// names the action, never an entry.
+    pub fn own_journal(&self, store: &mut dyn AccessLog, action: &str) -> Result<String> {
+        match &self.role {
+            Role::Member(me) | Role::Leader(me) => {
+                self.record(store, action, me)?;
+                Ok(me.clone())
+            }
+            _ => self
+                .refuse(
+                    store,
+                    action,
+                    "",
+                    format!(
+                        "{} is not linked to a person of the organization, so keeps no journal",
+                        self.viewer
+                    ),
+                )
+                .map(|()| String::new()),
+        }
+    }
+
     /// Refuses (and records the attempt) unless the viewer sees the whole organization.
     pub fn require_org(&self, store: &mut dyn AccessLog, action: &str) -> Result<()> {
         if self.sees_org() {

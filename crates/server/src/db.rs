@@ -387,6 +387,11 @@ const SCHEMA: &[&str] = &[
         stage TEXT NOT NULL, done BIGINT NOT NULL, total BIGINT NOT NULL, message TEXT NOT NULL,
         by_whom TEXT NOT NULL, created BIGINT NOT NULL, finished BIGINT)",
     "CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    // A person's own journal: what happened with whom, on which day (never what was said).
+    "CREATE TABLE IF NOT EXISTS journal (
+        id {id}, account BIGINT NOT NULL, day BIGINT NOT NULL, other TEXT NOT NULL,
+        what TEXT NOT NULL, created BIGINT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS journal_account ON journal (account, day)",
 ];
 
 /// An account.
@@ -452,6 +457,32 @@ pub struct AuditRow {
     pub action: String,
     pub subject: String,
 }
+
+/// One entry of a person's journal.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct JournalEntry {
+    pub id: i64,
+    /// Days since 1970-01-01.
+    pub day: i64,
+    /// The colleague's pseudonym.
+    pub other: String,
+    /// One of [`JOURNAL_KINDS`].
+    pub what: String,
+    pub created: i64,
+}
+
+/// What a journal entry records (who did what to whom is in the word: "asked" is the author
+/// asking the colleague).
+pub const JOURNAL_KINDS: &[(&str, &str)] = &[
+    ("asked", "I asked them for something"),
+    ("helped", "I helped them"),
+    ("declined", "I turned down a request of theirs"),
+    ("was_declined", "They turned down a request of mine"),
+    ("gave_feedback", "I gave them feedback"),
+    ("asked_feedback", "I asked them for feedback"),
+    ("met", "We met"),
+    ("introduced", "I introduced them to someone"),
+];
 
 /// A background job.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -703,6 +734,7 @@ impl Db {
             c.batch(&mut |c| {
                 c.exec("DELETE FROM sessions WHERE account = $1", &[id.into()])?;
                 c.exec("DELETE FROM invites WHERE account = $1", &[id.into()])?;
+                c.exec("DELETE FROM journal WHERE account = $1", &[id.into()])?;
                 n = c.exec("DELETE FROM accounts WHERE id = $1", &[id.into()])?;
                 Ok(())
             })?;
@@ -968,6 +1000,59 @@ impl Db {
             )?;
             Ok(())
         })
+    }
+
+    // Journals: every statement is scoped to the author's account.
+
+    pub fn add_journal(
+        &self,
+        account: i64,
+        day: i64,
+        other: &str,
+        what: &str,
+        now: i64,
+    ) -> Result<i64> {
+        self.with(|c| {
+            let r = c.query(
+                "INSERT INTO journal (account, day, other, what, created) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                &[account.into(), day.into(), other.into(), what.into(), now.into()],
+            )?;
+            Ok(r.first().context("no journal id returned")?[0].int())
+        })
+    }
+
+    /// An author's entries, newest day first.
+    pub fn journal(&self, account: i64) -> Result<Vec<JournalEntry>> {
+        self.with(|c| {
+            Ok(c.query(
+                "SELECT id, day, other, what, created FROM journal WHERE account = $1 ORDER BY day DESC, id DESC",
+                &[account.into()],
+            )?
+            .iter()
+            .map(|r| JournalEntry {
+                id: r[0].int(),
+                day: r[1].int(),
+                other: r[2].text(),
+                what: r[3].text(),
+                created: r[4].int(),
+            })
+            .collect())
+        })
+    }
+
+    /// Deletes one of an author's entries (another author's id deletes nothing).
+    pub fn delete_journal(&self, account: i64, id: i64) -> Result<bool> {
+        self.with(|c| {
+            Ok(c.exec(
+                "DELETE FROM journal WHERE id = $1 AND account = $2",
+                &[id.into(), account.into()],
+            )? > 0)
+        })
+    }
+
+    /// Deletes all of an author's entries; returns how many.
+    pub fn clear_journal(&self, account: i64) -> Result<u64> {
+        self.with(|c| c.exec("DELETE FROM journal WHERE account = $1", &[account.into()]))
     }
 
     // Settings.

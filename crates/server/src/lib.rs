@@ -12,6 +12,7 @@ pub mod api;
 pub mod auth;
 pub mod db;
 pub mod jobs;
+pub mod journal;
 pub mod openapi;
 pub mod pages;
 pub mod routes;

@@ -310,12 +310,36 @@ pub async fn my_mirror(
     Query(q): Query<WindowQuery>,
 ) -> Answer {
     let me = own_person(&v).map_err(page_err)?;
+    let keeps_journal = matches!(v.account.role.as_str(), "member" | "leader");
+    let (db, account, viewer) = (state.db.clone(), v.account.id, v.clone());
     report_page(
         &state,
         &v,
         "/me",
         q.window(),
-        move |live, policy, log, w| Ok(live.person_page(policy, log, &me, w)?.to_string()),
+        move |live, policy, log, w| {
+            let page = live.person_page(policy, log, &me, w)?;
+            if !keeps_journal {
+                return Ok(page.to_string());
+            }
+            // The journal's entries are read only once the policy allowed it.
+            let mut list = Vec::new();
+            let section = live.journal_section(policy, log, w, || {
+                list = db.journal(account)?;
+                Ok(list
+                    .iter()
+                    .map(|e| (e.day, e.other.clone(), e.what.clone()))
+                    .collect())
+            })?;
+            let today = &utc(auth::now())[..10];
+            let form =
+                crate::journal::form_html(&viewer, &live.named_in_mirror(&me, w), &list, today);
+            Ok(page.replacen(
+                "<section id=\"basis\"",
+                &format!("{section}{form}<section id=\"basis\""),
+                1,
+            ))
+        },
     )
     .await
 }

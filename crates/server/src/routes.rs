@@ -3,7 +3,7 @@
 //! Which person's data a viewer may see is decided inside the handlers by the application core's
 //! policy; the gate only says who may knock.
 
-use crate::{Failure, State, Viewer, api, auth, pages};
+use crate::{Failure, State, Viewer, api, auth, journal, pages};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderMap, Method, StatusCode, header};
@@ -68,6 +68,13 @@ pub enum H {
     ApiJobs,
     ApiJob,
     ApiOpenApi,
+    JournalForm,
+    JournalDeleteForm,
+    ApiJournal,
+    ApiJournalAdd,
+    ApiJournalClear,
+    ApiJournalDelete,
+    ApiJournalExport,
 }
 
 /// One route.
@@ -329,6 +336,55 @@ pub const ROUTES: &[Route] = &[
         H::ApiOpenApi,
         "This API's OpenAPI description.",
     ),
+    r(
+        "POST",
+        "/me/journal",
+        SignedIn,
+        H::JournalForm,
+        "Adds an entry to my journal.",
+    ),
+    r(
+        "POST",
+        "/me/journal/delete",
+        SignedIn,
+        H::JournalDeleteForm,
+        "Deletes an entry of my journal, or all of it.",
+    ),
+    r(
+        "GET",
+        "/api/v1/me/journal",
+        SignedIn,
+        H::ApiJournal,
+        "My journal (members and leaders; nobody else's, ever).",
+    ),
+    r(
+        "POST",
+        "/api/v1/me/journal",
+        SignedIn,
+        H::ApiJournalAdd,
+        "Adds an entry (JSON day YYYY-MM-DD, other: a pseudonym, what: a kind).",
+    ),
+    r(
+        "DELETE",
+        "/api/v1/me/journal",
+        SignedIn,
+        H::ApiJournalClear,
+        "Deletes my whole journal.",
+    ),
+    r(
+        "DELETE",
+        "/api/v1/me/journal/{id}",
+        SignedIn,
+        H::ApiJournalDelete,
+        "Deletes one entry of my journal.",
+    ),
+    r(
+        "GET",
+        "/api/v1/me/journal/export",
+        SignedIn,
+        H::ApiJournalExport,
+        "My journal as CSV.",
+    ),
 ];
 
 fn handler(h: H, method: MethodFilter) -> MethodRouter<State> {
@@ -371,6 +427,13 @@ fn handler(h: H, method: MethodFilter) -> MethodRouter<State> {
         H::ApiJobs => on(method, api::jobs),
         H::ApiJob => on(method, api::job),
         H::ApiOpenApi => on(method, api::openapi),
+        H::JournalForm => on(method, journal::form_add),
+        H::JournalDeleteForm => on(method, journal::form_delete),
+        H::ApiJournal => on(method, journal::api_list),
+        H::ApiJournalAdd => on(method, journal::api_add),
+        H::ApiJournalClear => on(method, journal::api_delete_all),
+        H::ApiJournalDelete => on(method, journal::api_delete_one),
+        H::ApiJournalExport => on(method, journal::export),
     }
 }
 

@@ -49,6 +49,10 @@ fn expected(route: &Route, who: Who) -> Expect {
     if let Some(e) = person_rule(route, who) {
         return e;
     }
+    // A journal is kept by members and leaders only: the policy refuses anyone else.
+    if route.path.contains("/journal") && !changes && matches!(who, Who::Analyst | Who::Admin) {
+        return Forbidden;
+    }
     let signed_in = who != Who::Anonymous;
     let org = matches!(who, Who::Analyst | Who::Admin);
     let admin = who == Who::Admin;
