@@ -268,6 +268,52 @@ impl Session {
         Ok(report?)
     }
 
+    /// Survey answers collected by pseudonym (a server's campaign): `(respondent, question,
+    /// colleague, weight)` with the day they were closed, stored as one survey ingest run. The
+    /// ids are written to a private file only for the ingest's moment, then removed.
+    pub fn ingest_collected_answers(
+        &mut self,
+        answers: &[(String, String, String, f64)],
+        day: &str,
+        progress: &dyn Progress,
+    ) -> Result<ingest::IngestReport> {
+        self.policy.require_manager(&mut self.store, "ingest")?;
+        let org = self.org()?;
+        let index: rustc_hash::FxHashMap<&str, usize> = org
+            .pseudonyms
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.as_str(), i))
+            .collect();
+        let id = |p: &str| -> Result<&str> {
+            index
+                .get(p)
+                .map(|&i| org.ids[i].as_str())
+                .with_context(|| format!("no person with pseudonym `{p}`"))
+        };
+        let dir = self.store.root().join(".orgmirror").join("collected");
+        std::fs::create_dir_all(&dir)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+        }
+        let path = dir.join(format!("answers-{}.csv", std::process::id()));
+        let written = (|| -> Result<()> {
+            let mut w = csv::Writer::from_path(&path)?;
+            w.write_record(["respondent", "question", "colleague", "weight", "time"])?;
+            for (r, q, c, weight) in answers {
+                w.write_record([id(r)?, q.as_str(), id(c)?, &weight.to_string(), day])?;
+            }
+            w.flush()?;
+            Ok(())
+        })();
+        let out = written
+            .and_then(|()| self.ingest(Kind::Survey, &path, &IngestRequest::default(), progress));
+        let _ = std::fs::remove_file(&path);
+        out
+    }
+
     /// Ingests the people, events and survey files `generate` wrote into `input`.
     pub fn ingest_generated(
         &mut self,

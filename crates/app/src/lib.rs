@@ -26,6 +26,12 @@ use mirror::input::Org;
 use std::path::Path;
 use store::{SqliteStore, Store};
 
+/// A survey question as stored: a standard question's word (`advice`, `cannot_decline`, …) or
+/// the asker's own, folded to lower case with underscores.
+pub fn question_word(text: &str) -> String {
+    vocab::Question::parse(text).as_str().to_string()
+}
+
 /// A viewer's session over one workspace.
 pub struct Session {
     store: SqliteStore,

@@ -450,6 +450,33 @@ impl Live {
             .collect()
     }
 
+    /// The people of a department (by its name), by pseudonym; every person for `None`.
+    pub fn members_of(&self, department: Option<&str>) -> Vec<String> {
+        let d = department.map(|d| self.org.departments.iter().position(|x| x == d));
+        (0..self.org.n())
+            .filter(|&i| match d {
+                None => true,
+                Some(None) => false,
+                Some(Some(d)) => self.org.department[i] == Some(d as u32),
+            })
+            .map(|i| self.org.pseudonyms[i].clone())
+            .collect()
+    }
+
+    /// The departments' names.
+    pub fn departments(&self) -> &[String] {
+        &self.org.departments
+    }
+
+    /// How a person is shown to colleagues choosing whom to name in a survey: their name when the
+    /// workspace holds identities (a respondent must recognize colleagues), else the pseudonym.
+    pub fn colleague_label(&self, pseudonym: &str) -> String {
+        match (self.person(pseudonym), &self.identified) {
+            (Some(i), Some(n)) => n.of(i).to_string(),
+            _ => pseudonym.to_string(),
+        }
+    }
+
     /// The windows in which `pseudonym` leads a team, with the team's size.
     pub fn teams_led_by(&self, pseudonym: &str) -> Vec<(String, usize)> {
         let Some(me) = self.person(pseudonym) else {

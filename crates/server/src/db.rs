@@ -392,6 +392,20 @@ const SCHEMA: &[&str] = &[
         id {id}, account BIGINT NOT NULL, day BIGINT NOT NULL, other TEXT NOT NULL,
         what TEXT NOT NULL, created BIGINT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS journal_account ON journal (account, day)",
+    // Survey campaigns: invitees by the hash of their link's token; raw answers are read only
+    // to turn them into the workspace's survey answers at close (no page, API or export).
+    "CREATE TABLE IF NOT EXISTS campaigns (
+        id {id}, name TEXT NOT NULL, scope TEXT NOT NULL, questions TEXT NOT NULL,
+        opens BIGINT NOT NULL, closes BIGINT NOT NULL, min_respondents BIGINT NOT NULL,
+        match_interactions BIGINT NOT NULL, state TEXT NOT NULL, by_whom TEXT NOT NULL,
+        created BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS invitees (
+        campaign BIGINT NOT NULL, person TEXT NOT NULL, token TEXT NOT NULL UNIQUE,
+        saved BIGINT, submitted BIGINT, PRIMARY KEY (campaign, person))",
+    "CREATE TABLE IF NOT EXISTS responses (
+        campaign BIGINT NOT NULL, respondent TEXT NOT NULL, question TEXT NOT NULL,
+        colleague TEXT NOT NULL, weight BIGINT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS responses_respondent ON responses (campaign, respondent)",
 ];
 
 /// An account.
@@ -483,6 +497,30 @@ pub const JOURNAL_KINDS: &[(&str, &str)] = &[
     ("met", "We met"),
     ("introduced", "I introduced them to someone"),
 ];
+
+/// A survey campaign with its response counts.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Campaign {
+    pub id: i64,
+    pub name: String,
+    /// `all`, `department:NAME`, or `list`.
+    pub scope: String,
+    /// Question words, comma-separated.
+    pub questions: String,
+    /// Days since 1970-01-01.
+    pub opens: i64,
+    pub closes: i64,
+    pub min_respondents: i64,
+    pub match_interactions: bool,
+    /// open, closed.
+    pub state: String,
+    pub by: String,
+    pub created: i64,
+    pub invited: i64,
+    pub submitted: i64,
+    /// Saved but not submitted.
+    pub partial: i64,
+}
 
 /// A background job.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -1053,6 +1091,209 @@ impl Db {
     /// Deletes all of an author's entries; returns how many.
     pub fn clear_journal(&self, account: i64) -> Result<u64> {
         self.with(|c| c.exec("DELETE FROM journal WHERE account = $1", &[account.into()]))
+    }
+
+    // Survey campaigns.
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_campaign(
+        &self,
+        name: &str,
+        scope: &str,
+        questions: &str,
+        opens: i64,
+        closes: i64,
+        min_respondents: i64,
+        match_interactions: bool,
+        by: &str,
+        now: i64,
+    ) -> Result<i64> {
+        self.with(|c| {
+            let r = c.query(
+                "INSERT INTO campaigns (name, scope, questions, opens, closes, min_respondents,
+                 match_interactions, state, by_whom, created)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9) RETURNING id",
+                &[
+                    name.into(),
+                    scope.into(),
+                    questions.into(),
+                    opens.into(),
+                    closes.into(),
+                    min_respondents.into(),
+                    match_interactions.into(),
+                    by.into(),
+                    now.into(),
+                ],
+            )?;
+            Ok(r.first().context("no campaign id returned")?[0].int())
+        })
+    }
+
+    pub fn campaigns(&self) -> Result<Vec<Campaign>> {
+        self.with(|c| {
+            Ok(c.query(
+                "SELECT id, name, scope, questions, opens, closes, min_respondents,
+                 match_interactions, state, by_whom, created,
+                 (SELECT COUNT(*) FROM invitees i WHERE i.campaign = campaigns.id),
+                 (SELECT COUNT(*) FROM invitees i WHERE i.campaign = campaigns.id AND i.submitted IS NOT NULL),
+                 (SELECT COUNT(*) FROM invitees i WHERE i.campaign = campaigns.id AND i.saved IS NOT NULL AND i.submitted IS NULL)
+                 FROM campaigns ORDER BY id DESC",
+                &[],
+            )?
+            .iter()
+            .map(|r| Campaign {
+                id: r[0].int(),
+                name: r[1].text(),
+                scope: r[2].text(),
+                questions: r[3].text(),
+                opens: r[4].int(),
+                closes: r[5].int(),
+                min_respondents: r[6].int(),
+                match_interactions: r[7].int() != 0,
+                state: r[8].text(),
+                by: r[9].text(),
+                created: r[10].int(),
+                invited: r[11].int(),
+                submitted: r[12].int(),
+                partial: r[13].int(),
+            })
+            .collect())
+        })
+    }
+
+    pub fn campaign(&self, id: i64) -> Result<Option<Campaign>> {
+        Ok(self.campaigns()?.into_iter().find(|c| c.id == id))
+    }
+
+    pub fn set_campaign_state(&self, id: i64, state: &str) -> Result<()> {
+        self.with(|c| {
+            c.exec(
+                "UPDATE campaigns SET state = $1 WHERE id = $2",
+                &[state.into(), id.into()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Adds invitees (person pseudonym, token hash); existing ones are kept.
+    pub fn add_invitees(&self, campaign: i64, invitees: &[(String, String)]) -> Result<()> {
+        self.with(|c| {
+            c.batch(&mut |c| {
+                for (person, token) in invitees {
+                    c.exec(
+                        "INSERT INTO invitees (campaign, person, token) VALUES ($1, $2, $3)
+                         ON CONFLICT (campaign, person) DO NOTHING",
+                        &[
+                            campaign.into(),
+                            person.as_str().into(),
+                            token.as_str().into(),
+                        ],
+                    )?;
+                }
+                Ok(())
+            })
+        })
+    }
+
+    /// The campaign and person a link's token hash belongs to.
+    pub fn invitee(&self, token_hash: &str) -> Result<Option<(i64, String, Option<i64>)>> {
+        self.with(|c| {
+            Ok(c.query(
+                "SELECT campaign, person, submitted FROM invitees WHERE token = $1",
+                &[token_hash.into()],
+            )?
+            .first()
+            .map(|r| {
+                let submitted = match r[2] {
+                    Value::Null => None,
+                    ref v => Some(v.int()),
+                };
+                (r[0].int(), r[1].text(), submitted)
+            }))
+        })
+    }
+
+    /// The invitees of a campaign with whether they have answered (never what).
+    pub fn invitees(&self, campaign: i64) -> Result<Vec<(String, bool)>> {
+        self.with(|c| {
+            Ok(c.query(
+                "SELECT person, submitted FROM invitees WHERE campaign = $1 ORDER BY person",
+                &[campaign.into()],
+            )?
+            .iter()
+            .map(|r| (r[0].text(), r[1] != Value::Null))
+            .collect())
+        })
+    }
+
+    /// Replaces a respondent's answers (save, or submit when `submit`).
+    pub fn save_responses(
+        &self,
+        campaign: i64,
+        respondent: &str,
+        answers: &[(String, String, i64)],
+        submit: bool,
+        now: i64,
+    ) -> Result<()> {
+        self.with(|c| {
+            c.batch(&mut |c| {
+                c.exec(
+                    "DELETE FROM responses WHERE campaign = $1 AND respondent = $2",
+                    &[campaign.into(), respondent.into()],
+                )?;
+                for (q, colleague, w) in answers {
+                    c.exec(
+                        "INSERT INTO responses (campaign, respondent, question, colleague, weight)
+                         VALUES ($1, $2, $3, $4, $5)",
+                        &[
+                            campaign.into(),
+                            respondent.into(),
+                            q.as_str().into(),
+                            colleague.as_str().into(),
+                            (*w).into(),
+                        ],
+                    )?;
+                }
+                c.exec(
+                    "UPDATE invitees SET saved = $1, submitted = CASE WHEN $2 = 1 THEN $1 ELSE submitted END
+                     WHERE campaign = $3 AND person = $4",
+                    &[now.into(), submit.into(), campaign.into(), respondent.into()],
+                )?;
+                Ok(())
+            })
+        })
+    }
+
+    /// A respondent's own answers (for their form, and for nobody else).
+    pub fn own_responses(
+        &self,
+        campaign: i64,
+        respondent: &str,
+    ) -> Result<Vec<(String, String, i64)>> {
+        self.with(|c| {
+            Ok(c.query(
+                "SELECT question, colleague, weight FROM responses WHERE campaign = $1 AND respondent = $2
+                 ORDER BY question, colleague",
+                &[campaign.into(), respondent.into()],
+            )?
+            .iter()
+            .map(|r| (r[0].text(), r[1].text(), r[2].int()))
+            .collect())
+        })
+    }
+
+    /// Every answer of a campaign, for turning them into the workspace's survey answers at close.
+    pub fn campaign_responses(&self, campaign: i64) -> Result<Vec<(String, String, String, i64)>> {
+        self.with(|c| {
+            Ok(c.query(
+                "SELECT respondent, question, colleague, weight FROM responses WHERE campaign = $1
+                 ORDER BY respondent, question, colleague",
+                &[campaign.into()],
+            )?
+            .iter()
+            .map(|r| (r[0].text(), r[1].text(), r[2].text(), r[3].int()))
+            .collect())
+        })
     }
 
     // Settings.

@@ -133,7 +133,7 @@ fn hide_folder(message: &str, workspace: &std::path::Path) -> String {
 }
 
 /// Queues a job and runs it on its own thread; returns its id.
-fn start(
+pub fn run(
     state: &State,
     viewer: &Viewer,
     kind: &str,
@@ -178,7 +178,7 @@ pub fn ingest(
     name: &str,
 ) -> Result<i64> {
     let shown = format!("{} {name}", kind.name());
-    start(state, viewer, "ingest", &shown, move |session, progress| {
+    run(state, viewer, "ingest", &shown, move |session, progress| {
         let req = app::ingest::IngestRequest::default();
         let out = match kind {
             Upload::People => session
@@ -227,7 +227,7 @@ fn summary(r: app::ingest::IngestReport) -> String {
 /// Analyzes the workspace in `windows`, then serves the new analysis.
 pub fn analyze(state: &State, viewer: &Viewer, windows: Vec<String>) -> Result<i64> {
     let s = state.clone();
-    start(
+    run(
         state,
         viewer,
         "analyze",

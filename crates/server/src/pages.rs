@@ -66,6 +66,7 @@ fn nav(v: Option<&Viewer>, current: &str) -> String {
             link("/org", "Org mirror");
             link("/org/groups", "Departments &amp; communities");
             link("/org/findings", "Findings");
+            link("/surveys", "Surveys");
         }
         if v.is_admin() {
             link("/data", "Data");

@@ -3,7 +3,7 @@
 //! Which person's data a viewer may see is decided inside the handlers by the application core's
 //! policy; the gate only says who may knock.
 
-use crate::{Failure, State, Viewer, api, auth, journal, pages};
+use crate::{Failure, State, Viewer, api, auth, journal, pages, survey};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderMap, Method, StatusCode, header};
@@ -75,6 +75,13 @@ pub enum H {
     ApiJournalClear,
     ApiJournalDelete,
     ApiJournalExport,
+    SurveysPage,
+    SurveyCreate,
+    SurveyStatus,
+    SurveyInvitations,
+    SurveyClose,
+    SurveyForm,
+    SurveyAnswer,
 }
 
 /// One route.
@@ -385,6 +392,55 @@ pub const ROUTES: &[Route] = &[
         H::ApiJournalExport,
         "My journal as CSV.",
     ),
+    r(
+        "GET",
+        "/surveys",
+        Org,
+        H::SurveysPage,
+        "Survey campaigns, and a form to start one.",
+    ),
+    r(
+        "POST",
+        "/surveys",
+        Org,
+        H::SurveyCreate,
+        "Creates a campaign and its invitations.",
+    ),
+    r(
+        "GET",
+        "/surveys/{id}",
+        Org,
+        H::SurveyStatus,
+        "A campaign's response rate (counts only).",
+    ),
+    r(
+        "GET",
+        "/surveys/{id}/invitations.csv",
+        Org,
+        H::SurveyInvitations,
+        "A campaign's invitation links as CSV.",
+    ),
+    r(
+        "POST",
+        "/surveys/{id}/close",
+        Admin,
+        H::SurveyClose,
+        "Closes a campaign: its answers become survey answers and an analysis runs.",
+    ),
+    r(
+        "GET",
+        "/s/{token}",
+        Public,
+        H::SurveyForm,
+        "A respondent's form (the link is the credential).",
+    ),
+    r(
+        "POST",
+        "/s/{token}",
+        SignInForm,
+        H::SurveyAnswer,
+        "Saves or sends a respondent's answers.",
+    ),
 ];
 
 fn handler(h: H, method: MethodFilter) -> MethodRouter<State> {
@@ -434,6 +490,13 @@ fn handler(h: H, method: MethodFilter) -> MethodRouter<State> {
         H::ApiJournalClear => on(method, journal::api_delete_all),
         H::ApiJournalDelete => on(method, journal::api_delete_one),
         H::ApiJournalExport => on(method, journal::export),
+        H::SurveysPage => on(method, survey::list_page),
+        H::SurveyCreate => on(method, survey::create_form),
+        H::SurveyStatus => on(method, survey::status_page),
+        H::SurveyInvitations => on(method, survey::invitations_csv),
+        H::SurveyClose => on(method, survey::close_form),
+        H::SurveyForm => on(method, survey::form_page),
+        H::SurveyAnswer => on(method, survey::form_post),
     }
 }
 
