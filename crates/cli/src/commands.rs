@@ -451,6 +451,14 @@ pub fn run(cli: Cli) -> Result<()> {
             what,
             &mut out,
         )?,
+        Command::Survey { what, database } => crate::serve::survey(
+            workspace_dir(&cli.workspace),
+            cli.key_file.clone(),
+            database,
+            what,
+            quiet,
+            &mut out,
+        )?,
         Command::Demo {
             dir,
             people,

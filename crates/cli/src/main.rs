@@ -284,6 +284,14 @@ pub enum Command {
         #[arg(long, value_name = "URL", env = "ORGMIRROR_DATABASE", global = true)]
         database: Option<String>,
     },
+    /// Relational survey campaigns served by `orgmirror serve` (the workspace's admins only).
+    Survey {
+        #[command(subcommand)]
+        what: serve::SurveyWhat,
+        /// The server's PostgreSQL database, when it uses one.
+        #[arg(long, value_name = "URL", env = "ORGMIRROR_DATABASE", global = true)]
+        database: Option<String>,
+    },
     /// Generate an organization, ingest it into a fresh workspace, aggregate, and report.
     Demo {
         /// Where to put the demo (replaced if it is an earlier demo).

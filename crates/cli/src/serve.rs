@@ -185,3 +185,139 @@ pub fn user(
     }
     Ok(())
 }
+
+#[derive(Subcommand)]
+pub enum SurveyWhat {
+    /// Create a campaign for the organization or a department, and its invitations.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// A department's name (default: everyone).
+        #[arg(long, default_value = "all")]
+        department: String,
+        /// Question words, comma-separated: advice, information, energy, trust, decision,
+        /// cannot_decline, ally, or your own.
+        #[arg(long, default_value = "advice,information,energy")]
+        questions: String,
+        /// YYYY-MM-DD (default: today).
+        #[arg(long)]
+        opens: Option<String>,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        closes: String,
+        /// No result is shown with fewer respondents (never below the minimum group size).
+        #[arg(long, default_value_t = 5)]
+        min_respondents: i64,
+        /// Also match the answers against interaction data.
+        #[arg(long)]
+        match_interactions: bool,
+    },
+    /// The invitation links of a campaign as CSV (person, link, answered), for your own mailer.
+    Invite {
+        id: i64,
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        base_url: String,
+    },
+    /// Close a campaign now: its answers become survey answers and the workspace is analyzed.
+    Close { id: i64 },
+    /// Response counts of one campaign, or of all.
+    Status { id: Option<i64> },
+}
+
+pub fn survey(
+    workspace: PathBuf,
+    key: Option<PathBuf>,
+    database: Option<String>,
+    what: SurveyWhat,
+    quiet: bool,
+    out: &mut impl Write,
+) -> Result<()> {
+    let me = crate::commands::viewer();
+    let mut session = app::Session::open_with(&workspace, &me, key.as_deref())?;
+    session.require_manager("run survey campaigns")?;
+    let c = config(workspace.clone(), key.clone(), database);
+    match what {
+        SurveyWhat::Create {
+            name,
+            department,
+            questions,
+            opens,
+            closes,
+            min_respondents,
+            match_interactions,
+        } => {
+            drop(session);
+            let state = server::Shared::open(c)?;
+            let today = server::pages::utc(server::auth::now())[..10].to_string();
+            let id = server::survey::create(
+                &state,
+                &me,
+                &server::survey::NewCampaign {
+                    name,
+                    department,
+                    questions,
+                    opens: opens.unwrap_or(today),
+                    closes,
+                    min_respondents,
+                    match_interactions: match_interactions.then(|| "on".to_string()),
+                },
+            )?;
+            let camp = server::survey::campaign(&state.db, id)?;
+            writeln!(
+                out,
+                "campaign {id}: {} invited; `orgmirror survey invite {id}` prints their links",
+                camp.invited
+            )?;
+        }
+        SurveyWhat::Invite { id, base_url } => {
+            let db = server::db::Db::open(c.database.as_deref(), &workspace)?;
+            db.audit(&[(
+                server::auth::now(),
+                me.clone(),
+                "export invitations".into(),
+                id.to_string(),
+            )])?;
+            writeln!(out, "person,link,answered")?;
+            for (p, link, answered) in server::survey::links(&db, id, &base_url)? {
+                writeln!(out, "{p},{link},{answered}")?;
+            }
+        }
+        SurveyWhat::Close { id } => {
+            let db = server::db::Db::open(c.database.as_deref(), &workspace)?;
+            match server::survey::begin_close(&db, &me, id)? {
+                None => writeln!(out, "campaign {id} closed; no answers to store")?,
+                Some(closing) => {
+                    let bars = crate::progress::Bars { quiet };
+                    let said = closing.finish(&mut session, &bars)?;
+                    writeln!(out, "campaign {id} closed: {said}")?;
+                }
+            }
+        }
+        SurveyWhat::Status { id } => {
+            let db = server::db::Db::open(c.database.as_deref(), &workspace)?;
+            writeln!(
+                out,
+                "id\tname\tscope\tstate\tanswered\tinvited\tsaved\tminimum"
+            )?;
+            for camp in db
+                .campaigns()?
+                .into_iter()
+                .filter(|x| id.is_none_or(|i| i == x.id))
+            {
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    camp.id,
+                    camp.name,
+                    camp.scope,
+                    camp.state,
+                    camp.submitted,
+                    camp.invited,
+                    camp.partial,
+                    camp.min_respondents
+                )?;
+            }
+        }
+    }
+    Ok(())
+}

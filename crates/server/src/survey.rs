@@ -344,32 +344,9 @@ pub async fn close_form(
 }
 
 pub fn close(state: &State, v: &Viewer, id: i64) -> anyhow::Result<Option<i64>> {
-    let c = campaign_or_404(&state.db, id)?;
-    if c.state != "open" {
+    let Some(closing) = begin_close(&state.db, &v.account.email, id)? else {
         return Ok(None);
-    }
-    state.db.set_campaign_state(id, "closed")?;
-    state
-        .audit
-        .write(&v.account.email, "close survey", &id.to_string())?;
-    let answers: Vec<(String, String, String, f64)> = state
-        .db
-        .campaign_responses(id)?
-        .into_iter()
-        .map(|(r, q, col, w)| (r, q, col, w as f64))
-        .collect();
-    if answers.is_empty() {
-        return Ok(None);
-    }
-    let day = utc(auth::now())[..10].to_string();
-    let windows: Vec<String> = state
-        .db
-        .setting("windows")?
-        .unwrap_or_else(|| "all, month".into())
-        .split(|ch: char| ch == ',' || ch.is_whitespace())
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect();
+    };
     let s = state.clone();
     Ok(Some(crate::jobs::run(
         state,
@@ -377,20 +354,95 @@ pub fn close(state: &State, v: &Viewer, id: i64) -> anyhow::Result<Option<i64>> 
         "survey",
         &format!("close campaign {id}"),
         move |session, progress| {
-            let r = session.ingest_collected_answers(&answers, &day, progress)?;
-            let req = app::analyze::AnalyzeRequest {
-                windows,
-                ..Default::default()
-            };
-            let a = session.analyze(&req, progress)?;
+            let out = closing.finish(session, progress)?;
             s.reload()?;
-            Ok(format!(
-                "{} answers stored; {} people analyzed",
-                r.answers,
-                a.org.n()
-            ))
+            Ok(out)
         },
     )?))
+}
+
+/// A campaign being closed: its answers, the day, and the windows to analyze.
+pub struct Closing {
+    answers: Vec<(String, String, String, f64)>,
+    day: String,
+    windows: Vec<String>,
+}
+
+/// Marks a campaign closed (recorded) and collects what its close stores; None when it was not
+/// open or nobody answered.
+pub fn begin_close(db: &Db, by: &str, id: i64) -> anyhow::Result<Option<Closing>> {
+    let c = campaign_or_404(db, id)?;
+    if c.state != "open" {
+        return Ok(None);
+    }
+    db.set_campaign_state(id, "closed")?;
+    db.audit(&[(
+        auth::now(),
+        by.into(),
+        "close survey".into(),
+        id.to_string(),
+    )])?;
+    let answers: Vec<(String, String, String, f64)> = db
+        .campaign_responses(id)?
+        .into_iter()
+        .map(|(r, q, col, w)| (r, q, col, w as f64))
+        .collect();
+    if answers.is_empty() {
+        return Ok(None);
+    }
+    let windows = db
+        .setting("windows")?
+        .unwrap_or_else(|| "all, month".into())
+        .split(|ch: char| ch == ',' || ch.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
+    Ok(Some(Closing {
+        answers,
+        day: utc(auth::now())[..10].to_string(),
+        windows,
+    }))
+}
+
+impl Closing {
+    /// Stores the answers as one survey ingest run and analyzes the workspace.
+    pub fn finish(
+        self,
+        session: &mut app::Session,
+        progress: &dyn app::Progress,
+    ) -> anyhow::Result<String> {
+        let r = session.ingest_collected_answers(&self.answers, &self.day, progress)?;
+        let req = app::analyze::AnalyzeRequest {
+            windows: self.windows,
+            ..Default::default()
+        };
+        let a = session.analyze(&req, progress)?;
+        Ok(format!(
+            "{} answers stored; {} people analyzed",
+            r.answers,
+            a.org.n()
+        ))
+    }
+}
+
+/// The invitation links of a campaign: (pseudonym, link, answered).
+pub fn links(db: &Db, id: i64, base: &str) -> anyhow::Result<Vec<(String, String, bool)>> {
+    let c = campaign_or_404(db, id)?;
+    db.invitees(id)?
+        .into_iter()
+        .map(|(p, answered)| {
+            let link = format!(
+                "{}/s/{}",
+                base.trim_end_matches('/'),
+                invite_token(db, c.id, &p)?
+            );
+            Ok((p, link, answered))
+        })
+        .collect()
+}
+
+pub fn campaign(db: &Db, id: i64) -> anyhow::Result<Campaign> {
+    campaign_or_404(db, id)
 }
 
 /// The respondent's form (the link is the credential; nobody signs in).

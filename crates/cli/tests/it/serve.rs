@@ -241,3 +241,95 @@ fn accounts_from_the_command_line_and_a_server_on_a_real_socket() {
     // Plain HTTP to the TLS port gets no answer.
     assert!(!curl(&[&format!("{}/healthz", s.url.replace("https", "http"))]).contains("ok"));
 }
+
+#[test]
+fn a_survey_campaign_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("demo");
+    let ws = d.join("workspace");
+    let (d, ws) = (d.to_str().unwrap(), ws.to_str().unwrap());
+    ok(&["demo", "--dir", d, "--people", "80", "--days", "20", "-q"]);
+    let closes = {
+        let out = Command::new("date")
+            .args(["-u", "-d", "+7 days", "+%F"])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let out = ok(&[
+        "--workspace",
+        ws,
+        "survey",
+        "create",
+        "--name",
+        "Team advice",
+        "--questions",
+        "advice,ally",
+        "--closes",
+        &closes,
+    ]);
+    assert!(out.starts_with("campaign 1: 80 invited"), "{out}");
+    let csv = ok(&[
+        "--workspace",
+        ws,
+        "survey",
+        "invite",
+        "1",
+        "--base-url",
+        "http://x.test",
+    ]);
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(rows.len(), 80);
+    assert!(
+        rows.iter()
+            .all(|r| r[1].starts_with("http://x.test/s/") && r[2] == "false")
+    );
+    // The links are the same each time they are asked for.
+    assert_eq!(
+        csv,
+        ok(&[
+            "--workspace",
+            ws,
+            "survey",
+            "invite",
+            "1",
+            "--base-url",
+            "http://x.test"
+        ])
+    );
+
+    // Two respondents answer through the server.
+    let s = serve(ws, &[]);
+    for (i, row) in rows.iter().take(2).enumerate() {
+        let token = row[1].rsplit('/').next().unwrap();
+        let body = format!(
+            "csrf=t&a={}&q=advice&w=2&a={}&q=ally&w=1&action=submit",
+            rows[i + 2][0],
+            rows[i + 3][0]
+        );
+        let page = curl(&[
+            "-H",
+            "cookie: om_form=t",
+            "--data",
+            &body,
+            &format!("{}/s/{token}", s.url),
+        ]);
+        assert!(page.contains("Thank you"), "{page}");
+    }
+    drop(s);
+    let status = ok(&["--workspace", ws, "survey", "status"]);
+    assert!(
+        status.contains("\tTeam advice\tall\topen\t2\t80\t0\t5"),
+        "{status}"
+    );
+    let closed = ok(&["--workspace", ws, "survey", "close", "1", "-q"]);
+    assert!(
+        closed.contains("campaign 1 closed: 4 answers stored"),
+        "{closed}"
+    );
+    assert!(ok(&["--workspace", ws, "survey", "status", "1"]).contains("\tclosed\t"));
+}
