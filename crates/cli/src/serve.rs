@@ -285,7 +285,10 @@ pub fn survey(
         SurveyWhat::Close { id } => {
             let db = server::db::Db::open(c.database.as_deref(), &workspace)?;
             match server::survey::begin_close(&db, &me, id)? {
-                None => writeln!(out, "campaign {id} closed; no answers to store")?,
+                None => writeln!(
+                    out,
+                    "campaign {id} closed; no answers to store (none, or fewer respondents than its minimum)"
+                )?,
                 Some(closing) => {
                     let bars = crate::progress::Bars { quiet };
                     let said = closing.finish(&mut session, &bars)?;

@@ -390,6 +390,13 @@ pub fn begin_close(db: &Db, by: &str, id: i64) -> anyhow::Result<Option<Closing>
     if answers.is_empty() {
         return Ok(None);
     }
+    // Below the campaign's minimum, nothing is stored and nothing is shown.
+    let respondents: std::collections::HashSet<&str> =
+        answers.iter().map(|a| a.0.as_str()).collect();
+    if (respondents.len() as i64) < c.min_respondents {
+        db.set_campaign_state(id, "closed: too few respondents")?;
+        return Ok(None);
+    }
     let windows = db
         .setting("windows")?
         .unwrap_or_else(|| "all, month".into())

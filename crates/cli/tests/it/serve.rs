@@ -326,10 +326,53 @@ fn a_survey_campaign_from_the_command_line() {
         status.contains("\tTeam advice\tall\topen\t2\t80\t0\t5"),
         "{status}"
     );
+    // Two respondents are fewer than the campaign's minimum (5): nothing is stored.
     let closed = ok(&["--workspace", ws, "survey", "close", "1", "-q"]);
+    assert!(closed.contains("no answers to store"), "{closed}");
     assert!(
-        closed.contains("campaign 1 closed: 4 answers stored"),
+        ok(&["--workspace", ws, "survey", "status", "1"])
+            .contains("\tclosed: too few respondents\t")
+    );
+    // A campaign whose minimum is met (never below the workspace's minimum group size, 5) stores
+    // its answers and analyzes.
+    ok(&[
+        "--workspace",
+        ws,
+        "survey",
+        "create",
+        "--name",
+        "Pair",
+        "--closes",
+        &closes,
+        "--min-respondents",
+        "2",
+    ]);
+    let csv = ok(&["--workspace", ws, "survey", "invite", "2"]);
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let s = serve(ws, &[]);
+    for (i, row) in rows.iter().take(5).enumerate() {
+        let token = row[1].rsplit('/').next().unwrap();
+        let body = format!("csrf=t&a={}&q=advice&w=2&action=submit", rows[i + 5][0]);
+        assert!(
+            curl(&[
+                "-H",
+                "cookie: om_form=t",
+                "--data",
+                &body,
+                &format!("{}/s/{token}", s.url)
+            ])
+            .contains("Thank you")
+        );
+    }
+    drop(s);
+    let closed = ok(&["--workspace", ws, "survey", "close", "2", "-q"]);
+    assert!(
+        closed.contains("campaign 2 closed: 5 answers stored"),
         "{closed}"
     );
-    assert!(ok(&["--workspace", ws, "survey", "status", "1"]).contains("\tclosed\t"));
+    assert!(ok(&["--workspace", ws, "survey", "status", "2"]).contains("\tclosed\t"));
 }
