@@ -69,6 +69,30 @@ impl Session {
         Ok(org.pseudonyms[i as usize].clone())
     }
 
+    /// The first e-mail address of each person named by pseudonym (None when the people file
+    /// gave none), to send them their own invitation; for viewers who see identities, recorded.
+    pub fn addresses(&mut self, pseudonyms: &[String]) -> Result<Vec<Option<String>>> {
+        self.policy
+            .read_addresses(&mut self.store, pseudonyms.len())?;
+        let org = self.org()?;
+        let people = self.store.people()?;
+        let index: std::collections::HashMap<&str, usize> = org
+            .pseudonyms
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.as_str(), i))
+            .collect();
+        Ok(pseudonyms
+            .iter()
+            .map(|p| {
+                index
+                    .get(p.as_str())
+                    .and_then(|&i| people.people.get(i))
+                    .and_then(|x| x.person.emails.first().cloned())
+            })
+            .collect())
+    }
+
     /// Creates a workspace in `dir`; its creator is its admin.
     pub fn init(dir: &Path, viewer: &str, min_group: usize) -> Result<Session> {
         Session::init_with(dir, viewer, min_group, None)

@@ -388,6 +388,23 @@ impl Policy {
         }
     }
 
+    /// People's e-mail addresses, to send each their own invitation: viewers who see identities
+    /// only; the record says how many.
+    pub fn read_addresses(&self, store: &mut dyn AccessLog, count: usize) -> Result<()> {
+        if self.identities() {
+            return self.record(store, "read addresses for invitations", &count.to_string());
+        }
+        self.refuse(
+            store,
+            "read addresses for invitations",
+            &count.to_string(),
+            format!(
+                "{} does not see identities (or the identity key is not here), so cannot address invitations",
+                self.viewer
+            ),
+        )
+    }
+
     /// Refuses (and records the attempt) unless the viewer sees the whole organization.
     pub fn require_org(&self, store: &mut dyn AccessLog, action: &str) -> Result<()> {
         if self.sees_org() {

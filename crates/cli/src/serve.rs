@@ -212,11 +212,21 @@ pub enum SurveyWhat {
         #[arg(long)]
         match_interactions: bool,
     },
-    /// The invitation links of a campaign as CSV (person, link, answered), for your own mailer.
+    /// The invitation links of a campaign as CSV (person, link, answered), for your own mailer;
+    /// or, with --smtp, send each invitee their link through your SMTP relay.
     Invite {
         id: i64,
         #[arg(long, default_value = "http://127.0.0.1:8080")]
         base_url: String,
+        /// Send by e-mail through this relay (HOST:PORT; it does TLS and authentication onwards).
+        #[arg(long, value_name = "HOST:PORT", requires = "from")]
+        smtp: Option<String>,
+        /// The sender's address.
+        #[arg(long)]
+        from: Option<String>,
+        /// Only those who have not answered yet (a reminder).
+        #[arg(long)]
+        reminder: bool,
     },
     /// Close a campaign now: its answers become survey answers and the workspace is analyzed.
     Close { id: i64 },
@@ -269,7 +279,69 @@ pub fn survey(
                 camp.invited
             )?;
         }
-        SurveyWhat::Invite { id, base_url } => {
+        SurveyWhat::Invite {
+            id,
+            base_url,
+            smtp: Some(relay),
+            from,
+            reminder,
+        } => {
+            let db = server::db::Db::open(c.database.as_deref(), &workspace)?;
+            let camp = server::survey::campaign(&db, id)?;
+            if camp.state != "open" {
+                bail!("campaign {id} is {}: its links no longer work", camp.state);
+            }
+            let links: Vec<(String, String, bool)> = server::survey::links(&db, id, &base_url)?
+                .into_iter()
+                .filter(|l| !(reminder && l.2))
+                .collect();
+            let people: Vec<String> = links.iter().map(|l| l.0.clone()).collect();
+            let addresses = session.addresses(&people)?;
+            let closes = &server::pages::utc(camp.closes * 86_400)[..10];
+            let mut messages = Vec::new();
+            let mut unaddressed = 0;
+            for ((_, link, _), to) in links.iter().zip(addresses) {
+                let Some(to) = to else {
+                    unaddressed += 1;
+                    continue;
+                };
+                messages.push(server::smtp::Message {
+                    to,
+                    subject: format!(
+                        "{}{}",
+                        if reminder { "Reminder: " } else { "" },
+                        camp.name
+                    ),
+                    body: format!(
+                        "You are invited to answer a short survey about whom you work with: {}.\n\nYour own link (do not forward it): {link}\n\nIt takes a few minutes and works until {closes}. Nobody sees your answers: they count, with everyone's, only for groups large enough to keep people unrecognizable.\n",
+                        camp.name
+                    ),
+                });
+            }
+            let sent = server::smtp::send(&relay, from.as_deref().unwrap_or_default(), &messages)?;
+            db.audit(&[(
+                server::auth::now(),
+                me.clone(),
+                if reminder {
+                    "send survey reminders"
+                } else {
+                    "send survey invitations"
+                }
+                .into(),
+                format!("{id}: {sent}"),
+            )])?;
+            writeln!(
+                out,
+                "sent {sent} {} for campaign {id}{}",
+                if reminder { "reminders" } else { "invitations" },
+                if unaddressed > 0 {
+                    format!("; {unaddressed} people have no e-mail address in the people file")
+                } else {
+                    String::new()
+                }
+            )?;
+        }
+        SurveyWhat::Invite { id, base_url, .. } => {
             let db = server::db::Db::open(c.database.as_deref(), &workspace)?;
             db.audit(&[(
                 server::auth::now(),

@@ -16,6 +16,7 @@ pub mod journal;
 pub mod openapi;
 pub mod pages;
 pub mod routes;
+pub mod smtp;
 pub mod survey;
 pub mod users;
 

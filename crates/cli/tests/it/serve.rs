@@ -376,3 +376,154 @@ fn a_survey_campaign_from_the_command_line() {
     );
     assert!(ok(&["--workspace", ws, "survey", "status", "2"]).contains("\tclosed\t"));
 }
+
+/// A local SMTP sink: accepts connections and keeps each message's recipient and text.
+fn smtp_sink() -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+) {
+    use std::io::Read as _;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let kept = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let k = kept.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut w) = conn else { break };
+            let mut r = BufReader::new(w.try_clone().unwrap());
+            let _ = w.write_all(b"220 sink ESMTP\r\n");
+            let mut to = String::new();
+            let mut line = String::new();
+            while r.read_line(&mut line).unwrap_or(0) > 0 {
+                let cmd = line.trim_end().to_string();
+                line.clear();
+                let up = cmd.to_ascii_uppercase();
+                if up.starts_with("EHLO") {
+                    let _ = w.write_all(b"250-sink\r\n250 8BITMIME\r\n");
+                } else if up.starts_with("RCPT TO:") {
+                    to = cmd[8..].trim_matches(['<', '>', ' ']).to_string();
+                    let _ = w.write_all(b"250 ok\r\n");
+                } else if up == "DATA" {
+                    let _ = w.write_all(b"354 go on\r\n");
+                    let mut text = String::new();
+                    loop {
+                        let mut l = String::new();
+                        if r.read_line(&mut l).unwrap_or(0) == 0 || l == ".\r\n" {
+                            break;
+                        }
+                        text.push_str(&l);
+                    }
+                    k.lock().unwrap().push((to.clone(), text));
+                    let _ = w.write_all(b"250 queued\r\n");
+                } else if up == "QUIT" {
+                    let _ = w.write_all(b"221 bye\r\n");
+                    break;
+                } else {
+                    let _ = w.write_all(b"250 ok\r\n");
+                }
+            }
+            let _ = r.read(&mut [0u8; 1]);
+        }
+    });
+    (addr, kept)
+}
+
+#[test]
+fn invitations_and_reminders_go_through_an_smtp_relay() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("demo");
+    let ws = d.join("workspace");
+    let (d, ws) = (d.to_str().unwrap(), ws.to_str().unwrap());
+    ok(&["demo", "--dir", d, "--people", "60", "--days", "20", "-q"]);
+    let closes = {
+        let out = Command::new("date")
+            .args(["-u", "-d", "+7 days", "+%F"])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    ok(&[
+        "--workspace",
+        ws,
+        "survey",
+        "create",
+        "--name",
+        "Advice",
+        "--closes",
+        &closes,
+    ]);
+    let csv = ok(&[
+        "--workspace",
+        ws,
+        "survey",
+        "invite",
+        "1",
+        "--base-url",
+        "http://m.test",
+    ]);
+    let links: Vec<String> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().to_string())
+        .collect();
+    let (relay, kept) = smtp_sink();
+    let out = ok(&[
+        "--workspace",
+        ws,
+        "survey",
+        "invite",
+        "1",
+        "--base-url",
+        "http://m.test",
+        "--smtp",
+        &relay,
+        "--from",
+        "survey@m.test",
+    ]);
+    assert!(
+        out.starts_with("sent 60 invitations for campaign 1"),
+        "{out}"
+    );
+    let people = std::fs::read_to_string(format!("{d}/input/people.csv")).unwrap();
+    {
+        let got = kept.lock().unwrap();
+        assert_eq!(got.len(), 60);
+        for (to, text) in got.iter() {
+            assert!(people.contains(to.as_str()), "{to} is someone's address");
+            let link = links.iter().filter(|l| text.contains(l.as_str())).count();
+            assert_eq!(link, 1, "each message carries exactly one link: {text}");
+            assert!(text.contains("Subject: Advice") && !text.contains("password"));
+        }
+    }
+    // One answers; the reminder goes to the other 59.
+    let s = serve(ws, &[]);
+    let token = links[0].rsplit('/').next().unwrap();
+    let other = csv.lines().nth(3).unwrap().split(',').next().unwrap();
+    let page = curl(&[
+        "-H",
+        "cookie: om_form=t",
+        "--data",
+        &format!("csrf=t&a={other}&q=advice&w=1&action=submit"),
+        &format!("{}/s/{token}", s.url),
+    ]);
+    assert!(page.contains("Thank you"), "{page}");
+    drop(s);
+    kept.lock().unwrap().clear();
+    let out = ok(&[
+        "--workspace",
+        ws,
+        "survey",
+        "invite",
+        "1",
+        "--base-url",
+        "http://m.test",
+        "--smtp",
+        &relay,
+        "--from",
+        "survey@m.test",
+        "--reminder",
+    ]);
+    assert!(out.starts_with("sent 59 reminders"), "{out}");
+    let got = kept.lock().unwrap();
+    assert!(got.iter().all(|(_, t)| t.contains("Subject: Reminder: Advice") && !t.contains(links[0].as_str())));
+}
