@@ -377,11 +377,11 @@ fn a_survey_campaign_from_the_command_line() {
     assert!(ok(&["--workspace", ws, "survey", "status", "2"]).contains("\tclosed\t"));
 }
 
+/// What the sink received: each message's recipient and text.
+type Sunk = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;
+
 /// A local SMTP sink: accepts connections and keeps each message's recipient and text.
-fn smtp_sink() -> (
-    String,
-    std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
-) {
+fn smtp_sink() -> (String, Sunk) {
     use std::io::Read as _;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
