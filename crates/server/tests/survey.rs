@@ -202,3 +202,43 @@ async fn a_campaign_from_creation_to_the_workspaces_answers() {
         );
     }
 }
+
+/// Raw answers leave the database in two places only: the respondent's own form (their own
+/// answers, by their link) and the close (into the workspace's survey answers). A new page, API
+/// route or export that reads them fails this test.
+#[test]
+fn raw_answers_are_read_only_by_the_respondents_form_and_the_close() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut readers = Vec::new();
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if name == "db.rs" {
+            continue;
+        }
+        // The function each call sits in: the nearest `fn NAME(` above it.
+        for call in ["own_responses(", "campaign_responses("] {
+            let mut at = 0;
+            while let Some(i) = text[at..].find(call) {
+                let pos = at + i;
+                let head = &text[..pos];
+                let f = head
+                    .rfind("fn ")
+                    .map(|j| head[j + 3..].split('(').next().unwrap().to_string())
+                    .unwrap_or_default();
+                readers.push(format!("{name}:{f}:{call}"));
+                at = pos + call.len();
+            }
+        }
+    }
+    readers.sort();
+    assert_eq!(
+        readers,
+        [
+            "survey.rs:begin_close:campaign_responses(",
+            "survey.rs:form_page:own_responses(",
+        ],
+        "who reads raw survey answers"
+    );
+}
