@@ -258,7 +258,7 @@ pub fn survey(
         } => {
             drop(session);
             let state = server::Shared::open(c)?;
-            let today = server::pages::utc(server::auth::now())[..10].to_string();
+            let today = server::pages::today();
             let id = server::survey::create(
                 &state,
                 &me,
@@ -297,7 +297,7 @@ pub fn survey(
                 .collect();
             let people: Vec<String> = links.iter().map(|l| l.0.clone()).collect();
             let addresses = session.addresses(&people)?;
-            let closes = &server::pages::utc(camp.closes * 86_400)[..10];
+            let closes = server::pages::day(camp.closes);
             let mut messages = Vec::new();
             let mut unaddressed = 0;
             for ((_, link, _), to) in links.iter().zip(addresses) {

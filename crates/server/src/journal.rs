@@ -13,25 +13,15 @@ use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use std::fmt::Write;
 
-/// A day as `YYYY-MM-DD` → days since 1970-01-01.
+/// A day as `YYYY-MM-DD` (1970–2100) → days since 1970-01-01.
 pub fn parse_day(s: &str) -> Option<i64> {
-    let mut it = s.trim().splitn(3, '-');
-    let y: i64 = it.next()?.parse().ok()?;
-    let m: i64 = it.next()?.parse().ok()?;
-    let d: i64 = it.next()?.parse().ok()?;
-    if !(1970..=2100).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    // Days from civil (Howard Hinnant's algorithm).
-    let y2 = if m <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    // Reject days that do not exist (31 April).
-    (crate::pages::utc(days * 86_400)[..10] == *s.trim()).then_some(days)
+    let d = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()?;
+    let days = d
+        .signed_duration_since(chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?)
+        .num_days();
+    (1970..=2100)
+        .contains(&chrono::Datelike::year(&d))
+        .then_some(days)
 }
 
 #[derive(Deserialize)]
@@ -153,13 +143,7 @@ pub async fn export(
     let list = entries(&state, &v, "journal export").await?;
     let mut csv = String::from("day,colleague,what\n");
     for e in &list {
-        let _ = writeln!(
-            csv,
-            "{},{},{}",
-            &crate::pages::utc(e.day * 86_400)[..10],
-            e.other,
-            e.what
-        );
+        let _ = writeln!(csv, "{},{},{}", crate::pages::day(e.day), e.other, e.what);
     }
     Ok((
         [
@@ -226,11 +210,11 @@ pub fn form_html(v: &Viewer, named: &[String], list: &[JournalEntry], today: &st
             let _ = write!(
                 s,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td><form method=\"post\" action=\"/me/journal/delete\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"entry\" value=\"{}\"><button class=\"plain\" type=\"submit\" aria-label=\"delete the entry of {}\">Delete</button></form></td></tr>",
-                &crate::pages::utc(e.day * 86_400)[..10],
+                crate::pages::day(e.day),
                 crate::pages::esc(&e.other),
                 crate::pages::esc(label),
                 e.id,
-                &crate::pages::utc(e.day * 86_400)[..10],
+                crate::pages::day(e.day),
             );
         }
         let _ = write!(

@@ -332,7 +332,7 @@ pub async fn my_mirror(
                     .map(|e| (e.day, e.other.clone(), e.what.clone()))
                     .collect())
             })?;
-            let today = &utc(auth::now())[..10];
+            let today = &today();
             let form =
                 crate::journal::form_html(&viewer, &live.named_in_mirror(&me, w), &list, today);
             Ok(page.replacen(
@@ -938,26 +938,23 @@ pub async fn audit_page(
     Ok(layout("Audit log", Some(&v), "/audit", &body).into_response())
 }
 
-/// Seconds since 1970 as `YYYY-MM-DD hh:mm:ss`.
+/// Seconds since 1970 as `YYYY-MM-DD hh:mm:ss` (UTC).
 pub fn utc(t: i64) -> String {
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    // Civil date from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
+    chrono::DateTime::from_timestamp(t, 0).map_or_else(
+        || t.to_string(),
+        |d| d.format("%Y-%m-%d %H:%M:%S").to_string(),
     )
+}
+
+/// Today (UTC) as `YYYY-MM-DD`.
+pub fn today() -> String {
+    day(auth::now().div_euclid(86_400))
+}
+
+/// Days since 1970-01-01 as `YYYY-MM-DD`.
+pub fn day(d: i64) -> String {
+    chrono::DateTime::from_timestamp(d * 86_400, 0)
+        .map_or_else(|| d.to_string(), |x| x.format("%Y-%m-%d").to_string())
 }
 
 pub async fn audit_csv(

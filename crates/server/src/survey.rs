@@ -7,7 +7,7 @@
 use crate::api::{Answer, blocking};
 use crate::db::{Campaign, Db};
 use crate::journal::parse_day;
-use crate::pages::{esc, layout, utc};
+use crate::pages::{day, esc, layout};
 use crate::routes::{FORM_COOKIE, set_cookie};
 use crate::{Failure, State, Viewer, auth};
 use axum::extract::{Extension, Form, Path};
@@ -203,7 +203,7 @@ pub async fn list_page(
             c.id,
             esc(&c.name),
             esc(&c.scope),
-            &utc(c.closes * 86_400)[..10],
+            day(c.closes),
             c.submitted,
             c.invited,
             esc(&c.state)
@@ -218,7 +218,7 @@ pub async fn list_page(
     for (q, text, _) in QUESTIONS {
         let _ = write!(qs, "<li><code>{q}</code>: {}</li>", esc(text));
     }
-    let today = &utc(auth::now())[..10];
+    let today = &crate::pages::today();
     let _ = write!(
         body,
         "<form class=\"card\" method=\"post\" action=\"/surveys\"><h2>New campaign</h2><input type=\"hidden\" name=\"csrf\" value=\"{}\"><label for=\"name\">Name</label><input id=\"name\" name=\"name\" type=\"text\" required><label for=\"department\">Who is asked</label><select id=\"department\" name=\"department\">{depts}</select><label for=\"questions\">Questions (words, comma-separated; your own words are asked as written)</label><input id=\"questions\" name=\"questions\" type=\"text\" value=\"advice, information, energy\"><ul class=\"note\">{qs}</ul><label for=\"opens\">Opens</label><input id=\"opens\" name=\"opens\" type=\"date\" value=\"{today}\" required><label for=\"closes\">Closes</label><input id=\"closes\" name=\"closes\" type=\"date\" required><label for=\"min\">Fewest respondents before any result is shown</label><input id=\"min\" name=\"min_respondents\" type=\"number\" min=\"2\" value=\"5\"><label><input type=\"checkbox\" name=\"match_interactions\" value=\"on\"> Also match answers against interaction data</label><button type=\"submit\">Create and make the invitations</button></form>",
@@ -260,8 +260,8 @@ pub async fn status_page(
         esc(&c.name),
         esc(&c.scope),
         esc(&c.questions),
-        &utc(c.opens * 86_400)[..10],
-        &utc(c.closes * 86_400)[..10],
+        day(c.opens),
+        day(c.closes),
         esc(&c.state),
         c.submitted,
         c.invited,
@@ -406,7 +406,7 @@ pub fn begin_close(db: &Db, by: &str, id: i64) -> anyhow::Result<Option<Closing>
         .collect();
     Ok(Some(Closing {
         answers,
-        day: utc(auth::now())[..10].to_string(),
+        day: crate::pages::today(),
         windows,
     }))
 }
@@ -479,11 +479,7 @@ pub async fn form_page(
         return Ok(layout(&c.name, None, "", &body).into_response());
     }
     if today < c.opens {
-        let _ = write!(
-            body,
-            "<p>This survey opens on {}.</p>",
-            &utc(c.opens * 86_400)[..10]
-        );
+        let _ = write!(body, "<p>This survey opens on {}.</p>", day(c.opens));
         return Ok(layout(&c.name, None, "", &body).into_response());
     }
     // Colleagues to choose from: the campaign's scope, minus the respondent.
@@ -504,7 +500,7 @@ pub async fn form_page(
     let _ = write!(
         body,
         "<p>For each question, name the colleagues who come to mind (up to {MAX_NAMED}). It takes a few minutes; you can save and come back with the same link until {}.</p><p class=\"note\"><b>Who sees what:</b> nobody sees your answers — not your manager, not an analyst, not an admin. When the survey closes they count, with everyone's, in the organization's picture, shown only for groups of at least the minimum size and only if at least {} people answered; you see your own mirror.</p><datalist id=\"colleagues\">",
-        &utc(c.closes * 86_400)[..10],
+        day(c.closes),
         c.min_respondents
     );
     for (label, p) in &colleagues {

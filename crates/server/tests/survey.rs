@@ -9,7 +9,7 @@ use axum::http::{StatusCode, header};
 use common::{Served, Who};
 
 fn day(offset: i64) -> String {
-    server::pages::utc(server::auth::now() + offset * 86_400)[..10].to_string()
+    server::pages::day(server::auth::now().div_euclid(86_400) + offset)
 }
 
 async fn answer(s: &Served, token: &str, fields: &str) -> (StatusCode, String) {
