@@ -250,19 +250,7 @@ impl Policy {
     /// Records a look at the team led by `leader` (a pseudonym) of `size` people: for viewers who
     /// see the organization, or that leader; never for a team under the minimum group size.
     pub fn read_team(&self, store: &mut dyn AccessLog, leader: &str, size: usize) -> Result<()> {
-        let allowed = match &self.role {
-            Role::Leader(me) => me == leader,
-            Role::Member(_) => false,
-            _ => true,
-        };
-        if !allowed {
-            return self.refuse(
-                store,
-                "team view",
-                leader,
-                format!("{} may not see the team of {leader}", self.viewer),
-            );
-        }
+        self.may_see_team(store, leader)?;
         if size < self.min_group {
             return self.refuse(
                 store,

@@ -695,15 +695,9 @@ async fn gate(
         SignInForm => {
             if changes(req.method()) {
                 let (parts, b) = req.into_parts();
-                let bytes = match axum::body::to_bytes(b, FORM_LIMIT).await {
+                let bytes = match read_form(b).await {
                     Ok(b) => b,
-                    Err(_) => {
-                        return fail(Failure::new(
-                            StatusCode::PAYLOAD_TOO_LARGE,
-                            "too_large",
-                            "the form is too large",
-                        ));
-                    }
+                    Err(f) => return fail(f),
                 };
                 let field = form_field(&bytes, "csrf");
                 let cookie = cookie(&parts.headers, FORM_COOKIE);
@@ -757,15 +751,9 @@ async fn gate(
                     .and_then(|v| v.to_str().ok())
                     .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
                 let (token, body) = if form {
-                    let bytes = match axum::body::to_bytes(b, FORM_LIMIT).await {
+                    let bytes = match read_form(b).await {
                         Ok(b) => b,
-                        Err(_) => {
-                            return fail(Failure::new(
-                                StatusCode::PAYLOAD_TOO_LARGE,
-                                "too_large",
-                                "the form is too large",
-                            ));
-                        }
+                        Err(f) => return fail(f),
                     };
                     (form_field(&bytes, "csrf"), Body::from(bytes))
                 } else {
@@ -793,6 +781,17 @@ async fn gate(
         req.extensions_mut().insert(v);
     }
     next.run(req).await
+}
+
+/// A form's whole body (at most [`FORM_LIMIT`]), read to find its token.
+async fn read_form(b: Body) -> Result<axum::body::Bytes, Failure> {
+    axum::body::to_bytes(b, FORM_LIMIT).await.map_err(|_| {
+        Failure::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "the form is too large",
+        )
+    })
 }
 
 /// A field of a URL-encoded form.
