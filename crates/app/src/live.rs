@@ -327,24 +327,22 @@ impl Live {
             .map(|&(a, b, _)| if a == me { b } else { a })
             .filter(|&o| o != me)
             .collect();
-        let weight: f64 = mine.iter().map(|c| c.2).sum();
         let (given, named) = self.answers.get(me as usize).copied().unwrap_or((0, 0));
-        format!(
-            "<section id=\"basis\" class=\"basis\"><h2>What this is based on</h2><p>In window <b>{}</b>: <b data-key=\"basis_people\">{}</b> people you interacted with, <b data-key=\"basis_weight\">{:.0}</b> interactions between you (meetings weighted by length), <b data-key=\"basis_given\">{}</b> survey answers you gave and <b data-key=\"basis_named\">{}</b> in which colleagues named you. Only who interacted with whom and when is used, never what was said.</p><p>How sure it is: each relationship's balance comes with a 90% interval, wide when it rests on few interactions; a finding with no evidence is not shown. Percentiles rank you among the {} people of the organization; a change of a few points is within the noise of one month's interactions. Groups of fewer than {} people are never shown.</p></section>",
-            esc(&w.label),
-            people.len(),
-            weight,
+        report::person::basis_section(&report::person::Basis {
+            window: &w.label,
+            people: people.len(),
+            weight: mine.iter().map(|c| c.2).sum(),
             given,
             named,
-            self.org.n(),
-            min_group
-        )
+            org_size: self.org.n(),
+            min_group,
+        })
     }
 
     /// The viewer's own journal set beside what the interaction data says of the same
     /// relationships, as a section of their mirror page. `lines` gives the viewer's own entries
-    /// (day, colleague's pseudonym, kind), asked for only once the policy allowed; they feed this section only, never the organization's
-    /// results.
+    /// (day, colleague's pseudonym, kind), asked for only once the policy allowed; they feed
+    /// this section only, never the organization's results.
     pub fn journal_section(
         &self,
         policy: &Policy,
@@ -367,66 +365,31 @@ impl Live {
                 .entry(what.as_str())
                 .or_default() += 1;
         }
-        let mut s = String::from(
-            "<section id=\"journal\"><h2>Your journal</h2><p class=\"intro\">What you recorded yourself, beside what the interaction data shows of the same relationships. Only you see your journal; it is never part of anyone else's view or of the organization's results.</p>",
-        );
-        if by.is_empty() {
-            s.push_str("<p>No entries yet.</p>");
-        } else {
-            s.push_str("<table class=\"list\" data-key=\"journal\"><thead><tr><th scope=\"col\">Colleague</th><th scope=\"col\">You gave</th><th scope=\"col\">You asked</th><th scope=\"col\">Turned down</th><th scope=\"col\">Met</th><th scope=\"col\">Your journal says</th><th scope=\"col\">The data says</th></tr></thead><tbody>");
-            for (other, k) in &by {
+        let rows: Vec<report::person::JournalRow> = by
+            .iter()
+            .map(|(other, k)| {
                 let n = |x: &str| k.get(x).copied().unwrap_or(0);
-                let gave = n("helped") + n("gave_feedback") + n("introduced");
-                let asked = n("asked") + n("asked_feedback");
-                let says = match gave.cmp(&asked) {
-                    std::cmp::Ordering::Greater => "you give more than you ask",
-                    std::cmp::Ordering::Less => "you ask more than you give",
-                    std::cmp::Ordering::Equal => "even",
-                };
-                let data = self
-                    .person(other)
-                    .and_then(|o| {
-                        let (a, b) = (me.min(o), me.max(o));
-                        w.dyad_rows
-                            .get(&me)?
-                            .iter()
-                            .copied()
-                            .find(|&j| {
-                                self.dyads.person("a", j) == Some(a)
-                                    && self.dyads.person("b", j) == Some(b)
-                            })
-                            .and_then(|j| {
-                                let v = self.dyads.num("balance", j)?;
-                                Some(if me == a { v } else { -v })
-                            })
-                    })
-                    .map_or("no interactions in the data".to_string(), |v| {
-                        format!(
-                            "{} ({v:+.2})",
-                            if v > 0.1 {
-                                "you hold more power"
-                            } else if v < -0.1 {
-                                "they hold more power"
-                            } else {
-                                "balanced"
-                            }
-                        )
-                    });
-                let label = self
-                    .person(other)
-                    .map_or(other.to_string(), |o| naming.of(o).to_string());
-                s.push_str(&format!(
-                    "<tr><td>{}</td><td class=\"num\">{gave}</td><td class=\"num\">{asked}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{says}</td><td>{}</td></tr>",
-                    esc(&label),
-                    n("declined") + n("was_declined"),
-                    n("met"),
-                    esc(&data)
-                ));
-            }
-            s.push_str("</tbody></table>");
-        }
-        s.push_str("</section>");
-        Ok(s)
+                let o = self.person(other);
+                // The pair's balance, from this person's side.
+                let balance = o.and_then(|o| {
+                    let (a, b) = (me.min(o), me.max(o));
+                    let j = w.dyad_rows.get(&me)?.iter().copied().find(|&j| {
+                        self.dyads.person("a", j) == Some(a) && self.dyads.person("b", j) == Some(b)
+                    })?;
+                    let v = self.dyads.num("balance", j)?;
+                    Some(if me == a { v } else { -v })
+                });
+                report::person::JournalRow {
+                    colleague: o.map_or(other.to_string(), |o| naming.of(o).to_string()),
+                    gave: n("helped") + n("gave_feedback") + n("introduced"),
+                    asked: n("asked") + n("asked_feedback"),
+                    turned_down: n("declined") + n("was_declined"),
+                    met: n("met"),
+                    balance,
+                }
+            })
+            .collect();
+        Ok(report::person::journal_section(&rows))
     }
 
     /// The people the viewer's own mirror names in `window` (whom a journal entry is usually

@@ -461,3 +461,111 @@ fn paths(x: &PersonInputs, page: &mut Page) {
         page.note("None of your two-way ties reaches them yet: a tie that runs both ways with someone in their circle is the first step.");
     }
 }
+
+/// What a personal page rests on, for "What this is based on".
+pub struct Basis<'a> {
+    pub window: &'a str,
+    /// People the person interacted with, and the interactions between them (meetings weighted
+    /// by length).
+    pub people: usize,
+    pub weight: f64,
+    /// Survey answers the person gave, and answers in which colleagues named them.
+    pub given: u32,
+    pub named: u32,
+    /// People in the organization, and the minimum group size.
+    pub org_size: usize,
+    pub min_group: usize,
+}
+
+/// "What this is based on": the interactions and answers a page rests on, and how sure it is.
+pub fn basis_section(b: &Basis) -> String {
+    format!(
+        "<section id=\"basis\" class=\"basis\"><h2>What this is based on</h2><p>In window <b>{}</b>: <b data-key=\"basis_people\">{}</b> people you interacted with, <b data-key=\"basis_weight\">{:.0}</b> interactions between you (meetings weighted by length), <b data-key=\"basis_given\">{}</b> survey answers you gave and <b data-key=\"basis_named\">{}</b> in which colleagues named you. Only who interacted with whom and when is used, never what was said.</p><p>How sure it is: each relationship's balance comes with a 90% interval, wide when it rests on few interactions; a finding with no evidence is not shown. Percentiles rank you among the {} people of the organization; a change of a few points is within the noise of one month's interactions. Groups of fewer than {} people are never shown.</p></section>",
+        esc(b.window),
+        b.people,
+        b.weight,
+        b.given,
+        b.named,
+        b.org_size,
+        b.min_group
+    )
+}
+
+/// One colleague in a person's journal: what they recorded, and the data's balance of the pair.
+pub struct JournalRow {
+    pub colleague: String,
+    pub gave: usize,
+    pub asked: usize,
+    pub turned_down: usize,
+    pub met: usize,
+    /// The pair's balance from the person's side (positive: the person holds more power), when the
+    /// data has the pair.
+    pub balance: Option<f64>,
+}
+
+/// A person's journal beside what the interaction data says of the same relationships.
+pub fn journal_section(rows: &[JournalRow]) -> String {
+    let mut s = String::from(
+        "<section id=\"journal\"><h2>Your journal</h2><p class=\"intro\">What you recorded yourself, beside what the interaction data shows of the same relationships. Only you see your journal; it is never part of anyone else's view or of the organization's results.</p>",
+    );
+    if rows.is_empty() {
+        s.push_str("<p>No entries yet.</p></section>");
+        return s;
+    }
+    s.push_str("<table class=\"list\" data-key=\"journal\"><thead><tr><th scope=\"col\">Colleague</th><th scope=\"col\">You gave</th><th scope=\"col\">You asked</th><th scope=\"col\">Turned down</th><th scope=\"col\">Met</th><th scope=\"col\">Your journal says</th><th scope=\"col\">The data says</th></tr></thead><tbody>");
+    for r in rows {
+        let says = match r.gave.cmp(&r.asked) {
+            std::cmp::Ordering::Greater => "you give more than you ask",
+            std::cmp::Ordering::Less => "you ask more than you give",
+            std::cmp::Ordering::Equal => "even",
+        };
+        let data = r
+            .balance
+            .map_or("no interactions in the data".to_string(), |v| {
+                let side = if v > 0.1 {
+                    "you hold more power"
+                } else if v < -0.1 {
+                    "they hold more power"
+                } else {
+                    "balanced"
+                };
+                format!("{side} ({v:+.2})")
+            });
+        let _ = write!(
+            s,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{says}</td><td>{}</td></tr>",
+            esc(&r.colleague),
+            r.gave,
+            r.asked,
+            r.turned_down,
+            r.met,
+            esc(&data)
+        );
+    }
+    s.push_str("</tbody></table></section>");
+    s
+}
+
+#[cfg(test)]
+mod journal_tests {
+    use super::*;
+
+    #[test]
+    fn a_journal_row_says_which_side_holds_power_and_escapes_names() {
+        let row = |balance| JournalRow {
+            colleague: "<b>Ana</b>".into(),
+            gave: 2,
+            asked: 1,
+            turned_down: 0,
+            met: 3,
+            balance,
+        };
+        let html = journal_section(&[row(Some(0.5)), row(Some(-0.5)), row(None)]);
+        assert!(html.contains("you hold more power (+0.50)"));
+        assert!(html.contains("they hold more power (-0.50)"));
+        assert!(html.contains("no interactions in the data"));
+        assert!(html.contains("you give more than you ask"));
+        assert!(html.contains("&lt;b&gt;Ana") && !html.contains("<b>Ana"));
+        assert!(journal_section(&[]).contains("No entries yet."));
+    }
+}
