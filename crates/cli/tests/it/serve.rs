@@ -5,6 +5,38 @@ use super::ok;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 
+/// A generated, analyzed workspace of `people` people over 20 days: the temporary folder, the
+/// demo's folder and its workspace.
+fn demo(people: usize) -> (tempfile::TempDir, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("demo");
+    let ws = d.join("workspace");
+    let (d, ws) = (
+        d.to_str().unwrap().to_string(),
+        ws.to_str().unwrap().to_string(),
+    );
+    ok(&[
+        "demo",
+        "--dir",
+        &d,
+        "--people",
+        &people.to_string(),
+        "--days",
+        "20",
+        "-q",
+    ]);
+    (dir, d, ws)
+}
+
+/// The day `n` days from today (UTC), YYYY-MM-DD.
+fn in_days(n: u32) -> String {
+    let out = Command::new("date")
+        .args(["-u", "-d", &format!("+{n} days"), "+%F"])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
 /// A running `orgmirror serve`, stopped when dropped.
 struct Server {
     child: Child,
@@ -51,11 +83,8 @@ fn curl(args: &[&str]) -> String {
 
 #[test]
 fn accounts_from_the_command_line_and_a_server_on_a_real_socket() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().join("demo");
-    let ws = d.join("workspace");
-    let (d, ws) = (d.to_str().unwrap(), ws.to_str().unwrap());
-    ok(&["demo", "--dir", d, "--people", "120", "--days", "20", "-q"]);
+    let (dir, _, ws) = demo(120);
+    let ws = ws.as_str();
 
     let out = ok(&[
         "--workspace",
@@ -244,18 +273,9 @@ fn accounts_from_the_command_line_and_a_server_on_a_real_socket() {
 
 #[test]
 fn a_survey_campaign_from_the_command_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().join("demo");
-    let ws = d.join("workspace");
-    let (d, ws) = (d.to_str().unwrap(), ws.to_str().unwrap());
-    ok(&["demo", "--dir", d, "--people", "80", "--days", "20", "-q"]);
-    let closes = {
-        let out = Command::new("date")
-            .args(["-u", "-d", "+7 days", "+%F"])
-            .output()
-            .unwrap();
-        String::from_utf8(out.stdout).unwrap().trim().to_string()
-    };
+    let (_dir, _, ws) = demo(80);
+    let ws = ws.as_str();
+    let closes = in_days(7);
     let out = ok(&[
         "--workspace",
         ws,
@@ -430,18 +450,9 @@ fn smtp_sink() -> (String, Sunk) {
 
 #[test]
 fn invitations_and_reminders_go_through_an_smtp_relay() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().join("demo");
-    let ws = d.join("workspace");
-    let (d, ws) = (d.to_str().unwrap(), ws.to_str().unwrap());
-    ok(&["demo", "--dir", d, "--people", "60", "--days", "20", "-q"]);
-    let closes = {
-        let out = Command::new("date")
-            .args(["-u", "-d", "+7 days", "+%F"])
-            .output()
-            .unwrap();
-        String::from_utf8(out.stdout).unwrap().trim().to_string()
-    };
+    let (_dir, d, ws) = demo(60);
+    let (d, ws) = (d.as_str(), ws.as_str());
+    let closes = in_days(7);
     ok(&[
         "--workspace",
         ws,
