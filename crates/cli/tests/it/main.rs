@@ -7,6 +7,7 @@ mod real_data;
 mod report;
 mod serve;
 mod status_model;
+mod survey_load;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
