@@ -426,6 +426,75 @@ impl Live {
             .collect()
     }
 
+    /// A person's department, by pseudonym.
+    pub fn department_of(&self, pseudonym: &str) -> Option<&str> {
+        let i = self.person(pseudonym)? as usize;
+        let d = self.org.department[i]?;
+        self.org.departments.get(d as usize).map(String::as_str)
+    }
+
+    /// A team and its neighbours, by pseudonym: the leader and their direct reports in the
+    /// people file, then, in the first window, the people outside the team with the most
+    /// interaction with it (at most as many as the team has members, each with at least one
+    /// contact). Fails when `leader` manages nobody.
+    pub fn team_and_neighbours(&self, leader: &str) -> Result<(Vec<String>, Vec<String>)> {
+        let me = self
+            .person(leader)
+            .with_context(|| format!("no person with pseudonym `{leader}`"))?
+            as usize;
+        let reports = self.org.reports(me);
+        if reports.is_empty() {
+            anyhow::bail!("{leader} manages nobody in the people file");
+        }
+        let mut team: Vec<u32> = std::iter::once(me as u32)
+            .chain(reports.iter().copied())
+            .collect();
+        team.sort_unstable();
+        let inside: rustc_hash::FxHashSet<u32> = team.iter().copied().collect();
+        let mut weight: FxHashMap<u32, f64> = FxHashMap::default();
+        if let Some(ties) = self.windows.first().and_then(|w| self.ties.get(&w.label)) {
+            for &(a, b, w) in ties {
+                match (inside.contains(&a), inside.contains(&b)) {
+                    (true, false) => *weight.entry(b).or_default() += w,
+                    (false, true) => *weight.entry(a).or_default() += w,
+                    _ => {}
+                }
+            }
+        }
+        let mut near: Vec<(u32, f64)> = weight.into_iter().filter(|x| x.1 > 0.0).collect();
+        near.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+        near.truncate(team.len());
+        let names = |v: &mut dyn Iterator<Item = u32>| -> Vec<String> {
+            v.map(|i| self.pseudonym(i).to_string()).collect()
+        };
+        Ok((
+            names(&mut team.into_iter()),
+            names(&mut near.into_iter().map(|x| x.0)),
+        ))
+    }
+
+    /// Who interacted with whom (either way) in `window`, by pseudonym: the test answers are
+    /// matched against.
+    pub fn interacted(&self, window: &str) -> Result<impl Fn(&str, &str) -> bool + '_> {
+        self.window(window)?;
+        let pairs: rustc_hash::FxHashSet<(u32, u32)> = self
+            .ties
+            .get(window)
+            .map(|t| {
+                t.iter()
+                    .filter(|x| x.2 > 0.0)
+                    .map(|&(a, b, _)| (a.min(b), a.max(b)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(
+            move |a: &str, b: &str| match (self.person(a), self.person(b)) {
+                (Some(a), Some(b)) => pairs.contains(&(a.min(b), a.max(b))),
+                _ => false,
+            },
+        )
+    }
+
     /// The departments' names.
     pub fn departments(&self) -> &[String] {
         &self.org.departments

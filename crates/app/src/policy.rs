@@ -409,6 +409,24 @@ impl Policy {
         )
     }
 
+    /// A survey campaign's aggregate results: for leaders and for viewers who see the
+    /// organization, never for members (recorded either way). Which groups are shown is the
+    /// minimum group size's decision ([`Policy::min_group`]); raw answers are shown to nobody.
+    pub fn read_survey_results(&self, store: &mut dyn AccessLog, campaign: &str) -> Result<()> {
+        if let Role::Member(_) = self.role {
+            return self.refuse(
+                store,
+                "survey results",
+                campaign,
+                format!(
+                    "{} may see only their own mirror, not a survey's aggregates",
+                    self.viewer
+                ),
+            );
+        }
+        self.record(store, "survey results", campaign)
+    }
+
     /// Records a person-level read of `pseudonym` (refusing a member who asks for someone else),
     /// before anything is shown. A failed record fails the read.
     pub fn read_person(

@@ -31,6 +31,17 @@ pub struct ServeArgs {
     /// And this many hours after sign-in.
     #[arg(long, default_value_t = 12)]
     pub session_hours: i64,
+    /// Send survey invitations and reminders from the Surveys page through this SMTP relay
+    /// (HOST:PORT; it does TLS and authentication onwards).
+    #[arg(long, value_name = "HOST:PORT", requires = "smtp_from")]
+    pub smtp: Option<String>,
+    /// The sender of those messages.
+    #[arg(long, value_name = "ADDRESS")]
+    pub smtp_from: Option<String>,
+    /// The address people reach this server at, for the links in invitations
+    /// (default: the host the request came to).
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -86,6 +97,9 @@ pub fn serve(workspace: PathBuf, key: Option<PathBuf>, a: ServeArgs) -> Result<(
     c.trust_proxy_header = a.trust_proxy_header;
     c.idle_seconds = a.idle_minutes.max(1) * 60;
     c.absolute_seconds = a.session_hours.max(1) * 3600;
+    c.smtp = a.smtp;
+    c.smtp_from = a.smtp_from;
+    c.public_url = a.public_url;
     server::run(c)
 }
 
@@ -188,13 +202,21 @@ pub fn user(
 
 #[derive(Subcommand)]
 pub enum SurveyWhat {
-    /// Create a campaign for the organization or a department, and its invitations.
+    /// Create a campaign for the organization, a department, a team and its neighbours, or a
+    /// list of people, and its invitations.
     Create {
         #[arg(long)]
         name: String,
         /// A department's name (default: everyone).
-        #[arg(long, default_value = "all")]
+        #[arg(long, default_value = "all", conflicts_with_all = ["team", "people"])]
         department: String,
+        /// A team and its neighbours: the leader's people-file id or pseudonym; the leader,
+        /// their direct reports and as many of the people the team interacts with most.
+        #[arg(long, value_name = "LEADER", conflicts_with = "people")]
+        team: Option<String>,
+        /// A list of people: a file with one people-file id or pseudonym per line.
+        #[arg(long, value_name = "FILE")]
+        people: Option<PathBuf>,
         /// Question words, comma-separated: advice, information, energy, trust, decision,
         /// cannot_decline, ally, or your own.
         #[arg(long, default_value = "advice,information,energy")]
@@ -250,6 +272,8 @@ pub fn survey(
         SurveyWhat::Create {
             name,
             department,
+            team,
+            people,
             questions,
             opens,
             closes,
@@ -265,6 +289,12 @@ pub fn survey(
                 &server::survey::NewCampaign {
                     name,
                     department,
+                    team: team.unwrap_or_default(),
+                    people: match people {
+                        Some(f) => std::fs::read_to_string(&f)
+                            .with_context(|| format!("reading {}", f.display()))?,
+                        None => String::new(),
+                    },
                     questions,
                     opens: opens.unwrap_or(today),
                     closes,
@@ -287,59 +317,16 @@ pub fn survey(
             reminder,
         } => {
             let db = server::db::Db::open(c.database.as_deref(), &workspace)?;
-            let camp = server::survey::campaign(&db, id)?;
-            if camp.state != "open" {
-                bail!("campaign {id} is {}: its links no longer work", camp.state);
-            }
-            let links: Vec<(String, String, bool)> = server::survey::links(&db, id, &base_url)?
-                .into_iter()
-                .filter(|l| !(reminder && l.2))
-                .collect();
-            let people: Vec<String> = links.iter().map(|l| l.0.clone()).collect();
-            let addresses = session.addresses(&people)?;
-            let closes = server::pages::day(camp.closes);
-            let mut messages = Vec::new();
-            let mut unaddressed = 0;
-            for ((_, link, _), to) in links.iter().zip(addresses) {
-                let Some(to) = to else {
-                    unaddressed += 1;
-                    continue;
-                };
-                messages.push(server::smtp::Message {
-                    to,
-                    subject: format!(
-                        "{}{}",
-                        if reminder { "Reminder: " } else { "" },
-                        camp.name
-                    ),
-                    body: format!(
-                        "You are invited to answer a short survey about whom you work with: {}.\n\nYour own link (do not forward it): {link}\n\nIt takes a few minutes and works until {closes}. Nobody sees your answers: they count, with everyone's, only for groups large enough to keep people unrecognizable.\n",
-                        camp.name
-                    ),
-                });
-            }
-            let sent = server::smtp::send(&relay, from.as_deref().unwrap_or_default(), &messages)?;
-            db.audit(&[(
-                server::auth::now(),
-                me.clone(),
-                if reminder {
-                    "send survey reminders"
-                } else {
-                    "send survey invitations"
-                }
-                .into(),
-                format!("{id}: {sent}"),
-            )])?;
-            writeln!(
-                out,
-                "sent {sent} {} for campaign {id}{}",
-                if reminder { "reminders" } else { "invitations" },
-                if unaddressed > 0 {
-                    format!("; {unaddressed} people have no e-mail address in the people file")
-                } else {
-                    String::new()
-                }
+            let said = server::survey::send_invitations(
+                &db,
+                &mut session,
+                id,
+                &base_url,
+                &relay,
+                from.as_deref().unwrap_or_default(),
+                reminder,
             )?;
+            writeln!(out, "{said}")?;
         }
         SurveyWhat::Invite { id, base_url, .. } => {
             let db = server::db::Db::open(c.database.as_deref(), &workspace)?;
@@ -355,7 +342,7 @@ pub fn survey(
             }
         }
         SurveyWhat::Close { id } => {
-            let db = server::db::Db::open(c.database.as_deref(), &workspace)?;
+            let db = std::sync::Arc::new(server::db::Db::open(c.database.as_deref(), &workspace)?);
             match server::survey::begin_close(&db, &me, id)? {
                 None => writeln!(
                     out,

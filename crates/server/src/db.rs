@@ -406,6 +406,18 @@ const SCHEMA: &[&str] = &[
         campaign BIGINT NOT NULL, respondent TEXT NOT NULL, question TEXT NOT NULL,
         colleague TEXT NOT NULL, weight BIGINT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS responses_respondent ON responses (campaign, respondent)",
+    // What a closed campaign's answers add up to, computed once at the close (the raw answers
+    // are then deleted): per group and question, counts a share or a mean is made of.
+    "CREATE TABLE IF NOT EXISTS campaign_results (
+        campaign BIGINT NOT NULL, grp TEXT NOT NULL, question TEXT NOT NULL,
+        measure TEXT NOT NULL, n BIGINT NOT NULL, k BIGINT NOT NULL, k2 BIGINT NOT NULL,
+        PRIMARY KEY (campaign, grp, question, measure))",
+    // Per person and question: by how many respondents (of how many who could) they were
+    // named. Shown only to that person.
+    "CREATE TABLE IF NOT EXISTS campaign_people (
+        campaign BIGINT NOT NULL, person TEXT NOT NULL, question TEXT NOT NULL,
+        named_by BIGINT NOT NULL, of_respondents BIGINT NOT NULL,
+        PRIMARY KEY (campaign, person, question))",
 ];
 
 /// An account.
@@ -520,6 +532,29 @@ pub struct Campaign {
     pub submitted: i64,
     /// Saved but not submitted.
     pub partial: i64,
+}
+
+/// Counts a closed campaign's result is made of: a share is `k` of `n`; a mean is `k / n` with
+/// `k2` the sum of squares (for its spread).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ResultRow {
+    /// `everyone` or a department's name.
+    pub group: String,
+    /// A question word, or `*` for what is not about one question.
+    pub question: String,
+    pub measure: String,
+    pub n: i64,
+    pub k: i64,
+    pub k2: i64,
+}
+
+/// By how many respondents a person was named under one question, of how many could have.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PersonResult {
+    pub person: String,
+    pub question: String,
+    pub named_by: i64,
+    pub of: i64,
 }
 
 /// A background job.
@@ -1292,6 +1327,119 @@ impl Db {
             )?
             .iter()
             .map(|r| (r[0].text(), r[1].text(), r[2].text(), r[3].int()))
+            .collect())
+        })
+    }
+
+    /// Deletes a campaign's raw answers (once they are stored in the workspace, or when the
+    /// campaign closed with too few respondents); returns how many rows went.
+    pub fn delete_responses(&self, campaign: i64) -> Result<u64> {
+        self.with(|c| {
+            c.exec(
+                "DELETE FROM responses WHERE campaign = $1",
+                &[campaign.into()],
+            )
+        })
+    }
+
+    /// How many raw answers a campaign still holds (counts only).
+    pub fn response_count(&self, campaign: i64) -> Result<i64> {
+        self.with(|c| {
+            Ok(c.query(
+                "SELECT COUNT(*) FROM responses WHERE campaign = $1",
+                &[campaign.into()],
+            )?
+            .first()
+            .map_or(0, |r| r[0].int()))
+        })
+    }
+
+    /// Stores a closed campaign's results (replacing any earlier ones).
+    pub fn set_campaign_results(
+        &self,
+        campaign: i64,
+        rows: &[ResultRow],
+        people: &[PersonResult],
+    ) -> Result<()> {
+        self.with(|c| {
+            c.batch(&mut |c| {
+                c.exec(
+                    "DELETE FROM campaign_results WHERE campaign = $1",
+                    &[campaign.into()],
+                )?;
+                c.exec(
+                    "DELETE FROM campaign_people WHERE campaign = $1",
+                    &[campaign.into()],
+                )?;
+                for r in rows {
+                    c.exec(
+                        "INSERT INTO campaign_results (campaign, grp, question, measure, n, k, k2)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        &[
+                            campaign.into(),
+                            r.group.as_str().into(),
+                            r.question.as_str().into(),
+                            r.measure.as_str().into(),
+                            r.n.into(),
+                            r.k.into(),
+                            r.k2.into(),
+                        ],
+                    )?;
+                }
+                for p in people {
+                    c.exec(
+                        "INSERT INTO campaign_people (campaign, person, question, named_by, of_respondents)
+                         VALUES ($1, $2, $3, $4, $5)",
+                        &[
+                            campaign.into(),
+                            p.person.as_str().into(),
+                            p.question.as_str().into(),
+                            p.named_by.into(),
+                            p.of.into(),
+                        ],
+                    )?;
+                }
+                Ok(())
+            })
+        })
+    }
+
+    /// A closed campaign's results (groups under any minimum included: the caller filters).
+    pub fn campaign_results(&self, campaign: i64) -> Result<Vec<ResultRow>> {
+        self.with(|c| {
+            Ok(c.query(
+                "SELECT grp, question, measure, n, k, k2 FROM campaign_results WHERE campaign = $1
+                 ORDER BY grp, question, measure",
+                &[campaign.into()],
+            )?
+            .iter()
+            .map(|r| ResultRow {
+                group: r[0].text(),
+                question: r[1].text(),
+                measure: r[2].text(),
+                n: r[3].int(),
+                k: r[4].int(),
+                k2: r[5].int(),
+            })
+            .collect())
+        })
+    }
+
+    /// One person's results in a campaign (for that person only).
+    pub fn person_results(&self, campaign: i64, person: &str) -> Result<Vec<PersonResult>> {
+        self.with(|c| {
+            Ok(c.query(
+                "SELECT question, named_by, of_respondents FROM campaign_people
+                 WHERE campaign = $1 AND person = $2 ORDER BY question",
+                &[campaign.into(), person.into()],
+            )?
+            .iter()
+            .map(|r| PersonResult {
+                person: person.to_string(),
+                question: r[0].text(),
+                named_by: r[1].int(),
+                of: r[2].int(),
+            })
             .collect())
         })
     }

@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod journal;
 pub mod openapi;
 pub mod pages;
+pub mod results;
 pub mod routes;
 pub mod smtp;
 pub mod survey;
@@ -48,6 +49,12 @@ pub struct Config {
     pub idle_seconds: i64,
     /// And this long after sign-in, whatever happens.
     pub absolute_seconds: i64,
+    /// The SMTP relay (HOST:PORT) survey invitations are sent through from the pages.
+    pub smtp: Option<String>,
+    /// The sender of those messages.
+    pub smtp_from: Option<String>,
+    /// The address people reach the server at (links in invitations); else the request's host.
+    pub public_url: Option<String>,
 }
 
 impl Config {
@@ -62,6 +69,9 @@ impl Config {
             trust_proxy_header: None,
             idle_seconds: 30 * 60,
             absolute_seconds: 12 * 3600,
+            smtp: None,
+            smtp_from: None,
+            public_url: None,
         }
     }
 }
@@ -139,6 +149,24 @@ pub struct Viewer {
 }
 
 impl Viewer {
+    /// The server acting on its own (closing a campaign at its closing day), as an admin.
+    pub fn system(what: &str) -> Viewer {
+        Viewer {
+            account: Account {
+                id: 0,
+                email: format!("orgmirror ({what})"),
+                role: "admin".into(),
+                person: None,
+                identified: false,
+                password: None,
+                disabled: false,
+                created: 0,
+            },
+            csrf: String::new(),
+            session: None,
+        }
+    }
+
     /// The account's role as the application core knows it.
     pub fn role(&self) -> Role {
         let person = self.account.person.clone().unwrap_or_default();
@@ -300,6 +328,15 @@ pub async fn serve(config: Config) -> Result<()> {
                 s.db.expire_sessions(t - s.config.idle_seconds, t - s.config.absolute_seconds)
             })
             .await;
+        }
+    });
+    // Campaigns past their closing day are closed (and analyzed) by the server itself.
+    let closer = state.clone();
+    tokio::spawn(async move {
+        loop {
+            let s = closer.clone();
+            let _ = tokio::task::spawn_blocking(move || survey::close_due(&s)).await;
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
         }
     });
     match tls {

@@ -102,7 +102,7 @@ pub fn layout(title: &str, v: Option<&Viewer>, current: &str, body: &str) -> Htm
 
 /// A report page (the org or a personal mirror) inside the server's navigation, its style and
 /// script linked rather than inline.
-fn embed(doc: &str, v: &Viewer, current: &str, extra: &str) -> Html<String> {
+pub(crate) fn embed(doc: &str, v: Option<&Viewer>, current: &str, extra: &str) -> Html<String> {
     let doc = app::live::link_assets(doc, "/assets/report.css", "/assets/network.js");
     let doc = doc.replacen(
         "<link rel=\"stylesheet\" href=\"/assets/report.css\">",
@@ -111,7 +111,7 @@ fn embed(doc: &str, v: &Viewer, current: &str, extra: &str) -> Html<String> {
     );
     let doc = doc.replacen(
         "<body>\n",
-        &format!("<body>\n{}\n{extra}", nav(Some(v), current)),
+        &format!("<body>\n{}\n{extra}", nav(v, current)),
         1,
     );
     let doc = doc.replacen("<main>", "<main id=\"content\">", 1);
@@ -363,7 +363,7 @@ async fn report_page(
     })
     .await
     .map_err(page_err)?;
-    Ok(embed(&doc, v, path, &bar).into_response())
+    Ok(embed(&doc, Some(v), path, &bar).into_response())
 }
 
 pub async fn my_teams(

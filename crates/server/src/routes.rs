@@ -82,6 +82,12 @@ pub enum H {
     SurveyClose,
     SurveyForm,
     SurveyAnswer,
+    SurveyResults,
+    SurveySend,
+    SurveyMirror,
+    ApiSurveys,
+    ApiSurvey,
+    ApiSurveyResults,
 }
 
 /// One route.
@@ -441,6 +447,48 @@ pub const ROUTES: &[Route] = &[
         H::SurveyAnswer,
         "Saves or sends a respondent's answers.",
     ),
+    r(
+        "GET",
+        "/s/{token}/mirror",
+        Public,
+        H::SurveyMirror,
+        "A respondent's own mirror once the campaign closed (the link is the credential).",
+    ),
+    r(
+        "GET",
+        "/surveys/{id}/results",
+        SignedIn,
+        H::SurveyResults,
+        "A closed campaign's aggregates (leaders and org viewers; groups under the minimum hidden).",
+    ),
+    r(
+        "POST",
+        "/surveys/{id}/send",
+        Org,
+        H::SurveySend,
+        "Sends the invitations (or, with `reminder`, reminders) through the server's SMTP relay.",
+    ),
+    r(
+        "GET",
+        "/api/v1/surveys",
+        Org,
+        H::ApiSurveys,
+        "Campaigns with their response counts.",
+    ),
+    r(
+        "GET",
+        "/api/v1/surveys/{id}",
+        Org,
+        H::ApiSurvey,
+        "One campaign with its response counts.",
+    ),
+    r(
+        "GET",
+        "/api/v1/surveys/{id}/results",
+        SignedIn,
+        H::ApiSurveyResults,
+        "A closed campaign's aggregates with 95% intervals and changes since the previous campaign.",
+    ),
 ];
 
 fn handler(h: H, method: MethodFilter) -> MethodRouter<State> {
@@ -497,6 +545,12 @@ fn handler(h: H, method: MethodFilter) -> MethodRouter<State> {
         H::SurveyClose => on(method, survey::close_form),
         H::SurveyForm => on(method, survey::form_page),
         H::SurveyAnswer => on(method, survey::form_post),
+        H::SurveyResults => on(method, survey::results_page),
+        H::SurveySend => on(method, survey::send_form),
+        H::SurveyMirror => on(method, survey::respondent_mirror),
+        H::ApiSurveys => on(method, survey::api_list),
+        H::ApiSurvey => on(method, survey::api_campaign),
+        H::ApiSurveyResults => on(method, survey::api_results),
     }
 }
 

@@ -90,12 +90,20 @@ pub fn invite_token(db: &Db, campaign: i64, person: &str) -> anyhow::Result<Stri
 }
 
 /// A new campaign's settings.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct NewCampaign {
     pub name: String,
     /// `all` or a department's name.
     #[serde(default)]
     pub department: String,
+    /// A team and its neighbours: the leader's pseudonym or people-file id (instead of a
+    /// department).
+    #[serde(default)]
+    pub team: String,
+    /// An uploaded list: people-file ids or pseudonyms, one per line or comma-separated
+    /// (instead of a department or a team).
+    #[serde(default)]
+    pub people: String,
     /// Question words, comma-separated (the standard ones or your own).
     pub questions: String,
     pub opens: String,
@@ -103,6 +111,56 @@ pub struct NewCampaign {
     pub min_respondents: i64,
     #[serde(default)]
     pub match_interactions: Option<String>,
+}
+
+/// Who a campaign asks: its stored scope and its invitees (pseudonyms).
+fn scope_of(live: &app::live::Live, c: &NewCampaign) -> anyhow::Result<(String, Vec<String>)> {
+    let refuse = |m: String| -> anyhow::Error { app::Refused(m).into() };
+    let person = |text: &str| -> Option<String> {
+        live.person(text)
+            .or_else(|| live.person_by_id(text))
+            .map(|i| live.pseudonym(i).to_string())
+    };
+    if !c.people.trim().is_empty() {
+        let mut out = Vec::new();
+        for (line, text) in c
+            .people
+            .split(['\n', ','])
+            .map(str::trim)
+            .enumerate()
+            .filter(|x| !x.1.is_empty())
+        {
+            let p = person(text).ok_or_else(|| {
+                refuse(format!(
+                    "the list, entry {}: `{text}` is no person of the workspace (give people-file ids or pseudonyms)",
+                    line + 1
+                ))
+            })?;
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+        return Ok(("list".into(), out));
+    }
+    let team = c.team.trim();
+    if !team.is_empty() {
+        let leader = person(team)
+            .ok_or_else(|| refuse(format!("`{team}` is no person of the workspace")))?;
+        let (mut members, near) = live
+            .team_and_neighbours(&leader)
+            .map_err(|e| refuse(format!("{e}")))?;
+        members.extend(near);
+        return Ok((format!("team:{leader}"), members));
+    }
+    let department = c.department.trim();
+    if department.is_empty() || department == "all" {
+        Ok(("all".into(), live.members_of(None)))
+    } else {
+        Ok((
+            format!("department:{department}"),
+            live.members_of(Some(department)),
+        ))
+    }
 }
 
 /// Creates a campaign and its invitees; returns its id.
@@ -128,25 +186,15 @@ pub fn create(state: &State, by: &str, c: &NewCampaign) -> anyhow::Result<i64> {
     if questions.is_empty() {
         return Err(refuse("pick at least one question".into()));
     }
-    let department = c.department.trim();
-    let invitees = if department.is_empty() || department == "all" {
-        live.members_of(None)
-    } else {
-        live.members_of(Some(department))
-    };
+    let (scope, invitees) = scope_of(&live, c)?;
     if invitees.len() < 2 {
         return Err(refuse(format!(
-            "the scope `{department}` holds fewer than two people"
+            "the scope `{scope}` holds fewer than two people"
         )));
     }
     let min = c
         .min_respondents
         .max(state.min_group.load(std::sync::atomic::Ordering::Relaxed) as i64);
-    let scope = if department.is_empty() || department == "all" {
-        "all".to_string()
-    } else {
-        format!("department:{department}")
-    };
     let id = state.db.add_campaign(
         c.name.trim(),
         &scope,
@@ -221,7 +269,7 @@ pub async fn list_page(
     let today = &crate::pages::today();
     let _ = write!(
         body,
-        "<form class=\"card\" method=\"post\" action=\"/surveys\"><h2>New campaign</h2><input type=\"hidden\" name=\"csrf\" value=\"{}\"><label for=\"name\">Name</label><input id=\"name\" name=\"name\" type=\"text\" required><label for=\"department\">Who is asked</label><select id=\"department\" name=\"department\">{depts}</select><label for=\"questions\">Questions (words, comma-separated; your own words are asked as written)</label><input id=\"questions\" name=\"questions\" type=\"text\" value=\"advice, information, energy\"><ul class=\"note\">{qs}</ul><label for=\"opens\">Opens</label><input id=\"opens\" name=\"opens\" type=\"date\" value=\"{today}\" required><label for=\"closes\">Closes</label><input id=\"closes\" name=\"closes\" type=\"date\" required><label for=\"min\">Fewest respondents before any result is shown</label><input id=\"min\" name=\"min_respondents\" type=\"number\" min=\"2\" value=\"5\"><label><input type=\"checkbox\" name=\"match_interactions\" value=\"on\"> Also match answers against interaction data</label><button type=\"submit\">Create and make the invitations</button></form>",
+        "<form class=\"card\" method=\"post\" action=\"/surveys\"><h2>New campaign</h2><input type=\"hidden\" name=\"csrf\" value=\"{}\"><label for=\"name\">Name</label><input id=\"name\" name=\"name\" type=\"text\" required><fieldset><legend>Who is asked</legend><label for=\"department\">The organization or a department</label><select id=\"department\" name=\"department\">{depts}</select><label for=\"team\">Or a team and its neighbours: the leader's id or pseudonym</label><input id=\"team\" name=\"team\" type=\"text\" autocomplete=\"off\"><label for=\"people\">Or a list of people: ids or pseudonyms, one per line</label><textarea id=\"people\" name=\"people\" rows=\"3\"></textarea></fieldset><label for=\"questions\">Questions (words, comma-separated; your own words are asked as written)</label><input id=\"questions\" name=\"questions\" type=\"text\" value=\"advice, information, energy\"><ul class=\"note\">{qs}</ul><label for=\"opens\">Opens</label><input id=\"opens\" name=\"opens\" type=\"date\" value=\"{today}\" required><label for=\"closes\">Closes</label><input id=\"closes\" name=\"closes\" type=\"date\" required><label for=\"min\">Fewest respondents before any result is shown</label><input id=\"min\" name=\"min_respondents\" type=\"number\" min=\"2\" value=\"5\"><label><input type=\"checkbox\" name=\"match_interactions\" value=\"on\"> Also match answers against interaction data</label><button type=\"submit\">Create and make the invitations</button></form>",
         esc(&v.csrf)
     );
     Ok(layout("Surveys", Some(&v), "/surveys", &body).into_response())
@@ -271,11 +319,30 @@ pub async fn status_page(
         c.id
     );
     if c.state == "open" {
+        if state.config.smtp.is_some() {
+            let _ = write!(
+                body,
+                "<form method=\"post\" action=\"/surveys/{id}/send\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button type=\"submit\">Send the invitations by e-mail</button></form><form method=\"post\" action=\"/surveys/{id}/send\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"reminder\" value=\"1\"><button type=\"submit\" class=\"plain\">Remind those who have not answered</button></form>",
+                id = c.id,
+                csrf = esc(&v.csrf)
+            );
+        } else {
+            body.push_str("<p class=\"note\">To send invitations from here, start the server with <code>--smtp HOST:PORT --smtp-from ADDRESS</code>.</p>");
+        }
+    }
+    if c.state == "open" || c.state == "closing" {
         let _ = write!(
             body,
-            "<form method=\"post\" action=\"/surveys/{}/close\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\">Close now and analyze</button></form>",
+            "<p>The campaign closes by itself after {}. </p><form method=\"post\" action=\"/surveys/{}/close\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\">Close now and analyze</button></form>",
+            day(c.closes),
             c.id,
             esc(&v.csrf)
+        );
+    } else {
+        let _ = write!(
+            body,
+            "<p><a href=\"/surveys/{}/results\">Results</a></p>",
+            c.id
         );
     }
     Ok(layout(&c.name, Some(&v), "/surveys", &body).into_response())
@@ -361,40 +428,69 @@ pub fn close(state: &State, v: &Viewer, id: i64) -> anyhow::Result<Option<i64>> 
     )?))
 }
 
+/// Closes every open campaign whose closing day has passed (the server's own act, recorded as
+/// such).
+pub fn close_due(state: &State) -> anyhow::Result<()> {
+    let today = auth::now().div_euclid(86_400);
+    for c in state.db.campaigns()? {
+        if c.state == "open" && today > c.closes {
+            close(state, &Viewer::system("closing day"), c.id)?;
+        }
+    }
+    Ok(())
+}
+
 /// A campaign being closed: its answers, the day, and the windows to analyze.
 pub struct Closing {
+    db: std::sync::Arc<Db>,
+    campaign: Campaign,
+    invitees: Vec<(String, bool)>,
     answers: Vec<(String, String, String, f64)>,
     day: String,
     windows: Vec<String>,
 }
 
-/// Marks a campaign closed (recorded) and collects what its close stores; None when it was not
-/// open or nobody answered.
-pub fn begin_close(db: &Db, by: &str, id: i64) -> anyhow::Result<Option<Closing>> {
+/// Marks a campaign as closing (recorded) and collects what its close stores: the answers of
+/// those who sent them (answers only saved count as no answer). None when nothing is stored:
+/// nobody sent answers, or fewer than the campaign's minimum did (then the raw answers are
+/// deleted at once). A close that failed half-way can be asked again.
+pub fn begin_close(db: &std::sync::Arc<Db>, by: &str, id: i64) -> anyhow::Result<Option<Closing>> {
     let c = campaign_or_404(db, id)?;
-    if c.state != "open" {
+    if c.state != "open" && c.state != "closing" {
         return Ok(None);
     }
-    db.set_campaign_state(id, "closed")?;
+    db.set_campaign_state(id, "closing")?;
     db.audit(&[(
         auth::now(),
         by.into(),
         "close survey".into(),
         id.to_string(),
     )])?;
+    let invitees = db.invitees(id)?;
+    let sent: std::collections::HashSet<&str> = invitees
+        .iter()
+        .filter(|i| i.1)
+        .map(|i| i.0.as_str())
+        .collect();
     let answers: Vec<(String, String, String, f64)> = db
         .campaign_responses(id)?
         .into_iter()
+        .filter(|a| sent.contains(a.0.as_str()))
         .map(|(r, q, col, w)| (r, q, col, w as f64))
         .collect();
-    if answers.is_empty() {
-        return Ok(None);
-    }
     // Below the campaign's minimum, nothing is stored and nothing is shown.
     let respondents: std::collections::HashSet<&str> =
         answers.iter().map(|a| a.0.as_str()).collect();
-    if (respondents.len() as i64) < c.min_respondents {
-        db.set_campaign_state(id, "closed: too few respondents")?;
+    if answers.is_empty() || (respondents.len() as i64) < c.min_respondents {
+        db.delete_responses(id)?;
+        db.set_campaign_state(
+            id,
+            if answers.is_empty() {
+                "closed: no answers"
+            } else {
+                "closed: too few respondents"
+            },
+        )?;
         return Ok(None);
     }
     let windows = db
@@ -405,6 +501,9 @@ pub fn begin_close(db: &Db, by: &str, id: i64) -> anyhow::Result<Option<Closing>
         .map(str::to_string)
         .collect();
     Ok(Some(Closing {
+        db: db.clone(),
+        campaign: c,
+        invitees,
         answers,
         day: crate::pages::today(),
         windows,
@@ -412,7 +511,9 @@ pub fn begin_close(db: &Db, by: &str, id: i64) -> anyhow::Result<Option<Closing>
 }
 
 impl Closing {
-    /// Stores the answers as one survey ingest run and analyzes the workspace.
+    /// Stores the answers as one survey ingest run, analyzes the workspace, keeps the
+    /// campaign's results (counts per group and question, and per person), then deletes the
+    /// raw answers and marks the campaign closed.
     pub fn finish(
         self,
         session: &mut app::Session,
@@ -424,8 +525,39 @@ impl Closing {
             ..Default::default()
         };
         let a = session.analyze(&req, progress)?;
+        let live = app::live::Live::load(session)?;
+        let answers: Vec<(String, String, String)> = self
+            .answers
+            .into_iter()
+            .map(|(r, q, c, _)| (r, q, c))
+            .collect();
+        let questions: Vec<String> = self
+            .campaign
+            .questions
+            .split(',')
+            .map(str::to_string)
+            .collect();
+        let group_of = |p: &str| live.department_of(p).map(str::to_string);
+        // Matched against the first analyzed window that holds interactions.
+        let window = live.windows().into_iter().next().unwrap_or_default();
+        let tied = if self.campaign.match_interactions {
+            Some(live.interacted(&window)?)
+        } else {
+            None
+        };
+        let (rows, people) = crate::results::summarize(&crate::results::Inputs {
+            invitees: &self.invitees,
+            answers: &answers,
+            questions: &questions,
+            group_of: &group_of,
+            tied: tied.as_ref().map(|t| t as &dyn Fn(&str, &str) -> bool),
+        });
+        let id = self.campaign.id;
+        self.db.set_campaign_results(id, &rows, &people)?;
+        self.db.delete_responses(id)?;
+        self.db.set_campaign_state(id, "closed")?;
         Ok(format!(
-            "{} answers stored; {} people analyzed",
+            "{} answers stored; {} people analyzed; results kept, raw answers deleted",
             r.answers,
             a.org.n()
         ))
@@ -458,15 +590,17 @@ pub async fn form_page(
     Path(token): Path<String>,
 ) -> Answer {
     let s = state.clone();
-    let (c, me, mine) = blocking(move || {
+    let link = format!("/s/{}/mirror", esc(&token));
+    let (c, me, mine, invited) = blocking(move || {
         let (cid, me, _) = s.db.invitee(&auth::token_hash(&token))?.ok_or_else(|| {
             anyhow::anyhow!("no such invitation: the link is wrong or the survey was removed")
         })?;
         let c = campaign_or_404(&s.db, cid)?;
         let mine = s.db.own_responses(cid, &me)?;
+        let invited: Vec<String> = s.db.invitees(cid)?.into_iter().map(|i| i.0).collect();
         s.audit
             .write(&format!("respondent of survey {cid}"), "survey form", &me)?;
-        Ok((c, me, mine))
+        Ok((c, me, mine, invited))
     })
     .await
     .map_err(Failure::page)?;
@@ -476,27 +610,33 @@ pub async fn form_page(
     let mut body = format!("<h1>{}</h1>", esc(&c.name));
     if c.state != "open" || today > c.closes {
         body.push_str("<p>This survey has closed. Thank you.</p>");
+        if c.state == "closed" {
+            let _ = write!(
+                body,
+                "<p><a href=\"{link}\" data-key=\"mirror\">See your own mirror</a>: how your colleagues named you, and your relationships, shown to you only.</p>"
+            );
+        }
         return Ok(layout(&c.name, None, "", &body).into_response());
     }
     if today < c.opens {
         let _ = write!(body, "<p>This survey opens on {}.</p>", day(c.opens));
         return Ok(layout(&c.name, None, "", &body).into_response());
     }
-    // Colleagues to choose from: the campaign's scope, minus the respondent.
-    let scope = c.scope.strip_prefix("department:");
-    let colleagues: Vec<(String, String)> = live
-        .as_ref()
-        .map(|l| {
-            let mut v: Vec<(String, String)> = l
-                .members_of(scope)
-                .into_iter()
-                .filter(|p| *p != me)
-                .map(|p| (l.colleague_label(&p), p))
-                .collect();
-            v.sort();
-            v
-        })
-        .unwrap_or_default();
+    // Colleagues to choose from: the campaign's invitees, minus the respondent.
+    let colleagues: Vec<(String, String)> = {
+        let mut v: Vec<(String, String)> = invited
+            .into_iter()
+            .filter(|p| *p != me)
+            .map(|p| {
+                let label = live
+                    .as_ref()
+                    .map_or_else(|| p.clone(), |l| l.colleague_label(&p));
+                (label, p)
+            })
+            .collect();
+        v.sort();
+        v
+    };
     let _ = write!(
         body,
         "<p>For each question, name the colleagues who come to mind (up to {MAX_NAMED}). It takes a few minutes; you can save and come back with the same link until {}.</p><p class=\"note\"><b>Who sees what:</b> nobody sees your answers — not your manager, not an analyst, not an admin. When the survey closes they count, with everyone's, in the organization's picture, shown only for groups of at least the minimum size and only if at least {} people answered; you see your own mirror.</p><datalist id=\"colleagues\">",
@@ -598,11 +738,8 @@ pub async fn form_post(
         if c.state != "open" || today > c.closes || today < c.opens {
             return Err(app::Refused("this survey is not open".into()).into());
         }
-        let live = s.live().ok_or_else(|| anyhow::anyhow!("no analysis"))?;
-        let scope: std::collections::HashSet<String> = live
-            .members_of(c.scope.strip_prefix("department:"))
-            .into_iter()
-            .collect();
+        let scope: std::collections::HashSet<String> =
+            s.db.invitees(cid)?.into_iter().map(|i| i.0).collect();
         let asked: std::collections::HashSet<&str> = c.questions.split(',').collect();
         let mut answers: Vec<(String, String, i64)> = Vec::new();
         for ((name, question), weight) in a.iter().zip(&q).zip(&w) {
@@ -652,4 +789,446 @@ pub async fn form_post(
         &format!("<h1>{}</h1>{body}", esc(&thanks.0)),
     )
     .into_response())
+}
+
+/// A campaign's results for a viewer whose minimum group size is `min`, compared with the
+/// latest earlier campaign on the same scope that has results.
+pub fn results_view(db: &Db, id: i64, min: usize) -> anyhow::Result<crate::results::View> {
+    let c = campaign_or_404(db, id)?;
+    let rows = db.campaign_results(id)?;
+    let before = previous(db, &c)?;
+    let before_rows = match &before {
+        Some(b) => db.campaign_results(b.id)?,
+        None => Vec::new(),
+    };
+    Ok(crate::results::view(
+        &c,
+        &rows,
+        before.as_ref().map(|b| (b, &before_rows[..])),
+        min,
+    ))
+}
+
+/// The latest closed campaign before `c` on the same scope.
+fn previous(db: &Db, c: &Campaign) -> anyhow::Result<Option<Campaign>> {
+    Ok(db
+        .campaigns()?
+        .into_iter()
+        .find(|b| b.id < c.id && b.scope == c.scope && b.state == "closed"))
+}
+
+/// Checks the viewer may see a campaign's aggregates (the policy records the read).
+fn may_see_results(state: &State, v: &Viewer, id: i64) -> anyhow::Result<usize> {
+    let policy = v.policy(state);
+    let mut log = state.audit.clone();
+    policy.read_survey_results(&mut log, &id.to_string())?;
+    Ok(policy.min_group)
+}
+
+const MEASURE_ORDER: [&str; 6] = [
+    "given",
+    "received",
+    "inside",
+    "density",
+    "reciprocated",
+    "matched",
+];
+
+fn figure(measure: &str, e: &crate::results::Estimate) -> String {
+    match crate::results::kind(measure) {
+        crate::results::Kind::Share => format!(
+            "{:.0}% <small>({:.0}–{:.0}%)</small>",
+            100.0 * e.value,
+            100.0 * e.low,
+            100.0 * e.high
+        ),
+        crate::results::Kind::Mean => {
+            format!("{:.1} <small>({:.1}–{:.1})</small>", e.value, e.low, e.high)
+        }
+    }
+}
+
+fn moved(measure: &str, c: &crate::results::Change) -> String {
+    let (scale, unit) = match crate::results::kind(measure) {
+        crate::results::Kind::Share => (100.0, " points"),
+        crate::results::Kind::Mean => (1.0, ""),
+    };
+    format!(
+        "<span class=\"change {}\">{:+.1}{unit} <small>({:+.1} to {:+.1}){}</small></span>",
+        if c.clear() { "clear" } else { "noise" },
+        scale * c.delta,
+        scale * c.low,
+        scale * c.high,
+        if c.clear() { "" } else { ", within the noise" }
+    )
+}
+
+/// The results as HTML (the body of the results page).
+pub fn results_html(v: &crate::results::View, min: usize) -> String {
+    let rate = 100.0 * v.answered as f64 / v.invited.max(1) as f64;
+    let mut body = format!(
+        "<h1>{} — results</h1><p>Scope <b>{}</b> · state <b data-key=\"state\">{}</b> · <b data-key=\"answered\">{}</b> of <b data-key=\"invited\">{}</b> answered ({rate:.0}%).</p>",
+        esc(&v.name),
+        esc(&v.scope),
+        esc(&v.state),
+        v.answered,
+        v.invited
+    );
+    for n in &v.notes {
+        let _ = write!(body, "<p class=\"note\" data-key=\"note\">{}</p>", esc(n));
+    }
+    if v.lines.is_empty() {
+        return body;
+    }
+    let _ = write!(
+        body,
+        "<p class=\"note\">Figures are shares or means with their 95% interval. Only groups with at least {min} members and {min} respondents are shown{}.</p>",
+        if v.hidden_groups > 0 {
+            format!(
+                "; <b data-key=\"hidden_groups\">{}</b> group(s) are not (too small, or they would let a smaller group be worked out)",
+                v.hidden_groups
+            )
+        } else {
+            String::new()
+        }
+    );
+    if let Some((id, name)) = &v.since {
+        let _ = write!(
+            body,
+            "<p>Changes are since <a href=\"/surveys/{id}/results\">{}</a>; a change whose interval holds zero is within the noise.</p>",
+            esc(name)
+        );
+    }
+    let mut questions: Vec<&str> = Vec::new();
+    let mut groups: Vec<&str> = Vec::new();
+    for l in &v.lines {
+        if l.question != "*" && !questions.contains(&l.question.as_str()) {
+            questions.push(&l.question);
+        }
+        if !groups.contains(&l.group.as_str()) {
+            groups.push(&l.group);
+        }
+    }
+    let response = |g: &str| {
+        v.lines
+            .iter()
+            .find(|l| l.group == g && l.measure == "response")
+    };
+    for q in questions {
+        let measures: Vec<(&str, &str)> = MEASURE_ORDER
+            .iter()
+            .filter(|m| v.lines.iter().any(|l| l.question == q && l.measure == **m))
+            .map(|m| {
+                let what = crate::results::MEASURES
+                    .iter()
+                    .find(|x| x.0 == *m)
+                    .map_or(*m, |x| x.1);
+                (*m, what)
+            })
+            .collect();
+        let _ = write!(
+            body,
+            "<h2>{}</h2><div class=\"wrap\"><table class=\"list results\"><thead><tr><th scope=\"col\">Group</th><th scope=\"col\">Answered</th>",
+            esc(&question_text(q))
+        );
+        for (_, what) in &measures {
+            let _ = write!(body, "<th scope=\"col\">{}</th>", esc(what));
+        }
+        body.push_str("</tr></thead><tbody>");
+        for g in &groups {
+            let _ = write!(body, "<tr><th scope=\"row\">{}</th>", esc(g));
+            match response(g) {
+                Some(r) => {
+                    let _ = write!(
+                        body,
+                        "<td data-key=\"{}|*|response\" data-value=\"{:.4}\">{}</td>",
+                        esc(g),
+                        r.estimate.value,
+                        figure("response", &r.estimate)
+                    );
+                }
+                None => body.push_str("<td></td>"),
+            }
+            for (m, _) in &measures {
+                let line = v
+                    .lines
+                    .iter()
+                    .find(|l| l.group == *g && l.question == q && l.measure == *m);
+                match line {
+                    Some(l) if !(*m == "inside" && *g == crate::results::EVERYONE) => {
+                        let _ = write!(
+                            body,
+                            "<td data-key=\"{}|{}|{m}\" data-value=\"{:.4}\">{}{}</td>",
+                            esc(g),
+                            esc(q),
+                            l.estimate.value,
+                            figure(m, &l.estimate),
+                            l.change
+                                .as_ref()
+                                .map(|c| format!("<br>{}", moved(m, c)))
+                                .unwrap_or_default()
+                        );
+                    }
+                    _ => body.push_str("<td>—</td>"),
+                }
+            }
+            body.push_str("</tr>");
+        }
+        body.push_str("</tbody></table></div>");
+    }
+    body
+}
+
+pub async fn results_page(
+    axum::extract::State(state): axum::extract::State<State>,
+    Extension(v): Extension<Viewer>,
+    Path(id): Path<i64>,
+) -> Answer {
+    let (s, viewer) = (state.clone(), v.clone());
+    let (view, min) = blocking(move || {
+        let min = may_see_results(&s, &viewer, id)?;
+        Ok((results_view(&s.db, id, min)?, min))
+    })
+    .await
+    .map_err(Failure::page)?;
+    let body = results_html(&view, min);
+    Ok(layout(&view.name, Some(&v), "/surveys", &body).into_response())
+}
+
+pub async fn api_results(
+    axum::extract::State(state): axum::extract::State<State>,
+    Extension(v): Extension<Viewer>,
+    Path(id): Path<i64>,
+) -> Answer {
+    let s = state.clone();
+    let view = blocking(move || {
+        let min = may_see_results(&s, &v, id)?;
+        results_view(&s.db, id, min)
+    })
+    .await?;
+    Ok(axum::Json(view).into_response())
+}
+
+/// Campaigns with their counts (never answers).
+pub async fn api_list(axum::extract::State(state): axum::extract::State<State>) -> Answer {
+    let s = state.clone();
+    let list = blocking(move || s.db.campaigns()).await?;
+    Ok(axum::Json(serde_json::json!({ "campaigns": list })).into_response())
+}
+
+pub async fn api_campaign(
+    axum::extract::State(state): axum::extract::State<State>,
+    Path(id): Path<i64>,
+) -> Answer {
+    let s = state.clone();
+    let c = blocking(move || campaign_or_404(&s.db, id)).await?;
+    Ok(axum::Json(c).into_response())
+}
+
+/// Sends each invitee (or, for reminders, each who has not answered) their link through the
+/// server's SMTP relay; returns what was done.
+pub fn send_invitations(
+    db: &Db,
+    session: &mut app::Session,
+    id: i64,
+    base_url: &str,
+    relay: &str,
+    from: &str,
+    reminder: bool,
+) -> anyhow::Result<String> {
+    let camp = campaign_or_404(db, id)?;
+    if camp.state != "open" {
+        anyhow::bail!("campaign {id} is {}: its links no longer work", camp.state);
+    }
+    let links: Vec<(String, String, bool)> = links(db, id, base_url)?
+        .into_iter()
+        .filter(|l| !(reminder && l.2))
+        .collect();
+    let people: Vec<String> = links.iter().map(|l| l.0.clone()).collect();
+    let addresses = session.addresses(&people)?;
+    let closes = day(camp.closes);
+    let mut messages = Vec::new();
+    let mut unaddressed = 0;
+    for ((_, link, _), to) in links.iter().zip(addresses) {
+        let Some(to) = to else {
+            unaddressed += 1;
+            continue;
+        };
+        messages.push(crate::smtp::Message {
+            to,
+            subject: format!(
+                "{}{}",
+                if reminder { "Reminder: " } else { "" },
+                camp.name
+            ),
+            body: format!(
+                "You are invited to answer a short survey about whom you work with: {}.\n\nYour own link (do not forward it): {link}\n\nIt takes a few minutes and works until {closes}. Nobody sees your answers: they count, with everyone's, only for groups large enough to keep people unrecognizable.\n",
+                camp.name
+            ),
+        });
+    }
+    let sent = crate::smtp::send(relay, from, &messages)?;
+    db.audit(&[(
+        auth::now(),
+        session.viewer().to_string(),
+        if reminder {
+            "send survey reminders"
+        } else {
+            "send survey invitations"
+        }
+        .into(),
+        format!("{id}: {sent}"),
+    )])?;
+    Ok(format!(
+        "sent {sent} {} for campaign {id}{}",
+        if reminder { "reminders" } else { "invitations" },
+        if unaddressed > 0 {
+            format!("; {unaddressed} people have no e-mail address in the people file")
+        } else {
+            String::new()
+        }
+    ))
+}
+
+/// Sends invitations (or reminders, with the field `reminder`) from the campaign's page, as a
+/// background job, through the relay `orgmirror serve --smtp` names.
+pub async fn send_form(
+    axum::extract::State(state): axum::extract::State<State>,
+    Extension(v): Extension<Viewer>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> Answer {
+    let reminder = crate::routes::form_field(&body, "reminder").is_some();
+    let Some(relay) = state.config.smtp.clone() else {
+        return Err(Failure::new(
+            StatusCode::CONFLICT,
+            "no_smtp",
+            "this server has no SMTP relay: start it with --smtp HOST:PORT --smtp-from ADDRESS, or export the links as CSV",
+        )
+        .page());
+    };
+    let from = state.config.smtp_from.clone().unwrap_or_default();
+    let base = base_url(&state, &headers);
+    let s = state.clone();
+    blocking(move || {
+        let db = s.db.clone();
+        crate::jobs::run(
+            &s,
+            &v,
+            "survey",
+            &format!(
+                "send {} for campaign {id}",
+                if reminder { "reminders" } else { "invitations" }
+            ),
+            move |session, _| send_invitations(&db, session, id, &base, &relay, &from, reminder),
+        )
+    })
+    .await
+    .map_err(Failure::page)?;
+    Ok(Redirect::to(&format!("/surveys/{id}")).into_response())
+}
+
+/// Where links point: `--public-url`, else this request's host.
+fn base_url(state: &State, headers: &HeaderMap) -> String {
+    if let Some(u) = &state.config.public_url {
+        return u.trim_end_matches('/').to_string();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    format!("{}://{host}", if state.tls { "https" } else { "http" })
+}
+
+/// A respondent's own mirror, once the campaign closed: by how many colleagues they were named
+/// under each question (and the change since the previous campaign on the same scope), and
+/// their personal mirror from the new analysis. The link is the credential; the read is
+/// recorded.
+pub async fn respondent_mirror(
+    axum::extract::State(state): axum::extract::State<State>,
+    Path(token): Path<String>,
+) -> Answer {
+    let s = state.clone();
+    let page = blocking(move || {
+        let (cid, me, _) = s.db.invitee(&auth::token_hash(&token))?.ok_or_else(|| {
+            anyhow::anyhow!("no such invitation: the link is wrong or the survey was removed")
+        })?;
+        let c = campaign_or_404(&s.db, cid)?;
+        let viewer = format!("respondent of survey {cid}");
+        let policy = app::Policy {
+            viewer: viewer.clone(),
+            role: app::policy::Role::Member(me.clone()),
+            min_group: s.min_group.load(std::sync::atomic::Ordering::Relaxed),
+            keyed: s.keyed,
+        };
+        let mut log = s.audit.clone();
+        if c.state != "closed" {
+            return Ok((c.name, None, "<p>Your mirror is made when the survey closes; come back with the same link then.</p>".to_string()));
+        }
+        policy.record(&mut log, "survey mirror", &me)?;
+        let mine = s.db.person_results(cid, &me)?;
+        let before = previous(&s.db, &c)?;
+        let theirs = match &before {
+            Some(b) => s.db.person_results(b.id, &me)?,
+            None => Vec::new(),
+        };
+        let mut section = format!(
+            "<section id=\"survey\" class=\"card\"><h2>In the survey “{}”</h2><p>How many of the colleagues who answered named you (only you see this):</p><ul>",
+            esc(&c.name)
+        );
+        for r in &mine {
+            let e = crate::results::share(r.named_by, r.of);
+            let _ = write!(
+                section,
+                "<li data-key=\"named|{}\" data-value=\"{}/{}\">{}: named by <b>{}</b> of {} ({:.0}%, 95% interval {:.0}–{:.0}%)",
+                esc(&r.question),
+                r.named_by,
+                r.of,
+                esc(&question_text(&r.question)),
+                r.named_by,
+                r.of,
+                100.0 * e.value,
+                100.0 * e.low,
+                100.0 * e.high
+            );
+            if let (Some(b), Some(old)) = (
+                &before,
+                theirs.iter().find(|x| x.question == r.question),
+            ) {
+                let was = crate::results::share(old.named_by, old.of);
+                let ch = crate::results::change(crate::results::Kind::Share, &was, &e);
+                let _ = write!(
+                    section,
+                    "; in “{}” {} of {}: {}",
+                    esc(&b.name),
+                    old.named_by,
+                    old.of,
+                    moved("named", &ch)
+                );
+            }
+            section.push_str("</li>");
+        }
+        section.push_str("</ul><p class=\"note\">A share from few respondents is uncertain: the interval says how much. What anyone answered is shown to nobody.</p></section>");
+        let doc = match s.live() {
+            Some(live) if live.person(&me).is_some() => {
+                let window = live.windows().into_iter().next().unwrap_or_default();
+                Some(live.person_page(&policy, &mut log, &me, &window)?.to_string())
+            }
+            _ => None,
+        };
+        Ok((c.name, doc, section))
+    })
+    .await
+    .map_err(Failure::page)?;
+    Ok(match page {
+        (_, Some(doc), section) => crate::pages::embed(&doc, None, "", &section).into_response(),
+        (name, None, section) => layout(
+            &name,
+            None,
+            "",
+            &format!("<h1>{}</h1>{section}", esc(&name)),
+        )
+        .into_response(),
+    })
 }

@@ -34,6 +34,12 @@ fn person_rule(route: &Route, who: Who) -> Option<Expect> {
             Leader | Analyst | Admin => Through,
             Member | SmallLeader => Forbidden,
         }),
+        // A campaign's aggregates: leaders and org viewers, never members.
+        "/surveys/{id}/results" | "/api/v1/surveys/{id}/results" => Some(match who {
+            Anonymous => SignInFirst,
+            Leader | SmallLeader | Analyst | Admin => Through,
+            Member => Forbidden,
+        }),
         "/api/v1/people/{pseudonym}/mirror" => Some(match who {
             Anonymous => SignInFirst,
             Analyst | Admin => Through,
