@@ -47,6 +47,9 @@ pub const QUESTIONS: &[(&str, &str, bool)] = &[
     ("ally", "Who would back you if you made a mistake?", false),
 ];
 
+/// A respondent's link shows their own mirror for this many days after the closing day.
+pub const MIRROR_DAYS: i64 = 30;
+
 /// At most this many colleagues per question.
 pub const MAX_NAMED: usize = 25;
 
@@ -1165,6 +1168,9 @@ pub async fn respondent_mirror(
         let mut log = s.audit.clone();
         if c.state != "closed" {
             return Ok((c.name, None, "<p>Your mirror is made when the survey closes; come back with the same link then.</p>".to_string()));
+        }
+        if auth::now().div_euclid(86_400) > c.closes + MIRROR_DAYS {
+            return Ok((c.name, None, format!("<p>This link worked until {MIRROR_DAYS} days after the survey closed. Your organization can give you an account to see your mirror.</p>")));
         }
         policy.record(&mut log, "survey mirror", &me)?;
         let mine = s.db.person_results(cid, &me)?;

@@ -246,3 +246,223 @@ fn raw_answers_are_read_only_by_the_respondents_form_and_the_close() {
         "who reads raw survey answers"
     );
 }
+
+/// Answers of campaign `id` for `respondents`: each sends the names `pick` gives them.
+async fn respond(s: &Served, id: i64, respondents: &[String], pick: impl Fn(usize) -> Vec<String>) {
+    for (i, p) in respondents.iter().enumerate() {
+        let token = server::survey::invite_token(&s.state.db, id, p).unwrap();
+        let fields: String = pick(i)
+            .iter()
+            .map(|c| format!("a={c}&q=advice&w=2&"))
+            .collect();
+        let (status, body) = answer(s, &token, &format!("{fields}action=submit")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+}
+
+/// Closes a campaign as the server does at its closing day and waits for the job.
+async fn close_and_wait(s: &Served, id: i64) {
+    let state = s.state.clone();
+    let job = tokio::task::spawn_blocking(move || {
+        server::survey::close(&state, &server::Viewer::system("test"), id)
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let Some(job) = job else { return };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let j = s
+            .state
+            .db
+            .jobs(50)
+            .unwrap()
+            .into_iter()
+            .find(|j| j.id == job)
+            .unwrap();
+        if j.state != "running" && j.state != "queued" {
+            assert_eq!(j.state, "done", "{}", j.message);
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the close did not finish"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+fn campaign(name: &str, opens: i64, closes: i64) -> server::survey::NewCampaign {
+    server::survey::NewCampaign {
+        name: name.into(),
+        department: "all".into(),
+        questions: "advice".into(),
+        opens: day(opens),
+        closes: day(closes),
+        min_respondents: 5,
+        match_interactions: Some("on".into()),
+        ..Default::default()
+    }
+}
+
+/// Two campaigns on one scope: results only after the close, for leaders and org viewers,
+/// with intervals; a person named by many more in the second sees the change as clear in their
+/// own mirror, by their link; the aggregates say what moved. Scopes of a team with its
+/// neighbours and of a list, and a campaign closed by its date.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_change_between_campaigns_and_scopes() {
+    for db in common::databases() {
+        results_on(db).await;
+    }
+}
+
+async fn results_on(db: Option<String>) {
+    let s = Served::start(db, |_| {}).await;
+    let people: Vec<String> = s
+        .state
+        .live()
+        .unwrap()
+        .members_of(None)
+        .into_iter()
+        .collect();
+    let star = people[0].clone();
+    let respondents: Vec<String> = people[1..31].to_vec();
+
+    let first = server::survey::create(&s.state, "tester", &campaign("First", 0, 7)).unwrap();
+    // Each names the next two respondents.
+    respond(&s, first, &respondents, |i| {
+        vec![
+            respondents[(i + 1) % 30].clone(),
+            respondents[(i + 2) % 30].clone(),
+        ]
+    })
+    .await;
+    let results = format!("/surveys/{first}/results");
+    let (status, _, page) = s.get(Who::Leader, &results).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("shown once the campaign closes"), "{page}");
+    assert!(!page.contains("data-value"));
+    close_and_wait(&s, first).await;
+
+    let second = server::survey::create(&s.state, "tester", &campaign("Second", 0, 7)).unwrap();
+    // Now everyone also names the star.
+    respond(&s, second, &respondents, |i| {
+        vec![star.clone(), respondents[(i + 1) % 30].clone()]
+    })
+    .await;
+    close_and_wait(&s, second).await;
+
+    // The aggregates: members are refused; a leader sees them, with the change since the first.
+    assert_eq!(
+        s.get(Who::Member, &format!("/surveys/{second}/results"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, _, json) = s
+        .get(Who::Leader, &format!("/api/v1/surveys/{second}/results"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["since"][0], first);
+    let line = |m: &str| {
+        let q = if m == "response" { "*" } else { "advice" };
+        v["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["group"] == "everyone" && l["question"] == q && l["measure"] == m)
+            .unwrap_or_else(|| panic!("no {m}: {json}"))
+            .clone()
+    };
+    // 30 respondents of 150, two names each, both times.
+    assert_eq!(line("given")["value"], 2.0);
+    assert_eq!(line("given")["change"]["delta"], 0.0);
+    let response = line("response");
+    assert!((response["value"].as_f64().unwrap() - 0.2).abs() < 1e-9);
+    assert!(line("matched")["n"].as_i64().unwrap() == 60);
+    // Half the names now go to one person outside the respondents: the names received by
+    // members of some department fell, clearly (its interval is below zero).
+    assert!(
+        v["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["measure"] == "received"
+                && l["change"]["high"].as_f64().is_some_and(|h| h < 0.0)),
+        "{json}"
+    );
+    assert!(v["hidden_groups"].as_i64().unwrap() >= 1);
+    // 120 of 150 did not answer: the page says what that means.
+    let (_, _, page) = s
+        .get(Who::Analyst, &format!("/surveys/{second}/results"))
+        .await;
+    assert!(page.contains("did not answer") && page.contains("Changes are since"));
+
+    // The star's own mirror, by their link: named by none of 30, then by all 30.
+    let token = server::survey::invite_token(&s.state.db, second, &star).unwrap();
+    let (status, _, mirror) = s.get(Who::Anonymous, &format!("/s/{token}/mirror")).await;
+    assert_eq!(status, StatusCode::OK, "{mirror}");
+    assert!(
+        mirror.contains("data-key=\"named|advice\" data-value=\"30/30\"")
+            && mirror.contains("in “First” 0 of 30")
+            && mirror.contains("change clear"),
+        "{mirror}"
+    );
+    let (_, _, form) = s.get(Who::Anonymous, &format!("/s/{token}")).await;
+    assert!(form.contains(&format!("/s/{token}/mirror")));
+    // Stored: per person, not the answers.
+    assert_eq!(
+        s.state.db.person_results(second, &star).unwrap()[0].named_by,
+        30
+    );
+    assert_eq!(s.state.db.response_count(second).unwrap(), 0);
+
+    // A team and its neighbours.
+    let mut team = campaign("Team", 0, 7);
+    team.team = s.leader.clone();
+    let id = server::survey::create(&s.state, "tester", &team).unwrap();
+    let c = server::survey::campaign(&s.state.db, id).unwrap();
+    assert_eq!(c.scope, format!("team:{}", s.leader));
+    let live = s.state.live().unwrap();
+    let (members, near) = live.team_and_neighbours(&s.leader).unwrap();
+    assert!(members.contains(&s.leader) && members.len() >= 5);
+    assert!(!near.is_empty() && near.len() <= members.len());
+    assert_eq!(c.invited as usize, members.len() + near.len());
+    // A member manages nobody: refused, saying why.
+    let mut nobody = campaign("Nobody", 0, 7);
+    nobody.team = s.member.clone();
+    let e = server::survey::create(&s.state, "tester", &nobody).unwrap_err();
+    assert!(e.to_string().contains("manages nobody"), "{e}");
+
+    // A list, and a list with a stranger in it (named by its entry).
+    let mut list = campaign("List", 0, 7);
+    list.people = format!("{}\n{}\n\n{}", people[3], people[4], people[5]);
+    let id = server::survey::create(&s.state, "tester", &list).unwrap();
+    let invited: Vec<String> = s
+        .state
+        .db
+        .invitees(id)
+        .unwrap()
+        .into_iter()
+        .map(|i| i.0)
+        .collect();
+    let mut want = people[3..6].to_vec();
+    want.sort();
+    assert_eq!(invited, want);
+    list.people = format!("{}\nnot-a-person", people[3]);
+    let e = server::survey::create(&s.state, "tester", &list).unwrap_err();
+    assert!(e.to_string().contains("entry 2: `not-a-person`"), "{e}");
+
+    // Past its closing day, the server closes a campaign by itself; its links stop working.
+    let late = server::survey::create(&s.state, "tester", &campaign("Late", -3, -1)).unwrap();
+    let state = s.state.clone();
+    tokio::task::spawn_blocking(move || server::survey::close_due(&state))
+        .await
+        .unwrap()
+        .unwrap();
+    let c = server::survey::campaign(&s.state.db, late).unwrap();
+    assert_eq!(c.state, "closed: no answers");
+    let open = server::survey::campaign(&s.state.db, id).unwrap();
+    assert_eq!(open.state, "open");
+}
