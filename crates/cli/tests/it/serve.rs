@@ -535,6 +535,91 @@ fn invitations_and_reminders_go_through_an_smtp_relay() {
         "--reminder",
     ]);
     assert!(out.starts_with("sent 59 reminders"), "{out}");
+    {
+        let got = kept.lock().unwrap();
+        assert!(got.iter().all(
+            |(_, t)| t.contains("Subject: Reminder: Advice") && !t.contains(links[0].as_str())
+        ));
+    }
+
+    // From the campaign's page: an admin sends reminders through the relay the server names.
+    kept.lock().unwrap().clear();
+    ok(&[
+        "--workspace",
+        ws,
+        "user",
+        "add",
+        "admin@m.test",
+        "--role",
+        "admin",
+    ]);
+    let mut c = Command::new(env!("CARGO_BIN_EXE_orgmirror"))
+        .args(["--workspace", ws, "user", "set-password", "admin@m.test"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    writeln!(c.stdin.take().unwrap(), "admin password 1").unwrap();
+    assert!(c.wait().unwrap().success());
+    let s = serve(
+        ws,
+        &[
+            "--smtp",
+            &relay,
+            "--smtp-from",
+            "survey@m.test",
+            "--public-url",
+            "https://mirror.m.test/",
+        ],
+    );
+    let jar = format!("{d}/jar");
+    let login = curl(&[
+        "-c",
+        &jar,
+        "-H",
+        "content-type: application/json",
+        "-d",
+        r#"{"email":"admin@m.test","password":"admin password 1"}"#,
+        &format!("{}/api/v1/session", s.url),
+    ]);
+    let csrf = login
+        .split("\"csrf\":\"")
+        .nth(1)
+        .and_then(|x| x.split('"').next())
+        .expect(&login)
+        .to_string();
+    let page = curl(&["-b", &jar, &format!("{}/surveys/1", s.url)]);
+    assert!(
+        page.contains("Remind those who have not answered"),
+        "{page}"
+    );
+    let sent = curl(&[
+        "-b",
+        &jar,
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "-H",
+        &format!("origin: {}", s.url),
+        "--data",
+        &format!("csrf={csrf}&reminder=1"),
+        &format!("{}/surveys/1/send", s.url),
+    ]);
+    assert_eq!(sent, "303");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while kept.lock().unwrap().len() < 59 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the page's reminders did not arrive"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
     let got = kept.lock().unwrap();
-    assert!(got.iter().all(|(_, t)| t.contains("Subject: Reminder: Advice") && !t.contains(links[0].as_str())));
+    assert_eq!(got.len(), 59);
+    assert!(
+        got.iter()
+            .all(|(_, t)| t.contains("https://mirror.m.test/s/")
+                && !t.contains(links[0].rsplit('/').next().unwrap()))
+    );
 }
