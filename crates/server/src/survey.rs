@@ -626,33 +626,19 @@ pub async fn form_page(
         return Ok(layout(&c.name, None, "", &body).into_response());
     }
     // Colleagues to choose from: the campaign's invitees, minus the respondent.
-    let colleagues: Vec<(String, String)> = {
-        let mut v: Vec<(String, String)> = invited
-            .into_iter()
-            .filter(|p| *p != me)
-            .map(|p| {
-                let label = live
-                    .as_ref()
-                    .map_or_else(|| p.clone(), |l| l.colleague_label(&p));
-                (label, p)
-            })
-            .collect();
-        v.sort();
-        v
-    };
+    let colleagues = choices(live.as_deref(), invited, &me);
+    let label_of: std::collections::HashMap<&str, &str> = colleagues
+        .iter()
+        .map(|(l, p)| (p.as_str(), l.as_str()))
+        .collect();
     let _ = write!(
         body,
         "<p>For each question, name the colleagues who come to mind (up to {MAX_NAMED}). It takes a few minutes; you can save and come back with the same link until {}.</p><p class=\"note\"><b>Who sees what:</b> nobody sees your answers — not your manager, not an analyst, not an admin. When the survey closes they count, with everyone's, in the organization's picture, shown only for groups of at least the minimum size and only if at least {} people answered; you see your own mirror.</p><datalist id=\"colleagues\">",
         day(c.closes),
         c.min_respondents
     );
-    for (label, p) in &colleagues {
-        let _ = write!(
-            body,
-            "<option value=\"{}\" label=\"{}\">",
-            esc(p),
-            esc(label)
-        );
+    for (label, _) in &colleagues {
+        let _ = write!(body, "<option value=\"{}\">", esc(label));
     }
     let _ = write!(
         body,
@@ -665,10 +651,16 @@ pub async fn form_page(
             "<fieldset><legend>{}</legend>",
             esc(&question_text(q))
         );
-        for slot in 0..MAX_NAMED.min(chosen.len() + 3) {
-            let (value, weight) = chosen
-                .get(slot)
-                .map_or((String::new(), 1), |a| (a.1.clone(), a.2));
+        for slot in 0..MAX_NAMED.min(chosen.len() + 5) {
+            let (value, weight) = chosen.get(slot).map_or((String::new(), 1), |a| {
+                (
+                    label_of
+                        .get(a.1.as_str())
+                        .unwrap_or(&a.1.as_str())
+                        .to_string(),
+                    a.2,
+                )
+            });
             let _ = write!(
                 body,
                 "<label for=\"q{qi}-{slot}\">Colleague {}</label><input id=\"q{qi}-{slot}\" name=\"a\" type=\"text\" list=\"colleagues\" value=\"{}\" autocomplete=\"off\" data-question=\"{}\">",
@@ -707,8 +699,37 @@ pub async fn form_page(
     Ok(res)
 }
 
-/// Saves (or sends) the respondent's answers: every `a` (a colleague's pseudonym, blank to
-/// skip) with its `q` and `w` in order.
+/// The colleagues a respondent may name, as (what the form shows, pseudonym), sorted: their
+/// names when the workspace holds identities (made unique with the pseudonym where two share
+/// one), else pseudonyms.
+fn choices(
+    live: Option<&app::live::Live>,
+    invited: Vec<String>,
+    me: &str,
+) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = invited
+        .into_iter()
+        .filter(|p| p != me)
+        .map(|p| {
+            let label = live.map_or_else(|| p.clone(), |l| l.colleague_label(&p));
+            (label, p)
+        })
+        .collect();
+    let mut seen: std::collections::HashMap<String, usize> = Default::default();
+    for (l, _) in &v {
+        *seen.entry(l.clone()).or_default() += 1;
+    }
+    for (l, p) in &mut v {
+        if seen[l.as_str()] > 1 {
+            *l = format!("{l} ({p})");
+        }
+    }
+    v.sort();
+    v
+}
+
+/// Saves (or sends) the respondent's answers: every `a` (a colleague as the form offered them,
+/// or their pseudonym; blank to skip) with its `q` and `w` in order.
 pub async fn form_post(
     axum::extract::State(state): axum::extract::State<State>,
     Path(token): Path<String>,
@@ -741,8 +762,16 @@ pub async fn form_post(
         if c.state != "open" || today > c.closes || today < c.opens {
             return Err(app::Refused("this survey is not open".into()).into());
         }
-        let scope: std::collections::HashSet<String> =
-            s.db.invitees(cid)?.into_iter().map(|i| i.0).collect();
+        // A colleague is named by the label the form offered, or by pseudonym.
+        let invited: Vec<String> = s.db.invitees(cid)?.into_iter().map(|i| i.0).collect();
+        let offered = choices(s.live().as_deref(), invited.clone(), &me);
+        let mut scope: std::collections::HashMap<String, String> = offered.into_iter().collect();
+        scope.extend(
+            invited
+                .into_iter()
+                .filter(|p| *p != me)
+                .map(|p| (p.clone(), p)),
+        );
         let asked: std::collections::HashSet<&str> = c.questions.split(',').collect();
         let mut answers: Vec<(String, String, i64)> = Vec::new();
         for ((name, question), weight) in a.iter().zip(&q).zip(&w) {
@@ -755,15 +784,15 @@ pub async fn form_post(
                     app::Refused(format!("no question `{question}` in this survey")).into(),
                 );
             }
-            if !scope.contains(name) || name == me {
+            let Some(name) = scope.get(name) else {
                 return Err(app::Refused(format!(
                     "`{name}` is not one of the colleagues this survey asks about"
                 ))
                 .into());
-            }
+            };
             let weight: i64 = weight.parse().unwrap_or(1).clamp(1, 4);
-            if !answers.iter().any(|x| x.0 == *question && x.1 == name) {
-                answers.push((question.clone(), name.to_string(), weight));
+            if !answers.iter().any(|x| x.0 == *question && x.1 == *name) {
+                answers.push((question.clone(), name.clone(), weight));
             }
         }
         s.db.save_responses(cid, &me, &answers, submit, auth::now())?;

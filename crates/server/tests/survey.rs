@@ -108,7 +108,19 @@ async fn a_campaign_from_creation_to_the_workspaces_answers() {
         assert!(body.contains("Saved"));
         // The respondent sees their own saved answer again.
         let (_, _, form) = s.get(Who::Anonymous, &format!("/s/{}", rows[5].1)).await;
-        assert!(form.contains(&format!("value=\"{}\"", colleague(5))));
+        // By name, as the form offers colleagues (the workspace holds identities).
+        let name = s.state.live().unwrap().colleague_label(&colleague(5));
+        assert_ne!(name, colleague(5));
+        assert!(form.contains(&format!("value=\"{name}\"")), "{form}");
+        assert!(!form.contains(&format!("value=\"{}\"", colleague(5))));
+        // A name is taken as the form offered it.
+        let (status, _) = answer(
+            &s,
+            &rows[5].1,
+            &format!("a={}&q=advice&w=2&action=save", name.replace(' ', "+")),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
         let (status, _) = answer(
             &s,
             &rows[6].1,
