@@ -672,6 +672,42 @@ async fn crawl(one: &Side, two: &Side, w: &World, journal_kept: bool) -> Crawl {
     c
 }
 
+/// Results routes (paths ending in `/results`): for every viewer let through, each answer's lines
+/// of results (`lines`, in the API's JSON); with `open`, also that it names nobody at all.
+async fn results_answers(side: &Side, w: &World, open: bool) -> Vec<(String, usize)> {
+    let everyone = side.s.state.live().unwrap().pseudonyms().to_vec();
+    let mut out = Vec::new();
+    for route in ROUTES
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with("/results"))
+    {
+        for filling in fillings(route, w) {
+            for &who in EVERYONE {
+                let path = side.path(route, &filling);
+                let got = fetch(&side.s, who, &path).await;
+                if !got.status.is_success() {
+                    continue;
+                }
+                let what = format!("[{}] GET {path} as {who:?}", side.s.database);
+                if open && let Some(p) = everyone.iter().find(|p| got.body.contains(p.as_str())) {
+                    panic!("{what}: names {p} before the close: {}", got.body);
+                }
+                if route.path.starts_with("/api/") {
+                    let v: serde_json::Value = serde_json::from_str(&got.body).unwrap();
+                    let lines = v["lines"].as_array().unwrap_or_else(|| {
+                        panic!(
+                            "{what}: no `lines` in the results API's answer; say here what holds \
+                             its results: {v}"
+                        )
+                    });
+                    out.push((what, lines.len()));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Waits for the newest job of `kind` to end, through the API as an admin; its JSON.
 async fn wait_for_job(s: &Served, kind: &str) -> serde_json::Value {
     let deadline = Instant::now() + Duration::from_secs(300);
@@ -739,6 +775,14 @@ async fn raw_answers_and_journals_reach_nobody_but_their_owner() {
             c.compared,
             c.failures.join("\n\n")
         );
+        // And the results routes show nothing before the close: no person, no line.
+        for side in [&one, &two] {
+            let results = results_answers(side, &w, true).await;
+            assert!(!results.is_empty(), "[{label}] no results API answered");
+            for (what, lines) in results {
+                assert_eq!(lines, 0, "{what}: results before the close");
+            }
+        }
         eprintln!(
             "[{label}] open campaign: {} GET routes, {} comparisons (route × filling × viewer), all as expected ({:.1?} so far)",
             c.routes,
@@ -813,6 +857,14 @@ async fn raw_answers_and_journals_reach_nobody_but_their_owner() {
                 count_rows(&side.s, "responses", "campaign", w.campaign),
                 0,
                 "[{label}] the campaign's raw answers are still in the store after its close"
+            );
+        }
+        // The results exist now (so "nothing before the close" above was not nothing always).
+        for side in [&one, &two] {
+            let results = results_answers(side, &w, false).await;
+            assert!(
+                results.iter().any(|r| r.1 > 0),
+                "[{label}] no results after the close: {results:?}"
             );
         }
         // Closed: not even a respondent's own link shows their answers any more.
