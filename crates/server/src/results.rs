@@ -52,8 +52,11 @@ pub struct Inputs<'a> {
     /// A person's department, if any.
     pub group_of: &'a dyn Fn(&str) -> Option<String>,
     /// Whether two people interacted (when the campaign matches answers against interactions).
-    pub tied: Option<&'a dyn Fn(&str, &str) -> bool>,
+    pub tied: Option<&'a Tied<'a>>,
 }
+
+/// Whether two people (by pseudonym) interacted.
+pub type Tied<'a> = dyn Fn(&str, &str) -> bool + 'a;
 
 #[derive(Default)]
 struct Acc {
