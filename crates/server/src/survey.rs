@@ -307,7 +307,7 @@ pub async fn status_page(
     };
     let met = c.submitted >= c.min_respondents;
     let mut body = format!(
-        "<h1>{}</h1><p>Scope <b>{}</b> · questions <b>{}</b> · open {} to {} · state <b data-key=\"state\">{}</b></p><p><b data-key=\"submitted\">{}</b> of <b data-key=\"invited\">{}</b> answered ({rate:.0}%), {} saved without sending. Results need at least {} respondents: {}.</p><p class=\"note\">Who answered is shown as counts only; what anyone answered is shown to nobody.</p><p><a href=\"/surveys/{}/invitations.csv\" download>Invitation links (CSV) for your own mailer</a></p>",
+        "<h1>{}</h1><p>Scope <b>{}</b> · questions <b>{}</b> · open {} to {} · state <b data-key=\"state\">{}</b></p><p><b data-key=\"submitted\">{}</b> of <b data-key=\"invited\">{}</b> answered ({rate:.0}%), {} saved without sending. Results need at least {} respondents: {}.</p><p class=\"note\">Who has answered appears only in the invitation list (for reminders) and the access log; what anyone answered is shown to nobody.</p><p><a href=\"/surveys/{}/invitations.csv\" download>Invitation links (CSV) for your own mailer</a></p>",
         esc(&c.name),
         esc(&c.scope),
         esc(&c.questions),
