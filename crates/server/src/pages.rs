@@ -400,6 +400,28 @@ pub async fn my_teams(
         }
         body.push_str("</tbody></table>");
     }
+    if v.account.role == "leader" {
+        let s = state.clone();
+        let closed: Vec<crate::db::Campaign> = crate::api::blocking(move || s.db.campaigns())
+            .await
+            .map_err(page_err)?
+            .into_iter()
+            .filter(|c| c.state == "closed")
+            .collect();
+        if !closed.is_empty() {
+            body.push_str("<h2>Survey results</h2><p class=\"note\">Aggregates only, for groups of at least the minimum size.</p><ul>");
+            for c in &closed {
+                let _ = write!(
+                    body,
+                    "<li><a href=\"/surveys/{}/results\">{}</a> (closing day {})</li>",
+                    c.id,
+                    esc(&c.name),
+                    day(c.closes)
+                );
+            }
+            body.push_str("</ul>");
+        }
+    }
     Ok(layout("My teams", Some(&v), "/teams", &body).into_response())
 }
 

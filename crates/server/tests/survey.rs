@@ -364,6 +364,12 @@ async fn results_on(db: Option<String>) {
     .await;
     close_and_wait(&s, second).await;
 
+    // Leaders find the results from their teams page.
+    let (_, _, teams) = s.get(Who::Leader, "/teams").await;
+    assert!(
+        teams.contains(&format!("/surveys/{second}/results")),
+        "{teams}"
+    );
     // The aggregates: members are refused; a leader sees them, with the change since the first.
     assert_eq!(
         s.get(Who::Member, &format!("/surveys/{second}/results"))
