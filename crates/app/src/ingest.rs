@@ -269,12 +269,14 @@ impl Session {
     }
 
     /// Survey answers collected by pseudonym (a server's campaign): `(respondent, question,
-    /// colleague, weight)` with the day they were closed, stored as one survey ingest run. The
+    /// colleague, weight)` with the day they were closed and where they come from (`source`,
+    /// e.g. "campaign 3"), stored as one survey ingest run. The
     /// ids are written to a private file only for the ingest's moment, then removed.
     pub fn ingest_collected_answers(
         &mut self,
         answers: &[(String, String, String, f64)],
         day: &str,
+        source: &str,
         progress: &dyn Progress,
     ) -> Result<ingest::IngestReport> {
         self.policy.require_manager(&mut self.store, "ingest")?;
@@ -301,9 +303,19 @@ impl Session {
         let path = dir.join(format!("answers-{}.csv", std::process::id()));
         let written = (|| -> Result<()> {
             let mut w = csv::Writer::from_path(&path)?;
-            w.write_record(["respondent", "question", "colleague", "weight", "time"])?;
+            // `source` (e.g. the campaign) is a column the ingest ignores: it keeps two
+            // collections with the same answers on the same day from being taken for one file
+            // ingested twice.
+            w.write_record([
+                "respondent",
+                "question",
+                "colleague",
+                "weight",
+                "time",
+                "source",
+            ])?;
             for (r, q, c, weight) in answers {
-                w.write_record([id(r)?, q.as_str(), id(c)?, &weight.to_string(), day])?;
+                w.write_record([id(r)?, q.as_str(), id(c)?, &weight.to_string(), day, source])?;
             }
             w.flush()?;
             Ok(())

@@ -575,9 +575,20 @@ pub struct Job {
     pub finished: Option<i64>,
 }
 
-/// The server's database: a small pool of connections.
+/// At most this many connections are open at once; a request waits for a free one (a burst
+/// of requests then queues instead of opening a connection each).
+const POOL_SIZE: usize = 24;
+
+/// The pool's idle connections and how many are open in all.
+struct Pool {
+    idle: Vec<Box<dyn Sql>>,
+    open: usize,
+}
+
+/// The server's database: a bounded pool of connections.
 pub struct Db {
-    pool: Mutex<Vec<Box<dyn Sql>>>,
+    pool: Mutex<Pool>,
+    freed: std::sync::Condvar,
     open: Box<dyn Fn() -> Result<Box<dyn Sql>> + Send + Sync>,
     /// Where it is, for messages (the URL without its password).
     pub label: String,
@@ -601,7 +612,11 @@ impl Db {
             let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
         }
         let db = Db {
-            pool: Mutex::new(vec![first]),
+            pool: Mutex::new(Pool {
+                idle: vec![first],
+                open: 1,
+            }),
+            freed: std::sync::Condvar::new(),
             open: Box::new(open),
             label: path.display().to_string(),
         };
@@ -634,7 +649,11 @@ impl Db {
         };
         let first = open()?;
         let db = Db {
-            pool: Mutex::new(vec![first]),
+            pool: Mutex::new(Pool {
+                idle: vec![first],
+                open: 1,
+            }),
+            freed: std::sync::Condvar::new(),
             open: Box::new(open),
             label: redact(url),
         };
@@ -678,20 +697,46 @@ impl Db {
         })
     }
 
-    /// Runs `f` on a pooled connection (a new one when all are busy; at most 16 are kept).
+    /// Runs `f` on a pooled connection: an idle one, a new one while fewer than [`POOL_SIZE`]
+    /// are open, else the next one freed. A wait longer than ten seconds opens one more all
+    /// the same, so that a caller holding a connection can never wait on itself.
     fn with<T>(&self, f: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T> {
-        let taken = self.pool.lock().expect("pool").pop();
-        let mut c = match taken {
-            Some(c) => c,
-            None => (self.open)()?,
+        let mut c = {
+            let mut pool = self.pool.lock().expect("pool");
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            loop {
+                if let Some(c) = pool.idle.pop() {
+                    break c;
+                }
+                let now = std::time::Instant::now();
+                if pool.open < POOL_SIZE || now >= deadline {
+                    pool.open += 1;
+                    drop(pool);
+                    match (self.open)() {
+                        Ok(c) => break c,
+                        Err(e) => {
+                            self.pool.lock().expect("pool").open -= 1;
+                            self.freed.notify_one();
+                            return Err(e);
+                        }
+                    }
+                }
+                pool = self
+                    .freed
+                    .wait_timeout(pool, deadline - now)
+                    .expect("pool")
+                    .0;
+            }
         };
         let out = f(c.as_mut());
-        if c.usable() {
-            let mut pool = self.pool.lock().expect("pool");
-            if pool.len() < 16 {
-                pool.push(c);
-            }
+        let mut pool = self.pool.lock().expect("pool");
+        if c.usable() && pool.idle.len() < POOL_SIZE {
+            pool.idle.push(c);
+        } else {
+            pool.open -= 1;
         }
+        drop(pool);
+        self.freed.notify_one();
         out
     }
 
@@ -1165,15 +1210,21 @@ impl Db {
     }
 
     pub fn campaigns(&self) -> Result<Vec<Campaign>> {
+        self.campaigns_where("", &[])
+    }
+
+    fn campaigns_where(&self, filter: &str, params: &[Value]) -> Result<Vec<Campaign>> {
         self.with(|c| {
             Ok(c.query(
-                "SELECT id, name, scope, questions, opens, closes, min_respondents,
+                &format!(
+                    "SELECT id, name, scope, questions, opens, closes, min_respondents,
                  match_interactions, state, by_whom, created,
                  (SELECT COUNT(*) FROM invitees i WHERE i.campaign = campaigns.id),
                  (SELECT COUNT(*) FROM invitees i WHERE i.campaign = campaigns.id AND i.submitted IS NOT NULL),
                  (SELECT COUNT(*) FROM invitees i WHERE i.campaign = campaigns.id AND i.saved IS NOT NULL AND i.submitted IS NULL)
-                 FROM campaigns ORDER BY id DESC",
-                &[],
+                 FROM campaigns {filter} ORDER BY id DESC"
+                ),
+                params,
             )?
             .iter()
             .map(|r| Campaign {
@@ -1197,7 +1248,10 @@ impl Db {
     }
 
     pub fn campaign(&self, id: i64) -> Result<Option<Campaign>> {
-        Ok(self.campaigns()?.into_iter().find(|c| c.id == id))
+        Ok(self
+            .campaigns_where("WHERE id = $1", &[id.into()])?
+            .into_iter()
+            .next())
     }
 
     pub fn set_campaign_state(&self, id: i64, state: &str) -> Result<()> {

@@ -363,6 +363,8 @@ pub struct View {
     pub state: String,
     pub invited: i64,
     pub answered: i64,
+    /// The campaign's questions, in its order.
+    pub questions: Vec<String>,
     /// Why there are no figures, or what non-response means for them.
     pub notes: Vec<String>,
     /// The campaign changes are measured from.
@@ -388,6 +390,7 @@ pub fn view(
         state: c.state.clone(),
         invited: c.invited,
         answered: c.submitted,
+        questions: c.questions.split(',').map(str::to_string).collect(),
         notes: Vec::new(),
         since: None,
         hidden_groups: 0,

@@ -481,17 +481,16 @@ pub fn begin_close(db: &std::sync::Arc<Db>, by: &str, id: i64) -> anyhow::Result
         .filter(|a| sent.contains(a.0.as_str()))
         .map(|(r, q, col, w)| (r, q, col, w as f64))
         .collect();
-    // Below the campaign's minimum, nothing is stored and nothing is shown.
-    let respondents: std::collections::HashSet<&str> =
-        answers.iter().map(|a| a.0.as_str()).collect();
-    if answers.is_empty() || (respondents.len() as i64) < c.min_respondents {
+    // Below the campaign's minimum, nothing is stored and nothing is shown. A respondent is
+    // anyone who sent the form (a blank one too), as the campaign's counts say everywhere.
+    if answers.is_empty() || (sent.len() as i64) < c.min_respondents {
         db.delete_responses(id)?;
         db.set_campaign_state(
             id,
-            if answers.is_empty() {
-                "closed: no answers"
-            } else {
+            if (sent.len() as i64) < c.min_respondents {
                 "closed: too few respondents"
+            } else {
+                "closed: no answers"
             },
         )?;
         return Ok(None);
@@ -522,7 +521,12 @@ impl Closing {
         session: &mut app::Session,
         progress: &dyn app::Progress,
     ) -> anyhow::Result<String> {
-        let r = session.ingest_collected_answers(&self.answers, &self.day, progress)?;
+        let r = session.ingest_collected_answers(
+            &self.answers,
+            &self.day,
+            &format!("campaign {}", self.campaign.id),
+            progress,
+        )?;
         let req = app::analyze::AnalyzeRequest {
             windows: self.windows,
             ..Default::default()
@@ -590,6 +594,7 @@ pub fn campaign(db: &Db, id: i64) -> anyhow::Result<Campaign> {
 /// The respondent's form (the link is the credential; nobody signs in).
 pub async fn form_page(
     axum::extract::State(state): axum::extract::State<State>,
+    headers: HeaderMap,
     Path(token): Path<String>,
 ) -> Answer {
     let s = state.clone();
@@ -609,7 +614,11 @@ pub async fn form_page(
     .map_err(Failure::page)?;
     let live = state.live();
     let today = auth::now() / 86_400;
-    let form = auth::token();
+    // The form's token: the one this browser already holds (a second tab keeps working), else
+    // a new one.
+    let form = crate::routes::cookie(&headers, FORM_COOKIE)
+        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+        .unwrap_or_else(auth::token);
     let mut body = format!("<h1>{}</h1>", esc(&c.name));
     if c.state != "open" || today > c.closes {
         body.push_str("<p>This survey has closed. Thank you.</p>");
@@ -931,16 +940,15 @@ pub fn results_html(v: &crate::results::View, min: usize) -> String {
             esc(name)
         );
     }
-    let mut questions: Vec<&str> = Vec::new();
+    let questions: Vec<&str> = v.questions.iter().map(String::as_str).collect();
+    // Everyone first, then the departments by name.
     let mut groups: Vec<&str> = Vec::new();
     for l in &v.lines {
-        if l.question != "*" && !questions.contains(&l.question.as_str()) {
-            questions.push(&l.question);
-        }
         if !groups.contains(&l.group.as_str()) {
             groups.push(&l.group);
         }
     }
+    groups.sort_by_key(|g| (*g != crate::results::EVERYONE, *g));
     let response = |g: &str| {
         v.lines
             .iter()

@@ -480,7 +480,20 @@ async fn results_on(db: Option<String>) {
         .unwrap()
         .unwrap();
     let c = server::survey::campaign(&s.state.db, late).unwrap();
-    assert_eq!(c.state, "closed: no answers");
+    assert_eq!(c.state, "closed: too few respondents");
     let open = server::survey::campaign(&s.state.db, id).unwrap();
     assert_eq!(open.state, "open");
+
+    // The same answers as the second campaign's, on the same day: stored all the same (the
+    // workspace does not take them for one file ingested twice).
+    let again = server::survey::create(&s.state, "tester", &campaign("Again", 0, 7)).unwrap();
+    respond(&s, again, &respondents, |i| {
+        vec![star.clone(), respondents[(i + 1) % 30].clone()]
+    })
+    .await;
+    close_and_wait(&s, again).await;
+    assert_eq!(
+        server::survey::campaign(&s.state.db, again).unwrap().state,
+        "closed"
+    );
 }
