@@ -16,28 +16,13 @@
 // usage: node tests/browser/campaign.mjs CONFIG.json
 // CONFIG: { base, shots, password, seed, opens, closes, questions: [..], min,
 //           accounts: { admin, analyst, leader, member: { email } } }
-import { chromium } from 'playwright-core';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { harness, launchChromium, sleep } from './lib.mjs';
 
-const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-const { base, shots, password, accounts, questions } = config;
-const origin = new URL(base).origin;
-mkdirSync(shots, { recursive: true });
-
-const problems = [];
-const notes = [];
-const screenshots = [];
+const h = harness('campaign.mjs');
+const { config, problems, notes, screenshots, say, check, open, clean } = h;
+const { base, accounts, questions } = config;
 const out = { plans: [], mirrors: {} };
-const say = (...a) => console.error('[campaign.mjs]', ...a);
-function check(ok, message) {
-  if (!ok) {
-    problems.push(message);
-    say('PROBLEM:', message);
-  }
-  return ok;
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // Seeded choices (mulberry32), so a run can be repeated.
 let seed = config.seed >>> 0;
@@ -58,68 +43,17 @@ function shuffled(xs) {
   return v;
 }
 
-// A fresh context that records console errors, page errors and CSP violations, and that no
-// request leaves the server.
-async function open(browser, label, width = 1280) {
-  const context = await browser.newContext({ viewport: { width, height: 900 } });
-  await context.addInitScript(() => {
-    window.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => {
-      if (/ > eval\b/.test(decodeURIComponent(e.sourceFile || ''))) return;
-      window.__csp.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`);
-    });
-  });
-  const page = await context.newPage();
-  const seen = { console: [], errors: [] };
-  page.on('console', (m) => {
-    if (m.type() !== 'error' || /^Failed to load resource/.test(m.text())) return;
-    seen.console.push(`${page.url()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => seen.errors.push(`${page.url()}: ${e}`));
-  page.on('request', (r) => {
-    const url = r.url();
-    if (url.startsWith('data:') || url.startsWith('blob:')) return;
-    check(url.startsWith(origin + '/'), `${label}: a request left the server: ${url}`);
-  });
-  return { context, page, seen, label };
-}
-
-// No console errors, page errors or CSP violations since the last call.
-async function clean(s, what) {
-  let csp = [];
-  try {
-    csp = await s.page.evaluate(() => (window.__csp || []).splice(0));
-  } catch (e) {
-    csp = [`could not read: ${e}`];
-  }
-  check(csp.length === 0, `${s.label}: ${what}: CSP violations: ${[...new Set(csp)].slice(0, 5).join('; ')}`);
-  const c = s.seen.console.splice(0);
-  check(c.length === 0, `${s.label}: ${what}: console errors: ${[...new Set(c)].slice(0, 5).join('; ')}`);
-  const e = s.seen.errors.splice(0);
-  check(e.length === 0, `${s.label}: ${what}: page errors: ${e.slice(0, 5).join('; ')}`);
-}
-
+// A screenshot (lib.mjs); the style-src violations its <style> caused are forgotten too, and the
+// file must be there.
 async function shot(s, name, fullPage = true) {
-  const path = join(shots, `${name}.png`);
-  // Playwright's screenshots inject a <style> the pages' CSP refuses: that error is the harness's.
-  const before = s.seen.errors.length;
-  await s.page.screenshot({ path, fullPage, caret: 'initial' });
-  await s.page.waitForTimeout(50);
-  const after = s.seen.errors.splice(before);
-  s.seen.errors.push(...after.filter((e) => !/style-src-elem/.test(e)));
+  const path = await h.shot(s, name, fullPage);
   await s.page.evaluate(() => { window.__csp = (window.__csp || []).filter((v) => !/style-src/.test(v)); }).catch(() => {});
-  if (check(existsSync(path), `${s.label}: no screenshot at ${path}`)) screenshots.push(path);
+  check(existsSync(path), `${s.label}: no screenshot at ${path}`);
 }
 
+// Signs in through the form; a refusal is a problem and ends the step.
 async function signIn(s, who) {
-  await s.page.goto(base + '/login');
-  await s.page.fill('#email', who.email);
-  await s.page.fill('#password', password);
-  const [post] = await Promise.all([
-    s.page.waitForResponse((r) => r.request().method() === 'POST' && r.url() === base + '/login'),
-    s.page.click('main button[type=submit]'),
-  ]);
-  await s.page.waitForLoadState('load');
+  const post = await h.submitSignIn(s, who);
   if (!check(post.status() === 303 || post.status() === 302, `${s.label}: signing in as ${who.email} answered ${post.status()}`)) {
     throw new Error(`cannot sign in as ${who.email}`);
   }
@@ -221,7 +155,7 @@ async function answer(browser, invitee, plan, index) {
   const label = `invitee ${index + 1} (${plan.kind})`;
   const done = { person: invitee.person, kind: plan.kind, action: 'none', named: {} };
   if (plan.kind === 'never') return done;
-  const s = await open(browser, label, plan.narrow ? 375 : 1280);
+  const s = await open(browser, label, { width: plan.narrow ? 375 : 1280 });
   try {
     const r = await s.page.goto(invitee.link);
     check(r.status() === 200, `${label}: the form answered ${r.status()}`);
@@ -317,11 +251,7 @@ function plans(n) {
 }
 
 async function run() {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
-  });
+  const browser = await launchChromium();
   try {
     // 1. The analyst creates the campaign and downloads its links.
     say('analyst: a new campaign');

@@ -12,30 +12,19 @@
 // Browsers: $CHROMIUM (/usr/bin/chromium), $FIREFOX (/usr/bin/firefox-esr), $WEBKIT_WEBDRIVER
 // (/usr/bin/WebKitWebDriver) with $WEBKIT_MINIBROWSER (/usr/lib/*/webkit2gtk-4.1/MiniBrowser) and
 // Xvfb when there is no $DISPLAY.
-import { chromium, firefox } from 'playwright-core';
+import { firefox } from 'playwright-core';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { harness, launchChromium, sleep } from './lib.mjs';
 
-const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const h = harness('serve.mjs');
+const { config, origin, problems, notes, screenshots, say, check, clean, shot } = h;
 const { base, shots, password, accounts } = config;
-const origin = new URL(base).origin;
-mkdirSync(shots, { recursive: true });
 
-const problems = [];
 const skipped = [];
-const notes = [];
 const visited = new Set();
-const screenshots = [];
-const say = (...a) => console.error('[serve.mjs]', ...a);
-function check(ok, message) {
-  if (!ok) {
-    problems.push(message);
-    say('PROBLEM:', message);
-  }
-  return ok;
-}
 // A step that throws is a problem; the next steps still run.
 async function step(name, f) {
   say(name);
@@ -45,7 +34,6 @@ async function step(name, f) {
     check(false, `${name}: ${String(e && e.stack || e).split('\n').slice(0, 4).join(' | ')}`);
   }
 }
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const PERSON_ID = /E\d{6}/;
 const PSEUDONYM = /^p[0-9a-f]{16}$/;
 
@@ -60,74 +48,23 @@ function visit(label, url) {
 
 // ---------------------------------------------------------------- playwright (Chromium, Firefox)
 
-// A fresh context and page that record console errors, page errors, CSP violations (the
-// `securitypolicyviolation` event), requests (none may leave the server) and whether every
-// answer of the server carries a Content-Security-Policy.
-async function open(browser, label) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await context.addInitScript(() => {
-    window.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => {
-      // The pages' CSP allows no eval, so a violation from eval'd code is the automation's own.
-      if (/ > eval\b/.test(decodeURIComponent(e.sourceFile || ''))) return;
-      window.__csp.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`);
-    });
+// A fresh page (lib.mjs) that also records every request (none may name a person) and whether
+// every answer of the server carries a Content-Security-Policy.
+function open(browser, label) {
+  return h.open(browser, label, {
+    onRequest: (url) => visit(label, url),
+    onResponse: (r) => {
+      if (!r.url().startsWith(origin + '/')) return;
+      if (r.url().endsWith('/favicon.ico') && r.status() === 404) {
+        if (!notes.some((n) => n.startsWith('favicon'))) notes.push(`favicon: ${label} asked for /favicon.ico and got 404 (a console error in Chromium on the first page of a session)`);
+      }
+      check(!!r.headers()['content-security-policy'], `${label}: no Content-Security-Policy header on ${r.status()} ${r.url()}`);
+      const kind = r.request().resourceType();
+      if (r.status() >= 400 && !['document', 'fetch', 'xhr'].includes(kind) && !r.url().endsWith('/favicon.ico')) {
+        check(false, `${label}: a page's ${kind} answered ${r.status()}: ${r.url()}`);
+      }
+    },
   });
-  const page = await context.newPage();
-  const seen = { console: [], errors: [] };
-  page.on('console', (m) => {
-    if (m.type() !== 'error') return;
-    // Chromium logs every answer of 400 or more as "Failed to load resource", the refusals this
-    // script asks for included; a page's own files that fail are caught by status below.
-    if (/^Failed to load resource/.test(m.text())) return;
-    seen.console.push(`${page.url()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => seen.errors.push(`${page.url()}: ${e}`));
-  page.on('request', (r) => {
-    const url = r.url();
-    if (url.startsWith('data:') || url.startsWith('blob:')) return;
-    visit(label, url);
-    check(url.startsWith(origin + '/'), `${label}: a request left the server: ${url}`);
-  });
-  page.on('response', (r) => {
-    if (!r.url().startsWith(origin + '/')) return;
-    if (r.url().endsWith('/favicon.ico') && r.status() === 404) {
-      if (!notes.some((n) => n.startsWith('favicon'))) notes.push(`favicon: ${label} asked for /favicon.ico and got 404 (a console error in Chromium on the first page of a session)`);
-    }
-    check(!!r.headers()['content-security-policy'], `${label}: no Content-Security-Policy header on ${r.status()} ${r.url()}`);
-    const kind = r.request().resourceType();
-    if (r.status() >= 400 && !['document', 'fetch', 'xhr'].includes(kind) && !r.url().endsWith('/favicon.ico')) {
-      check(false, `${label}: a page's ${kind} answered ${r.status()}: ${r.url()}`);
-    }
-  });
-  return { context, page, seen, label };
-}
-
-// No console errors, page errors or CSP violations since the last call.
-async function clean(s, what) {
-  let csp = [];
-  try {
-    csp = await s.page.evaluate(() => (window.__csp || []).splice(0));
-  } catch (e) {
-    csp = [`could not read: ${e}`];
-  }
-  check(csp.length === 0, `${s.label}: ${what}: ${csp.length} CSP violations: ${[...new Set(csp)].slice(0, 5).join('; ')}`);
-  const c = s.seen.console.splice(0);
-  check(c.length === 0, `${s.label}: ${what}: console errors: ${[...new Set(c)].slice(0, 5).join('; ')}`);
-  const e = s.seen.errors.splice(0);
-  check(e.length === 0, `${s.label}: ${what}: page errors: ${e.slice(0, 5).join('; ')}`);
-}
-
-async function shot(s, name, fullPage = true) {
-  const path = join(shots, `${name}.png`);
-  // Playwright's screenshots inject a <style> of their own (always in Firefox; in Chromium to hide
-  // the caret), which the pages' CSP refuses: what that logs is the harness's, not the page's.
-  const before = s.seen.errors.length;
-  await s.page.screenshot({ path, fullPage, caret: 'initial' });
-  await s.page.waitForTimeout(50);
-  const after = s.seen.errors.splice(before);
-  s.seen.errors.push(...after.filter((e) => !/style-src-elem/.test(e)));
-  screenshots.push(path);
 }
 
 // A person's page shows nobody's id.
@@ -142,14 +79,7 @@ const mainText = (s) => s.page.locator('main').first().innerText();
 // Signs in through the form; answers the page landed on. If the form is refused, that is a
 // problem, and the session is opened through the JSON API instead so that the other checks run.
 async function signIn(s, who) {
-  await s.page.goto(base + '/login');
-  await s.page.fill('#email', who.email);
-  await s.page.fill('#password', password);
-  const [post] = await Promise.all([
-    s.page.waitForResponse((r) => r.request().method() === 'POST' && r.url() === base + '/login'),
-    s.page.click('main button[type=submit]'),
-  ]);
-  await s.page.waitForLoadState('load');
+  const post = await h.submitSignIn(s, who);
   if (post.status() !== 303 && post.status() !== 302) {
     const sent = await post.request().allHeaders();
     const text = (await mainText(s).catch(() => '')).replace(/\s+/g, ' ').trim();
@@ -232,15 +162,7 @@ async function network(s) {
 }
 
 async function chromiumRun() {
-  const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-  const browser = await chromium.launch({
-    executablePath,
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic',
-      '--enable-unsafe-swiftshader',
-    ],
-  });
+  const browser = await launchChromium(['--enable-unsafe-swiftshader']);
   const L = 'chromium';
   try {
     // 1. Signing in: a wrong password is refused on the page, the right one lands on the role's page.

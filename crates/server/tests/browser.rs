@@ -7,226 +7,17 @@
 //! BiDi) and WebKitGTK's MiniBrowser (WebKitWebDriver, under Xvfb) sign in and open a mirror and
 //! the org mirror too; without them that part is skipped and says why.
 //!
-//! Screenshots go to target/server-screenshots (CI keeps them). `scripts/test.sh` installs
+//! Screenshots go to target/server-screenshots/browser (CI keeps them). `scripts/test.sh` installs
 //! Chromium and playwright-core; Firefox and WebKit are `apt-get install firefox-esr
 //! webkit2gtk-driver xvfb`. `ORGMIRROR_BROWSERS=chromium` runs Chromium only.
 
-use std::io::{BufRead, BufReader, Read};
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+mod common;
 
-const PASSWORD: &str = "a long enough test password";
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn browser_ready() {
-    let modules = repo_root().join("tests/browser/node_modules/playwright-core");
-    assert!(
-        modules.exists(),
-        "playwright-core is not installed: run `bash scripts/test.sh` (npm ci in tests/browser)"
-    );
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    assert!(
-        Path::new(&chromium).exists(),
-        "{chromium} is missing: install Debian's chromium (`apt-get install chromium`; scripts/test.sh does it)"
-    );
-}
-
-/// The command line's binary, built now from the sources under test.
-///
-/// This crate has no binary, so `CARGO_BIN_EXE_orgmirror` does not exist here, and a
-/// target/debug/orgmirror left by an earlier build may be older than the server code being
-/// tested. So the test runs `cargo build -p cli` into its own target directory and profile:
-/// after `cargo test --workspace` that is a no-op (the same features, already built), and cargo
-/// does not hold its lock while tests run. `ORGMIRROR_BIN` names another binary instead.
-fn orgmirror() -> PathBuf {
-    if let Some(bin) = std::env::var_os("ORGMIRROR_BIN") {
-        return bin.into();
-    }
-    // This test is TARGET/PROFILE/deps/browser-HASH (or TARGET/TRIPLE/PROFILE/deps/...).
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
-    let profile = match profile_dir.file_name().unwrap().to_str().unwrap() {
-        "debug" => "dev".to_string(),
-        p => p.to_string(),
-    };
-    let mut target_dir = profile_dir.parent().unwrap().to_path_buf();
-    let mut triple = None;
-    if !target_dir.join("CACHEDIR.TAG").exists()
-        && target_dir
-            .parent()
-            .is_some_and(|p| p.join("CACHEDIR.TAG").exists())
-    {
-        triple = Some(target_dir.file_name().unwrap().to_owned());
-        target_dir = target_dir.parent().unwrap().to_path_buf();
-    }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").into());
-    let mut build = Command::new(cargo);
-    build
-        .current_dir(repo_root())
-        .args(["build", "-q", "-p", "cli", "--bin", "orgmirror"])
-        .args(["--profile", &profile])
-        .arg("--target-dir")
-        .arg(&target_dir);
-    if let Some(t) = &triple {
-        build.arg("--target").arg(t);
-    }
-    let status = build.status().expect("cargo runs");
-    assert!(status.success(), "cargo build -p cli failed");
-    let bin = profile_dir.join(format!("orgmirror{}", std::env::consts::EXE_SUFFIX));
-    assert!(bin.exists(), "{} was not built", bin.display());
-    bin
-}
-
-/// The server's database for this pass: None for the workspace's SQLite file, or a PostgreSQL
-/// URL (given to every `orgmirror user` and `serve` as `ORGMIRROR_DATABASE`).
-static DATABASE: Mutex<Option<String>> = Mutex::new(None);
-
-fn with_database(c: &mut Command) -> &mut Command {
-    match DATABASE.lock().unwrap().clone() {
-        Some(url) => c.env("ORGMIRROR_DATABASE", url),
-        None => c.env_remove("ORGMIRROR_DATABASE"),
-    }
-}
-
-fn run(bin: &Path, args: &[&str], stdin: Option<&str>) -> String {
-    let mut child = with_database(&mut Command::new(bin))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        let mut input = child.stdin.take().unwrap();
-        if let Some(s) = stdin {
-            input.write_all(s.as_bytes()).unwrap();
-        }
-    }
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "orgmirror {args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// A CSV file's rows as maps (the exports used here have no quoted commas).
-fn csv_rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<String> = lines
-        .next()
-        .unwrap()
-        .split(',')
-        .map(str::to_string)
-        .collect();
-    lines
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            header
-                .iter()
-                .cloned()
-                .zip(l.split(',').map(str::to_string))
-                .collect()
-        })
-        .collect()
-}
-
-/// `orgmirror serve` on a free port, stopped when dropped; its stderr is kept.
-struct Server {
-    child: Child,
-    base: String,
-    log: Arc<Mutex<String>>,
-}
-
-impl Server {
-    fn start(bin: &Path, workspace: &Path) -> Server {
-        let mut last = String::new();
-        // A port found free may be taken before the server binds it: try a few.
-        for _ in 0..3 {
-            let port = TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port();
-            let listen = format!("127.0.0.1:{port}");
-            let mut child = with_database(&mut Command::new(bin))
-                .arg("--workspace")
-                .arg(workspace)
-                .args(["serve", "--listen", &listen])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
-            let log = Arc::new(Mutex::new(String::new()));
-            let (ready, is_ready) = mpsc::channel();
-            let stderr = child.stderr.take().unwrap();
-            let kept = log.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stderr).lines() {
-                    let Ok(line) = line else { break };
-                    if line.contains("orgmirror serving") {
-                        let _ = ready.send(());
-                    }
-                    let mut l = kept.lock().unwrap();
-                    l.push_str(&line);
-                    l.push('\n');
-                }
-            });
-            let deadline = Instant::now() + Duration::from_secs(60);
-            while Instant::now() < deadline {
-                if is_ready.recv_timeout(Duration::from_millis(200)).is_ok() {
-                    return Server {
-                        child,
-                        base: format!("http://{listen}"),
-                        log,
-                    };
-                }
-                if child.try_wait().unwrap().is_some() {
-                    break;
-                }
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-            last = log.lock().unwrap().clone();
-        }
-        panic!("orgmirror serve did not start: {last}");
-    }
-
-    fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Where screenshots go: under target/, kept after the run (CI keeps them as artifacts); emptied
-/// first, so this run's pictures only.
-fn screenshot_dir() -> PathBuf {
-    let d = repo_root().join("target/server-screenshots");
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+use common::PASSWORD;
+use common::real::{
+    Server, browser_ready, csv_rows, min_group_size, node, orgmirror, run, screenshot_dir,
+};
+use std::path::Path;
 
 /// `E` and six digits: how the generated organization's people are identified.
 fn person_id_in(s: &str) -> Option<&str> {
@@ -236,82 +27,25 @@ fn person_id_in(s: &str) -> Option<&str> {
         .map(|i| &s[i..i + 7])
 }
 
-/// Runs `cmd` to its end (at most `limit`), its standard output and error as text.
-fn output_within(mut cmd: Command, limit: Duration) -> (bool, String, String) {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("node runs (install Node.js 20 or later)");
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let o = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    // What the script says as it goes is shown as it goes.
-    let e = std::thread::spawn(move || {
-        let mut all = String::new();
-        for line in BufReader::new(&mut err).lines() {
-            let Ok(line) = line else { break };
-            eprintln!("{line}");
-            all.push_str(&line);
-            all.push('\n');
-        }
-        all
-    });
-    let deadline = Instant::now() + limit;
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break Some(s);
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    };
-    let (o, e) = (o.join().unwrap(), e.join().unwrap());
-    match status {
-        Some(s) => (s.success(), o, e),
-        None => (false, o, format!("{e}\n(killed after {limit:?})")),
-    }
-}
-
 #[test]
 fn the_server_works_in_a_browser_for_every_role() {
     browser_ready();
-    *DATABASE.lock().unwrap() = None;
-    in_browsers();
-    match std::env::var("ORGMIRROR_TEST_POSTGRES") {
-        Ok(base) if !base.is_empty() => {
+    let bin = orgmirror();
+    for database in common::databases() {
+        if database.is_some() {
             eprintln!("== again with the server's records in PostgreSQL");
-            *DATABASE.lock().unwrap() = Some(fresh_postgres(&base));
-            in_browsers();
         }
-        _ => eprintln!("ORGMIRROR_TEST_POSTGRES is not set: PostgreSQL skipped (CI sets it)"),
+        in_browsers(&bin, database.as_deref());
     }
 }
 
-/// A new, empty database on the PostgreSQL server of `base`; returns its URL.
-fn fresh_postgres(base: &str) -> String {
-    let name = format!("om_browser_{}", &server::auth::token()[..16]);
-    let mut c = postgres::Client::connect(base, postgres::NoTls).expect("PostgreSQL answers");
-    c.batch_execute(&format!("CREATE DATABASE {name}"))
-        .expect("creating a test database");
-    let (head, _) = base.rsplit_once('/').expect("a database URL");
-    format!("{head}/{name}")
-}
-
-fn in_browsers() {
-    let bin = orgmirror();
+fn in_browsers(bin: &Path, database: Option<&str>) {
     let dir = tempfile::tempdir().unwrap();
     let demo = dir.path().join("demo");
     let demo_s = demo.to_str().unwrap();
     run(
-        &bin,
+        bin,
+        database,
         &[
             "demo", "--dir", demo_s, "--people", "300", "--days", "60", "-q",
         ],
@@ -323,7 +57,8 @@ fn in_browsers() {
     // Who leads what: the leaders table with ids (this OS user made the workspace, so is its admin).
     let leaders_csv = dir.path().join("leaders.csv");
     run(
-        &bin,
+        bin,
+        database,
         &[
             "--workspace",
             w,
@@ -339,13 +74,7 @@ fn in_browsers() {
         ],
         None,
     );
-    let settings = run(&bin, &["--workspace", w, "settings"], None);
-    let min_group: usize = settings
-        .split("minimum group size:")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no minimum group size in {settings:?}"));
+    let min_group = min_group_size(bin, database, w);
     let leaders: Vec<(String, usize)> = csv_rows(&leaders_csv)
         .into_iter()
         .filter(|r| r["window"] == "all")
@@ -391,7 +120,7 @@ fn in_browsers() {
         if let Some(p) = person {
             args.extend(["--person", p.as_str()]);
         }
-        let said = run(&bin, &args, None);
+        let said = run(bin, database, &args, None);
         let mut account = serde_json::json!({ "email": email });
         if person.is_some() {
             let pseudonym = said
@@ -406,7 +135,8 @@ fn in_browsers() {
             account["person"] = pseudonym.into();
         }
         run(
-            &bin,
+            bin,
+            database,
             &["--workspace", w, "user", "set-password", &email],
             Some(&format!("{PASSWORD}\n")),
         );
@@ -429,8 +159,8 @@ fn in_browsers() {
     }
     std::fs::write(&upload, csv).unwrap();
 
-    let server = Server::start(&bin, &ws);
-    let shots = screenshot_dir();
+    let server = Server::start(bin, database, &ws);
+    let shots = screenshot_dir("browser");
     let browsers =
         std::env::var("ORGMIRROR_BROWSERS").unwrap_or_else(|_| "chromium,firefox,webkit".into());
     let config = serde_json::json!({
@@ -442,19 +172,7 @@ fn in_browsers() {
         "uploadKind": "survey",
         "browsers": browsers.split(',').map(str::trim).filter(|b| !b.is_empty()).collect::<Vec<_>>(),
     });
-    let config_path = dir.path().join("serve.json");
-    std::fs::write(&config_path, config.to_string()).unwrap();
-
-    let mut node = Command::new("node");
-    node.arg(repo_root().join("tests/browser/serve.mjs"))
-        .arg(&config_path);
-    let (ok, stdout, stderr) = output_within(node, Duration::from_secs(600));
-    let server_log = server.log();
-    drop(server);
-    assert!(
-        ok,
-        "serve.mjs failed:\n{stderr}\nstdout: {stdout}\nserver: {server_log}"
-    );
+    let (stdout, server_log) = node("serve.mjs", &config, dir.path(), server, "");
     let seen: serde_json::Value = serde_json::from_str(&stdout)
         .unwrap_or_else(|e| panic!("serve.mjs printed no JSON ({e}): {stdout}"));
     let list = |k: &str| -> Vec<String> {

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 
 /// A generated, analyzed workspace of `people` people over 20 days: the temporary folder, the
 /// demo's folder and its workspace.
-fn demo(people: usize) -> (tempfile::TempDir, String, String) {
+pub(super) fn demo(people: usize) -> (tempfile::TempDir, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("demo");
     let ws = d.join("workspace");
@@ -29,7 +29,7 @@ fn demo(people: usize) -> (tempfile::TempDir, String, String) {
 }
 
 /// The day `n` days from today (UTC), YYYY-MM-DD.
-fn in_days(n: u32) -> String {
+pub(super) fn in_days(n: u32) -> String {
     let out = Command::new("date")
         .args(["-u", "-d", &format!("+{n} days"), "+%F"])
         .output()
@@ -38,9 +38,9 @@ fn in_days(n: u32) -> String {
 }
 
 /// A running `orgmirror serve`, stopped when dropped.
-struct Server {
+pub(super) struct Server {
     child: Child,
-    url: String,
+    pub(super) url: String,
 }
 
 impl Drop for Server {
@@ -50,7 +50,9 @@ impl Drop for Server {
     }
 }
 
-fn serve(ws: &str, extra: &[&str]) -> Server {
+/// `orgmirror serve` on a port of its choosing, with `extra` arguments; what it logs is shown on
+/// stderr.
+pub(super) fn serve(ws: &str, extra: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_orgmirror"))
         .args(["--workspace", ws, "serve", "--listen", "127.0.0.1:0"])
         .args(extra)
@@ -67,8 +69,12 @@ fn serve(ws: &str, extra: &[&str]) -> Server {
             break rest.split_whitespace().next().unwrap().to_string();
         }
     };
-    // Keep reading its log so that it never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
+    // Keep reading its log so that it never blocks on a full pipe; show errors it logs.
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            eprintln!("server: {line}");
+        }
+    });
     Server { child, url }
 }
 

@@ -5,9 +5,10 @@
 //! printed, never asserted: tests check correctness, not the clock.
 
 use super::ok;
-use std::io::{BufRead, BufReader, Read, Write};
+use super::serve::{demo, in_days, serve};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
@@ -18,20 +19,7 @@ const CLIENTS: usize = 50;
 
 #[test]
 fn five_hundred_respondents_answer_a_survey_at_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let demo = dir.path().join("demo");
-    let ws = demo.join("workspace");
-    let (demo, ws) = (demo.to_str().unwrap(), ws.to_str().unwrap());
-    ok(&[
-        "demo",
-        "--dir",
-        demo,
-        "--people",
-        &PEOPLE.to_string(),
-        "--days",
-        "20",
-        "-q",
-    ]);
+    let (_dir, _, ws) = demo(PEOPLE);
     let mut databases = vec![None];
     match std::env::var("ORGMIRROR_TEST_POSTGRES") {
         Ok(base) if !base.is_empty() => databases.push(Some(fresh_postgres(&base))),
@@ -40,7 +28,7 @@ fn five_hundred_respondents_answer_a_survey_at_once() {
     // Each database's respondents name other colleagues: the same answers twice would be the
     // same survey file, which the workspace takes once.
     for (leg, database) in databases.iter().enumerate() {
-        load(ws, database.as_deref(), leg);
+        load(&ws, database.as_deref(), leg);
     }
 }
 
@@ -371,52 +359,4 @@ fn fresh_postgres(base: &str) -> String {
         }
         _ => format!("{base}/{name}"),
     }
-}
-
-/// The day `n` days from today (UTC), YYYY-MM-DD.
-fn in_days(n: u32) -> String {
-    let out = Command::new("date")
-        .args(["-u", "-d", &format!("+{n} days"), "+%F"])
-        .output()
-        .unwrap();
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-/// A running `orgmirror serve`, stopped when dropped.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(ws: &str, extra: &[&str]) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_orgmirror"))
-        .args(["--workspace", ws, "serve", "--listen", "127.0.0.1:0"])
-        .args(extra)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let url = loop {
-        let line = lines
-            .next()
-            .expect("the server says where it listens")
-            .unwrap();
-        if let Some(rest) = line.split(" on ").nth(1) {
-            break rest.split_whitespace().next().unwrap().to_string();
-        }
-    };
-    // Keep reading its log so that it never blocks on a full pipe; show errors it logs.
-    std::thread::spawn(move || {
-        for line in lines.map_while(Result::ok) {
-            eprintln!("server: {line}");
-        }
-    });
-    Server { child, url }
 }

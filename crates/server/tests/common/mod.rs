@@ -1,7 +1,10 @@
 //! A served workspace for the server's tests: a small generated organization, analyzed, with one
-//! account per role, on SQLite and (when `ORGMIRROR_TEST_POSTGRES` names a server) PostgreSQL.
+//! account per role, on SQLite and (when `ORGMIRROR_TEST_POSTGRES` names a server) PostgreSQL;
+//! and, in `real`, the binary, a server process and a browser for the end-to-end tests.
 
 #![allow(dead_code)]
+
+pub mod real;
 
 use app::live::Live;
 use axum::Router;
