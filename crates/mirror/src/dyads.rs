@@ -24,7 +24,7 @@
 //! power in this relationship), which is a finding rather than noise.
 
 use crate::input::{Evidence, Org, Pair};
-use crate::stats::{beta_cdf, beta_quantile};
+use crate::stats::beta_quantile;
 use crate::status::StatusModel;
 use vocab::Question;
 
@@ -59,6 +59,11 @@ pub struct Dyad {
     /// findings about a relationship rest on.
     pub evidence_votes_a: f64,
     pub evidence_votes_b: f64,
+    /// The balance from the evidence votes alone, with its 90% interval (computed once here:
+    /// findings and mirrors read it many times).
+    pub evidence_balance: f64,
+    pub evidence_lo: f64,
+    pub evidence_hi: f64,
     pub balance: f64,
     pub balance_lo: f64,
     pub balance_hi: f64,
@@ -116,14 +121,13 @@ fn attention_count(p: &Pair) -> f64 {
     p.reply + p.accept + p.message + p.fyi + p.praise
 }
 
-/// (balance, 5 % end, 95 % end, P(share > ½)) of the Beta(1 + va, 1 + vb) posterior.
-pub fn balance_from_votes(va: f64, vb: f64) -> (f64, f64, f64, f64) {
+/// (balance, 5 % end, 95 % end) of the Beta(1 + va, 1 + vb) posterior.
+pub fn balance_from_votes(va: f64, vb: f64) -> (f64, f64, f64) {
     let (alpha, beta) = (1.0 + va, 1.0 + vb);
     let mean = alpha / (alpha + beta);
     let lo = beta_quantile(0.05, alpha, beta);
     let hi = beta_quantile(0.95, alpha, beta);
-    let p = 1.0 - beta_cdf(0.5, alpha, beta);
-    (2.0 * mean - 1.0, 2.0 * lo - 1.0, 2.0 * hi - 1.0, p)
+    (2.0 * mean - 1.0, 2.0 * lo - 1.0, 2.0 * hi - 1.0)
 }
 
 /// Every unordered pair with events either way or a survey answer, `a < b`, sorted.
@@ -144,14 +148,14 @@ pub fn dyads(org: &Org, ev: &Evidence, status: &[f64], model: &StatusModel) -> V
             let ba = ev.get(b, a).unwrap_or(&empty);
             let votes_a = votes_for(ev, a, b, ab, ba);
             let votes_b = votes_for(ev, b, a, ba, ab);
-            let (balance, balance_lo, balance_hi, _) = balance_from_votes(votes_a, votes_b);
+            let (balance, balance_lo, balance_hi) = balance_from_votes(votes_a, votes_b);
             let strength = |p: u32| status.get(p as usize).copied().unwrap_or(0.0);
             let (s_a, s_b) = (strength(a), strength(b));
             let status_p = model.p_above(s_a, s_b, 0.0);
             let dominance_p = model.p_above(s_a, s_b, balance);
             let evidence_a = evidence_votes_for(ev, a, b, ab, ba);
             let evidence_b = evidence_votes_for(ev, b, a, ba, ab);
-            let (_, ev_lo, ev_hi, _) = balance_from_votes(evidence_a, evidence_b);
+            let (ev_balance, ev_lo, ev_hi) = balance_from_votes(evidence_a, evidence_b);
             let against_status = (status_p <= 0.5 - STATUS_CONFIDENT && ev_lo > 0.0)
                 || (status_p >= 0.5 + STATUS_CONFIDENT && ev_hi < 0.0);
             let share = |x: f64, y: f64| (x + y > 0.0).then(|| x / (x + y));
@@ -188,6 +192,9 @@ pub fn dyads(org: &Org, ev: &Evidence, status: &[f64], model: &StatusModel) -> V
                 survey_votes: survey_votes(ev, a, b) + survey_votes(ev, b, a),
                 evidence_votes_a: evidence_a,
                 evidence_votes_b: evidence_b,
+                evidence_balance: ev_balance,
+                evidence_lo: ev_lo,
+                evidence_hi: ev_hi,
                 balance,
                 balance_lo,
                 balance_hi,

@@ -103,9 +103,9 @@ pub fn has_power_evidence(d: &Dyad) -> bool {
         || d.survey_votes > 0.0
 }
 
-/// The balance from the evidence votes only: (balance, 5 % end, 95 % end, P(a holds more)).
-pub fn evidence_balance(d: &Dyad) -> (f64, f64, f64, f64) {
-    crate::dyads::balance_from_votes(d.evidence_votes_a, d.evidence_votes_b)
+/// The balance from the evidence votes only: (balance, 5 % end, 95 % end).
+pub fn evidence_balance(d: &Dyad) -> (f64, f64, f64) {
+    (d.evidence_balance, d.evidence_lo, d.evidence_hi)
 }
 
 /// Posterior probability that the holder's share of the pair's power exceeds (1 + at) / 2.
@@ -154,7 +154,7 @@ pub fn power_evidence(d: &Dyad, holder: u32) -> String {
     if d.survey_votes > 0.0 {
         parts.push(format!("survey answers weighing {:.0}", d.survey_votes));
     }
-    let (b, lo, hi, _) = evidence_balance(d);
+    let (b, lo, hi) = evidence_balance(d);
     parts.push(format!(
         "balance {:+.2} [{:+.2}, {:+.2}]",
         if h { b } else { -b },
@@ -246,7 +246,7 @@ pub fn findings(x: &FindingInputs) -> Vec<Finding> {
         // no evidence of power), between people the chart does not put in one line of command
         // (a manager holding more power than a report is expected, not a finding).
         .filter(|d| {
-            let (_, lo, hi, _) = evidence_balance(d);
+            let (_, lo, hi) = evidence_balance(d);
             lo >= ORG_UNBALANCED_AT || hi <= -ORG_UNBALANCED_AT
         })
         .filter(|d| d.evidence_votes_a + d.evidence_votes_b >= ORG_UNBALANCED_VOTES)
@@ -494,7 +494,9 @@ mod tests {
     }
 
     fn one_sided(a_votes: f64, requests: f64) -> Dyad {
-        let (balance, balance_lo, balance_hi, _) = crate::dyads::balance_from_votes(a_votes, 0.0);
+        let (balance, balance_lo, balance_hi) = crate::dyads::balance_from_votes(a_votes, 0.0);
+        let (evidence_balance, evidence_lo, evidence_hi) =
+            crate::dyads::balance_from_votes(requests, 0.0);
         Dyad {
             a: 0,
             b: 1,
@@ -503,6 +505,9 @@ mod tests {
             requests_ab: requests,
             votes_a: a_votes,
             evidence_votes_a: requests,
+            evidence_balance,
+            evidence_lo,
+            evidence_hi,
             balance,
             balance_lo,
             balance_hi,

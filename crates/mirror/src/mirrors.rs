@@ -297,7 +297,7 @@ fn one(x: &MirrorInputs, me: u32, mine: &[u32], leader: Option<&LeaderRow>) -> V
         .map(|&i| &x.dyads[i as usize])
         .filter(|d| crate::findings::has_power_evidence(d))
         .filter_map(|d| {
-            let (b, lo, hi, _) = crate::findings::evidence_balance(d);
+            let (b, lo, hi) = crate::findings::evidence_balance(d);
             let (other, b, lo, hi) = if d.a == me {
                 (d.b, b, lo, hi)
             } else {

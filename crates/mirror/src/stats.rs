@@ -59,13 +59,18 @@ fn beta_fraction(a: f64, b: f64, x: f64) -> f64 {
 
 /// The regularized incomplete beta function I_x(a, b): the CDF of Beta(a, b) at x.
 pub fn beta_cdf(x: f64, a: f64, b: f64) -> f64 {
+    beta_cdf_with(x, a, b, ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b))
+}
+
+/// [`beta_cdf`] with `ln Γ(a+b) − ln Γ(a) − ln Γ(b)` given (the same bits as computing it here).
+fn beta_cdf_with(x: f64, a: f64, b: f64, ln_norm: f64) -> f64 {
     if x <= 0.0 {
         return 0.0;
     }
     if x >= 1.0 {
         return 1.0;
     }
-    let ln_front = ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln();
+    let ln_front = ln_norm + a * x.ln() + b * (1.0 - x).ln();
     let front = ln_front.exp();
     if x < (a + 1.0) / (a + b + 2.0) {
         front * beta_fraction(a, b, x) / a
@@ -76,10 +81,11 @@ pub fn beta_cdf(x: f64, a: f64, b: f64) -> f64 {
 
 /// The q-quantile of Beta(a, b), by bisection on the CDF (60 halvings: exact to f64).
 pub fn beta_quantile(q: f64, a: f64, b: f64) -> f64 {
+    let ln_norm = ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b);
     let (mut lo, mut hi) = (0.0f64, 1.0f64);
     for _ in 0..60 {
         let mid = 0.5 * (lo + hi);
-        if beta_cdf(mid, a, b) < q {
+        if beta_cdf_with(mid, a, b, ln_norm) < q {
             lo = mid;
         } else {
             hi = mid;
