@@ -271,12 +271,13 @@ mod tests {
 
     #[test]
     fn little_evidence_stays_near_zero_and_much_evidence_is_sure() {
-        let (b, lo, hi, p) = balance_from_votes(1.0, 0.0);
+        let p = |va: f64, vb: f64| 1.0 - crate::stats::beta_cdf(0.5, 1.0 + va, 1.0 + vb);
+        let (b, lo, hi) = balance_from_votes(1.0, 0.0);
         assert!(b > 0.0 && b < 0.4 && lo < 0.0 && hi > 0.5);
-        assert!(p > 0.5 && p < 0.9);
-        let (b, lo, _, p) = balance_from_votes(60.0, 6.0);
-        assert!(b > 0.7 && lo > 0.5 && p > 0.999);
-        let (b, lo, hi, p) = balance_from_votes(0.0, 0.0);
-        assert!(b.abs() < 1e-12 && (lo + hi).abs() < 1e-9 && (p - 0.5).abs() < 1e-12);
+        assert!(p(1.0, 0.0) > 0.5 && p(1.0, 0.0) < 0.9);
+        let (b, lo, _) = balance_from_votes(60.0, 6.0);
+        assert!(b > 0.7 && lo > 0.5 && p(60.0, 6.0) > 0.999);
+        let (b, lo, hi) = balance_from_votes(0.0, 0.0);
+        assert!(b.abs() < 1e-12 && (lo + hi).abs() < 1e-9 && (p(0.0, 0.0) - 0.5).abs() < 1e-12);
     }
 }
