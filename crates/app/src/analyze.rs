@@ -33,7 +33,11 @@ impl Default for AnalyzeRequest {
 /// What one analysis computed and stored.
 pub struct Analysis {
     pub org: Org,
+    /// The first window's result (`all` when it was asked for); the others were written to the
+    /// tables as they were analyzed, and dropped.
     pub results: Vec<WindowResult>,
+    /// Every window analyzed, in table order.
+    pub windows: Vec<String>,
     /// Interactions aggregated, pair rows, windows (none for a survey-only workspace).
     pub aggregated: Option<(u64, u64, usize)>,
     /// Seconds per model stage, summed over windows.
@@ -135,9 +139,27 @@ impl Session {
             status: status_model(&self.store)?,
             ..Default::default()
         };
+        // Each window's tables are written as soon as it is analyzed, and its result dropped
+        // (only the first window's is kept, for the caller): memory holds one window's pairs
+        // and results, not every window's.
+        let mut writers: Vec<(
+            &'static str,
+            PathBuf,
+            store::table::TableWriter,
+            &'static str,
+        )> = Vec::new();
         let bar = progress.stage("analyze", false);
         bar.set_length(labels.len() as u64);
-        let mut results: Vec<WindowResult> = Vec::new();
+        let mut kept: Vec<WindowResult> = Vec::new();
+        let mut windows: Vec<String> = Vec::new();
+        let mut stage_totals: Vec<(String, f64)> = Vec::new();
+        let mut notes: Vec<String> = Vec::new();
+        // The last window of each kind (month, quarter, …) with its people, for change.
+        let mut last_of_kind: Vec<(
+            std::mem::Discriminant<Window>,
+            String,
+            Vec<mirror::people::PersonRow>,
+        )> = Vec::new();
         for (i, (expected, act)) in labels.iter().zip(&activity).enumerate() {
             let (label, pairs) = match stream.as_mut() {
                 Some(s) => s
@@ -153,47 +175,58 @@ impl Session {
             bar.set_message(&label);
             // Change is measured against the previous window of the same kind (month to month,
             // quarter to quarter); `all` has none.
-            let kind = |l: &str| Window::parse(l).ok().map(|w| std::mem::discriminant(&w));
-            let previous = results
+            let kind = Window::parse(&label)
+                .ok()
+                .map(|w| std::mem::discriminant(&w));
+            let previous = last_of_kind
                 .iter()
-                .rev()
                 .filter(|_| label != "all")
-                .find(|r| kind(&r.window) == kind(&label))
-                .map(|r| (r.window.as_str(), r.people.as_slice()));
+                .find(|x| Some(x.0) == kind)
+                .map(|x| (x.1.as_str(), x.2.as_slice()));
             let act = (!segments.is_empty()).then_some(act.as_slice());
             let r = analyze_window(&org, &label, pairs, &survey, act, &model, previous);
-            results.push(r);
+            for t in mirror::tables::all(std::slice::from_ref(&r)) {
+                let at = match writers.iter().position(|w| w.0 == t.name) {
+                    Some(at) => at,
+                    None => {
+                        let path = self.store.staging_path(t.name)?;
+                        let w = store::table::TableWriter::create(&path, t.name, &t.defs, &[])?;
+                        writers.push((t.name, path, w, t.description));
+                        writers.len() - 1
+                    }
+                };
+                if t.rows() > 0 {
+                    writers[at].2.write_row_group(&t.cols)?;
+                }
+            }
+            for (s, t) in &r.stages {
+                match stage_totals.iter_mut().find(|x| x.0 == *s) {
+                    Some(x) => x.1 += t,
+                    None => stage_totals.push((s.to_string(), *t)),
+                }
+            }
+            notes.extend(r.notes().iter().map(|n| format!("{}: {n}", r.window)));
+            windows.push(r.window.clone());
+            if let Some(k) = kind.filter(|_| label != "all") {
+                last_of_kind.retain(|x| x.0 != k);
+                last_of_kind.push((k, r.window.clone(), r.people.clone()));
+            }
+            if kept.is_empty() {
+                kept.push(r);
+            }
             bar.set_position(i as u64 + 1);
         }
         bar.done();
-        let tables = mirror::tables::all(&results);
         let mut staged = Vec::new();
-        for t in &tables {
-            let path = self.store.staging_path(t.name)?;
-            let rows = crate::tables::write(t, &path)?;
-            staged.push((t.name.to_string(), path, rows, t.description.to_string()));
+        for (name, path, w, description) in writers {
+            let rows = w.finish()?;
+            staged.push((name.to_string(), path, rows, description.to_string()));
         }
-        let stage_totals: Vec<(String, f64)> = {
-            let mut totals: Vec<(String, f64)> = Vec::new();
-            for r in &results {
-                for (s, t) in &r.stages {
-                    match totals.iter_mut().find(|x| x.0 == *s) {
-                        Some(x) => x.1 += t,
-                        None => totals.push((s.to_string(), *t)),
-                    }
-                }
-            }
-            totals
-        };
-        let notes: Vec<String> = results
-            .iter()
-            .flat_map(|r| r.notes().iter().map(move |n| format!("{}: {n}", r.window)))
-            .collect();
         self.store.commit_tables(TableCommit {
             what: "analyze".into(),
             tables: staged,
             summary: serde_json::json!({
-                "windows": results.iter().map(|r| &r.window).collect::<Vec<_>>(),
+                "windows": windows,
                 "min_group": min_group,
                 "seed": args.seed,
                 "stages_s": stage_totals,
@@ -202,7 +235,8 @@ impl Session {
         })?;
         Ok(Analysis {
             org,
-            results,
+            results: kept,
+            windows,
             aggregated,
             stages: stage_totals,
             notes,

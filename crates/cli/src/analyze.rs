@@ -56,7 +56,7 @@ pub fn print_analysis(out: &mut impl Write, a: &Analysis) -> Result<()> {
         out,
         "analyzed {} people over {} windows; stored {}",
         a.org.n(),
-        a.results.len(),
+        a.windows.len(),
         app::analyze::TABLES.join(", ")
     )?;
     writeln!(

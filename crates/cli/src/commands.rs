@@ -373,13 +373,8 @@ pub fn run(cli: Cli) -> Result<()> {
             let mut s = open(&cli.workspace, &cli.view_as, &key)?;
             let a = s.analyze(&args.request(), &bars)?;
             crate::analyze::print_analysis(&mut out, &a)?;
-            if let Some(r) = a
-                .results
-                .iter()
-                .find(|r| r.window == "all")
-                .or(a.results.last())
-            {
-                let f = s.findings(&r.window.clone(), args.top)?;
+            if let Some(w) = a.windows.iter().find(|w| *w == "all").or(a.windows.last()) {
+                let f = s.findings(w, args.top)?;
                 writeln!(out, "\ntop findings ({}):", f.window)?;
                 crate::analyze::print_findings(&mut out, &f)?;
             }

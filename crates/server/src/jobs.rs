@@ -242,7 +242,7 @@ pub fn analyze(state: &State, viewer: &Viewer, windows: Vec<String>) -> Result<i
             Ok(format!(
                 "{} people in {} windows{}",
                 a.org.n(),
-                a.results.len(),
+                a.windows.len(),
                 if a.empty_windows.is_empty() {
                     String::new()
                 } else {
