@@ -33,8 +33,8 @@ impl Default for AnalyzeRequest {
 /// What one analysis computed and stored.
 pub struct Analysis {
     pub org: Org,
-    /// The first window's result (`all` when it was asked for); the others were written to the
-    /// tables as they were analyzed, and dropped.
+    /// Window `all`'s result when it was analyzed, else the first window's; the others were
+    /// written to the tables as they were analyzed, and dropped.
     pub results: Vec<WindowResult>,
     /// Every window analyzed, in table order.
     pub windows: Vec<String>,
@@ -140,7 +140,7 @@ impl Session {
             ..Default::default()
         };
         // Each window's tables are written as soon as it is analyzed, and its result dropped
-        // (only the first window's is kept, for the caller): memory holds one window's pairs
+        // (only `all`'s, or the first window's, is kept for the caller): memory holds one window's pairs
         // and results, not every window's.
         let mut writers: Vec<(
             &'static str,
@@ -211,7 +211,10 @@ impl Session {
                 last_of_kind.retain(|x| x.0 != k);
                 last_of_kind.push((k, r.window.clone(), r.people.clone()));
             }
-            if kept.is_empty() {
+            // Kept: window `all` when it is analyzed, else the first window.
+            if label == "all" {
+                kept = vec![r];
+            } else if kept.is_empty() {
                 kept.push(r);
             }
             bar.set_position(i as u64 + 1);
