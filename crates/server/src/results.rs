@@ -255,12 +255,18 @@ pub fn estimate(r: &ResultRow) -> Estimate {
     }
 }
 
+/// Whether a measure is a share or a mean: as [`MEASURES`] says; `response` is a share, and the
+/// non-response comparison's `received_*` are means like `received`.
 pub fn kind(measure: &str) -> Kind {
-    if measure.starts_with("received") || measure == "given" {
-        Kind::Mean
+    let base = if measure.starts_with("received_") {
+        "received"
     } else {
-        Kind::Share
-    }
+        measure
+    };
+    MEASURES
+        .iter()
+        .find(|m| m.0 == base)
+        .map_or(Kind::Share, |m| m.2)
 }
 
 /// A change from `before` to `after`, with its 95% interval.

@@ -866,15 +866,6 @@ fn may_see_results(state: &State, v: &Viewer, id: i64) -> anyhow::Result<usize> 
     Ok(policy.min_group)
 }
 
-const MEASURE_ORDER: [&str; 6] = [
-    "given",
-    "received",
-    "inside",
-    "density",
-    "reciprocated",
-    "matched",
-];
-
 fn figure(measure: &str, e: &crate::results::Estimate) -> String {
     match crate::results::kind(measure) {
         crate::results::Kind::Share => format!(
@@ -889,8 +880,8 @@ fn figure(measure: &str, e: &crate::results::Estimate) -> String {
     }
 }
 
-fn moved(measure: &str, c: &crate::results::Change) -> String {
-    let (scale, unit) = match crate::results::kind(measure) {
+fn moved(kind: crate::results::Kind, c: &crate::results::Change) -> String {
+    let (scale, unit) = match kind {
         crate::results::Kind::Share => (100.0, " points"),
         crate::results::Kind::Mean => (1.0, ""),
     };
@@ -955,16 +946,10 @@ pub fn results_html(v: &crate::results::View, min: usize) -> String {
             .find(|l| l.group == g && l.measure == "response")
     };
     for q in questions {
-        let measures: Vec<(&str, &str)> = MEASURE_ORDER
+        let measures: Vec<(&str, &str)> = crate::results::MEASURES
             .iter()
-            .filter(|m| v.lines.iter().any(|l| l.question == q && l.measure == **m))
-            .map(|m| {
-                let what = crate::results::MEASURES
-                    .iter()
-                    .find(|x| x.0 == *m)
-                    .map_or(*m, |x| x.1);
-                (*m, what)
-            })
+            .filter(|m| v.lines.iter().any(|l| l.question == q && l.measure == m.0))
+            .map(|m| (m.0, m.1))
             .collect();
         let _ = write!(
             body,
@@ -1005,7 +990,7 @@ pub fn results_html(v: &crate::results::View, min: usize) -> String {
                             figure(m, &l.estimate),
                             l.change
                                 .as_ref()
-                                .map(|c| format!("<br>{}", moved(m, c)))
+                                .map(|c| format!("<br>{}", moved(crate::results::kind(m), c)))
                                 .unwrap_or_default()
                         );
                     }
@@ -1247,7 +1232,7 @@ pub async fn respondent_mirror(
                     esc(&b.name),
                     old.named_by,
                     old.of,
-                    moved("named", &ch)
+                    moved(crate::results::Kind::Share, &ch)
                 );
             }
             section.push_str("</li>");

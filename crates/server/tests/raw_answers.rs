@@ -431,17 +431,7 @@ async fn invitations(s: &Served, campaign: i64) -> Vec<(String, String)> {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{csv}");
-    let rows: Vec<(String, String)> = csv
-        .lines()
-        .skip(1)
-        .map(|l| {
-            let f: Vec<&str> = l.split(',').collect();
-            (
-                f[0].to_string(),
-                f[f.len() - 2].rsplit('/').next().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let rows = common::invitation_rows(&csv);
     for (person, token) in &rows {
         assert_eq!(
             *token,

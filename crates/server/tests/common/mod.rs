@@ -340,3 +340,17 @@ pub fn code(body: &str) -> String {
         .unwrap_or("")
         .to_string()
 }
+
+/// A campaign's invitation list (`person,name,link,answered`) as (pseudonym, the link's token).
+pub fn invitation_rows(csv: &str) -> Vec<(String, String)> {
+    csv.lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (
+                f[0].to_string(),
+                f[f.len() - 2].rsplit('/').next().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
