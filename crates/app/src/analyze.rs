@@ -40,8 +40,9 @@ pub struct Analysis {
     pub windows: Vec<String>,
     /// Interactions aggregated, pair rows, windows (none for a survey-only workspace).
     pub aggregated: Option<(u64, u64, usize)>,
-    /// Seconds per model stage, summed over windows.
-    pub stages: Vec<(String, f64)>,
+    /// Seconds and peak memory per stage (aggregation, reading and writing tables, and the
+    /// model's stages), summed over windows; the peak is the largest.
+    pub stages: Vec<mirror::profile::Stage>,
     /// What the data could not show, per window ("WINDOW: note").
     pub notes: Vec<String>,
     /// Windows asked for that had no interactions (not analyzed).
@@ -72,6 +73,7 @@ impl Session {
     pub fn analyze(&mut self, args: &AnalyzeRequest, progress: &dyn Progress) -> Result<Analysis> {
         self.policy.require_manager(&mut self.store, "analyze")?;
         let _lock = self.store.lock("analyze")?;
+        let mut app_stages = mirror::profile::Stages::new();
         let min_group = self.policy.min_group;
         let people = self.store.people()?;
         let org = org_from_people(&people);
@@ -99,6 +101,7 @@ impl Session {
             }
             .options()?;
             let summary = self.aggregate_with(&opts, progress)?;
+            app_stages.lap("aggregate");
             aggregated = Some((summary.events, summary.pair_rows, summary.windows.len()));
             empty_windows = empty_asked(&args.windows, &summary.windows);
             let pairs_path = self
@@ -126,6 +129,7 @@ impl Session {
                 &parsed,
             )?;
             bar.done();
+            app_stages.lap("activity");
             (
                 labels,
                 Some(crate::tables::PairWindows::open(&pairs_path)?),
@@ -152,7 +156,10 @@ impl Session {
         bar.set_length(labels.len() as u64);
         let mut kept: Vec<WindowResult> = Vec::new();
         let mut windows: Vec<String> = Vec::new();
-        let mut stage_totals: Vec<(String, f64)> = Vec::new();
+        // The model's stages summed over windows, and this loop's own (reading a window, writing
+        // its tables).
+        let mut model_totals: Vec<mirror::profile::Stage> = Vec::new();
+        let mut io = mirror::profile::Stages::new();
         let mut notes: Vec<String> = Vec::new();
         // The last window of each kind (month, quarter, …) with its people, for change.
         let mut last_of_kind: Vec<(
@@ -173,6 +180,7 @@ impl Session {
                 );
             }
             bar.set_message(&label);
+            io.lap("read_pairs");
             // Change is measured against the previous window of the same kind (month to month,
             // quarter to quarter); `all` has none.
             let kind = Window::parse(&label)
@@ -185,6 +193,7 @@ impl Session {
                 .map(|x| (x.1.as_str(), x.2.as_slice()));
             let act = (!segments.is_empty()).then_some(act.as_slice());
             let r = analyze_window(&org, &label, pairs, &survey, act, &model, previous);
+            io.lap("model");
             for t in mirror::tables::all(std::slice::from_ref(&r)) {
                 let at = match writers.iter().position(|w| w.0 == t.name) {
                     Some(at) => at,
@@ -199,32 +208,40 @@ impl Session {
                     writers[at].2.write_row_group(&t.cols)?;
                 }
             }
-            for (s, t) in &r.stages {
-                match stage_totals.iter_mut().find(|x| x.0 == *s) {
-                    Some(x) => x.1 += t,
-                    None => stage_totals.push((s.to_string(), *t)),
-                }
-            }
+            io.lap("write_tables");
+            mirror::profile::Stages::add_totals(&mut model_totals, &r.stages);
             notes.extend(r.notes().iter().map(|n| format!("{}: {n}", r.window)));
             windows.push(r.window.clone());
             if let Some(k) = kind.filter(|_| label != "all") {
                 last_of_kind.retain(|x| x.0 != k);
                 last_of_kind.push((k, r.window.clone(), r.people.clone()));
             }
-            // Kept: window `all` when it is analyzed, else the first window.
-            if label == "all" {
+            // Kept: window `all` when there is one, else the first window. (A month kept while
+            // `all` is analyzed would hold its pairs and results for nothing.)
+            let has_all = labels.iter().any(|l| l == "all");
+            if label == "all" || (!has_all && kept.is_empty()) {
                 kept = vec![r];
-            } else if kept.is_empty() {
-                kept.push(r);
             }
             bar.set_position(i as u64 + 1);
         }
         bar.done();
+        let mut io_totals = Vec::new();
+        mirror::profile::Stages::add_totals(&mut io_totals, &io.stages);
         let mut staged = Vec::new();
         for (name, path, w, description) in writers {
             let rows = w.finish()?;
             staged.push((name.to_string(), path, rows, description.to_string()));
         }
+        // Stages in the order they run: aggregation, reading pairs, the model's, writing.
+        let mut stage_totals = app_stages.stages;
+        let of = |name: &str| io_totals.iter().find(|s| s.name == name).cloned();
+        stage_totals.extend(of("read_pairs"));
+        stage_totals.extend(model_totals);
+        stage_totals.extend(of("write_tables"));
+        let stages_s: Vec<(&str, f64, u64)> = stage_totals
+            .iter()
+            .map(|s| (s.name.as_str(), s.secs, s.peak_bytes))
+            .collect();
         self.store.commit_tables(TableCommit {
             what: "analyze".into(),
             tables: staged,
@@ -232,7 +249,7 @@ impl Session {
                 "windows": windows,
                 "min_group": min_group,
                 "seed": args.seed,
-                "stages_s": stage_totals,
+                "stages_s": stages_s,
                 "notes": notes,
             }),
         })?;

@@ -16,9 +16,10 @@ pub mod reports;
 pub mod tables;
 pub mod views;
 
+/// An ordinal as people write it (1st, 22nd, 91st, 111th), for front ends' text.
+pub use mirror::profile::human_bytes;
 pub use policy::{Policy, Refused, Role};
 pub use progress::{Progress, Silent, Stage};
-/// An ordinal as people write it (1st, 22nd, 91st, 111th), for front ends' text.
 pub use report::html::ordinal;
 
 use anyhow::{Context, Result};

@@ -61,10 +61,15 @@ pub fn print_analysis(out: &mut impl Write, a: &Analysis) -> Result<()> {
     )?;
     writeln!(
         out,
-        "  time per stage: {}",
+        "  time (peak memory) per stage: {}",
         a.stages
             .iter()
-            .map(|(s, t)| format!("{s} {t:.2}s"))
+            .map(|s| format!(
+                "{} {:.2}s ({})",
+                s.name,
+                s.secs,
+                app::human_bytes(s.peak_bytes)
+            ))
             .collect::<Vec<_>>()
             .join(", ")
     )?;

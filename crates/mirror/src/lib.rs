@@ -11,6 +11,7 @@ pub mod input;
 pub mod leaders;
 pub mod mirrors;
 pub mod people;
+pub mod profile;
 pub mod stats;
 
 /// A person inside evidence text, by index: `{person:12}`. Front ends render it for their viewer
@@ -30,7 +31,6 @@ use input::{Evidence, Org, Pair};
 use leaders::LeaderRow;
 use mirrors::MirrorRow;
 use people::{Network, PersonRow};
-use std::time::Instant;
 use store::PeopleTable;
 use vocab::Activity;
 use vocab::SurveyAnswer;
@@ -49,8 +49,8 @@ pub struct WindowResult {
     pub findings: Vec<Finding>,
     pub evidence: Evidence,
     pub network: Network,
-    /// (stage, seconds)
-    pub stages: Vec<(&'static str, f64)>,
+    /// Seconds and peak memory per stage.
+    pub stages: Vec<profile::Stage>,
 }
 
 impl WindowResult {
@@ -111,26 +111,21 @@ pub fn analyze_window(
     opts: &Options,
     previous: Option<(&str, &[PersonRow])>,
 ) -> WindowResult {
-    let mut stages = Vec::new();
-    let mut clock = Instant::now();
-    let mut lap = |name: &'static str, stages: &mut Vec<(&'static str, f64)>| {
-        stages.push((name, clock.elapsed().as_secs_f64()));
-        clock = Instant::now();
-    };
+    let mut stages = profile::Stages::new();
     let ev = Evidence::new(pairs, survey);
-    lap("index", &mut stages);
+    stages.lap("index");
     let (rows, network) = people::people(org, &ev, opts);
-    lap("people", &mut stages);
+    stages.lap("people");
     let strengths: Vec<f64> = rows.iter().map(|r| r.status).collect();
     let dyads = dyads::dyads(org, &ev, &strengths, &opts.status);
-    lap("dyads", &mut stages);
+    stages.lap("dyads");
     let inferred_managers =
         hierarchy::infer_managers(org.n(), &dyads, &network.undirected, &org.department);
-    lap("inferred_managers", &mut stages);
+    stages.lap("inferred_managers");
     let groups = groups::groups(org, &ev, &rows, &network, activity);
-    lap("groups", &mut stages);
+    stages.lap("groups");
     let leaders = leaders::leaders(org, &ev, &rows, &network.undirected, activity);
-    lap("leaders", &mut stages);
+    stages.lap("leaders");
     let mirrors = mirrors::mirrors(&mirrors::MirrorInputs {
         org,
         ev: &ev,
@@ -140,7 +135,7 @@ pub fn analyze_window(
         undirected: &network.undirected,
         min_group: opts.min_group,
     });
-    lap("mirrors", &mut stages);
+    stages.lap("mirrors");
     let findings = findings::findings(&findings::FindingInputs {
         rows: &rows,
         dyads: &dyads,
@@ -149,7 +144,7 @@ pub fn analyze_window(
         min_group: opts.min_group,
         previous,
     });
-    lap("findings", &mut stages);
+    stages.lap("findings");
     WindowResult {
         window: window.to_string(),
         people: rows,
@@ -161,6 +156,6 @@ pub fn analyze_window(
         findings,
         evidence: ev,
         network,
-        stages,
+        stages: stages.stages,
     }
 }
