@@ -49,6 +49,12 @@ pub struct Analysis {
     pub empty_windows: Vec<String>,
 }
 
+/// The process's memory, for the stage profile.
+const MEMORY: mirror::profile::MemoryProbe = mirror::profile::MemoryProbe {
+    reset: store::memory::reset_peak,
+    peak: store::memory::peak_bytes,
+};
+
 /// Where `orgmirror calibrate` keeps a workspace's own status weights.
 pub fn status_weights_path(store: &SqliteStore) -> PathBuf {
     store.root().join("status-weights.json")
@@ -73,7 +79,7 @@ impl Session {
     pub fn analyze(&mut self, args: &AnalyzeRequest, progress: &dyn Progress) -> Result<Analysis> {
         self.policy.require_manager(&mut self.store, "analyze")?;
         let _lock = self.store.lock("analyze")?;
-        let mut app_stages = mirror::profile::Stages::new();
+        let mut app_stages = mirror::profile::Stages::new(Some(MEMORY));
         let min_group = self.policy.min_group;
         let people = self.store.people()?;
         let org = org_from_people(&people);
@@ -141,6 +147,7 @@ impl Session {
             exact_betweenness_max: args.exact_betweenness_max,
             min_group,
             status: status_model(&self.store)?,
+            memory: Some(MEMORY),
             ..Default::default()
         };
         // Each window's tables are written as soon as it is analyzed, and its result dropped
@@ -159,7 +166,7 @@ impl Session {
         // The model's stages summed over windows, and this loop's own (reading a window, writing
         // its tables).
         let mut model_totals: Vec<mirror::profile::Stage> = Vec::new();
-        let mut io = mirror::profile::Stages::new();
+        let mut io = mirror::profile::Stages::new(Some(MEMORY));
         let mut notes: Vec<String> = Vec::new();
         // The last window of each kind (month, quarter, …) with its people, for change.
         let mut last_of_kind: Vec<(
@@ -172,7 +179,7 @@ impl Session {
                 Some(s) => s
                     .next_window()?
                     .context("the pairs table changed while it was read")?,
-                None => (expected.clone(), Vec::new()),
+                None => (expected.clone(), Vec::<mirror::input::Pair>::new().into()),
             };
             if label != *expected {
                 bail!(
@@ -238,10 +245,6 @@ impl Session {
         stage_totals.extend(of("read_pairs"));
         stage_totals.extend(model_totals);
         stage_totals.extend(of("write_tables"));
-        let stages_s: Vec<(&str, f64, u64)> = stage_totals
-            .iter()
-            .map(|s| (s.name.as_str(), s.secs, s.peak_bytes))
-            .collect();
         self.store.commit_tables(TableCommit {
             what: "analyze".into(),
             tables: staged,
@@ -249,7 +252,7 @@ impl Session {
                 "windows": windows,
                 "min_group": min_group,
                 "seed": args.seed,
-                "stages_s": stages_s,
+                "stages": stage_totals,
                 "notes": notes,
             }),
         })?;

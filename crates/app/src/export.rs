@@ -184,7 +184,7 @@ impl Session {
         };
         let people = self.load("people")?;
         let nodes = report::graphfile::nodes(&org, &labels, &people, window);
-        let pairs = self.window_pairs(window)?;
+        let pairs = self.window_pairs(window)?.into_plain();
         self.policy.record(
             &mut self.store,
             "export",
@@ -281,9 +281,9 @@ impl Session {
 
 impl Session {
     /// The pairs of one window (empty for a survey-only workspace).
-    pub(crate) fn window_pairs(&self, window: &str) -> Result<Vec<Pair>> {
+    pub(crate) fn window_pairs(&self, window: &str) -> Result<mirror::input::PairList> {
         let Some(path) = self.store.table_path("pairs")? else {
-            return Ok(Vec::new());
+            return Ok(Vec::<Pair>::new().into());
         };
         let mut windows = crate::tables::PairWindows::open(&path)?;
         let mut seen = Vec::new();

@@ -282,7 +282,7 @@ impl Live {
             &self.dyads,
             w.dyad_rows.get(&me).map_or(&[][..], Vec::as_slice),
         );
-        let pairs = w
+        let pairs: Vec<Pair> = w
             .contacts
             .get(&me)
             .map_or(&[][..], Vec::as_slice)
@@ -782,7 +782,7 @@ fn index_window(
         report::person::power_candidates(people, label, report::person::PATH_CANDIDATES);
     // All of the window's contacts: a page's paths read only the edges touching its person or a
     // candidate, which are the same in this graph as in one of their pairs only.
-    let all = contacts
+    let all: Vec<Pair> = contacts
         .iter()
         .map(|&(a, b, n)| Pair {
             a,

@@ -1,7 +1,7 @@
 //! The workspace's result tables read back (only this crate reads them): stored tables as
 //! frames, the `pairs` table one window at a time, and the model's tables written out.
 
-use mirror::input::{PAIR_FIELDS, Pair};
+use mirror::input::{PAIR_FIELDS, PackedPair, Pair, PairList};
 use report::Frame;
 use std::path::Path;
 use store::StoreError;
@@ -68,8 +68,9 @@ pub fn write(table: &mirror::tables::Table, path: &Path) -> Result<u64, StoreErr
 pub struct PairWindows {
     path: std::path::PathBuf,
     groups: RowGroups,
-    /// Rows read but not yet handed out, with their window label.
-    pending: std::collections::VecDeque<(String, Pair)>,
+    /// Rows read but not yet handed out, with their window label (an index into `labels`).
+    pending: std::collections::VecDeque<(usize, Pair)>,
+    labels: Vec<String>,
     done: bool,
 }
 
@@ -81,6 +82,7 @@ impl PairWindows {
             path: path.to_path_buf(),
             groups: RowGroups::open(path, Some(&only))?,
             pending: Default::default(),
+            labels: Vec::new(),
             done: false,
         })
     }
@@ -130,8 +132,15 @@ impl PairWindows {
             .collect::<Result<_, _>>()?;
         for (i, w) in windows.iter().enumerate() {
             let x = |k: usize| v[k][i];
+            let label = match self.labels.iter().rposition(|l| l == w) {
+                Some(at) => at,
+                None => {
+                    self.labels.push(w.clone());
+                    self.labels.len() - 1
+                }
+            };
             self.pending.push_back((
-                w.clone(),
+                label,
                 Pair {
                     a: x(0) as u32,
                     b: x(1) as u32,
@@ -167,24 +176,44 @@ impl PairWindows {
         Ok(true)
     }
 
-    /// The next window's label and pairs, `None` after the last.
-    pub fn next_window(&mut self) -> Result<Option<(String, Vec<Pair>)>, StoreError> {
+    /// The next window's label and pairs, `None` after the last. The pairs come packed
+    /// (half the memory) unless one of them cannot be.
+    pub fn next_window(&mut self) -> Result<Option<(String, PairList)>, StoreError> {
         while self.pending.is_empty() {
             if !self.fill()? {
                 return Ok(None);
             }
         }
-        let label = self.pending[0].0.clone();
-        let mut pairs = Vec::new();
+        let label = self.pending[0].0;
+        let mut packed: Vec<PackedPair> = Vec::new();
+        let mut plain: Option<Vec<Pair>> = None;
         loop {
             while let Some((w, _)) = self.pending.front() {
                 if *w != label {
-                    return Ok(Some((label, pairs)));
+                    return Ok(Some((self.labels[label].clone(), done(packed, plain))));
                 }
-                pairs.push(self.pending.pop_front().expect("front").1);
+                let p = self.pending.pop_front().expect("front").1;
+                match (&mut plain, PackedPair::pack(&p)) {
+                    (None, Some(q)) => packed.push(q),
+                    (None, None) => {
+                        let mut all: Vec<Pair> = std::mem::take(&mut packed)
+                            .iter()
+                            .map(PackedPair::unpack)
+                            .collect();
+                        all.push(p);
+                        plain = Some(all);
+                    }
+                    (Some(all), _) => all.push(p),
+                }
             }
             if !self.fill()? {
-                return Ok(Some((label, pairs)));
+                return Ok(Some((self.labels[label].clone(), done(packed, plain))));
+            }
+        }
+        fn done(packed: Vec<PackedPair>, plain: Option<Vec<Pair>>) -> PairList {
+            match plain {
+                Some(v) => PairList::Plain(v),
+                None => PairList::Packed(packed),
             }
         }
     }

@@ -133,22 +133,20 @@ pub fn balance_from_votes(va: f64, vb: f64) -> (f64, f64, f64) {
 /// Every unordered pair with events either way or a survey answer, `a < b`, sorted.
 pub fn dyads(org: &Org, ev: &Evidence, status: &[f64], model: &StatusModel) -> Vec<Dyad> {
     let mut keys: Vec<(u32, u32)> = ev
-        .pairs
-        .iter()
+        .pairs()
         .map(|p| (p.a.min(p.b), p.a.max(p.b)))
         .chain(ev.survey.keys().map(|&(r, c)| (r.min(c), r.max(c))))
         .collect();
     keys.sort_unstable();
     keys.dedup();
-    let empty = Pair::default();
     use rayon::prelude::*;
     // The votes of every pair first; then each distinct (votes, votes) posterior's interval
     // once (most pairs share a few small vote counts, and a quantile is 60 CDF evaluations).
     let votes: Vec<[f64; 4]> = keys
         .par_iter()
         .map(|&(a, b)| {
-            let ab = ev.get(a, b).unwrap_or(&empty);
-            let ba = ev.get(b, a).unwrap_or(&empty);
+            let ab = &ev.get(a, b).unwrap_or_default();
+            let ba = &ev.get(b, a).unwrap_or_default();
             [
                 votes_for(ev, a, b, ab, ba),
                 votes_for(ev, b, a, ba, ab),
@@ -181,8 +179,8 @@ pub fn dyads(org: &Org, ev: &Evidence, status: &[f64], model: &StatusModel) -> V
     keys.par_iter()
         .zip(&votes)
         .map(|(&(a, b), v)| {
-            let ab = ev.get(a, b).unwrap_or(&empty);
-            let ba = ev.get(b, a).unwrap_or(&empty);
+            let ab = &ev.get(a, b).unwrap_or_default();
+            let ba = &ev.get(b, a).unwrap_or_default();
             let (votes_a, votes_b) = (v[0], v[1]);
             let (balance, balance_lo, balance_hi) = interval(votes_a, votes_b);
             let strength = |p: u32| status.get(p as usize).copied().unwrap_or(0.0);

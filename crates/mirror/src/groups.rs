@@ -135,7 +135,7 @@ pub fn groups(
         vec![0.0; org.departments.len()],
         vec![0.0; org.departments.len()],
     );
-    for p in &ev.pairs {
+    for p in ev.pairs() {
         let (a, b) = (p.a as usize, p.b as usize);
         if a >= n || b >= n {
             continue;

@@ -27,7 +27,7 @@ use dyads::Dyad;
 use findings::Finding;
 use groups::GroupRow;
 use hierarchy::InferredManager;
-use input::{Evidence, Org, Pair};
+use input::{Evidence, Org};
 use leaders::LeaderRow;
 use mirrors::MirrorRow;
 use people::{Network, PersonRow};
@@ -105,13 +105,13 @@ pub fn org_from_people(people: &PeopleTable) -> Org {
 pub fn analyze_window(
     org: &Org,
     window: &str,
-    pairs: Vec<Pair>,
+    pairs: impl Into<input::PairList>,
     survey: &[SurveyAnswer],
     activity: Option<&[Activity]>,
     opts: &Options,
     previous: Option<(&str, &[PersonRow])>,
 ) -> WindowResult {
-    let mut stages = profile::Stages::new();
+    let mut stages = profile::Stages::new(opts.memory);
     let ev = Evidence::new(pairs, survey);
     stages.lap("index");
     let (rows, network) = people::people(org, &ev, opts);

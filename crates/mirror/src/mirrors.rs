@@ -41,9 +41,8 @@ pub const ALLY_HELP_AT: f64 = 10.0;
 pub const ALLY_FEEDBACK_AT: f64 = 2.0;
 
 pub fn ally_strength(ev: &Evidence, x: u32, y: u32, reporting_line: bool) -> (f64, bool, String) {
-    let empty = Pair::default();
-    let xy = ev.get(x, y).unwrap_or(&empty);
-    let yx = ev.get(y, x).unwrap_or(&empty);
+    let xy = &ev.get(x, y).unwrap_or_default();
+    let yx = &ev.get(y, x).unwrap_or_default();
     let help = xy.help.min(yx.help);
     let feedback = (xy.feedback_given + xy.praise).min(yx.feedback_given + yx.praise);
     let intro = xy.introduction.min(yx.introduction);
@@ -347,14 +346,13 @@ fn one(x: &MirrorInputs, me: u32, mine: &[u32], leader: Option<&LeaderRow>) -> V
             e.clone(),
         );
     }
-    let empty = Pair::default();
     let mut adversaries: Vec<(f64, u32, String)> = mine
         .iter()
         .filter_map(|&i| {
             let d = &x.dyads[i as usize];
             let (other, ..) = from_side(d, me);
-            let a = x.ev.get(me, other).unwrap_or(&empty);
-            let b = x.ev.get(other, me).unwrap_or(&empty);
+            let a = &x.ev.get(me, other).unwrap_or_default();
+            let b = &x.ev.get(other, me).unwrap_or_default();
             let engaged = a.n.min(b.n);
             (a.decline >= 2.0 && b.decline >= 2.0 && engaged >= 10.0).then(|| {
                 (
@@ -382,7 +380,7 @@ fn one(x: &MirrorInputs, me: u32, mine: &[u32], leader: Option<&LeaderRow>) -> V
     // Partners they are missing: people close to the leaders they depend on, and the trenches.
     // Tied: events either way, or a survey answer naming the other either way. Without any
     // interaction records (a survey-only workspace) the words say what the survey shows.
-    let behaviour = x.ev.pairs.iter().any(|p| p.n > 0.0);
+    let behaviour = x.ev.pairs().any(|p| p.n > 0.0);
     let named = |a: u32, b: u32| {
         x.ev.survey
             .get(&(a, b))

@@ -39,6 +39,8 @@ pub struct Options {
     pub min_group: usize,
     /// The status model (shipped weights, or a workspace's own from `orgmirror calibrate`).
     pub status: StatusModel,
+    /// Reads peak memory for the stage profile (none: unknown).
+    pub memory: Option<crate::profile::MemoryProbe>,
 }
 
 impl Default for Options {
@@ -49,6 +51,7 @@ impl Default for Options {
             exact_reach_max: 20_000,
             min_group: 5,
             status: StatusModel::shipped(),
+            memory: None,
         }
     }
 }
@@ -122,9 +125,9 @@ pub struct Network {
 
 pub fn build_graphs(org: &Org, ev: &Evidence) -> (Graph, Graph) {
     let n = org.n() as u32;
-    let mut contact = Vec::with_capacity(ev.pairs.len());
-    let mut attention = Vec::with_capacity(ev.pairs.len() * 2);
-    for p in &ev.pairs {
+    let mut contact = Vec::with_capacity(ev.len());
+    let mut attention = Vec::with_capacity(ev.len() * 2);
+    for p in ev.pairs() {
         if p.a >= n || p.b >= n {
             continue;
         }
@@ -172,8 +175,8 @@ pub fn people(org: &Org, ev: &Evidence, opts: &Options) -> (Vec<PersonRow>, Netw
             vocab::MAX_ASK_TO
         ));
     }
-    let behaviour = ev.pairs.iter().any(|p| p.n > 0.0);
-    if behaviour && !ev.pairs.iter().any(|p| p.request > 0.0 || p.decline > 0.0) {
+    let behaviour = ev.pairs().any(|p| p.n > 0.0);
+    if behaviour && !ev.pairs().any(|p| p.request > 0.0 || p.decline > 0.0) {
         notes.push(
             "the data carries neither request kinds nor reply ids: who asks whom and who turns whom down cannot be read, so relationships are judged only where reply times both ways or survey answers speak; status comes from how sought-after and central people are".to_string(),
         );
@@ -244,7 +247,7 @@ pub fn people(org: &Org, ev: &Evidence, opts: &Options) -> (Vec<PersonRow>, Netw
     let mut addressed = vec![(0.0, 0.0); n];
     let mut refused = vec![0.0; n];
     let mut requesters = vec![0.0; n];
-    for p in &ev.pairs {
+    for p in ev.pairs() {
         let (a, b) = (p.a as usize, p.b as usize);
         if a >= n || b >= n {
             continue;
@@ -270,7 +273,7 @@ pub fn people(org: &Org, ev: &Evidence, opts: &Options) -> (Vec<PersonRow>, Netw
     let mut to_manager = vec![0.0; n];
     let mut around = vec![0.0; n];
     if let Some(chart) = org.chart.as_ref() {
-        for p in ev.pairs.iter().filter(|p| p.request > 0.0) {
+        for p in ev.pairs().filter(|p| p.request > 0.0) {
             let (a, b) = (p.a as usize, p.b as usize);
             let Some(m) = chart.manager(a).filter(|_| a < n && b < n) else {
                 continue;
@@ -411,7 +414,7 @@ fn assign_roles(org: &Org, ev: &Evidence, rows: &mut [PersonRow], net: &Network)
     let g = &net.undirected;
     // Inbound communication of each person, to find who carries most of a leader's traffic.
     let mut inbound = vec![0.0; n];
-    for p in &ev.pairs {
+    for p in ev.pairs() {
         if (p.b as usize) < n {
             inbound[p.b as usize] += p.n;
         }
@@ -526,7 +529,7 @@ fn assign_roles(org: &Org, ev: &Evidence, rows: &mut [PersonRow], net: &Network)
     // themselves asked by many.
     if org.has_hierarchy() {
         let chart = org.chart.as_ref().expect("hierarchy");
-        for p in &ev.pairs {
+        for p in ev.pairs() {
             let (g_, l) = (p.a as usize, p.b as usize);
             if g_ >= n
                 || l >= n

@@ -1,35 +1,40 @@
 //! Where time and memory go: each stage's seconds and the process's peak resident memory while
-//! it ran (Linux: `VmHWM` of /proc/self/status, reset before the stage by writing 5 to
-//! /proc/self/clear_refs). Elsewhere, or where /proc is not readable, the peak is unknown (0).
+//! it ran. The model does no IO, so the memory is read through a probe the caller hands in
+//! (`store::memory` in the application); without one the peak is unknown (0).
 
 use std::time::Instant;
 
 /// One stage: its name, seconds, and the peak resident bytes while it ran (0: unknown).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Stage {
     pub name: String,
     pub secs: f64,
     pub peak_bytes: u64,
 }
 
+/// Reads the process's peak resident memory (`peak`) and resets it to the current (`reset`).
+#[derive(Debug, Clone, Copy)]
+pub struct MemoryProbe {
+    pub reset: fn(),
+    pub peak: fn() -> u64,
+}
+
 /// Times consecutive stages; each `lap` closes the stage that ran since the last one.
 pub struct Stages {
     pub stages: Vec<Stage>,
     clock: Instant,
-}
-
-impl Default for Stages {
-    fn default() -> Self {
-        Self::new()
-    }
+    probe: Option<MemoryProbe>,
 }
 
 impl Stages {
-    pub fn new() -> Stages {
-        reset_peak();
+    pub fn new(probe: Option<MemoryProbe>) -> Stages {
+        if let Some(p) = probe {
+            (p.reset)();
+        }
         Stages {
             stages: Vec::new(),
             clock: Instant::now(),
+            probe,
         }
     }
 
@@ -38,9 +43,11 @@ impl Stages {
         self.stages.push(Stage {
             name: name.to_string(),
             secs: self.clock.elapsed().as_secs_f64(),
-            peak_bytes: peak_bytes(),
+            peak_bytes: self.probe.map_or(0, |p| (p.peak)()),
         });
-        reset_peak();
+        if let Some(p) = self.probe {
+            (p.reset)();
+        }
         self.clock = Instant::now();
     }
 
@@ -59,34 +66,6 @@ impl Stages {
     }
 }
 
-/// Resets the peak resident memory to the current resident memory.
-pub fn reset_peak() {
-    #[cfg(target_os = "linux")]
-    {
-        let _ = std::fs::write("/proc/self/clear_refs", "5");
-    }
-}
-
-/// The peak resident memory since the last reset, in bytes (0 where unknown).
-pub fn peak_bytes() -> u64 {
-    status_kib("VmHWM:") * 1024
-}
-
-/// The resident memory now, in bytes (0 where unknown).
-pub fn rss_bytes() -> u64 {
-    status_kib("VmRSS:") * 1024
-}
-
-fn status_kib(field: &str) -> u64 {
-    let Ok(s) = std::fs::read_to_string("/proc/self/status") else {
-        return 0;
-    };
-    s.lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
 /// "1.2 GB", "340 MB": bytes for a person to read (decimal units); "?" when unknown.
 pub fn human_bytes(b: u64) -> String {
     match b {
@@ -99,25 +78,30 @@ pub fn human_bytes(b: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    static PEAK: AtomicU64 = AtomicU64::new(0);
+    static RESETS: AtomicU64 = AtomicU64::new(0);
 
     #[test]
-    fn a_stage_that_allocates_shows_a_higher_peak_than_the_one_after_it() {
-        if rss_bytes() == 0 {
-            return; // no /proc here: nothing to measure
-        }
-        let mut s = Stages::new();
-        let big: Vec<u8> = vec![1; 256 << 20];
-        // Touch every page so that it is resident.
-        let sum: u64 = big.iter().step_by(4096).map(|&x| x as u64).sum();
-        assert_eq!(sum, (256u64 << 20) / 4096);
-        drop(big);
+    fn each_lap_reads_the_peak_then_resets_it() {
+        let probe = MemoryProbe {
+            reset: || {
+                RESETS.fetch_add(1, Ordering::SeqCst);
+                PEAK.store(10, Ordering::SeqCst);
+            },
+            peak: || PEAK.load(Ordering::SeqCst),
+        };
+        let mut s = Stages::new(Some(probe));
+        PEAK.store(500, Ordering::SeqCst);
         s.lap("big");
         s.lap("small");
-        let (big, small) = (&s.stages[0], &s.stages[1]);
-        assert!(
-            big.peak_bytes >= small.peak_bytes + (200 << 20),
-            "{big:?} vs {small:?}"
-        );
+        let peaks: Vec<u64> = s.stages.iter().map(|x| x.peak_bytes).collect();
+        assert_eq!(peaks, [500, 10]);
+        assert_eq!(RESETS.load(Ordering::SeqCst), 3);
+        let mut none = Stages::new(None);
+        none.lap("x");
+        assert_eq!(none.stages[0].peak_bytes, 0);
     }
 
     #[test]

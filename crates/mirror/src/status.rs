@@ -111,13 +111,13 @@ pub fn is_deference_question(q: &Question) -> bool {
 pub fn deference_graphs(org: &Org, ev: &Evidence) -> (Graph, Graph) {
     let n = org.n() as u32;
     let mut all = Vec::with_capacity(ev.survey.len());
-    let mut behaviour = Vec::with_capacity(ev.pairs.len());
-    for p in &ev.pairs {
+    let mut behaviour = Vec::with_capacity(ev.len());
+    for p in ev.pairs() {
         if p.a >= n || p.b >= n || p.a == p.b {
             continue;
         }
         // What a did toward b that says a turned to b.
-        let toward = p.request + p.feedback_asked + written(p);
+        let toward = p.request + p.feedback_asked + written(&p);
         if toward > 0.0 {
             behaviour.push((p.a, p.b, toward));
         }

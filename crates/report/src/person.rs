@@ -369,8 +369,7 @@ impl PathsIndex {
         PathsIndex {
             graph: paths_graph(org, ev),
             candidates_have_pairs: ev
-                .pairs
-                .iter()
+                .pairs()
                 .any(|p| candidates.contains(&p.a) || candidates.contains(&p.b)),
         }
     }
@@ -415,7 +414,7 @@ fn paths(x: &PersonInputs, page: &mut Page) {
         .filter(|&p| p != me && ev.get(me, p).is_none() && ev.get(p, me).is_none())
         .map(|p| (p, pct[&p]))
         .collect();
-    let no_pairs = ev.pairs.is_empty() && x.paths.is_none_or(|p| !p.candidates_have_pairs);
+    let no_pairs = ev.is_empty() && x.paths.is_none_or(|p| !p.candidates_have_pairs);
     if ranked.is_empty() || no_pairs {
         page.p("No interactions in this window to find paths in.");
         return;

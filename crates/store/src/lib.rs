@@ -12,6 +12,7 @@ mod files;
 pub mod identity;
 mod keys;
 mod lock;
+pub mod memory;
 pub mod segment;
 pub mod table;
 mod workspace;
