@@ -270,7 +270,6 @@ pub fn maximum_branching(
         )
     });
     for (parent, child, gain) in real_arcs.chain(root_arcs) {
-        let id = heaps.arcs.len() as u32;
         heaps.arcs.push(HeapArc {
             gain,
             delta: Gain::ZERO,
@@ -280,7 +279,32 @@ pub fn maximum_branching(
             parent,
             child,
         });
-        heap[child as usize] = heaps.merge(heap[child as usize], id);
+    }
+    // Each node's first heap: its arcs in heap order, chained through `left`. A list sorted
+    // best first is a leftist heap (every right spine is empty), built without a merge per arc.
+    let real = heaps.arcs.len() - n;
+    let mut order: Vec<u32> = Vec::new();
+    let mut start = 0;
+    for (v, first) in heap.iter_mut().enumerate().take(n) {
+        let mut end = start;
+        while end < real && heaps.arcs[end].child as usize == v {
+            end += 1;
+        }
+        order.clear();
+        order.extend(start as u32..end as u32);
+        order.push((real + v) as u32);
+        order.sort_unstable_by(|&a, &b| {
+            if heaps.before(a, b) {
+                std::cmp::Ordering::Less
+            } else {
+                std::cmp::Ordering::Greater
+            }
+        });
+        for w in order.windows(2) {
+            heaps.arcs[w[0] as usize].left = w[1];
+        }
+        *first = order[0];
+        start = end;
     }
 
     // Tarjan's walk: from each unattached node, follow best incoming arcs until the walk reaches

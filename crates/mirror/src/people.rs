@@ -34,7 +34,8 @@ pub struct Options {
     pub seed: u64,
     /// Largest population for exact betweenness; above it, sampled.
     pub exact_betweenness_max: usize,
-    /// Largest population for exact harmonic reach; above it, people within two steps.
+    /// Largest population for exact harmonic reach; above it, estimated from sampled sources
+    /// within ±[`REACH_EPSILON`] (as a share of everyone) with probability 0.9.
     pub exact_reach_max: usize,
     pub min_group: usize,
     /// The status model (shipped weights, or a workspace's own from `orgmirror calibrate`).
@@ -55,6 +56,9 @@ impl Default for Options {
         }
     }
 }
+
+/// How close sampled reach is to exact, as a share of everyone (probability 0.9).
+pub const REACH_EPSILON: f64 = 0.05;
 
 /// Requests up the line a manager's reports must have sent before the bypass share is given.
 pub const BYPASS_MIN_REQUESTS: f64 = 10.0;
@@ -213,11 +217,12 @@ pub fn people(org: &Org, ev: &Evidence, opts: &Options) -> (Vec<PersonRow>, Netw
     let reach: Vec<f64> = if n <= opts.exact_reach_max {
         harmonic(&undirected, Length::Hops).0
     } else {
+        let h = graph::closeness::harmonic_sampled(&undirected, REACH_EPSILON, 0.1, opts.seed);
         notes.push(format!(
-            "reach counts people within two steps because {n} people exceed the exact harmonic limit of {}",
-            opts.exact_reach_max
+            "reach estimated from searches out of {} sampled people (within ±{:.3} of exact, as a share of everyone, with probability 0.9) because {n} people exceed the exact limit of {}",
+            h.samples, h.error_bound, opts.exact_reach_max
         ));
-        two_step_reach(&undirected)
+        h.scores.0
     };
     let holes = structural_holes(&undirected);
     let partition = leiden(
@@ -358,35 +363,6 @@ pub fn people(org: &Org, ev: &Evidence, opts: &Options) -> (Vec<PersonRow>, Netw
     };
     assign_roles(org, ev, &mut rows, &network);
     (rows, network)
-}
-
-/// Distinct people within two steps (a cheap stand-in for harmonic reach on large graphs).
-fn two_step_reach(g: &Graph) -> Vec<f64> {
-    use rayon::prelude::*;
-    let n = g.n();
-    (0..n)
-        .into_par_iter()
-        .map_init(
-            || vec![u32::MAX; n],
-            |mark, v| {
-                let mut count = 0.0;
-                mark[v] = v as u32;
-                for &u in g.out_targets(v) {
-                    if mark[u as usize] != v as u32 {
-                        mark[u as usize] = v as u32;
-                        count += 1.0;
-                    }
-                    for &w in g.out_targets(u as usize) {
-                        if mark[w as usize] != v as u32 {
-                            mark[w as usize] = v as u32;
-                            count += 0.5;
-                        }
-                    }
-                }
-                count
-            },
-        )
-        .collect()
 }
 
 fn assign_roles(org: &Org, ev: &Evidence, rows: &mut [PersonRow], net: &Network) {
