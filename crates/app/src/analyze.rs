@@ -201,7 +201,9 @@ impl Session {
             let act = (!segments.is_empty()).then_some(act.as_slice());
             let r = analyze_window(&org, &label, pairs, &survey, act, &model, previous);
             io.lap("model");
-            for t in mirror::tables::all(std::slice::from_ref(&r)) {
+            // One table at a time: built, written, dropped.
+            for build in mirror::tables::BUILDERS {
+                let t = build(std::slice::from_ref(&r));
                 let at = match writers.iter().position(|w| w.0 == t.name) {
                     Some(at) => at,
                     None => {

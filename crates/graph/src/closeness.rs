@@ -385,7 +385,11 @@ mod tests {
         let norm = (g.n() - 1) as f64;
         for seed in 1..4 {
             let s = harmonic_sampled(&g, 0.12, 0.1, seed);
-            assert!(s.samples < g.n() && s.samples.is_multiple_of(64), "{}", s.samples);
+            assert!(
+                s.samples < g.n() && s.samples.is_multiple_of(64),
+                "{}",
+                s.samples
+            );
             let worst = exact
                 .iter()
                 .zip(&s.scores.0)

@@ -74,11 +74,16 @@ macro_rules! gather {
     };
 }
 
-fn windows<T>(results: &[WindowResult], f: impl Fn(&WindowResult) -> &[T]) -> Vec<String> {
-    results
-        .iter()
-        .flat_map(|r| std::iter::repeat_n(r.window.clone(), f(r).len()))
-        .collect()
+/// The window label of every row, as a dictionary column (one string per window, not per row).
+fn windows<T>(results: &[WindowResult], f: impl Fn(&WindowResult) -> &[T]) -> ColumnData {
+    ColumnData::Dict {
+        values: std::sync::Arc::new(results.iter().map(|r| r.window.clone()).collect()),
+        codes: results
+            .iter()
+            .enumerate()
+            .flat_map(|(i, r)| std::iter::repeat_n(i as u32, f(r).len()))
+            .collect(),
+    }
 }
 
 pub fn people(results: &[WindowResult]) -> Table {
@@ -86,7 +91,12 @@ pub fn people(results: &[WindowResult]) -> Table {
         "people",
         "formal and informal power, power gap, roles per person and window",
     );
-    t.str("window", windows(results, |r| &r.people));
+    t.col(
+        "window",
+        ColumnType::Str,
+        false,
+        windows(results, |r| &r.people),
+    );
     t.i32("person", gather!(results, people, r => r.person as i32));
     t.oi32(
         "level",
@@ -184,7 +194,12 @@ pub fn dyads(results: &[WindowResult]) -> Table {
         "dyads",
         "power balance of every pair that interacted, a < b",
     );
-    t.str("window", windows(results, |r| &r.dyads));
+    t.col(
+        "window",
+        ColumnType::Str,
+        false,
+        windows(results, |r| &r.dyads),
+    );
     t.i32("a", gather!(results, dyads, d => d.a as i32));
     t.i32("b", gather!(results, dyads, d => d.b as i32));
     t.ostr(
@@ -233,7 +248,12 @@ pub fn inferred_managers(results: &[WindowResult]) -> Table {
         "inferred_managers",
         "most likely manager of each person from behaviour alone",
     );
-    t.str("window", windows(results, |r| &r.inferred_managers));
+    t.col(
+        "window",
+        ColumnType::Str,
+        false,
+        windows(results, |r| &r.inferred_managers),
+    );
     t.i32(
         "person",
         gather!(results, inferred_managers, m => m.person as i32),
@@ -255,7 +275,12 @@ pub fn groups(results: &[WindowResult]) -> Table {
         "groups",
         "departments, communities, flows between groups, coalitions and the currency panel",
     );
-    t.str("window", windows(results, |r| &r.groups));
+    t.col(
+        "window",
+        ColumnType::Str,
+        false,
+        windows(results, |r| &r.groups),
+    );
     t.str("kind", gather!(results, groups, g => g.kind.to_string()));
     t.str("group", gather!(results, groups, g => g.group.clone()));
     t.ostr(
@@ -280,7 +305,12 @@ pub fn leaders(results: &[WindowResult]) -> Table {
         "leaders",
         "power-over ↔ power-with position of each leader with their team",
     );
-    t.str("window", windows(results, |r| &r.leaders));
+    t.col(
+        "window",
+        ColumnType::Str,
+        false,
+        windows(results, |r| &r.leaders),
+    );
     t.i32("leader", gather!(results, leaders, l => l.leader as i32));
     t.i32(
         "team_size",
@@ -311,7 +341,12 @@ pub fn mirrors(results: &[WindowResult]) -> Table {
         "mirrors",
         "personal mirror of every person: compass, balance, allies, missing partners, suggestions",
     );
-    t.str("window", windows(results, |r| &r.mirrors));
+    t.col(
+        "window",
+        ColumnType::Str,
+        false,
+        windows(results, |r| &r.mirrors),
+    );
     t.i32("person", gather!(results, mirrors, m => m.person as i32));
     t.str(
         "section",
@@ -336,7 +371,12 @@ pub fn findings(results: &[WindowResult]) -> Table {
         "findings",
         "what the org mirror shows, with evidence and confidence",
     );
-    t.str("window", windows(results, |r| &r.findings));
+    t.col(
+        "window",
+        ColumnType::Str,
+        false,
+        windows(results, |r| &r.findings),
+    );
     t.str("kind", gather!(results, findings, f => f.kind.to_string()));
     t.oi32(
         "group_size",
@@ -360,16 +400,19 @@ pub fn findings(results: &[WindowResult]) -> Table {
     t
 }
 
+/// Every table, built one at a time (for writing each and dropping it before the next).
+pub const BUILDERS: [fn(&[WindowResult]) -> Table; 7] = [
+    people,
+    dyads,
+    inferred_managers,
+    groups,
+    leaders,
+    mirrors,
+    findings,
+];
+
 pub fn all(results: &[WindowResult]) -> Vec<Table> {
-    vec![
-        people(results),
-        dyads(results),
-        inferred_managers(results),
-        groups(results),
-        leaders(results),
-        mirrors(results),
-        findings(results),
-    ]
+    BUILDERS.iter().map(|build| build(results)).collect()
 }
 
 /// Names of the tables `analyze` stores.
