@@ -78,7 +78,12 @@ pub fn infer_managers(
             }
             let p = (1.0 - p_top) * p_above * s / mass;
             prob[v].push((u, p));
-            arcs.push((u, v as u32, p.max(FLOOR).ln()));
+            // An arc lighter than v's root weight is in no best branching (making v a root
+            // instead gains), so it is left out: the same branching from fewer arcs.
+            let weight = p.max(FLOOR).ln();
+            if weight >= root[v] {
+                arcs.push((u, v as u32, weight));
+            }
         }
     }
     let parents = maximum_branching(n, &arcs, &root);
