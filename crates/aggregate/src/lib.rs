@@ -28,6 +28,7 @@
 mod acc;
 pub mod activity;
 mod pairs;
+mod reply;
 mod sink;
 mod spill;
 

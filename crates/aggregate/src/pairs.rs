@@ -2,9 +2,9 @@
 //! handed to a reducer as soon as no later row can change them, and reply pairing.
 
 use crate::acc::{Count, Rec, channel_column, kind_column, pair_key, role_column};
+use crate::reply::{Event, Expired, SentEvents};
 use crate::sink::{self, Fate, LatencyRow, ToEncoder, ToReducer};
 use rustc_hash::FxHashMap;
-use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use store::table::{ColumnDef, ColumnType, TableWriter};
@@ -293,35 +293,22 @@ struct Open {
     request: Option<i64>,
 }
 
-/// What the reply pairing remembers about a sent interaction.
-#[derive(Clone, Copy)]
-struct Sent {
-    time: i64,
-    actor: u32,
-    kind: Kind,
-    /// Whether it has an entry among the open requests, and among the open asks.
-    requests: bool,
-    asks: bool,
-}
-
 /// The state of the one pass: windows, reply pairing, and what it has counted.
 struct Pass<'o> {
     opts: &'o AggregateOptions,
     pairing: Pairing,
     windows: Windows,
     summary: AggregateSummary,
-    /// Thread pairing: what was sent (by event), which recipients of a request or an ask have
-    /// not answered yet (by event), and the order in which events expire.
-    sent: FxHashMap<u64, Sent>,
-    open_requests: FxHashMap<u64, Vec<u32>>,
-    open_asks: FxHashMap<u64, Vec<u32>>,
-    expiry: VecDeque<(i64, u64)>,
+    /// Thread pairing: what was sent and who still owes it an answer, until it expires.
+    sent: SentEvents,
+    expired: Vec<Expired>,
     /// Next-message pairing: the earliest unanswered message of each directed pair.
     unanswered: FxHashMap<u64, Open>,
     latency_rows: Vec<LatencyRow>,
     row_slots: Vec<usize>,
     request_slots: Vec<usize>,
     participants: Vec<(u32, Role)>,
+    to: Vec<u32>,
 }
 
 impl Pass<'_> {
@@ -400,31 +387,14 @@ impl Pass<'_> {
             match self.pairing {
                 Pairing::Thread | Pairing::Auto => {
                     if let Some(e) = r.in_reply_to
-                        && let Some(s) = self.sent.get(&e).copied()
-                        && s.actor == b
-                        && s.time <= t
+                        && let Some(s) = self.sent.answer(e, a, b, t)
                     {
-                        let was_open = s.requests
-                            && match self.open_requests.get_mut(&e) {
-                                Some(open) => match open.iter().position(|&x| x == a) {
-                                    Some(i) => {
-                                        open.swap_remove(i);
-                                        true
-                                    }
-                                    None => false,
-                                },
-                                None => false,
-                            };
-                        if was_open || s.kind != Kind::Request {
+                        if s.request || s.kind != Kind::Request {
                             answered = Some((s.time, s.kind, true));
-                            fulfils = was_open;
+                            fulfils = s.request;
                         }
-                        if s.asks
-                            && let Some(open) = self.open_asks.get_mut(&e)
-                            && let Some(i) = open.iter().position(|&x| x == a)
-                        {
+                        if s.ask {
                             // Decided: counted in the ask's windows, both ways.
-                            open.swap_remove(i);
                             self.windows.slots_of(Some(s.time), &mut request_slots);
                             self.windows.push_all(
                                 &request_slots,
@@ -480,107 +450,45 @@ impl Pass<'_> {
             }
         }
         if self.pairing != Pairing::NextMessage {
-            let mut sent = Sent {
-                time: t,
-                actor: first.actor.0,
-                kind: first.kind,
-                requests: false,
-                asks: false,
-            };
-            if first.kind == Kind::Request {
-                let open: Vec<u32> = group
+            let to: &mut Vec<u32> = &mut self.to;
+            to.clear();
+            to.extend(
+                group
                     .iter()
                     .filter(|r| r.role == Role::To && r.recipient != r.actor)
-                    .map(|r| r.recipient.0)
-                    .collect();
-                if !open.is_empty() {
-                    self.open_requests.insert(first.event_id, open);
-                    sent.requests = true;
-                }
-            }
+                    .map(|r| r.recipient.0),
+            );
             // An ask: a message that opens a thread, To a few people.
-            if first.in_reply_to.is_none()
+            let ask = first.in_reply_to.is_none()
                 && !is_meeting
                 && !matches!(
                     first.kind,
                     Kind::Reply | Kind::Accept | Kind::Decline | Kind::Meeting | Kind::Tie
                 )
-            {
-                let to: Vec<u32> = group
-                    .iter()
-                    .filter(|r| r.role == Role::To && r.recipient != r.actor)
-                    .map(|r| r.recipient.0)
-                    .collect();
-                if !to.is_empty() && to.len() <= MAX_ASK_TO {
-                    self.open_asks.insert(first.event_id, to);
-                    sent.asks = true;
-                }
-            }
-            if let Some(old) = self.sent.insert(first.event_id, sent) {
-                // The same id again (from another export): its open lists were replaced or
-                // are kept only if this one has them too.
-                self.keep_open_lists(first.event_id, old, sent);
-            }
-            self.expiry.push_back((t, first.event_id));
+                && to.len() <= MAX_ASK_TO;
+            let event = Event {
+                id: first.event_id,
+                time: t,
+                actor: first.actor.0,
+                kind: first.kind,
+            };
+            self.sent
+                .remember(event, to, first.kind == Kind::Request, ask);
             // Expire what can no longer be answered; open requests among them were ignored.
-            while let Some(&(t0, e)) = self.expiry.front() {
-                if t - t0 <= opts.reply_window_ms {
-                    break;
-                }
-                self.expiry.pop_front();
-                if let Some(s) = self.sent.remove(&e) {
-                    self.expire(e, s, &mut request_slots);
-                }
-            }
+            self.sent.expire(t, opts.reply_window_ms, &mut self.expired);
+            self.count_expired(&mut request_slots);
         }
         self.row_slots = row_slots;
         self.request_slots = request_slots;
         Ok(())
     }
 
-    /// An event id seen again replaces what was remembered about it; open lists that the new
-    /// event did not replace stay reachable, as they did when each list had its own map.
-    fn keep_open_lists(&mut self, event: u64, old: Sent, new: Sent) {
-        if (old.requests && !new.requests) || (old.asks && !new.asks) {
-            let s = self.sent.get_mut(&event).expect("just inserted");
-            s.requests |= old.requests;
-            s.asks |= old.asks;
-        }
-    }
-
-    /// What is still open of an event when its reply window closes, in the event's windows:
-    /// each recipient still open on a request ignored it (`n_ignored`), and each still open on
-    /// an ask left it unanswered (`n_unanswered`; the ask, now decided, counts in `n_ask`).
-    fn expire(&mut self, event: u64, sent: Sent, slots: &mut Vec<usize>) {
-        let ignored = if sent.requests {
-            self.open_requests.remove(&event).unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-        let unanswered = if sent.asks {
-            self.open_asks.remove(&event).unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-        if ignored.is_empty() && unanswered.is_empty() {
-            return;
-        }
-        self.windows.slots_of(Some(sent.time), slots);
-        for &recipient in &ignored {
-            self.windows.push_all(
-                slots,
-                Rec::count(pair_key(recipient, sent.actor), Count::Ignored),
-            );
-        }
-        for &recipient in &unanswered {
-            self.windows.push_all(
-                slots,
-                Rec::count(pair_key(recipient, sent.actor), Count::Unanswered),
-            );
-            self.windows.push_all(
-                slots,
-                Rec::count(pair_key(sent.actor, recipient), Count::Ask),
-            );
+    /// Counts what expired events left open, in each event's windows.
+    fn count_expired(&mut self, slots: &mut Vec<usize>) {
+        for x in self.expired.drain(..) {
+            self.windows.slots_of(Some(x.time), slots);
+            self.windows
+                .push_all(slots, Rec::count(pair_key(x.a, x.b), x.count));
         }
     }
 
@@ -589,15 +497,10 @@ impl Pass<'_> {
     fn finish(mut self, last_seen: Option<i64>) -> Result<AggregateSummary, StoreError> {
         let opts = self.opts;
         let mut request_slots = std::mem::take(&mut self.request_slots);
-        if let Some(end) = self.expiry.back().map(|(t, _)| *t) {
-            while let Some((t0, e)) = self.expiry.pop_front() {
-                if end - t0 <= opts.reply_window_ms {
-                    break;
-                }
-                if let Some(s) = self.sent.remove(&e) {
-                    self.expire(e, s, &mut request_slots);
-                }
-            }
+        if let Some(end) = self.sent.last_time() {
+            self.sent
+                .expire(end, opts.reply_window_ms, &mut self.expired);
+            self.count_expired(&mut request_slots);
         }
         if self.pairing == Pairing::NextMessage {
             let mut leftovers: Vec<(u64, i64)> = std::mem::take(&mut self.unanswered)
@@ -704,10 +607,9 @@ pub fn aggregate_with(
             windows: Vec::new(),
             pair_rows: 0,
         },
-        sent: FxHashMap::default(),
-        open_requests: FxHashMap::default(),
-        open_asks: FxHashMap::default(),
-        expiry: VecDeque::new(),
+        sent: SentEvents::default(),
+        expired: Vec::new(),
+        to: Vec::new(),
         unanswered: FxHashMap::default(),
         latency_rows: Vec::new(),
         row_slots: Vec::new(),
