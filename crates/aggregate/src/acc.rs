@@ -130,7 +130,7 @@ impl PairAcc {
 
     /// Applies one update record; a latency sample goes to `latencies`.
     #[inline]
-    pub(crate) fn apply(&mut self, rec: &Rec, latencies: &mut Vec<(u64, f32)>) {
+    pub(crate) fn apply(&mut self, rec: &Rec, latencies: &mut Vec<f32>) {
         let tag = rec.tag;
         match tag & OP_MASK {
             OP_ROW => {
@@ -159,7 +159,7 @@ impl PairAcc {
                 self.meeting_s += duration as f64;
             }
             OP_LATENCY => {
-                latencies.push((rec.key, f32::from_bits(rec.y)));
+                latencies.push(f32::from_bits(rec.y));
                 if tag & HELP != 0 {
                     self.w_help += 1;
                 }
@@ -373,52 +373,57 @@ impl Reduced {
     /// The state with `recs` (sorted by pair) applied after everything already in it; the
     /// accumulators of `self` are moved, never recomputed.
     pub(crate) fn absorb(self, recs: &[Rec]) -> Reduced {
-        let mut accs = Vec::with_capacity(self.accs.len() + recs.len() / 4);
-        let mut new_latencies = Vec::new();
+        let mut out = Reduced::default();
+        self.sweep(recs, |key, acc, samples| {
+            out.accs.push((key, acc));
+            out.latencies.extend(samples.iter().map(|&l| (key, l)));
+            Ok::<(), std::convert::Infallible>(())
+        })
+        .unwrap_or_else(|never| match never {});
+        out
+    }
+
+    /// Walks every pair of the state with `recs` (sorted by pair) applied, in pair order, and
+    /// hands each to `f` with its latency samples (the state's first), without building the
+    /// new state.
+    pub(crate) fn sweep<E>(
+        self,
+        recs: &[Rec],
+        mut f: impl FnMut(u64, PairAcc, &[f32]) -> Result<(), E>,
+    ) -> Result<(), E> {
         let mut old = self.accs.into_iter().peekable();
+        let mut old_samples = self.latencies.into_iter().peekable();
+        let mut samples: Vec<f32> = Vec::new();
         let mut i = 0;
-        while i < recs.len() {
-            let key = recs[i].key;
-            // Pairs before this one that nothing updates are kept as they are.
-            while let Some((k, _)) = old.peek()
-                && *k < key
-            {
-                accs.push(old.next().expect("peeked"));
-            }
+        loop {
+            let key = match (old.peek(), recs.get(i)) {
+                (None, None) => return Ok(()),
+                (Some((k, _)), None) => *k,
+                (None, Some(r)) => r.key,
+                (Some((k, _)), Some(r)) => (*k).min(r.key),
+            };
+            samples.clear();
             let mut acc = match old.peek() {
-                Some((k, _)) if *k == key => old.next().expect("peeked").1,
+                Some((k, _)) if *k == key => {
+                    while let Some((k, l)) = old_samples.peek()
+                        && *k == key
+                    {
+                        samples.push(*l);
+                        old_samples.next();
+                    }
+                    old.next().expect("peeked").1
+                }
                 _ => PairAcc::default(),
             };
-            while i < recs.len() && recs[i].key == key {
-                acc.apply(&recs[i], &mut new_latencies);
+            while let Some(r) = recs.get(i)
+                && r.key == key
+            {
+                acc.apply(r, &mut samples);
                 i += 1;
             }
-            accs.push((key, acc));
+            f(key, acc, &samples)?;
         }
-        accs.extend(old);
-        let latencies = if self.latencies.is_empty() {
-            new_latencies
-        } else {
-            merge_samples(self.latencies, new_latencies)
-        };
-        Reduced { accs, latencies }
     }
-}
-
-/// Two sorted sample lists as one, `first`'s samples of a pair before `second`'s.
-fn merge_samples(first: Vec<(u64, f32)>, second: Vec<(u64, f32)>) -> Vec<(u64, f32)> {
-    let mut out = Vec::with_capacity(first.len() + second.len());
-    let mut b = second.into_iter().peekable();
-    for x in first {
-        while let Some(y) = b.peek()
-            && y.0 < x.0
-        {
-            out.push(b.next().expect("peeked"));
-        }
-        out.push(x);
-    }
-    out.extend(b);
-    out
 }
 
 /// Latency statistics of one pair's samples: count, median and mean (seconds), computed on the
@@ -559,9 +564,7 @@ mod tests {
                 Default::default();
             for r in &recs {
                 let e = naive.entry(r.key).or_default();
-                let mut lat = Vec::new();
-                e.0.apply(r, &mut lat);
-                e.1.extend(lat.into_iter().map(|(_, l)| l));
+                e.0.apply(r, &mut e.1);
             }
             let mut state = Reduced::default();
             let size = recs.len().div_ceil(batches);

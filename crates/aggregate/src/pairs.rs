@@ -7,7 +7,7 @@ use crate::sink::{self, Fate, LatencyRow, ToEncoder, ToReducer};
 use rustc_hash::FxHashMap;
 use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
-use store::table::{ColumnDef, ColumnType, TableWriter};
+use store::table::{ColumnDef, ColumnType, TableOptions, TableWriter};
 use store::{EventReader, StoreError};
 use vocab::{Channel, Interaction, Kind, MAX_ASK_TO, OrgChart, Role, Window, WindowSpec};
 
@@ -567,8 +567,13 @@ pub fn aggregate_with(
         Pairing::Auto => Pairing::NextMessage,
         other => other,
     };
-    let pairs = TableWriter::create(pairs_path, "pairs", &PAIR_COLUMNS, &[])?;
-    let latencies = TableWriter::create(latencies_path, "latencies", LATENCY_COLUMNS, &[])?;
+    // Mostly small counts and people indices: a few bits each when delta-encoded.
+    let compact = TableOptions {
+        delta_integers: true,
+    };
+    let pairs = TableWriter::create_with(pairs_path, "pairs", &PAIR_COLUMNS, &[], &compact)?;
+    let latencies =
+        TableWriter::create_with(latencies_path, "latencies", LATENCY_COLUMNS, &[], &compact)?;
     let (to_reducer, reducer_in) = sync_channel::<ToReducer>(2);
     let (spare_out, spare) = sync_channel::<Vec<Rec>>(1);
     let (to_encoder, encoder_in) = sync_channel::<ToEncoder>(2);

@@ -63,8 +63,9 @@ pub(crate) fn reduce(
 ) -> Result<Vec<(String, u64)>, StoreError> {
     let mut states: FxHashMap<usize, Reduced> = FxHashMap::default();
     let mut spills: Vec<PathBuf> = Vec::new();
-    let mut scratch: Vec<Rec> = Vec::new();
     let mut written = Vec::new();
+    // Working memory of a sort, as large as the records: given back as soon as it is done.
+    let sort = |recs: &mut Vec<Rec>| sort_by_pair(recs, &mut Vec::new());
     let out = Output {
         encoder: &encoder,
         org,
@@ -75,7 +76,7 @@ pub(crate) fn reduce(
             match message {
                 ToReducer::Latencies(rows) => out.send(ToEncoder::Latencies(rows))?,
                 ToReducer::Part { slot, mut recs } => {
-                    sort_by_pair(&mut recs, &mut scratch);
+                    sort(&mut recs);
                     let state = states.remove(&slot).unwrap_or_default().absorb(&recs);
                     states.insert(slot, state);
                     recs.clear();
@@ -87,23 +88,25 @@ pub(crate) fn reduce(
                     mut recs,
                     fate,
                 } => {
-                    sort_by_pair(&mut recs, &mut scratch);
-                    let state = states.remove(&slot).unwrap_or_default().absorb(&recs);
-                    recs.clear();
-                    let _ = spare.try_send(recs);
+                    sort(&mut recs);
+                    // What earlier parts of the window left, if any; the rest is applied as
+                    // it is written.
+                    let state = states.remove(&slot).unwrap_or_default();
                     let label = window.label();
                     let n = match fate {
-                        Fate::Write => out.write(&label, &state, None)?,
+                        Fate::Write => out.write(&label, state, &recs, None)?,
                         Fate::WriteAndSpill => {
                             let path = spill_base.with_extension(format!("spill-{}", spills.len()));
                             let mut run = SpillWriter::create(&path)?;
                             spills.push(path);
-                            let n = out.write(&label, &state, Some(&mut run))?;
+                            let n = out.write(&label, state, &recs, Some(&mut run))?;
                             run.finish()?;
                             n
                         }
-                        Fate::MergeSpills => out.merge(&label, state, &spills)?,
+                        Fate::MergeSpills => out.merge(&label, state.absorb(&recs), &spills)?,
                     };
+                    recs.clear();
+                    let _ = spare.try_send(recs);
                     written.push((label, n));
                 }
             }
@@ -129,38 +132,35 @@ impl Output<'_> {
             .map_err(|_| StoreError::internal("the table encoder stopped"))
     }
 
-    /// Writes one window's rows in pair order; when `run` is given, also spills every entry.
+    /// Writes one window's rows in pair order, `recs` (sorted) applied to what `state` holds;
+    /// when `run` is given, also spills every entry.
     fn write(
         &self,
         label: &str,
-        state: &Reduced,
+        state: Reduced,
+        recs: &[Rec],
         mut run: Option<&mut SpillWriter>,
     ) -> Result<u64, StoreError> {
         let mut rows = Rows::new(label, self);
-        let mut samples: Vec<f32> = Vec::new();
-        let mut lat = state.latencies.iter().peekable();
-        for (key, acc) in &state.accs {
-            samples.clear();
-            while let Some((k, l)) = lat.peek()
-                && k <= key
-            {
-                if k == key {
-                    samples.push(*l);
-                }
-                lat.next();
-            }
+        let mut sorted: Vec<f32> = Vec::new();
+        let mut n = 0u64;
+        state.sweep(recs, |key, acc, samples| {
             if let Some(run) = run.as_deref_mut() {
-                run.write(*key, acc, &samples)?;
+                run.write(key, &acc, samples)?;
             }
-            rows.push(*key, acc, &mut samples);
+            sorted.clear();
+            sorted.extend_from_slice(samples);
+            rows.push(key, &acc, &mut sorted);
+            n += 1;
             if rows.len() == CHUNK {
                 self.send(ToEncoder::Pairs(rows.take()))?;
             }
-        }
+            Ok::<(), StoreError>(())
+        })?;
         if rows.len() > 0 {
             self.send(ToEncoder::Pairs(rows.take()))?;
         }
-        Ok(state.accs.len() as u64)
+        Ok(n)
     }
 
     /// Writes `all` as the merge of what it holds itself (undated rows) and the spilled runs,

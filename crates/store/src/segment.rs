@@ -3,7 +3,7 @@
 //! one stream in time order while holding only a small batch of each in memory.
 
 use crate::StoreError;
-use crate::table::{ColumnData, ColumnDef, ColumnType, TableWriter};
+use crate::table::{ColumnData, ColumnDef, ColumnType, TableOptions, TableWriter};
 use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
 use parquet::data_type::{DataType, FloatType, Int32Type, Int64Type};
 use parquet::file::reader::{FileReader, SerializedFileReader};
@@ -92,7 +92,11 @@ impl SegmentWriter {
                 "actor and recipient are person indices of the workspace's people table".into(),
             ),
         ];
-        let mut table = TableWriter::create(path, "interactions", SEGMENT_COLUMNS, &metadata)?;
+        let compact = TableOptions {
+            delta_integers: true,
+        };
+        let mut table =
+            TableWriter::create_with(path, "interactions", SEGMENT_COLUMNS, &metadata, &compact)?;
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Interaction>>(1);
         let (spare_out, spare) = std::sync::mpsc::sync_channel::<Vec<Interaction>>(1);
         let abandoned = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
