@@ -25,10 +25,14 @@
 //! an answer without one leaves its ask unanswered. The mirror reads them as requests, help and ignored requests only when
 //! the data has no request kinds at all.
 
+mod acc;
 pub mod activity;
 mod pairs;
+mod reply;
+mod sink;
 mod spill;
 
 pub use pairs::{
     AggregateOptions, AggregateSummary, LATENCY_COLUMNS, PAIR_COLUMNS, Pairing, aggregate,
+    aggregate_with,
 };

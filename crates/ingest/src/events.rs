@@ -4,6 +4,7 @@
 
 use crate::diag::{Diagnostics, IngestReport};
 use crate::error::{IngestError, RowError};
+use crate::idset::IdSet;
 use crate::mapping::{Binder, EventsMapping, Slot};
 use crate::source::{Cell, RecordSource, Row, RowReader};
 use crate::value::{
@@ -14,7 +15,6 @@ use crate::{
     IngestOptions, Progress, cell_id, file_listing, next_readable, split_list, with_diagnostics,
 };
 use chrono::FixedOffset;
-use std::collections::HashSet;
 use std::path::Path;
 use store::{IngestCommit, IngestKind, PeopleTable, SegmentWriter, Store, StoredPerson};
 use vocab::{Channel, Interaction, Kind, Person, PersonIdx, Role};
@@ -36,6 +36,8 @@ const F_WEIGHT: usize = 12;
 /// Parses a word column with a small cache: exports repeat a handful of values.
 struct WordCache<T: Copy> {
     cache: Vec<(String, Option<T>)>,
+    /// What each symbol of the column parsed to (the column's text, when given as symbols).
+    by_symbol: SymbolCache<Option<T>>,
     parse: fn(&str) -> Option<T>,
 }
 
@@ -43,9 +45,23 @@ impl<T: Copy> WordCache<T> {
     fn new(parse: fn(&str) -> Option<T>) -> Self {
         WordCache {
             cache: Vec::new(),
+            by_symbol: SymbolCache::default(),
             parse,
         }
     }
+
+    /// The word `text`, whose raw value is `symbol` when the reader gives symbols.
+    fn get_sym(&mut self, symbol: Option<u32>, text: &str) -> Option<T> {
+        if let Some(v) = symbol.and_then(|s| self.by_symbol.get(s)) {
+            return v;
+        }
+        let v = self.get(text);
+        if let Some(s) = symbol {
+            self.by_symbol.set(s, v);
+        }
+        v
+    }
+
     fn get(&mut self, text: &str) -> Option<T> {
         if let Some((_, v)) = self.cache.iter().find(|(k, _)| k == text) {
             return *v;
@@ -55,6 +71,32 @@ impl<T: Copy> WordCache<T> {
             self.cache.push((text.to_string(), v));
         }
         v
+    }
+}
+
+/// What the distinct raw values of a column (its symbols, [`Cell::Sym`]) were found to be:
+/// each is resolved or parsed once, however many rows repeat it.
+struct SymbolCache<T: Copy> {
+    values: Vec<Option<T>>,
+}
+
+impl<T: Copy> Default for SymbolCache<T> {
+    fn default() -> Self {
+        SymbolCache { values: Vec::new() }
+    }
+}
+
+impl<T: Copy> SymbolCache<T> {
+    fn get(&self, symbol: u32) -> Option<T> {
+        self.values.get(symbol as usize).copied().flatten()
+    }
+
+    fn set(&mut self, symbol: u32, value: T) {
+        let i = symbol as usize;
+        if i >= self.values.len() {
+            self.values.resize(i + 1, None);
+        }
+        self.values[i] = Some(value);
     }
 }
 
@@ -78,7 +120,7 @@ struct Output {
     seen: Vec<bool>,
     /// Every interaction id stored from this file. Memory is 8 bytes (plus the set's overhead)
     /// per interaction of the file, not per row.
-    ids: HashSet<u64>,
+    ids: IdSet,
     /// Rows of the file that put at least one row in the store.
     accepted: u64,
 }
@@ -188,6 +230,24 @@ pub(crate) struct Resolver<'a> {
 }
 
 impl Resolver<'_> {
+    /// [`Resolver::resolve`], remembering by symbol: a symbol resolved once is the same person
+    /// on every later row (an unknown person added on its first row is found on later ones).
+    fn resolve_sym(
+        &mut self,
+        cache: &mut SymbolCache<PersonIdx>,
+        symbol: Option<u32>,
+        text: &str,
+    ) -> Option<(PersonIdx, bool)> {
+        if let Some(idx) = symbol.and_then(|s| cache.get(s)) {
+            return Some((idx, false));
+        }
+        let found = self.resolve(text);
+        if let (Some(s), Some((idx, _))) = (symbol, found) {
+            cache.set(s, idx);
+        }
+        found
+    }
+
     pub fn resolve(&mut self, text: &str) -> Option<(PersonIdx, bool)> {
         // Rows of one interaction repeat the actor: remember the last few answers.
         let slot = text.len() % self.recent.len();
@@ -366,7 +426,9 @@ fn run(
     let mut reader = match records {
         Some(records) => RowReader::from_records(file, records, &binder.wanted),
         None => {
-            let source = opts.mapping.source_options(file, opts.format)?;
+            let mut source = opts.mapping.source_options(file, opts.format)?;
+            // Every cell is read through a `Slot`, which knows symbols.
+            source.symbols = true;
             RowReader::open(file, &source, &binder.wanted)?
         }
     };
@@ -392,12 +454,14 @@ fn run(
     let mut out = Output {
         writer: SegmentWriter::create(staging)?,
         seen: vec![false; people_seen],
-        ids: HashSet::new(),
+        ids: IdSet::default(),
         accepted: 0,
     };
     let mut roles = WordCache::new(Role::parse);
     let mut channels = WordCache::new(Channel::parse);
     let mut kinds = WordCache::new(Kind::parse);
+    let mut actors: SymbolCache<PersonIdx> = SymbolCache::default();
+    let mut recipient_people: SymbolCache<PersonIdx> = SymbolCache::default();
 
     // The current interaction: its grouping key, its rows so far, and their recipients.
     let mut group_key: Option<GroupKey> = None;
@@ -423,7 +487,7 @@ fn run(
         // Time.
         let time_ms = if slots[F_TIME].is_present() {
             let cell = slots[F_TIME].cell(&row);
-            if matches!(cell.as_ref(), Cell::Null) || cell.text().is_none() {
+            if matches!(cell.as_ref(), Cell::Null) || !cell.has_text() {
                 diag.reject(bad(F_TIME, "time", "missing_value", "no time".into()))?;
                 continue;
             }
@@ -463,40 +527,44 @@ fn run(
         let mut word_error = None;
         let channel = match slots[F_CHANNEL].text(&row) {
             None => Channel::Email,
-            Some(t) => channels.get(&t).unwrap_or_else(|| {
-                word_error = Some((
-                    F_CHANNEL,
-                    "channel",
-                    format!(
-                        "`{t}` is not a channel ({})",
-                        Channel::ALL
-                            .iter()
-                            .map(|c| c.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                ));
-                Channel::Other
-            }),
+            Some(t) => channels
+                .get_sym(slots[F_CHANNEL].symbol(&row), &t)
+                .unwrap_or_else(|| {
+                    word_error = Some((
+                        F_CHANNEL,
+                        "channel",
+                        format!(
+                            "`{t}` is not a channel ({})",
+                            Channel::ALL
+                                .iter()
+                                .map(|c| c.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ));
+                    Channel::Other
+                }),
         };
         let kind = match slots[F_KIND].text(&row) {
             None if channel == Channel::Meeting => Kind::Meeting,
             None => Kind::Message,
-            Some(t) => kinds.get(&t).unwrap_or_else(|| {
-                word_error = Some((
-                    F_KIND,
-                    "kind",
-                    format!(
-                        "`{t}` is not a kind ({})",
-                        Kind::ALL
-                            .iter()
-                            .map(|c| c.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                ));
-                Kind::Message
-            }),
+            Some(t) => kinds
+                .get_sym(slots[F_KIND].symbol(&row), &t)
+                .unwrap_or_else(|| {
+                    word_error = Some((
+                        F_KIND,
+                        "kind",
+                        format!(
+                            "`{t}` is not a kind ({})",
+                            Kind::ALL
+                                .iter()
+                                .map(|c| c.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ));
+                    Kind::Message
+                }),
         };
         let default_role = if channel == Channel::Meeting || kind == Kind::Meeting {
             Role::Attendee
@@ -505,14 +573,16 @@ fn run(
         };
         let row_role = match slots[F_ROLE].text(&row) {
             None => default_role,
-            Some(t) => roles.get(&t).unwrap_or_else(|| {
-                word_error = Some((
-                    F_ROLE,
-                    "role",
-                    format!("`{t}` is not a recipient role (to, cc, bcc, attendee, organizer)"),
-                ));
-                Role::To
-            }),
+            Some(t) => roles
+                .get_sym(slots[F_ROLE].symbol(&row), &t)
+                .unwrap_or_else(|| {
+                    word_error = Some((
+                        F_ROLE,
+                        "role",
+                        format!("`{t}` is not a recipient role (to, cc, bcc, attendee, organizer)"),
+                    ));
+                    Role::To
+                }),
         };
         if let Some((i, name, detail)) = word_error {
             diag.reject(bad(i, name, "unknown_value", detail))?;
@@ -521,7 +591,9 @@ fn run(
         // Numbers, each within its sane range (see `value::MAX_DURATION_S`, `MAX_WEIGHT`).
         let mut number_error: Option<(usize, &'static str, &'static str, String)> = None;
         let mut count = |i: usize, name: &'static str| -> Option<u32> {
-            slots[i].text(&row)?;
+            if !slots[i].has_text(&row) {
+                return None;
+            }
             match parse_int(&slots[i].cell(&row)).map_err(|e| ("bad_number", e)) {
                 Ok(v) => match check_duration(v) {
                     Ok(v) => Some(v),
@@ -538,7 +610,7 @@ fn run(
         };
         let duration_s = count(F_DURATION, "duration_s");
         let speaking_s = count(F_SPEAKING, "speaking_s");
-        let weight = if slots[F_WEIGHT].text(&row).is_some() {
+        let weight = if slots[F_WEIGHT].has_text(&row) {
             match parse_number(&slots[F_WEIGHT].cell(&row))
                 .map_err(|e| ("bad_number", e))
                 .and_then(check_weight)
@@ -558,16 +630,20 @@ fn run(
         }
         let thread_id = cell_id(&slots[F_THREAD].cell(&row));
         let in_reply_to = cell_id(&slots[F_REPLY].cell(&row));
-        // Recipients: one column, or a list.
+        // Recipients: one column, or a list; the one column's symbol, if any, goes first.
         recipients.clear();
+        let mut recipient_sym = None;
         if let Some(t) = slots[F_RECIPIENT].text(&row) {
             recipients.push((t.into_owned(), None));
+            recipient_sym = slots[F_RECIPIENT].symbol(&row);
         }
-        match slots[F_RECIPIENTS].cell(&row).as_ref() {
-            Cell::List(items) => recipients.extend(items.iter().cloned()),
-            other => {
-                if let Some(t) = other.text() {
-                    recipients.extend(split_list(&t).map(|s| (s.to_string(), None)));
+        if slots[F_RECIPIENTS].is_present() {
+            match slots[F_RECIPIENTS].cell(&row).as_ref() {
+                Cell::List(items) => recipients.extend(items.iter().cloned()),
+                other => {
+                    if let Some(t) = other.text() {
+                        recipients.extend(split_list(&t).map(|s| (s.to_string(), None)));
+                    }
                 }
             }
         }
@@ -581,7 +657,9 @@ fn run(
             continue;
         }
         // People.
-        let Some((actor, actor_new)) = resolver.resolve(&actor_text) else {
+        let actor_sym = slots[F_ACTOR].symbol(&row);
+        let Some((actor, actor_new)) = resolver.resolve_sym(&mut actors, actor_sym, &actor_text)
+        else {
             diag.reject(bad(
                 F_ACTOR,
                 "actor",
@@ -610,7 +688,7 @@ fn run(
             group_key = Some(key);
             group_recipients.clear();
         }
-        for (recipient_text, list_role) in recipients.iter() {
+        for (k, (recipient_text, list_role)) in recipients.iter().enumerate() {
             let role = match list_role {
                 None => row_role,
                 Some(r) => match roles.get(r) {
@@ -626,7 +704,10 @@ fn run(
                     }
                 },
             };
-            let Some((recipient, new)) = resolver.resolve(recipient_text) else {
+            let symbol = if k == 0 { recipient_sym } else { None };
+            let Some((recipient, new)) =
+                resolver.resolve_sym(&mut recipient_people, symbol, recipient_text)
+            else {
                 diag.reject(bad(
                     F_RECIPIENT,
                     "recipient",

@@ -7,6 +7,7 @@
 mod diag;
 mod error;
 mod events;
+mod idset;
 mod mapping;
 mod people;
 mod source;

@@ -13,7 +13,7 @@
 //! ```
 
 use crate::error::IngestError;
-use crate::source::{Cell, Format, Row, RowReader, SourceOptions};
+use crate::source::{Cell, Format, Row, RowReader, SourceOptions, text_value};
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -172,6 +172,7 @@ impl Mapping {
             header: self.source.header.unwrap_or(true),
             delimiter,
             max_line_bytes: self.source.max_line_bytes.unwrap_or(1 << 20),
+            symbols: false,
         })
     }
 }
@@ -196,6 +197,14 @@ impl Slot {
             Slot::Constant(c) => Cow::Borrowed(c),
             Slot::Column { index, map, .. } => {
                 let cell = &row.cells[*index];
+                if let Cell::Sym(sym) = cell {
+                    let Some(raw) = row.symbols.get(*index).and_then(|t| t.get(*sym as usize))
+                    else {
+                        return Cow::Owned(Cell::Null);
+                    };
+                    let mapped = text_value(raw).and_then(|t| map.get(t));
+                    return Cow::Owned(Cell::Str(mapped.unwrap_or(raw).clone()));
+                }
                 if map.is_empty() {
                     return Cow::Borrowed(cell);
                 }
@@ -209,9 +218,41 @@ impl Slot {
 
     /// The value as trimmed text; `None` when empty or missing.
     pub fn text<'a>(&'a self, row: &'a Row) -> Option<Cow<'a, str>> {
+        if let Slot::Column { index, map, .. } = self
+            && let Cell::Sym(sym) = row.cells[*index]
+        {
+            let text = row.symbol_text(*index, sym)?;
+            return match map.get(text) {
+                Some(mapped) => text_value(mapped).map(|t| Cow::Owned(t.to_string())),
+                None => Some(Cow::Borrowed(text)),
+            };
+        }
         match self.cell(row) {
             Cow::Borrowed(c) => c.text(),
             Cow::Owned(c) => c.text().map(|t| Cow::Owned(t.into_owned())),
+        }
+    }
+
+    /// Whether [`Slot::text`] would give text, without making it (numbers are not formatted).
+    pub fn has_text(&self, row: &Row) -> bool {
+        match self {
+            Slot::Column { index, map, .. } if map.is_empty() => match row.cells[*index] {
+                Cell::Sym(sym) => row.symbol_text(*index, sym).is_some(),
+                ref cell => cell.has_text(),
+            },
+            _ => self.text(row).is_some(),
+        }
+    }
+
+    /// The symbol of the value, when the reader gives the column as symbols: the same symbol
+    /// is the same raw value, so whatever is made of it can be remembered by symbol.
+    pub fn symbol(&self, row: &Row) -> Option<u32> {
+        match self {
+            Slot::Column { index, .. } => match row.cells[*index] {
+                Cell::Sym(sym) => Some(sym),
+                _ => None,
+            },
+            _ => None,
         }
     }
 

@@ -47,6 +47,7 @@ fn load_join(
         header: spec.header.unwrap_or(true),
         delimiter: None,
         max_line_bytes: 1 << 20,
+        symbols: false,
     };
     let mut wanted = vec![spec.key.clone()];
     let fields: Vec<(String, String)> = spec

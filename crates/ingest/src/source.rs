@@ -23,6 +23,26 @@ pub enum Cell {
     TimeMs(i64),
     /// A JSON array, e.g. a list of recipients: (id, optional role).
     List(Vec<(String, Option<String>)>),
+    /// Text that a Parquet column repeats (ids, words): the `u32`th entry of that column's
+    /// symbol table, which the row carries ([`Row::symbol_text`]). Only a reader asked for
+    /// symbols ([`SourceOptions::symbols`]) makes them, and only [`crate::mapping::Slot`]
+    /// reads them: on its own a symbol has no text.
+    Sym(u32),
+}
+
+/// A text value as a cell would read: trimmed, with empty, `na` and `null` meaning no value.
+pub(crate) fn text_value(s: &str) -> Option<&str> {
+    let b = s.as_bytes();
+    // Fast path: nothing to trim and too long to be a null marker.
+    if b.len() > 4 && !b[0].is_ascii_whitespace() && !b[b.len() - 1].is_ascii_whitespace() {
+        return Some(s);
+    }
+    let t = s.trim();
+    if t.is_empty() || t.eq_ignore_ascii_case("na") || t.eq_ignore_ascii_case("null") {
+        None
+    } else {
+        Some(t)
+    }
 }
 
 impl Cell {
@@ -30,23 +50,8 @@ impl Cell {
     pub fn text(&self) -> Option<std::borrow::Cow<'_, str>> {
         use std::borrow::Cow;
         match self {
-            Cell::Null => None,
-            Cell::Str(s) => {
-                let b = s.as_bytes();
-                // Fast path: nothing to trim and too long to be a null marker.
-                if b.len() > 4
-                    && !b[0].is_ascii_whitespace()
-                    && !b[b.len() - 1].is_ascii_whitespace()
-                {
-                    return Some(Cow::Borrowed(s.as_str()));
-                }
-                let t = s.trim();
-                if t.is_empty() || t.eq_ignore_ascii_case("na") || t.eq_ignore_ascii_case("null") {
-                    None
-                } else {
-                    Some(Cow::Borrowed(t))
-                }
-            }
+            Cell::Null | Cell::Sym(_) => None,
+            Cell::Str(s) => text_value(s).map(Cow::Borrowed),
             Cell::Int(v) | Cell::TimeMs(v) => Some(Cow::Owned(v.to_string())),
             Cell::Float(v) => Some(Cow::Owned(v.to_string())),
             Cell::Bool(v) => Some(Cow::Owned(v.to_string())),
@@ -57,6 +62,15 @@ impl Cell {
                     .collect::<Vec<_>>()
                     .join(";"),
             )),
+        }
+    }
+
+    /// Whether [`Cell::text`] would give text, without making it.
+    pub fn has_text(&self) -> bool {
+        match self {
+            Cell::Null | Cell::Sym(_) => false,
+            Cell::Str(s) => text_value(s).is_some(),
+            Cell::Int(_) | Cell::TimeMs(_) | Cell::Float(_) | Cell::Bool(_) | Cell::List(_) => true,
         }
     }
 
@@ -117,6 +131,10 @@ pub struct SourceOptions {
     pub delimiter: Option<u8>,
     /// Lines longer than this are rejected (and skipped) rather than held in memory.
     pub max_line_bytes: usize,
+    /// Parquet text columns give [`Cell::Sym`] cells (each distinct value decoded once, and a
+    /// caller can remember what it made of a symbol); for readers whose every cell goes
+    /// through [`crate::mapping::Slot`].
+    pub symbols: bool,
 }
 
 /// One row: the 1-based line (or row) number and the cells of the requested columns.
@@ -124,6 +142,15 @@ pub struct SourceOptions {
 pub struct Row {
     pub line: u64,
     pub cells: Vec<Cell>,
+    /// Per requested column, the text of its symbols so far ([`Cell::Sym`]).
+    pub symbols: Vec<Vec<String>>,
+}
+
+impl Row {
+    /// The text of symbol `sym` of column `column`, as [`Cell::text`] reads text.
+    pub fn symbol_text(&self, column: usize, sym: u32) -> Option<&str> {
+        text_value(self.symbols.get(column)?.get(sym as usize)?)
+    }
 }
 
 enum Inner {
@@ -330,7 +357,7 @@ impl RowReader {
                 )
             }
             Format::Parquet => {
-                let rows = ParquetStream::open(path, wanted)?;
+                let rows = ParquetStream::open(path, wanted, opts.symbols)?;
                 let header = rows.names.clone();
                 (Inner::Parquet(Box::new(rows)), header)
             }
@@ -380,7 +407,8 @@ impl RowReader {
     pub fn set_wanted(&mut self, wanted: &[String], has_header: bool) -> Result<(), IngestError> {
         if let Inner::Parquet(p) = &mut self.inner {
             let path = self.path.clone();
-            **p = ParquetStream::open(&path, wanted)?;
+            let symbols = p.symbols.is_some();
+            **p = ParquetStream::open(&path, wanted, symbols)?;
         }
         if let Inner::Lines { wanted: w, .. } = &mut self.inner {
             *w = wanted.to_vec();
@@ -713,13 +741,54 @@ struct ParquetRows {
     columns: Vec<Option<ColumnReader>>,
     remaining_in_group: usize,
     batch: Vec<Vec<Cell>>,
+    /// The batch row by row (`width` cells a row), as it is handed out.
+    rows: Vec<Cell>,
     /// Text cells handed back by rows, reused for the next batch.
     spare: Vec<Vec<Cell>>,
     total_rows: u64,
+    /// Per wanted column, its symbols by text, when text columns give symbols.
+    interners: Option<Vec<Interner>>,
+}
+
+/// The distinct values of one text column, each numbered once. A column with more distinct
+/// values than [`Interner::MAX`] (an id per row) stops numbering and gives plain text.
+#[derive(Default)]
+struct Interner {
+    ids: rustc_hash::FxHashMap<Box<[u8]>, u32>,
+    /// Symbols numbered since the last batch was sent, in number order.
+    new: Vec<String>,
+}
+
+impl Interner {
+    const MAX: usize = 1 << 20;
+
+    /// The symbol of `bytes`, numbering it if new; `None` for text that is not UTF-8, or when
+    /// the column has too many distinct values.
+    fn symbol(&mut self, bytes: &[u8]) -> Option<Result<u32, ()>> {
+        if let Some(&id) = self.ids.get(bytes) {
+            return Some(Ok(id));
+        }
+        if self.ids.len() >= Self::MAX {
+            return None;
+        }
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            return Some(Err(()));
+        };
+        let id = self.ids.len() as u32;
+        self.ids.insert(bytes.into(), id);
+        self.new.push(text.to_string());
+        Some(Ok(id))
+    }
+}
+
+/// One batch of decoded rows, row by row, with the symbols first used in it.
+struct Batch {
+    rows: Vec<Cell>,
+    symbols: Vec<Vec<String>>,
 }
 
 impl ParquetRows {
-    fn open(path: &Path, wanted: &[String]) -> Result<ParquetRows, IngestError> {
+    fn open(path: &Path, wanted: &[String], symbols: bool) -> Result<ParquetRows, IngestError> {
         let file = File::open(path).map_err(|e| IngestError::io(path, e))?;
         let reader = SerializedFileReader::new(file).map_err(|e| IngestError::Format {
             file: path.to_path_buf(),
@@ -755,9 +824,22 @@ impl ParquetRows {
             columns: Vec::new(),
             remaining_in_group: 0,
             batch: Vec::new(),
+            rows: Vec::new(),
             spare: Vec::new(),
             total_rows,
+            interners: symbols.then(|| (0..wanted.len()).map(|_| Interner::default()).collect()),
         })
+    }
+
+    /// The symbols numbered since the last call, per wanted column.
+    fn take_symbols(&mut self) -> Vec<Vec<String>> {
+        match &mut self.interners {
+            Some(interners) => interners
+                .iter_mut()
+                .map(|i| std::mem::take(&mut i.new))
+                .collect(),
+            None => Vec::new(),
+        }
     }
 
     fn refill(&mut self) -> Result<bool, IngestError> {
@@ -821,9 +903,28 @@ impl ParquetRows {
                 r.read_records(n, Some(&mut defs), None, &mut vals)
                     .map_err(err)?;
                 let mut values = vals.iter();
+                let mut interner = self.interners.as_mut().map(|i| &mut i[k]);
                 for i in 0..n {
                     let present = defs.is_empty() || defs[i] > 0;
                     let value = if present { values.next() } else { None };
+                    if let Some(interner) = interner.as_deref_mut() {
+                        match value.map(|v| interner.symbol(v.data())) {
+                            None => {
+                                out.push(Cell::Null);
+                                continue;
+                            }
+                            Some(Some(Ok(id))) => {
+                                out.push(Cell::Sym(id));
+                                continue;
+                            }
+                            Some(Some(Err(()))) => {
+                                out.push(Cell::Null);
+                                continue;
+                            }
+                            // Too many distinct values: plain text from here on.
+                            Some(None) => {}
+                        }
+                    }
                     let mut cell = spare.pop().unwrap_or_default();
                     match value.map(|v| std::str::from_utf8(v.data())) {
                         Some(Ok(text)) => cell.set_str(text),
@@ -868,6 +969,19 @@ impl ParquetRows {
                 });
             }
         }
+        // Row-major, so that a row's cells are next to each other for the reader.
+        let width = self.batch.len();
+        let mut rows = std::mem::take(&mut self.rows);
+        rows.clear();
+        rows.reserve(n * width);
+        let mut columns: Vec<_> = self.batch.iter_mut().map(|c| c.drain(..)).collect();
+        for _ in 0..n {
+            for column in columns.iter_mut() {
+                rows.push(column.next().unwrap_or(Cell::Null));
+            }
+        }
+        drop(columns);
+        self.rows = rows;
         self.remaining_in_group -= n;
         Ok(true)
     }
@@ -878,9 +992,14 @@ impl ParquetRows {
 struct ParquetStream {
     path: std::path::PathBuf,
     names: Vec<String>,
-    incoming: std::sync::mpsc::Receiver<Result<Vec<Vec<Cell>>, IngestError>>,
-    spent: std::sync::mpsc::SyncSender<Vec<Vec<Cell>>>,
-    batch: Vec<Vec<Cell>>,
+    incoming: std::sync::mpsc::Receiver<Result<Batch, IngestError>>,
+    spent: std::sync::mpsc::SyncSender<Vec<Cell>>,
+    /// The current batch, row by row.
+    batch: Vec<Cell>,
+    /// Cells a row.
+    width: usize,
+    /// Per wanted column, the text of every symbol so far (when text columns give symbols).
+    symbols: Option<Vec<Vec<String>>>,
     batch_pos: usize,
     line: u64,
     rows_done: u64,
@@ -888,7 +1007,7 @@ struct ParquetStream {
 }
 
 impl ParquetStream {
-    fn open(path: &Path, wanted: &[String]) -> Result<ParquetStream, IngestError> {
+    fn open(path: &Path, wanted: &[String], symbols: bool) -> Result<ParquetStream, IngestError> {
         // The parquet crate can panic on damaged metadata (e.g. negative column offsets): a
         // damaged file is the user's input, reported as one, never a crash.
         let file = path.to_path_buf();
@@ -897,24 +1016,23 @@ impl ParquetStream {
             reason: format!("not a readable Parquet file ({what})"),
         };
         let mut decoder = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            ParquetRows::open(path, wanted)
+            ParquetRows::open(path, wanted, symbols)
         }))
         .map_err(|_| damaged("its metadata is damaged"))??;
         let names = decoder.names.clone();
         let total_rows = decoder.total_rows;
+        let width = wanted.len();
         let (send, incoming) = std::sync::mpsc::sync_channel(4);
-        let (spent, returned) = std::sync::mpsc::sync_channel::<Vec<Vec<Cell>>>(8);
+        let (spent, returned) = std::sync::mpsc::sync_channel::<Vec<Cell>>(8);
         std::thread::spawn(move || {
             loop {
                 while let Ok(old) = returned.try_recv() {
-                    for (k, column) in old.into_iter().enumerate() {
-                        let spare = &mut decoder.spare[k];
-                        spare.extend(
-                            column
-                                .into_iter()
-                                .filter(|c| matches!(c, Cell::Str(_)))
-                                .take(16_384usize.saturating_sub(spare.len())),
-                        );
+                    decoder.spare.resize_with(width, Vec::new);
+                    for (i, cell) in old.into_iter().enumerate() {
+                        let spare = &mut decoder.spare[i % width];
+                        if matches!(cell, Cell::Str(_)) && spare.len() < 16_384 {
+                            spare.push(cell);
+                        }
                     }
                 }
                 let refilled =
@@ -924,11 +1042,17 @@ impl ParquetStream {
                     Ok(false) => {
                         // The end, said explicitly: a decoder that stops without saying so
                         // is an error, never a short file.
-                        let _ = send.send(Ok(Vec::new()));
+                        let _ = send.send(Ok(Batch {
+                            rows: Vec::new(),
+                            symbols: Vec::new(),
+                        }));
                         return;
                     }
                     Ok(true) => {
-                        let batch = std::mem::take(&mut decoder.batch);
+                        let batch = Batch {
+                            rows: std::mem::take(&mut decoder.rows),
+                            symbols: decoder.take_symbols(),
+                        };
                         if send.send(Ok(batch)).is_err() {
                             return;
                         }
@@ -946,6 +1070,8 @@ impl ParquetStream {
             incoming,
             spent,
             batch: Vec::new(),
+            width,
+            symbols: symbols.then(|| vec![Vec::new(); wanted.len()]),
             batch_pos: 0,
             line: 0,
             rows_done: 0,
@@ -954,14 +1080,21 @@ impl ParquetStream {
     }
 
     fn next_row(&mut self, row: &mut Row) -> Result<bool, IngestError> {
-        let have = self.batch.first().map_or(0, Vec::len);
+        let have = self.batch.len() / self.width.max(1);
         if self.batch_pos >= have {
             let old = std::mem::take(&mut self.batch);
             if !old.is_empty() {
                 let _ = self.spent.try_send(old);
             }
             match self.incoming.recv() {
-                Ok(Ok(batch)) => self.batch = batch,
+                Ok(Ok(batch)) => {
+                    self.batch = batch.rows;
+                    if let Some(tables) = &mut self.symbols {
+                        for (table, new) in tables.iter_mut().zip(batch.symbols) {
+                            table.extend(new);
+                        }
+                    }
+                }
                 Ok(Err(e)) => return Err(e),
                 Err(_) => {
                     return Err(IngestError::Format {
@@ -972,18 +1105,27 @@ impl ParquetStream {
                 }
             }
             self.batch_pos = 0;
-            if self.batch.first().is_none_or(Vec::is_empty) {
+            if self.batch.is_empty() || self.width == 0 {
                 return Ok(false);
             }
         }
         self.line += 1;
         self.rows_done += 1;
         row.line = self.line;
-        row.cells.resize(self.batch.len(), Cell::Null);
-        for (slot, column) in row.cells.iter_mut().zip(self.batch.iter_mut()) {
-            std::mem::swap(slot, &mut column[self.batch_pos]);
-        }
+        row.cells.resize(self.width, Cell::Null);
+        let start = self.batch_pos * self.width;
+        row.cells
+            .swap_with_slice(&mut self.batch[start..start + self.width]);
         self.batch_pos += 1;
+        if let Some(tables) = &self.symbols {
+            // The row carries the symbol tables as they grow (new entries only).
+            row.symbols.resize_with(tables.len(), Vec::new);
+            for (mine, table) in row.symbols.iter_mut().zip(tables) {
+                if mine.len() < table.len() {
+                    mine.extend_from_slice(&table[mine.len()..]);
+                }
+            }
+        }
         Ok(true)
     }
 }

@@ -3,7 +3,7 @@
 //! one stream in time order while holding only a small batch of each in memory.
 
 use crate::StoreError;
-use crate::table::{ColumnData, ColumnDef, ColumnType, TableWriter};
+use crate::table::{ColumnData, ColumnDef, ColumnType, TableOptions, TableWriter};
 use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
 use parquet::data_type::{DataType, FloatType, Int32Type, Int64Type};
 use parquet::file::reader::{FileReader, SerializedFileReader};
@@ -60,6 +60,9 @@ pub struct SegmentWriter {
     /// (its `.partial` name), so a failed run never leaves a finished segment behind.
     abandoned: std::sync::Arc<std::sync::atomic::AtomicBool>,
     sender: Option<std::sync::mpsc::SyncSender<Vec<Interaction>>>,
+    /// Buffers the worker has written, emptied, to be filled again (fresh memory costs a page
+    /// fault per page).
+    spare: std::sync::mpsc::Receiver<Vec<Interaction>>,
     worker: Option<std::thread::JoinHandle<Result<(), StoreError>>>,
     buffer: Vec<Interaction>,
     stats: SegmentStats,
@@ -89,8 +92,13 @@ impl SegmentWriter {
                 "actor and recipient are person indices of the workspace's people table".into(),
             ),
         ];
-        let mut table = TableWriter::create(path, "interactions", SEGMENT_COLUMNS, &metadata)?;
+        let compact = TableOptions {
+            delta_integers: true,
+        };
+        let mut table =
+            TableWriter::create_with(path, "interactions", SEGMENT_COLUMNS, &metadata, &compact)?;
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Interaction>>(1);
+        let (spare_out, spare) = std::sync::mpsc::sync_channel::<Vec<Interaction>>(1);
         let abandoned = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let stop = abandoned.clone();
         let worker = std::thread::spawn(move || -> Result<(), StoreError> {
@@ -100,6 +108,8 @@ impl SegmentWriter {
                 }
                 rows.sort_by_key(sort_key);
                 table.write_row_group(&interactions_to_columns(&rows))?;
+                rows.clear();
+                let _ = spare_out.try_send(rows);
             }
             if !stop.load(std::sync::atomic::Ordering::SeqCst) {
                 table.finish()?;
@@ -109,6 +119,7 @@ impl SegmentWriter {
         Ok(SegmentWriter {
             abandoned,
             sender: Some(sender),
+            spare,
             worker: Some(worker),
             buffer: Vec::with_capacity(row_group.min(1 << 16)),
             stats: SegmentStats {
@@ -158,10 +169,11 @@ impl SegmentWriter {
         if self.buffer.is_empty() {
             return Ok(());
         }
-        let rows = std::mem::replace(
-            &mut self.buffer,
-            Vec::with_capacity(self.row_group.min(1 << 20)),
-        );
+        let fresh = self
+            .spare
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(self.row_group.min(1 << 20)));
+        let rows = std::mem::replace(&mut self.buffer, fresh);
         let sent = self.sender.as_ref().is_some_and(|s| s.send(rows).is_ok());
         if !sent {
             // The writer thread stopped: its error says why.

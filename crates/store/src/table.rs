@@ -3,7 +3,7 @@
 //! at a time, so memory is bounded by the row group, not the table.
 
 use crate::StoreError;
-use parquet::basic::Compression;
+use parquet::basic::{Compression, Encoding};
 use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, FloatType, Int32Type, Int64Type};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
@@ -131,6 +131,16 @@ fn schema_text(name: &str, defs: &[ColumnDef]) -> String {
     text + "}\n"
 }
 
+/// How a table is laid out in its file; the values read back are the same either way.
+#[derive(Debug, Clone, Default)]
+pub struct TableOptions {
+    /// Integer and time columns delta-encoded and bit-packed (Parquet's DELTA_BINARY_PACKED)
+    /// instead of plain: counts, codes, people indices and sorted times take a few bits each,
+    /// so the file is smaller and faster to write and read. For the workspace's own large
+    /// tables; exports keep the plain encoding every Parquet reader knows.
+    pub delta_integers: bool,
+}
+
 /// Writes a Parquet file row group by row group. The file appears under its final name only
 /// when [`TableWriter::finish`] succeeds (written to `NAME.partial` first, then renamed), so a
 /// reader never sees half a table.
@@ -149,6 +159,17 @@ impl TableWriter {
         defs: &[ColumnDef],
         metadata: &[(&str, String)],
     ) -> Result<TableWriter, StoreError> {
+        TableWriter::create_with(path, table_name, defs, metadata, &TableOptions::default())
+    }
+
+    /// [`TableWriter::create`] with a layout other than the default.
+    pub fn create_with(
+        path: &Path,
+        table_name: &str,
+        defs: &[ColumnDef],
+        metadata: &[(&str, String)],
+        options: &TableOptions,
+    ) -> Result<TableWriter, StoreError> {
         let schema = parse_message_type(&schema_text(table_name, defs))
             .map_err(|e| StoreError::internal(format!("schema of {table_name}: {e}")))?;
         let kv: Vec<KeyValue> = metadata
@@ -164,6 +185,20 @@ impl TableWriter {
                 parquet::schema::types::ColumnPath::from(def.name),
                 true,
             );
+        }
+        if options.delta_integers {
+            let integers = defs.iter().filter(|d| {
+                matches!(
+                    d.ty,
+                    ColumnType::I32 | ColumnType::I64 | ColumnType::TimestampMs
+                )
+            });
+            for def in integers {
+                props = props.set_column_encoding(
+                    parquet::schema::types::ColumnPath::from(def.name),
+                    Encoding::DELTA_BINARY_PACKED,
+                );
+            }
         }
         let props = props
             .set_key_value_metadata(if kv.is_empty() { None } else { Some(kv) })
@@ -400,5 +435,85 @@ impl RowGroups {
             out.push((name.clone(), data));
         }
         Ok(Some(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Delta-encoded integers read back exactly as plain ones: extremes, nulls, unsorted and
+    /// sorted values, several row groups.
+    #[test]
+    fn delta_encoded_integers_read_back_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let defs = [
+            ColumnDef::new("a", ColumnType::I32),
+            ColumnDef::new("b", ColumnType::I64),
+            ColumnDef::nullable("t", ColumnType::TimestampMs),
+            ColumnDef::new("x", ColumnType::F64),
+            ColumnDef::new("s", ColumnType::Str),
+        ];
+        let mut state = 1u64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            state >> 11
+        };
+        let groups: Vec<Vec<ColumnData>> = (0..3)
+            .map(|g| {
+                let n = 1000 + g * 77;
+                vec![
+                    ColumnData::I32(
+                        (0..n)
+                            .map(|i| match i % 5 {
+                                0 => i32::MIN,
+                                1 => i32::MAX,
+                                _ => next() as i32,
+                            })
+                            .collect(),
+                    ),
+                    ColumnData::I64(
+                        (0..n)
+                            .map(|i| {
+                                if i % 7 == 0 {
+                                    i64::MIN
+                                } else {
+                                    next() as i64 - (1 << 52)
+                                }
+                            })
+                            .collect(),
+                    ),
+                    ColumnData::OptI64(
+                        (0..n)
+                            .map(|i| (i % 3 != 0).then_some(1_700_000_000_000 + i as i64 * 13))
+                            .collect(),
+                    ),
+                    ColumnData::F64((0..n).map(|i| i as f64 / 3.0).collect()),
+                    ColumnData::Str((0..n).map(|i| format!("v{}", i % 4)).collect()),
+                ]
+            })
+            .collect();
+        let mut tables = Vec::new();
+        for delta_integers in [false, true] {
+            let path = dir.path().join(format!("t-{delta_integers}.parquet"));
+            let options = TableOptions { delta_integers };
+            let mut w = TableWriter::create_with(&path, "t", &defs, &[], &options).unwrap();
+            for g in &groups {
+                w.write_row_group(g).unwrap();
+            }
+            w.finish().unwrap();
+            tables.push(read_table(&path).unwrap());
+        }
+        assert_eq!(tables[0], tables[1]);
+        let mut want = groups[0].clone();
+        for g in &groups[1..] {
+            for (w, more) in want.iter_mut().zip(g.clone()) {
+                w.extend(more);
+            }
+        }
+        let got: Vec<ColumnData> = tables[1].iter().map(|(_, c)| c.clone()).collect();
+        assert_eq!(got, want);
     }
 }

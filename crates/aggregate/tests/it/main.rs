@@ -522,3 +522,161 @@ fn asks_from_threads_in_kindless_mail() {
         }
     }
 }
+
+/// Random interactions with everything the pass handles: undated ties, meetings (some over the
+/// size limit), requests, asks and replies by thread, repeated event ids, weights that are not
+/// whole numbers.
+fn random_rows(seed: u64, n_events: u64) -> Vec<Interaction> {
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
+    let n_people = 12;
+    let mut rows = Vec::new();
+    for event in 1..=20u64 {
+        let mut r = row(
+            event,
+            0,
+            event as u32 % 5,
+            7,
+            Role::To,
+            Channel::Other,
+            Kind::Tie,
+        );
+        r.time_ms = None;
+        r.weight = 0.1 * event as f32;
+        rows.push(r);
+    }
+    let mut t = T0;
+    // (id, actor, recipients) of earlier events, for replies.
+    let mut past: Vec<(u64, u32, Vec<u32>)> = Vec::new();
+    for event in 100..100 + n_events {
+        t += rng.random_range(0..DAY / 3);
+        let meeting = rng.random::<f64>() < 0.2;
+        // Now and then an id seen before, at a later time.
+        let id = if rng.random_bool(0.02) {
+            event - 5
+        } else {
+            event
+        };
+        if !meeting && past.len() > 10 && rng.random_bool(0.4) {
+            // A reply (or accept) to an earlier event, from one of its recipients.
+            let (asked, asker, to) = past[past.len() - rng.random_range(1..10)].clone();
+            if let Some(&replier) = to.first() {
+                let kind = [Kind::Reply, Kind::Accept, Kind::Message][rng.random_range(0..3)];
+                let mut r = row(id, t, replier, asker, Role::To, Channel::Email, kind);
+                r.in_reply_to = Some(asked);
+                r.weight = rng.random_range(0.0..3.0f32);
+                rows.push(r);
+                continue;
+            }
+        }
+        let actor = rng.random_range(0..n_people);
+        let k = rng.random_range(1..if meeting { 8 } else { 5 });
+        let kind = [Kind::Request, Kind::Message, Kind::Fyi, Kind::Praise][rng.random_range(0..4)];
+        let channel = if meeting {
+            Channel::Meeting
+        } else {
+            [Channel::Email, Channel::Chat][rng.random_range(0..2)]
+        };
+        let mut seen = vec![actor];
+        let mut to = Vec::new();
+        for j in 0..k {
+            let b = rng.random_range(0..n_people);
+            if seen.contains(&b) {
+                continue;
+            }
+            seen.push(b);
+            let role = if meeting {
+                Role::Attendee
+            } else if j == 0 || rng.random_bool(0.5) {
+                to.push(b);
+                Role::To
+            } else {
+                Role::Cc
+            };
+            let mut r = row(
+                id,
+                t,
+                actor,
+                b,
+                role,
+                channel,
+                if meeting { Kind::Meeting } else { kind },
+            );
+            r.weight = rng.random_range(0.0..3.0f32);
+            r.duration_s = meeting.then(|| rng.random_range(60..7200));
+            rows.push(r);
+        }
+        past.push((id, actor, to));
+    }
+    rows
+}
+
+/// The written tables as exact values: (column, row) -> bits of every number and every text.
+fn table_values(path: &std::path::Path) -> Vec<(String, Vec<String>)> {
+    read_table(path)
+        .unwrap()
+        .into_iter()
+        .map(|(name, data)| {
+            let values = match data {
+                ColumnData::I32(v) => v.iter().map(|x| x.to_string()).collect(),
+                ColumnData::I64(v) => v.iter().map(|x| x.to_string()).collect(),
+                ColumnData::F64(v) => v.iter().map(|x| format!("{:x}", x.to_bits())).collect(),
+                ColumnData::Str(v) => v,
+                ColumnData::OptI64(v) => v.iter().map(|x| format!("{x:?}")).collect(),
+                ColumnData::OptF64(v) => v
+                    .iter()
+                    .map(|x| format!("{:?}", x.map(f64::to_bits)))
+                    .collect(),
+                other => panic!("unexpected column {name}: {other:?}"),
+            };
+            (name, values)
+        })
+        .collect()
+}
+
+/// A window's records handed to the reducer in many small parts (memory bounded for long
+/// windows) give the same tables, bit for bit, as one part per window; so do different
+/// window sets run twice (no dependence on thread timing).
+#[test]
+fn records_absorbed_in_parts_give_the_same_tables() {
+    let rows = random_rows(21, 1500);
+    let dir = tempfile::tempdir().unwrap();
+    let seg = dir.path().join("seg.parquet");
+    let mut w = SegmentWriter::with_row_group(&seg, 97).unwrap();
+    let mut sorted = rows.clone();
+    sorted.sort_by_key(|r| (r.time_ms.unwrap_or(i64::MIN), r.event_id));
+    for r in &sorted {
+        w.push(*r).unwrap();
+    }
+    w.finish().unwrap();
+    for windows in [
+        vec![WindowSpec::All, WindowSpec::Months],
+        vec![WindowSpec::All],
+        vec![WindowSpec::Quarters, WindowSpec::All, WindowSpec::Months],
+    ] {
+        let opts = AggregateOptions {
+            windows: windows.clone(),
+            max_meeting_size: 5,
+            reply_window_ms: 10 * DAY,
+            ..Default::default()
+        };
+        let mut outputs = Vec::new();
+        for (i, part) in [usize::MAX, 1, 13, 500, usize::MAX].into_iter().enumerate() {
+            let pairs = dir.path().join(format!("pairs-{i}.parquet"));
+            let lat = dir.path().join(format!("lat-{i}.parquet"));
+            let mut reader = store::EventReader::open(std::slice::from_ref(&seg)).unwrap();
+            aggregate::aggregate_with(&mut reader, None, &opts, &pairs, &lat, &|_| {}, part)
+                .unwrap();
+            outputs.push((table_values(&pairs), table_values(&lat), part));
+        }
+        let (want_pairs, want_lat, _) = &outputs[0];
+        assert!(
+            want_pairs[0].1.len() > 100,
+            "{windows:?}: a real test needs rows"
+        );
+        assert!(want_lat[0].1.len() > 50, "{windows:?}: and paired replies");
+        for (pairs, lat, part) in &outputs[1..] {
+            assert_eq!(pairs, want_pairs, "{windows:?}, parts of {part} records");
+            assert_eq!(lat, want_lat, "{windows:?}, parts of {part} records");
+        }
+    }
+}
