@@ -354,7 +354,12 @@ impl PairRow {
         for v in self.ints {
             out.extend_from_slice(&v.to_le_bytes());
         }
-        for f in [self.weight, self.communication, self.meetings, self.meeting_s] {
+        for f in [
+            self.weight,
+            self.communication,
+            self.meetings,
+            self.meeting_s,
+        ] {
             out.extend_from_slice(&f.to_le_bytes());
         }
         out.extend_from_slice(&self.n_latency.to_le_bytes());
@@ -518,7 +523,12 @@ impl Params {
                 }
                 "w" => p.reply_window_ms = v.parse().map_err(|_| bad())?,
                 "m" => p.max_meeting_size = v.parse().map_err(|_| bad())?,
-                "t" => p.max_time = (!v.is_empty()).then(|| v.parse()).transpose().map_err(|_| bad())?,
+                "t" => {
+                    p.max_time = (!v.is_empty())
+                        .then(|| v.parse())
+                        .transpose()
+                        .map_err(|_| bad())?
+                }
                 "c" => {
                     for c in v.split(',').filter(|c| !c.is_empty()) {
                         let mut it = c.split(':');

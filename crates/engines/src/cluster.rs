@@ -4,17 +4,17 @@
 //! `orgmirror-executor` start with the same codecs; a stock Ballista scheduler cannot decode
 //! the plan.
 
+use crate::EngineError;
 use crate::plan;
 use crate::segments::{Run, SegmentScan, SegmentTable, row_schema};
-use crate::EngineError;
 use ballista::prelude::{SessionConfigExt, SessionContextExt};
 use ballista_core::serde::{BallistaLogicalExtensionCodec, BallistaPhysicalExtensionCodec};
 use datafusion::catalog::TableProvider;
 use datafusion::common::{DataFusionError, Result, TableReference};
 use datafusion::datasource::file_format::FileFormatFactory;
+use datafusion::execution::FunctionRegistry;
 use datafusion::execution::TaskContext;
 use datafusion::execution::session_state::SessionStateBuilder;
-use datafusion::execution::FunctionRegistry;
 use datafusion::logical_expr::{AggregateUDF, Extension, LogicalPlan, ScalarUDF};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -50,7 +50,9 @@ fn decode_runs(text: &str) -> Result<Vec<Run>> {
 }
 
 fn ours_udf(name: &str) -> Option<Arc<ScalarUDF>> {
-    plan::scalar_functions().into_iter().find(|f| f.name() == name)
+    plan::scalar_functions()
+        .into_iter()
+        .find(|f| f.name() == name)
 }
 
 fn ours_udaf(name: &str) -> Option<Arc<AggregateUDF>> {
@@ -66,7 +68,12 @@ pub struct LogicalCodec {
 }
 
 impl LogicalExtensionCodec for LogicalCodec {
-    fn try_decode(&self, buf: &[u8], inputs: &[LogicalPlan], ctx: &TaskContext) -> Result<Extension> {
+    fn try_decode(
+        &self,
+        buf: &[u8],
+        inputs: &[LogicalPlan],
+        ctx: &TaskContext,
+    ) -> Result<Extension> {
         self.inner.try_decode(buf, inputs, ctx)
     }
     fn try_encode(&self, node: &Extension, buf: &mut Vec<u8>) -> Result<()> {
@@ -83,7 +90,9 @@ impl LogicalExtensionCodec for LogicalCodec {
             Some(rest) => Ok(Arc::new(SegmentTable {
                 runs: decode_runs(&String::from_utf8_lossy(rest))?,
             })),
-            None => self.inner.try_decode_table_provider(buf, table_ref, schema, ctx),
+            None => self
+                .inner
+                .try_decode_table_provider(buf, table_ref, schema, ctx),
         }
     }
     fn try_encode_table_provider(
@@ -101,10 +110,18 @@ impl LogicalExtensionCodec for LogicalCodec {
             None => self.inner.try_encode_table_provider(table_ref, node, buf),
         }
     }
-    fn try_decode_file_format(&self, buf: &[u8], ctx: &TaskContext) -> Result<Arc<dyn FileFormatFactory>> {
+    fn try_decode_file_format(
+        &self,
+        buf: &[u8],
+        ctx: &TaskContext,
+    ) -> Result<Arc<dyn FileFormatFactory>> {
         self.inner.try_decode_file_format(buf, ctx)
     }
-    fn try_encode_file_format(&self, buf: &mut Vec<u8>, node: Arc<dyn FileFormatFactory>) -> Result<()> {
+    fn try_encode_file_format(
+        &self,
+        buf: &mut Vec<u8>,
+        node: Arc<dyn FileFormatFactory>,
+    ) -> Result<()> {
         self.inner.try_encode_file_format(buf, node)
     }
     fn try_decode_udf(&self, name: &str, buf: &[u8]) -> Result<Arc<ScalarUDF>> {
@@ -159,7 +176,9 @@ impl PhysicalExtensionCodec for PhysicalCodec {
                     .filter(|p| !p.is_empty())
                     .map(|p| p.parse::<usize>())
                     .collect::<Result<Vec<_>, _>>()
-                    .map_err(|_| DataFusionError::Internal(format!("bad projection `{projection}`")))?,
+                    .map_err(|_| {
+                        DataFusionError::Internal(format!("bad projection `{projection}`"))
+                    })?,
             )
         };
         if let Some(p) = &projection
@@ -167,7 +186,11 @@ impl PhysicalExtensionCodec for PhysicalCodec {
         {
             return Err(DataFusionError::Internal("projection out of range".into()));
         }
-        Ok(Arc::new(SegmentScan::new(decode_runs(runs)?, partitions, projection)?))
+        Ok(Arc::new(SegmentScan::new(
+            decode_runs(runs)?,
+            partitions,
+            projection,
+        )?))
     }
 
     fn try_encode(
@@ -181,7 +204,11 @@ impl PhysicalExtensionCodec for PhysicalCodec {
                 buf.extend_from_slice(SCAN_MAGIC);
                 let projection = match &scan.projection {
                     None => "*".to_string(),
-                    Some(p) => p.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(","),
+                    Some(p) => p
+                        .iter()
+                        .map(|i| i.to_string())
+                        .collect::<Vec<_>>()
+                        .join(","),
                 };
                 buf.extend_from_slice(format!("{};{}\n", scan.partitions, projection).as_bytes());
                 encode_runs(&scan.runs, buf);

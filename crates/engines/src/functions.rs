@@ -5,8 +5,8 @@
 //! applied to one key's rows; their increments are "deltas", rows of [`delta_fields`].
 
 use crate::acc::{
-    Acc, I_ANSWERED, I_ASK, I_CHANNEL, I_HELP, I_IGNORED, I_KIND, I_N, I_REQ, I_ROLE,
-    I_UNANSWERED, Params, Trigger,
+    Acc, I_ANSWERED, I_ASK, I_CHANNEL, I_HELP, I_IGNORED, I_KIND, I_N, I_REQ, I_ROLE, I_UNANSWERED,
+    Params, Trigger,
 };
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, BinaryBuilder, BooleanArray, Float32Builder, Float64Builder,
@@ -153,8 +153,20 @@ impl Row {
 
 /// Names of the gathered row struct's fields, in order.
 pub(crate) const ROW_NAMES: [&str; 14] = [
-    "t", "dated", "eid", "run", "pos", "actor", "recipient", "role", "kind", "irt", "dur",
-    "meeting", "tprev", "parent",
+    "t",
+    "dated",
+    "eid",
+    "run",
+    "pos",
+    "actor",
+    "recipient",
+    "role",
+    "kind",
+    "irt",
+    "dur",
+    "meeting",
+    "tprev",
+    "parent",
 ];
 
 fn rows_of(list: &ListArray) -> Result<Vec<Vec<Row>>> {
@@ -467,7 +479,15 @@ fn thread(rows: &[Row], params: &Params) -> Vec<Delta> {
                 continue;
             }
             if let Some(old) = sent.take() {
-                expire(old.time, old.actor, &old.open_requests, &old.open_asks, &old.row, params, &mut out);
+                expire(
+                    old.time,
+                    old.actor,
+                    &old.open_requests,
+                    &old.open_asks,
+                    &old.row,
+                    params,
+                    &mut out,
+                );
             }
             let to: Vec<u32> = group
                 .iter()
@@ -537,7 +557,15 @@ fn thread(rows: &[Row], params: &Params) -> Vec<Delta> {
         }
     }
     if let Some(s) = sent {
-        expire(s.time, s.actor, &s.open_requests, &s.open_asks, &s.row, params, &mut out);
+        expire(
+            s.time,
+            s.actor,
+            &s.open_requests,
+            &s.open_asks,
+            &s.row,
+            params,
+            &mut out,
+        );
     }
     out
 }
@@ -720,8 +748,8 @@ impl ScalarUDFImpl for WindowsOf {
 
 /// Arguments of `om_pair`, in order.
 pub(crate) const PAIR_ARGS: [&str; 19] = [
-    "win", "ot", "oe", "n", "weight", "comm", "meet", "meet_s", "kind", "channel", "role",
-    "w_req", "w_help", "ign", "ask", "ans", "unans", "lat", "ft",
+    "win", "ot", "oe", "n", "weight", "comm", "meet", "meet_s", "kind", "channel", "role", "w_req",
+    "w_help", "ign", "ask", "ans", "unans", "lat", "ft",
 ];
 
 /// `om_pair(win, ot, oe, n, ..., ft, params)`: a pair's accumulator in one window, finished as
@@ -746,7 +774,9 @@ fn literal_params(args: &AccumulatorArgs) -> Result<Params> {
         .ok_or_else(|| DataFusionError::Internal("om_pair without arguments".into()))?;
     let any: &dyn std::any::Any = last.as_ref();
     match any.downcast_ref::<Literal>().map(|l| l.value()) {
-        Some(ScalarValue::Utf8(Some(s))) => Params::decode(s.as_str()).map_err(DataFusionError::Execution),
+        Some(ScalarValue::Utf8(Some(s))) => {
+            Params::decode(s.as_str()).map_err(DataFusionError::Execution)
+        }
         _ => exec_err!("om_pair's parameters must be a text literal"),
     }
 }
@@ -763,8 +793,16 @@ impl AggregateUDFImpl for PairAggregate {
     }
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
         Ok(vec![
-            Arc::new(Field::new(format!("{}[win]", args.name), DataType::Int64, true)),
-            Arc::new(Field::new(format!("{}[acc]", args.name), DataType::Binary, true)),
+            Arc::new(Field::new(
+                format!("{}[win]", args.name),
+                DataType::Int64,
+                true,
+            )),
+            Arc::new(Field::new(
+                format!("{}[acc]", args.name),
+                DataType::Binary,
+                true,
+            )),
         ])
     }
     fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
@@ -818,7 +856,9 @@ impl PairGroups {
             .window(win)
             .ok_or_else(|| DataFusionError::Internal(format!("unknown window code {win}")))?;
         let fold = self.params.fold().map(|(_, part)| &self.params.specs[part]);
-        let row = acc.finish(window, fold).map_err(DataFusionError::Execution)?;
+        let row = acc
+            .finish(window, fold)
+            .map_err(DataFusionError::Execution)?;
         let mut bytes = Vec::with_capacity(256);
         row.encode(&mut bytes);
         Ok(bytes)

@@ -81,7 +81,10 @@ pub enum EngineError {
     Cluster(String),
     /// The plan failed while it ran.
     #[error("the {engine} engine failed: {message}")]
-    Plan { engine: &'static str, message: String },
+    Plan {
+        engine: &'static str,
+        message: String,
+    },
     /// Writing the tables failed.
     #[error(transparent)]
     Store(#[from] store::StoreError),
@@ -149,7 +152,9 @@ fn i64_at(b: &RecordBatch, name: &str, row: usize) -> Option<i64> {
         return None;
     }
     match c.data_type() {
-        datafusion::arrow::datatypes::DataType::Int64 => Some(c.as_primitive::<Int64Type>().value(row)),
+        datafusion::arrow::datatypes::DataType::Int64 => {
+            Some(c.as_primitive::<Int64Type>().value(row))
+        }
         datafusion::arrow::datatypes::DataType::UInt64 => {
             Some(c.as_primitive::<UInt64Type>().value(row) as i64)
         }
@@ -233,7 +238,11 @@ async fn run(
     let text = params.encode();
 
     // Pairs, by window.
-    let batches = collect(plan::pairs(rows.clone(), thread, &text).map_err(failed)?, engine).await?;
+    let batches = collect(
+        plan::pairs(rows.clone(), thread, &text).map_err(failed)?,
+        engine,
+    )
+    .await?;
     let mut by_window: FxHashMap<i64, Vec<(u32, u32, PairRow)>> = FxHashMap::default();
     for b in &batches {
         let win = b.column(0).as_primitive::<Int64Type>();
@@ -272,7 +281,11 @@ async fn run(
     let pair_rows = pair_windows.iter().map(|(_, n)| n).sum();
 
     // Paired replies, in stream order.
-    let batches = collect(plan::latencies(rows.clone(), thread, &text).map_err(failed)?, engine).await?;
+    let batches = collect(
+        plan::latencies(rows.clone(), thread, &text).map_err(failed)?,
+        engine,
+    )
+    .await?;
     let mut latencies = Vec::new();
     let kind = |code: i64| Kind::from_code(code as u8).unwrap_or(Kind::Message);
     for b in &batches {

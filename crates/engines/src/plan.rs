@@ -59,26 +59,35 @@ fn null_i64() -> Expr {
 
 /// Rows of the segment table, in stream order when sorted by (t, eid, run, pos), with
 /// `meeting`: whether the row's event (all its rows) is a meeting.
-pub(crate) fn rows(ctx: &SessionContext, table: SegmentTable, overlapping: bool) -> Result<DataFrame> {
+pub(crate) fn rows(
+    ctx: &SessionContext,
+    table: SegmentTable,
+    overlapping: bool,
+) -> Result<DataFrame> {
     let mut rows = ctx.read_table(Arc::new(table))?;
     if overlapping {
         // The reader returns a dated event from the first run that has it and skips the rest.
         let firsts = rows
             .clone()
             .filter(col("dated"))?
-            .aggregate(vec![col("t"), col("eid")], vec![min(col("run")).alias("first_run")])?
+            .aggregate(
+                vec![col("t"), col("eid")],
+                vec![min(col("run")).alias("first_run")],
+            )?
             .select(vec![
                 col("t").alias("ft_t"),
                 col("eid").alias("ft_e"),
                 col("first_run"),
             ])?;
         rows = rows
-            .join(firsts, JoinType::Left, &["t", "eid"], &["ft_t", "ft_e"], None)?
-            .filter(
-                col("dated")
-                    .not()
-                    .or(col("run").eq(col("first_run"))),
+            .join(
+                firsts,
+                JoinType::Left,
+                &["t", "eid"],
+                &["ft_t", "ft_e"],
+                None,
             )?
+            .filter(col("dated").not().or(col("run").eq(col("first_run"))))?
             .drop_columns(&["ft_t", "ft_e", "first_run"])?;
     }
     let meetings = rows
@@ -95,7 +104,13 @@ pub(crate) fn rows(ctx: &SessionContext, table: SegmentTable, overlapping: bool)
             lit(true).alias("m"),
         ])?;
     let rows = rows
-        .join(meetings, JoinType::Left, &["t", "eid"], &["m_t", "m_e"], None)?
+        .join(
+            meetings,
+            JoinType::Left,
+            &["t", "eid"],
+            &["m_t", "m_e"],
+            None,
+        )?
         .with_column("meeting", col("m").is_not_null())?
         .drop_columns(&["m_t", "m_e", "m"])?;
     Ok(rows)
@@ -135,61 +150,60 @@ fn order(names: &[&str]) -> Vec<datafusion::logical_expr::SortExpr> {
 fn row_deltas(rows: DataFrame) -> Result<DataFrame> {
     let dated_t = when(col("dated"), col("t")).end()?;
     let zero = || lit(0i32);
-    rows.filter(col("actor").not_eq(col("recipient")))?.select(vec![
-        dated_t.clone().alias("wt"),
-        null_i64().alias("at_t"),
-        lit(ScalarValue::UInt64(None)).alias("at_e"),
-        col("actor").alias("a"),
-        col("recipient").alias("b"),
-        col("t").alias("ot"),
-        col("eid").alias("oe"),
-        col("run"),
-        col("pos"),
-        lit(1i32).alias("n"),
-        col("weight"),
-        when(col("meeting"), lit(0f32))
-            .otherwise(col("weight"))?
-            .alias("comm"),
-        lit(ScalarValue::Float64(None)).alias("meet"),
-        lit(0f64).alias("meet_s"),
-        col("kind"),
-        col("channel"),
-        col("role"),
-        when(
-            col("kind")
-                .eq(lit(Kind::Request.code() as i32))
-                .and(col("role").eq(lit(Role::To.code() as i32))),
-            lit(1i32),
-        )
-        .otherwise(zero())?
-        .alias("w_req"),
-        zero().alias("w_help"),
-        zero().alias("ign"),
-        zero().alias("ask"),
-        zero().alias("ans"),
-        zero().alias("unans"),
-        lit(ScalarValue::Float32(None)).alias("lat"),
-        dated_t.alias("ft"),
-        null_i64().alias("la"),
-        lit(-1i32).alias("lk"),
-        lit(-1i32).alias("rk"),
-        lit(-1i32).alias("lp"),
-    ])
+    rows.filter(col("actor").not_eq(col("recipient")))?
+        .select(vec![
+            dated_t.clone().alias("wt"),
+            null_i64().alias("at_t"),
+            lit(ScalarValue::UInt64(None)).alias("at_e"),
+            col("actor").alias("a"),
+            col("recipient").alias("b"),
+            col("t").alias("ot"),
+            col("eid").alias("oe"),
+            col("run"),
+            col("pos"),
+            lit(1i32).alias("n"),
+            col("weight"),
+            when(col("meeting"), lit(0f32))
+                .otherwise(col("weight"))?
+                .alias("comm"),
+            lit(ScalarValue::Float64(None)).alias("meet"),
+            lit(0f64).alias("meet_s"),
+            col("kind"),
+            col("channel"),
+            col("role"),
+            when(
+                col("kind")
+                    .eq(lit(Kind::Request.code() as i32))
+                    .and(col("role").eq(lit(Role::To.code() as i32))),
+                lit(1i32),
+            )
+            .otherwise(zero())?
+            .alias("w_req"),
+            zero().alias("w_help"),
+            zero().alias("ign"),
+            zero().alias("ask"),
+            zero().alias("ans"),
+            zero().alias("unans"),
+            lit(ScalarValue::Float32(None)).alias("lat"),
+            dated_t.alias("ft"),
+            null_i64().alias("la"),
+            lit(-1i32).alias("lk"),
+            lit(-1i32).alias("rk"),
+            lit(-1i32).alias("lp"),
+        ])
 }
 
 /// Co-attendance of every meeting event.
 fn meeting_deltas(rows: DataFrame, params: &str) -> Result<DataFrame> {
-    let gathered = rows
-        .filter(col("meeting"))?
-        .aggregate(
-            vec![col("t"), col("eid")],
-            vec![
-                array_agg(row_struct(null_i64(), false))
-                    .order_by(order(&["run", "pos"]))
-                    .build()?
-                    .alias("rows"),
-            ],
-        )?;
+    let gathered = rows.filter(col("meeting"))?.aggregate(
+        vec![col("t"), col("eid")],
+        vec![
+            array_agg(row_struct(null_i64(), false))
+                .order_by(order(&["run", "pos"]))
+                .build()?
+                .alias("rows"),
+        ],
+    )?;
     unnest_deltas(gathered.select(vec![
         udf("om_meeting")
             .call(vec![col("rows"), lit(params)])
@@ -197,27 +211,20 @@ fn meeting_deltas(rows: DataFrame, params: &str) -> Result<DataFrame> {
     ])?)
 }
 
-/// Thread pairing: every event that something answers, with its answers.
+/// Thread pairing: every dated event, with the rows that answer it.
 fn thread_deltas(rows: DataFrame, params: &str) -> Result<DataFrame> {
     let dated = rows.filter(col("dated"))?;
-    let answered = dated
-        .clone()
-        .filter(col("irt").is_not_null())?
-        .aggregate(vec![col("irt")], vec![])?
-        .select(vec![col("irt").alias("key")])?;
     let keep = ["t", "eid", "parent_sort", "run", "pos"];
-    let parents = dated
-        .clone()
-        .join(answered, JoinType::Inner, &["eid"], &["key"], None)?
-        .select(vec![
-            col("key"),
-            col("t"),
-            col("eid"),
-            lit(1i32).alias("parent_sort"),
-            col("run"),
-            col("pos"),
-            row_struct(null_i64(), true).alias("r"),
-        ])?;
+    // Every dated event may be answered, or open requests and asks that expire.
+    let parents = dated.clone().select(vec![
+        col("eid").alias("key"),
+        col("t"),
+        col("eid"),
+        lit(1i32).alias("parent_sort"),
+        col("run"),
+        col("pos"),
+        row_struct(null_i64(), true).alias("r"),
+    ])?;
     // The time of the group before each event (the streaming path expires what it sent after
     // processing each group, so an answer pairs while that time is within the window).
     let previous = dated
@@ -236,7 +243,13 @@ fn thread_deltas(rows: DataFrame, params: &str) -> Result<DataFrame> {
         ])?;
     let answers = dated
         .filter(col("irt").is_not_null())?
-        .join(previous, JoinType::Inner, &["t", "eid"], &["p_t", "p_e"], None)?
+        .join(
+            previous,
+            JoinType::Inner,
+            &["t", "eid"],
+            &["p_t", "p_e"],
+            None,
+        )?
         .select(vec![
             col("irt").alias("key"),
             col("t"),
@@ -374,12 +387,10 @@ pub(crate) fn events(rows: DataFrame, max_meeting_size: usize) -> Result<DataFra
             count(lit(1i32)).alias("events"),
             count(
                 when(
-                    col("meeting")
-                        .eq(lit(1i32))
-                        .and(
-                            (col("recipients") + lit(1i64) - col("self").cast_to_i64())
-                                .gt(lit(max_meeting_size as i64)),
-                        ),
+                    col("meeting").eq(lit(1i32)).and(
+                        (col("recipients") + lit(1i64) - col("self").cast_to_i64())
+                            .gt(lit(max_meeting_size as i64)),
+                    ),
                     lit(1i32),
                 )
                 .end()?,

@@ -68,8 +68,8 @@ impl Segments {
         let mut reply_ids = 0u64;
         for path in paths {
             let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let reader = SerializedFileReader::new(file)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
+            let reader =
+                SerializedFileReader::new(file).map_err(|e| format!("{}: {e}", path.display()))?;
             let schema = reader.metadata().file_metadata().schema_descr();
             let names: Vec<&str> = schema.columns().iter().map(|c| c.name()).collect();
             if names != SEGMENT_COLUMNS {

@@ -2,7 +2,9 @@
 //! `store::table::TableWriter`, in the same row groups and order as the streaming path, so
 //! that the files are the same bytes.
 
-use crate::acc::{I_HELP, I_IGNORED, I_KIND, I_N, I_REQ, N_CHANNELS, N_INTS, N_KINDS, N_ROLES, PairRow};
+use crate::acc::{
+    I_HELP, I_IGNORED, I_KIND, I_N, I_REQ, N_CHANNELS, N_INTS, N_KINDS, N_ROLES, PairRow,
+};
 use aggregate::{LATENCY_COLUMNS, PAIR_COLUMNS};
 use std::path::Path;
 use std::sync::Arc;
@@ -35,7 +37,11 @@ pub(crate) fn write_pairs(
     Ok(out)
 }
 
-fn pair_columns(label: &str, chunk: &[(u32, u32, PairRow)], org: Option<&OrgChart>) -> Vec<ColumnData> {
+fn pair_columns(
+    label: &str,
+    chunk: &[(u32, u32, PairRow)],
+    org: Option<&OrgChart>,
+) -> Vec<ColumnData> {
     let relations: Arc<Vec<String>> = Arc::new(
         RelationClass::ALL
             .iter()
@@ -47,15 +53,13 @@ fn pair_columns(label: &str, chunk: &[(u32, u32, PairRow)], org: Option<&OrgChar
         match org {
             Some(o) if (a as usize) < o.len() && (b as usize) < o.len() => {
                 let r = o.relation(a as usize, b as usize);
-                RelationClass::ALL
-                    .iter()
-                    .position(|x| *x == r)
-                    .unwrap_or(7) as u32
+                RelationClass::ALL.iter().position(|x| *x == r).unwrap_or(7) as u32
             }
             _ => 8,
         }
     };
-    let f64s = |f: &dyn Fn(&PairRow) -> f64| ColumnData::F64(chunk.iter().map(|(_, _, p)| f(p)).collect());
+    let f64s =
+        |f: &dyn Fn(&PairRow) -> f64| ColumnData::F64(chunk.iter().map(|(_, _, p)| f(p)).collect());
     let i64s = |i: usize| ColumnData::I64(chunk.iter().map(|(_, _, p)| p.ints[i] as i64).collect());
     let kind = |k: Kind| I_KIND + k.code() as usize;
     let mut columns = vec![
@@ -67,7 +71,10 @@ fn pair_columns(label: &str, chunk: &[(u32, u32, PairRow)], org: Option<&OrgChar
         ColumnData::I32(chunk.iter().map(|(_, b, _)| *b as i32).collect()),
         ColumnData::Dict {
             values: relations,
-            codes: chunk.iter().map(|(a, b, _)| relation_code(*a, *b)).collect(),
+            codes: chunk
+                .iter()
+                .map(|(a, b, _)| relation_code(*a, *b))
+                .collect(),
         },
         i64s(I_N),
         f64s(&|p| p.weight),
@@ -85,11 +92,21 @@ fn pair_columns(label: &str, chunk: &[(u32, u32, PairRow)], org: Option<&OrgChar
     for i in I_IGNORED..N_INTS {
         columns.push(i64s(i));
     }
-    columns.push(ColumnData::I64(chunk.iter().map(|(_, _, p)| p.n_latency as i64).collect()));
-    columns.push(ColumnData::OptF64(chunk.iter().map(|(_, _, p)| p.median).collect()));
-    columns.push(ColumnData::OptF64(chunk.iter().map(|(_, _, p)| p.mean).collect()));
-    columns.push(ColumnData::OptI64(chunk.iter().map(|(_, _, p)| p.first).collect()));
-    columns.push(ColumnData::OptI64(chunk.iter().map(|(_, _, p)| p.last).collect()));
+    columns.push(ColumnData::I64(
+        chunk.iter().map(|(_, _, p)| p.n_latency as i64).collect(),
+    ));
+    columns.push(ColumnData::OptF64(
+        chunk.iter().map(|(_, _, p)| p.median).collect(),
+    ));
+    columns.push(ColumnData::OptF64(
+        chunk.iter().map(|(_, _, p)| p.mean).collect(),
+    ));
+    columns.push(ColumnData::OptI64(
+        chunk.iter().map(|(_, _, p)| p.first).collect(),
+    ));
+    columns.push(ColumnData::OptI64(
+        chunk.iter().map(|(_, _, p)| p.last).collect(),
+    ));
     columns
 }
 
@@ -98,7 +115,8 @@ pub(crate) type LatencyRow = (u32, u32, i64, i64, Kind, Kind, bool);
 
 pub(crate) fn write_latencies(path: &Path, rows: &[LatencyRow]) -> Result<u64, StoreError> {
     let mut writer = TableWriter::create(path, "latencies", LATENCY_COLUMNS, &[])?;
-    let kinds: Arc<Vec<String>> = Arc::new(Kind::ALL.iter().map(|k| k.as_str().to_string()).collect());
+    let kinds: Arc<Vec<String>> =
+        Arc::new(Kind::ALL.iter().map(|k| k.as_str().to_string()).collect());
     let pairings: Arc<Vec<String>> = Arc::new(vec!["thread".into(), "next_message".into()]);
     for b in rows.chunks(LATENCY_CHUNK) {
         writer.write_row_group(&[

@@ -114,7 +114,11 @@ impl Drop for Cluster {
 }
 
 /// The committed pairs and latencies files' bytes after an aggregation on `engine`.
-fn aggregate(ws: &Path, req: &AggregateRequest, engine: Option<&engines::Engine>) -> (Vec<u8>, Vec<u8>, String) {
+fn aggregate(
+    ws: &Path,
+    req: &AggregateRequest,
+    engine: Option<&engines::Engine>,
+) -> (Vec<u8>, Vec<u8>, String) {
     let mut s = Session::open(ws, "conformance").unwrap();
     let summary = match engine {
         None => s.aggregate(req, &app::Silent).unwrap(),

@@ -32,7 +32,10 @@ fn main() {
     config.scheduler_port = 50050;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
-        let mut value = || args.next().unwrap_or_else(|| usage(&format!("{a} needs a value")));
+        let mut value = || {
+            args.next()
+                .unwrap_or_else(|| usage(&format!("{a} needs a value")))
+        };
         match a.as_str() {
             "--bind" => {
                 let (h, p) = host_port(&value(), "--bind");
@@ -42,7 +45,9 @@ fn main() {
             }
             "--grpc-port" => {
                 let v = value();
-                config.grpc_port = v.parse().unwrap_or_else(|_| usage(&format!("`{v}` is not a port")));
+                config.grpc_port = v
+                    .parse()
+                    .unwrap_or_else(|_| usage(&format!("`{v}` is not a port")));
             }
             "--scheduler" => {
                 let (h, p) = host_port(&value(), "--scheduler");

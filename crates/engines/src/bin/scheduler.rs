@@ -18,14 +18,20 @@ fn main() {
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
-            "--bind" => bind = args.next().unwrap_or_else(|| usage("--bind needs HOST:PORT")),
+            "--bind" => {
+                bind = args
+                    .next()
+                    .unwrap_or_else(|| usage("--bind needs HOST:PORT"))
+            }
             "-h" | "--help" => usage("runs a Ballista scheduler for orgmirror"),
             other => usage(&format!("unknown argument `{other}`")),
         }
     }
-    let addr: std::net::SocketAddr = bind
-        .parse()
-        .unwrap_or_else(|_| usage(&format!("`{bind}` is not an address (HOST:PORT, an IP address)")));
+    let addr: std::net::SocketAddr = bind.parse().unwrap_or_else(|_| {
+        usage(&format!(
+            "`{bind}` is not an address (HOST:PORT, an IP address)"
+        ))
+    });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -38,7 +44,9 @@ fn main() {
             ..SchedulerConfig::default()
         }
         .with_override_config_producer(Arc::new(engines::cluster::session_config))
-        .with_override_session_builder(Arc::new(|config| Ok(engines::cluster::session_state(config))));
+        .with_override_session_builder(Arc::new(|config| {
+            Ok(engines::cluster::session_state(config))
+        }));
         let config = SchedulerConfig {
             override_logical_codec: Some(Arc::new(engines::cluster::LogicalCodec::default())),
             override_physical_codec: Some(Arc::new(engines::cluster::PhysicalCodec::default())),
