@@ -290,3 +290,74 @@ pub(crate) async fn connect(host: &str, port: u16) -> Result<SessionContext, Eng
     plan::register(&ctx);
     Ok(ctx)
 }
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+/// Runs a scheduler with our codecs on `addr` until the process ends.
+pub fn run_scheduler(addr: std::net::SocketAddr) -> Result<(), String> {
+    use ballista_scheduler::cluster::BallistaCluster;
+    use ballista_scheduler::config::SchedulerConfig;
+    runtime()?.block_on(async move {
+        let config = SchedulerConfig {
+            bind_host: addr.ip().to_string(),
+            bind_port: addr.port(),
+            external_host: addr.ip().to_string(),
+            override_logical_codec: Some(Arc::new(LogicalCodec::default())),
+            override_physical_codec: Some(Arc::new(PhysicalCodec::default())),
+            ..SchedulerConfig::default()
+        }
+        .with_override_config_producer(Arc::new(session_config))
+        .with_override_session_builder(Arc::new(|config| Ok(session_state(config))));
+        let cluster = BallistaCluster::new_from_config(&config)
+            .await
+            .map_err(|e| e.to_string())?;
+        ballista_scheduler::scheduler_process::start_server(cluster, addr, Arc::new(config))
+            .await
+            .map_err(|e| e.to_string())
+    })
+}
+
+/// Where an executor listens and whom it serves.
+#[derive(Debug, Clone)]
+pub struct ExecutorOptions {
+    /// Host and port of the Arrow Flight service (shuffle data).
+    pub bind_host: String,
+    pub port: u16,
+    /// Port of the executor's gRPC service.
+    pub grpc_port: u16,
+    pub scheduler_host: String,
+    pub scheduler_port: u16,
+    /// Tasks at once (default: the cores).
+    pub concurrent_tasks: Option<usize>,
+    /// Where shuffle files go (default: a temporary folder).
+    pub work_dir: Option<String>,
+}
+
+/// Runs an executor with our codecs until the process ends.
+pub fn run_executor(opts: ExecutorOptions) -> Result<(), String> {
+    use ballista_executor::executor_process::{ExecutorProcessConfig, start_executor_process};
+    let mut config = ExecutorProcessConfig {
+        bind_host: opts.bind_host.clone(),
+        external_host: Some(opts.bind_host),
+        port: opts.port,
+        grpc_port: opts.grpc_port,
+        scheduler_host: opts.scheduler_host,
+        scheduler_port: opts.scheduler_port,
+        work_dir: opts.work_dir,
+        override_logical_codec: Some(Arc::new(LogicalCodec::default())),
+        override_physical_codec: Some(Arc::new(PhysicalCodec::default())),
+        override_config_producer: Some(Arc::new(session_config)),
+        ..ExecutorProcessConfig::default()
+    };
+    if let Some(n) = opts.concurrent_tasks {
+        config.vcores = n;
+    }
+    runtime()?
+        .block_on(start_executor_process(Arc::new(config)))
+        .map_err(|e| e.to_string())
+}

@@ -151,7 +151,7 @@ impl Row {
     }
 }
 
-/// Names of the gathered row struct's fields, in order.
+/// The step aggregates' row arguments, in order (then the parameters).
 pub(crate) const ROW_NAMES: [&str; 14] = [
     "t",
     "dated",
@@ -169,36 +169,28 @@ pub(crate) const ROW_NAMES: [&str; 14] = [
     "parent",
 ];
 
-fn rows_of(list: &ListArray) -> Result<Vec<Vec<Row>>> {
-    let values = list.values().as_struct();
-    let col = |name: &str| -> Result<&ArrayRef> {
-        values
-            .column_by_name(name)
-            .ok_or_else(|| DataFusionError::Internal(format!("gathered rows lack `{name}`")))
-    };
-    let t = col("t")?.as_primitive::<Int64Type>();
-    let dated = col("dated")?.as_boolean();
-    let eid = col("eid")?.as_primitive::<UInt64Type>();
-    let run = col("run")?.as_primitive::<Int32Type>();
-    let pos = col("pos")?.as_primitive::<Int32Type>();
-    let actor = col("actor")?.as_primitive::<Int32Type>();
-    let recipient = col("recipient")?.as_primitive::<Int32Type>();
-    let role = col("role")?.as_primitive::<Int32Type>();
-    let kind = col("kind")?.as_primitive::<Int32Type>();
-    let irt = col("irt")?.as_primitive::<UInt64Type>();
-    let dur = col("dur")?.as_primitive::<Int32Type>();
-    let meeting = col("meeting")?.as_boolean();
-    let tprev = col("tprev")?.as_primitive::<Int64Type>();
-    let parent = col("parent")?.as_boolean();
-    let offsets = list.value_offsets();
-    let mut out = Vec::with_capacity(list.len());
-    for i in 0..list.len() {
-        let (lo, hi) = (offsets[i] as usize, offsets[i + 1] as usize);
-        let mut rows = Vec::with_capacity(hi - lo);
-        for j in lo..hi {
-            let role_code = role.value(j);
-            let kind_code = kind.value(j);
-            rows.push(Row {
+/// The gathered rows' columns (arguments of the step aggregates, in [`ROW_NAMES`] order).
+fn rows_of(values: &[ArrayRef], n: usize, out: &mut dyn FnMut(usize, Row)) -> Result<()> {
+    let t = values[0].as_primitive::<Int64Type>();
+    let dated = values[1].as_boolean();
+    let eid = values[2].as_primitive::<UInt64Type>();
+    let run = values[3].as_primitive::<Int32Type>();
+    let pos = values[4].as_primitive::<Int32Type>();
+    let actor = values[5].as_primitive::<Int32Type>();
+    let recipient = values[6].as_primitive::<Int32Type>();
+    let role = values[7].as_primitive::<Int32Type>();
+    let kind = values[8].as_primitive::<Int32Type>();
+    let irt = values[9].as_primitive::<UInt64Type>();
+    let dur = values[10].as_primitive::<Int32Type>();
+    let meeting = values[11].as_boolean();
+    let tprev = values[12].as_primitive::<Int64Type>();
+    let parent = values[13].as_boolean();
+    for j in 0..n {
+        let role_code = role.value(j);
+        let kind_code = kind.value(j);
+        out(
+            j,
+            Row {
                 t: t.value(j),
                 dated: dated.value(j),
                 eid: eid.value(j),
@@ -217,11 +209,64 @@ fn rows_of(list: &ListArray) -> Result<Vec<Vec<Row>>> {
                 meeting: meeting.is_valid(j) && meeting.value(j),
                 tprev: tprev.is_valid(j).then(|| tprev.value(j)),
                 parent: parent.is_valid(j) && parent.value(j),
-            });
-        }
-        out.push(rows);
+            },
+        );
     }
-    Ok(out)
+    Ok(())
+}
+
+impl Row {
+    const BYTES: usize = 8 + 1 + 8 + 4 + 4 + 4 + 4 + 1 + 1 + 9 + 5 + 1 + 9 + 1;
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.t.to_le_bytes());
+        out.push(u8::from(self.dated));
+        out.extend_from_slice(&self.eid.to_le_bytes());
+        out.extend_from_slice(&self.run.to_le_bytes());
+        out.extend_from_slice(&self.pos.to_le_bytes());
+        out.extend_from_slice(&self.actor.to_le_bytes());
+        out.extend_from_slice(&self.recipient.to_le_bytes());
+        out.push(self.role.code());
+        out.push(self.kind.code());
+        out.push(u8::from(self.irt.is_some()));
+        out.extend_from_slice(&self.irt.unwrap_or(0).to_le_bytes());
+        out.push(u8::from(self.dur.is_some()));
+        out.extend_from_slice(&self.dur.unwrap_or(0).to_le_bytes());
+        out.push(u8::from(self.meeting));
+        out.push(u8::from(self.tprev.is_some()));
+        out.extend_from_slice(&self.tprev.unwrap_or(0).to_le_bytes());
+        out.push(u8::from(self.parent));
+    }
+
+    fn decode(b: &[u8]) -> Result<Row> {
+        let bad = || DataFusionError::Internal("a gathered row is damaged".into());
+        if b.len() != Row::BYTES {
+            return Err(bad());
+        }
+        let i64_at = |at: usize| i64::from_le_bytes(b[at..at + 8].try_into().expect("8"));
+        let i32_at = |at: usize| i32::from_le_bytes(b[at..at + 4].try_into().expect("4"));
+        Ok(Row {
+            t: i64_at(0),
+            dated: b[8] != 0,
+            eid: i64_at(9) as u64,
+            run: i32_at(17),
+            pos: i32_at(21),
+            actor: i32_at(25) as u32,
+            recipient: i32_at(29) as u32,
+            role: Role::from_code(b[33]).ok_or_else(bad)?,
+            kind: Kind::from_code(b[34]).ok_or_else(bad)?,
+            irt: (b[35] != 0).then(|| i64_at(36) as u64),
+            dur: (b[44] != 0).then(|| i32_at(45)),
+            meeting: b[49] != 0,
+            tprev: (b[50] != 0).then(|| i64_at(51)),
+            parent: b[59] != 0,
+        })
+    }
+
+    /// Stream order within a key: (time, event, parent copy last, run, position).
+    fn order(&self) -> (i64, u64, bool, i32, i32) {
+        (self.t, self.eid, self.parent, self.run, self.pos)
+    }
 }
 
 fn deltas_to_list(per_key: Vec<Vec<Delta>>) -> ListArray {
@@ -355,22 +400,24 @@ pub(crate) enum Step {
     NextMessage,
 }
 
+/// `om_meeting(row columns..., params)` and the other steps: an aggregate that gathers its
+/// group's rows, orders them as the stream does, and runs the step, giving the group's deltas.
 #[derive(Debug, PartialEq, Eq, Hash)]
-pub(crate) struct KeyStep {
+pub(crate) struct StepAggregate {
     step: Step,
     signature: Signature,
 }
 
-impl KeyStep {
-    pub(crate) fn udf(step: Step) -> ScalarUDF {
-        ScalarUDF::new_from_impl(KeyStep {
+impl StepAggregate {
+    pub(crate) fn udaf(step: Step) -> AggregateUDF {
+        AggregateUDF::new_from_impl(StepAggregate {
             step,
-            signature: Signature::any(2, Volatility::Immutable),
+            signature: Signature::any(ROW_NAMES.len() + 1, Volatility::Immutable),
         })
     }
 }
 
-impl ScalarUDFImpl for KeyStep {
+impl AggregateUDFImpl for StepAggregate {
     fn name(&self) -> &str {
         match self.step {
             Step::Meeting => "om_meeting",
@@ -384,22 +431,177 @@ impl ScalarUDFImpl for KeyStep {
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
         Ok(DataType::List(delta_item_field()))
     }
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let params = params_of(&args.args[1])?;
-        let lists = match &args.args[0] {
-            ColumnarValue::Array(a) => a.clone(),
-            ColumnarValue::Scalar(s) => s.to_array_of_size(args.number_rows)?,
-        };
-        let keys = rows_of(lists.as_list::<i32>())?;
-        let out: Vec<Vec<Delta>> = keys
-            .iter()
-            .map(|rows| match self.step {
-                Step::Meeting => meeting(rows, &params),
-                Step::Thread => thread(rows, &params),
-                Step::NextMessage => next_message(rows, &params),
-            })
-            .collect();
-        Ok(ColumnarValue::Array(Arc::new(deltas_to_list(out))))
+    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        Ok(vec![Arc::new(Field::new(
+            format!("{}[rows]", args.name),
+            DataType::Binary,
+            true,
+        ))])
+    }
+    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        Ok(Box::new(OneGroup(StepGroups::new(
+            self.step,
+            literal_params(&args)?,
+        ))))
+    }
+    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
+        true
+    }
+    fn create_groups_accumulator(
+        &self,
+        args: AccumulatorArgs,
+    ) -> Result<Box<dyn GroupsAccumulator>> {
+        Ok(Box::new(StepGroups::new(self.step, literal_params(&args)?)))
+    }
+}
+
+/// Each group's rows, in arrival order until the step runs.
+pub(crate) struct StepGroups {
+    step: Step,
+    params: Params,
+    rows: Vec<Vec<Row>>,
+    n_rows: usize,
+}
+
+impl std::fmt::Debug for StepGroups {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "StepGroups({:?}, {} groups)", self.step, self.rows.len())
+    }
+}
+
+impl StepGroups {
+    fn new(step: Step, params: Params) -> StepGroups {
+        StepGroups {
+            step,
+            params,
+            rows: Vec::new(),
+            n_rows: 0,
+        }
+    }
+
+    fn run(&self, mut rows: Vec<Row>) -> Vec<Delta> {
+        rows.sort_unstable_by_key(Row::order);
+        match self.step {
+            Step::Meeting => meeting(&rows, &self.params),
+            Step::Thread => thread(&rows, &self.params),
+            Step::NextMessage => next_message(&rows, &self.params),
+        }
+    }
+}
+
+impl GroupsAccumulator for StepGroups {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        opt_filter: Option<&BooleanArray>,
+        total_num_groups: usize,
+    ) -> Result<()> {
+        if self.rows.len() < total_num_groups {
+            self.rows.resize_with(total_num_groups, Vec::new);
+        }
+        let groups = &mut self.rows;
+        let mut added = 0;
+        rows_of(values, group_indices.len(), &mut |j, row| {
+            if opt_filter.is_some_and(|f| !f.is_valid(j) || !f.value(j)) {
+                return;
+            }
+            groups[group_indices[j]].push(row);
+            added += 1;
+        })?;
+        self.n_rows += added;
+        Ok(())
+    }
+
+    fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
+        let groups = emit_to.take_needed(&mut self.rows);
+        self.n_rows -= groups.iter().map(Vec::len).sum::<usize>().min(self.n_rows);
+        let out: Vec<Vec<Delta>> = groups.into_iter().map(|rows| self.run(rows)).collect();
+        Ok(Arc::new(deltas_to_list(out)))
+    }
+
+    fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
+        let groups = emit_to.take_needed(&mut self.rows);
+        self.n_rows -= groups.iter().map(Vec::len).sum::<usize>().min(self.n_rows);
+        let mut out = BinaryBuilder::with_capacity(
+            groups.len(),
+            groups.iter().map(|g| g.len() * Row::BYTES).sum(),
+        );
+        let mut buf = Vec::new();
+        for g in &groups {
+            buf.clear();
+            for r in g {
+                r.encode(&mut buf);
+            }
+            out.append_value(&buf);
+        }
+        Ok(vec![Arc::new(out.finish())])
+    }
+
+    fn merge_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        total_num_groups: usize,
+    ) -> Result<()> {
+        if self.rows.len() < total_num_groups {
+            self.rows.resize_with(total_num_groups, Vec::new);
+        }
+        let states = values[0].as_binary::<i32>();
+        for (j, &g) in group_indices.iter().enumerate() {
+            for chunk in states.value(j).chunks(Row::BYTES) {
+                self.rows[g].push(Row::decode(chunk)?);
+                self.n_rows += 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn convert_to_state(
+        &self,
+        _values: &[ArrayRef],
+        _opt_filter: Option<&BooleanArray>,
+    ) -> Result<Vec<ArrayRef>> {
+        datafusion::common::not_impl_err!("the step aggregates do not convert rows to states")
+    }
+
+    fn size(&self) -> usize {
+        self.rows.capacity() * std::mem::size_of::<Vec<Row>>()
+            + self.n_rows * std::mem::size_of::<Row>()
+    }
+}
+
+/// A step aggregate for one group (where DataFusion does not use groups).
+#[derive(Debug)]
+struct OneGroup(StepGroups);
+
+impl Accumulator for OneGroup {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        let n = values.first().map_or(0, |v| v.len());
+        self.0.update_batch(values, &vec![0; n], None, 1)
+    }
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        let list = self.0.evaluate(EmitTo::All)?;
+        if list.is_empty() {
+            return Ok(ScalarValue::List(Arc::new(deltas_to_list(
+                vec![Vec::new()],
+            ))));
+        }
+        ScalarValue::try_from_array(&list, 0)
+    }
+    fn size(&self) -> usize {
+        self.0.size()
+    }
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        let state = self.0.state(EmitTo::All)?;
+        if state[0].is_empty() {
+            return Ok(vec![ScalarValue::Binary(Some(Vec::new()))]);
+        }
+        Ok(vec![ScalarValue::try_from_array(&state[0], 0)?])
+    }
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        let n = states.first().map_or(0, |v| v.len());
+        self.0.merge_batch(states, &vec![0; n], 1)
     }
 }
 

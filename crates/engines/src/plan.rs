@@ -10,12 +10,12 @@
 //!    accumulator `om_pair`; paired replies, in stream order, are the latency table.
 
 use crate::acc::{Params, Trigger};
-use crate::functions::{DELTA_NAMES, KeyStep, PAIR_ARGS, PairAggregate, Step, WindowsOf};
+use crate::functions::{DELTA_NAMES, PAIR_ARGS, PairAggregate, Step, StepAggregate, WindowsOf};
 use crate::segments::SegmentTable;
 use datafusion::common::{JoinType, Result, ScalarValue};
 use datafusion::dataframe::DataFrame;
-use datafusion::functions::core::expr_fn::{get_field, greatest, least, named_struct};
-use datafusion::functions_aggregate::expr_fn::{array_agg, count, count_distinct, max, min};
+use datafusion::functions::core::expr_fn::{get_field, greatest, least};
+use datafusion::functions_aggregate::expr_fn::{count, count_distinct, max, min};
 use datafusion::functions_window::expr_fn::lag;
 use datafusion::logical_expr::{AggregateUDF, Expr, ExprFunctionExt, ScalarUDF, col, lit, when};
 use datafusion::prelude::SessionContext;
@@ -25,16 +25,16 @@ use vocab::{Channel, Kind, Role};
 
 /// The plan's functions (registered in every context that runs it, local or on a cluster).
 pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
-    vec![
-        Arc::new(KeyStep::udf(Step::Meeting)),
-        Arc::new(KeyStep::udf(Step::Thread)),
-        Arc::new(KeyStep::udf(Step::NextMessage)),
-        Arc::new(WindowsOf::udf()),
-    ]
+    vec![Arc::new(WindowsOf::udf())]
 }
 
 pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
-    vec![Arc::new(PairAggregate::udaf())]
+    vec![
+        Arc::new(PairAggregate::udaf()),
+        Arc::new(StepAggregate::udaf(Step::Meeting)),
+        Arc::new(StepAggregate::udaf(Step::Thread)),
+        Arc::new(StepAggregate::udaf(Step::NextMessage)),
+    ]
 }
 
 pub fn register(ctx: &SessionContext) {
@@ -116,22 +116,29 @@ pub(crate) fn rows(
     Ok(rows)
 }
 
-/// A row as the per-key steps read it.
-fn row_struct(tprev: Expr, parent: bool) -> Expr {
-    let mut args = Vec::new();
-    for name in crate::functions::ROW_NAMES {
-        let value = match name {
+/// A row's arguments to a step aggregate ([`crate::functions::ROW_NAMES`], then the
+/// parameters).
+fn step_args(tprev: Expr, parent: bool, params: &str) -> Vec<Expr> {
+    let mut args: Vec<Expr> = crate::functions::ROW_NAMES
+        .iter()
+        .map(|name| match *name {
             "tprev" => tprev.clone(),
             "parent" => lit(parent),
             other => col(other),
-        };
-        args.push(lit(name));
-        args.push(value);
-    }
-    named_struct(args)
+        })
+        .collect();
+    args.push(lit(params));
+    args
 }
 
-/// Expands a column of delta lists into delta rows.
+fn udaf(name: &str) -> Arc<AggregateUDF> {
+    aggregate_functions()
+        .into_iter()
+        .find(|f| f.name() == name)
+        .expect("one of ours")
+}
+
+/// Expands a column `d` of delta lists into delta rows.
 fn unnest_deltas(df: DataFrame) -> Result<DataFrame> {
     df.unnest_columns(&["d"])?.select(
         DELTA_NAMES
@@ -198,33 +205,36 @@ fn meeting_deltas(rows: DataFrame, params: &str) -> Result<DataFrame> {
     let gathered = rows.filter(col("meeting"))?.aggregate(
         vec![col("t"), col("eid")],
         vec![
-            array_agg(row_struct(null_i64(), false))
-                .order_by(order(&["run", "pos"]))
-                .build()?
-                .alias("rows"),
+            udaf("om_meeting")
+                .call(step_args(null_i64(), false, params))
+                .alias("d"),
         ],
     )?;
-    unnest_deltas(gathered.select(vec![
-        udf("om_meeting")
-            .call(vec![col("rows"), lit(params)])
-            .alias("d"),
-    ])?)
+    unnest_deltas(gathered.select(vec![col("d")])?)
 }
 
 /// Thread pairing: every dated event, with the rows that answer it.
 fn thread_deltas(rows: DataFrame, params: &str) -> Result<DataFrame> {
     let dated = rows.filter(col("dated"))?;
-    let keep = ["t", "eid", "parent_sort", "run", "pos"];
+    let names: Vec<String> = crate::functions::ROW_NAMES
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    let columns = |key: Expr, tprev: Expr, parent: bool| -> Vec<Expr> {
+        let mut out = vec![key.alias("key")];
+        for n in &names {
+            out.push(match n.as_str() {
+                "tprev" => tprev.clone().alias("tprev"),
+                "parent" => lit(parent).alias("parent"),
+                other => col(other),
+            });
+        }
+        out
+    };
     // Every dated event may be answered, or open requests and asks that expire.
-    let parents = dated.clone().select(vec![
-        col("eid").alias("key"),
-        col("t"),
-        col("eid"),
-        lit(1i32).alias("parent_sort"),
-        col("run"),
-        col("pos"),
-        row_struct(null_i64(), true).alias("r"),
-    ])?;
+    let parents = dated
+        .clone()
+        .select(columns(col("eid"), null_i64(), true))?;
     // The time of the group before each event (the streaming path expires what it sent after
     // processing each group, so an answer pairs while that time is within the window).
     let previous = dated
@@ -250,29 +260,17 @@ fn thread_deltas(rows: DataFrame, params: &str) -> Result<DataFrame> {
             &["p_t", "p_e"],
             None,
         )?
-        .select(vec![
-            col("irt").alias("key"),
-            col("t"),
-            col("eid"),
-            lit(0i32).alias("parent_sort"),
-            col("run"),
-            col("pos"),
-            row_struct(col("tprev"), false).alias("r"),
-        ])?;
+        .select(columns(col("irt"), col("tprev"), false))?;
+    let mut args: Vec<Expr> = crate::functions::ROW_NAMES
+        .iter()
+        .map(|n| col(*n))
+        .collect();
+    args.push(lit(params));
     let gathered = parents.union(answers)?.aggregate(
         vec![col("key")],
-        vec![
-            array_agg(col("r"))
-                .order_by(order(&keep))
-                .build()?
-                .alias("rows"),
-        ],
+        vec![udaf("om_thread").call(args).alias("d")],
     )?;
-    unnest_deltas(gathered.select(vec![
-        udf("om_thread")
-            .call(vec![col("rows"), lit(params)])
-            .alias("d"),
-    ])?)
+    unnest_deltas(gathered.select(vec![col("d")])?)
 }
 
 /// Next-message pairing: both directions of every pair of people.
@@ -283,29 +281,18 @@ fn next_message_deltas(rows: DataFrame, params: &str) -> Result<DataFrame> {
                 .and(col("actor").not_eq(col("recipient")))
                 .and(col("role").not_eq(lit(Role::Organizer.code() as i32))),
         )?
-        .select(vec![
-            least(vec![col("actor"), col("recipient")]).alias("k1"),
-            greatest(vec![col("actor"), col("recipient")]).alias("k2"),
-            col("t"),
-            col("eid"),
-            col("run"),
-            col("pos"),
-            row_struct(null_i64(), false).alias("r"),
-        ])?
         .aggregate(
-            vec![col("k1"), col("k2")],
             vec![
-                array_agg(col("r"))
-                    .order_by(order(&["t", "eid", "run", "pos"]))
-                    .build()?
-                    .alias("rows"),
+                least(vec![col("actor"), col("recipient")]).alias("k1"),
+                greatest(vec![col("actor"), col("recipient")]).alias("k2"),
+            ],
+            vec![
+                udaf("om_next_message")
+                    .call(step_args(null_i64(), false, params))
+                    .alias("d"),
             ],
         )?;
-    unnest_deltas(gathered.select(vec![
-        udf("om_next_message")
-            .call(vec![col("rows"), lit(params)])
-            .alias("d"),
-    ])?)
+    unnest_deltas(gathered.select(vec![col("d")])?)
 }
 
 /// The pairing step's deltas.
@@ -333,10 +320,7 @@ pub(crate) fn pairs(rows: DataFrame, thread: bool, params: &str) -> Result<DataF
     let windows = deltas.select(select)?.unnest_columns(&["win"])?;
     let mut args: Vec<Expr> = PAIR_ARGS.iter().map(|n| col(*n)).collect();
     args.push(lit(params));
-    let om_pair = crate::plan::aggregate_functions()
-        .into_iter()
-        .next()
-        .expect("om_pair");
+    let om_pair = udaf("om_pair");
     windows.aggregate(
         vec![col("win"), col("a"), col("b")],
         vec![om_pair.call(args).alias("row")],

@@ -4,7 +4,7 @@
 //! organization (1,000 people, 120 days, 1,000,000 events), on every real data set of
 //! ../shared/data that holds interactions, and with other windows and pairings.
 //!
-//! `cargo test --release -p engines --features ballista --test conformance` (CI: .ci/run).
+//! `cargo test -p cli --features ballista --test engines` (CI: .ci/run).
 
 use app::Session;
 use app::ingest::{AggregateRequest, IngestRequest, Kind, Pairing};
