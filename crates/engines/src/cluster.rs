@@ -87,9 +87,14 @@ impl LogicalExtensionCodec for LogicalCodec {
         ctx: &TaskContext,
     ) -> Result<Arc<dyn TableProvider>> {
         match buf.strip_prefix(TABLE_MAGIC) {
-            Some(rest) => Ok(Arc::new(SegmentTable {
-                runs: decode_runs(&String::from_utf8_lossy(rest))?,
-            })),
+            Some(rest) => {
+                let text = String::from_utf8_lossy(rest);
+                let (single, runs) = text.split_once('\n').unwrap_or((&text, ""));
+                Ok(Arc::new(SegmentTable {
+                    runs: decode_runs(runs)?,
+                    single: single == "single",
+                }))
+            }
             None => self
                 .inner
                 .try_decode_table_provider(buf, table_ref, schema, ctx),
@@ -104,6 +109,7 @@ impl LogicalExtensionCodec for LogicalCodec {
         match node.downcast_ref::<SegmentTable>() {
             Some(t) => {
                 buf.extend_from_slice(TABLE_MAGIC);
+                buf.extend_from_slice(if t.single { b"single\n" } else { b"spread\n" });
                 encode_runs(&t.runs, buf);
                 Ok(())
             }

@@ -138,6 +138,9 @@ async fn collect(df: DataFrame, engine: &Engine) -> Result<Vec<RecordBatch>, Eng
         engine: engine_name(engine),
         message: e.to_string().lines().next().unwrap_or_default().to_string(),
     };
+    if std::env::var_os("OM_TRACE").is_some() {
+        eprintln!("query: {}", df.logical_plan().display_indent());
+    }
     let mut stream = df.execute_stream().await.map_err(failed)?;
     let mut out = Vec::new();
     while let Some(batch) = stream.next().await {
@@ -183,12 +186,17 @@ async fn run(
     let ctx = context(engine).await?;
     let table = segments::SegmentTable {
         runs: segments.runs.clone(),
+        single: matches!(engine, Engine::Ballista { .. }),
     };
     let failed = |e: datafusion::error::DataFusionError| EngineError::Plan {
         engine: engine_name(engine),
         message: e.to_string(),
     };
-    let rows = plan::rows(&ctx, table, segments.overlapping).map_err(failed)?;
+    let shuffled = match engine {
+        Engine::DataFusion => None,
+        Engine::Ballista { .. } => Some(ctx.copied_config().target_partitions()),
+    };
+    let rows = plan::rows(&ctx, table, segments.overlapping, shuffled).map_err(failed)?;
 
     // Counts and the data's time span.
     let counts = collect(plan::counts(rows.clone()).map_err(failed)?, engine).await?;

@@ -59,12 +59,23 @@ fn null_i64() -> Expr {
 
 /// Rows of the segment table, in stream order when sorted by (t, eid, run, pos), with
 /// `meeting`: whether the row's event (all its rows) is a meeting.
+///
+/// `shuffled`: on a cluster, the scan is one partition (Ballista's scheduler narrows a task to
+/// its own partitions only for scans it knows, so a task over a scan of ours would read every
+/// partition) and its rows are shuffled by event into this many partitions at once.
 pub(crate) fn rows(
     ctx: &SessionContext,
     table: SegmentTable,
     overlapping: bool,
+    shuffled: Option<usize>,
 ) -> Result<DataFrame> {
     let mut rows = ctx.read_table(Arc::new(table))?;
+    if let Some(n) = shuffled {
+        rows = rows.repartition(datafusion::logical_expr::Partitioning::Hash(
+            vec![col("t"), col("eid")],
+            n.max(1),
+        ))?;
+    }
     if overlapping {
         // The reader returns a dated event from the first run that has it and skips the rest.
         let firsts = rows

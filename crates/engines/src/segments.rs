@@ -143,6 +143,8 @@ pub(crate) fn row_schema() -> SchemaRef {
 #[derive(Debug, Clone)]
 pub struct SegmentTable {
     pub(crate) runs: Vec<Run>,
+    /// One partition (on a cluster; see `plan::rows`), else one per core.
+    pub(crate) single: bool,
 }
 
 #[async_trait::async_trait]
@@ -160,10 +162,14 @@ impl TableProvider for SegmentTable {
         _filters: &[Expr],
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let partitions = state
-            .config()
-            .target_partitions()
-            .clamp(1, self.runs.len().max(1));
+        let partitions = if self.single {
+            1
+        } else {
+            state
+                .config()
+                .target_partitions()
+                .clamp(1, self.runs.len().max(1))
+        };
         Ok(Arc::new(SegmentScan::new(
             self.runs.clone(),
             partitions,
