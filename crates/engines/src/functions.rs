@@ -1224,3 +1224,123 @@ impl Accumulator for OnePair {
         self.groups.merge_batch(states, &vec![0; n], 1)
     }
 }
+
+/// `om_previous(t, eid)`: over all dated events, each event's (time, event) with the time of the
+/// event before it in stream order (null for the first): what a window `lag(t) OVER (ORDER BY
+/// t, eid)` gives, as one aggregate group (Ballista runs it where a global window does not).
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub(crate) struct PreviousAggregate {
+    signature: Signature,
+}
+
+impl PreviousAggregate {
+    pub(crate) fn udaf() -> AggregateUDF {
+        AggregateUDF::new_from_impl(PreviousAggregate {
+            signature: Signature::any(2, Volatility::Immutable),
+        })
+    }
+}
+
+fn previous_item() -> FieldRef {
+    Arc::new(Field::new(
+        "item",
+        DataType::Struct(Fields::from(vec![
+            Field::new("p_t", DataType::Int64, false),
+            Field::new("p_e", DataType::UInt64, false),
+            Field::new("tprev", DataType::Int64, true),
+        ])),
+        true,
+    ))
+}
+
+impl AggregateUDFImpl for PreviousAggregate {
+    fn name(&self) -> &str {
+        "om_previous"
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::List(previous_item()))
+    }
+    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        Ok(vec![Arc::new(Field::new(
+            format!("{}[events]", args.name),
+            DataType::Binary,
+            true,
+        ))])
+    }
+    fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        Ok(Box::new(Previous(Vec::new())))
+    }
+}
+
+#[derive(Debug)]
+struct Previous(Vec<(i64, u64)>);
+
+impl Accumulator for Previous {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        let t = values[0].as_primitive::<Int64Type>();
+        let e = values[1].as_primitive::<UInt64Type>();
+        self.0
+            .extend((0..t.len()).map(|i| (t.value(i), e.value(i))));
+        Ok(())
+    }
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        self.0.sort_unstable();
+        self.0.dedup();
+        let n = self.0.len();
+        let mut pt = Int64Builder::with_capacity(n);
+        let mut pe = UInt64Builder::with_capacity(n);
+        let mut prev = Int64Builder::with_capacity(n);
+        let mut last: Option<i64> = None;
+        for &(t, e) in &self.0 {
+            pt.append_value(t);
+            pe.append_value(e);
+            prev.append_option(last);
+            last = Some(t);
+        }
+        let DataType::Struct(fields) = previous_item().data_type().clone() else {
+            unreachable!("a struct")
+        };
+        let values = StructArray::new(
+            fields,
+            vec![
+                Arc::new(pt.finish()),
+                Arc::new(pe.finish()),
+                Arc::new(prev.finish()),
+            ],
+            None,
+        );
+        let list = ListArray::new(
+            previous_item(),
+            OffsetBuffer::new(vec![0i32, n as i32].into()),
+            Arc::new(values),
+            None,
+        );
+        Ok(ScalarValue::List(Arc::new(list)))
+    }
+    fn size(&self) -> usize {
+        std::mem::size_of::<Self>() + self.0.capacity() * 16
+    }
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        let mut buf = Vec::with_capacity(self.0.len() * 16);
+        for (t, e) in &self.0 {
+            buf.extend_from_slice(&t.to_le_bytes());
+            buf.extend_from_slice(&e.to_le_bytes());
+        }
+        Ok(vec![ScalarValue::Binary(Some(buf))])
+    }
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        let b = states[0].as_binary::<i32>();
+        for i in 0..b.len() {
+            for c in b.value(i).chunks_exact(16) {
+                self.0.push((
+                    i64::from_le_bytes(c[..8].try_into().expect("8")),
+                    u64::from_le_bytes(c[8..].try_into().expect("8")),
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -16,8 +16,7 @@ use datafusion::common::{JoinType, Result, ScalarValue};
 use datafusion::dataframe::DataFrame;
 use datafusion::functions::core::expr_fn::{get_field, greatest, least};
 use datafusion::functions_aggregate::expr_fn::{count, count_distinct, max, min};
-use datafusion::functions_window::expr_fn::lag;
-use datafusion::logical_expr::{AggregateUDF, Expr, ExprFunctionExt, ScalarUDF, col, lit, when};
+use datafusion::logical_expr::{AggregateUDF, Expr, ScalarUDF, col, lit, when};
 use datafusion::prelude::SessionContext;
 use std::ops::Not;
 use std::sync::Arc;
@@ -34,6 +33,7 @@ pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
         Arc::new(StepAggregate::udaf(Step::Meeting)),
         Arc::new(StepAggregate::udaf(Step::Thread)),
         Arc::new(StepAggregate::udaf(Step::NextMessage)),
+        Arc::new(crate::functions::PreviousAggregate::udaf()),
     ]
 }
 
@@ -251,16 +251,19 @@ fn thread_deltas(rows: DataFrame, params: &str) -> Result<DataFrame> {
     let previous = dated
         .clone()
         .aggregate(vec![col("t"), col("eid")], vec![])?
-        .window(vec![
-            lag(col("t"), Some(1), None)
-                .order_by(order(&["t", "eid"]))
-                .build()?
-                .alias("tprev"),
-        ])?
+        .aggregate(
+            vec![],
+            vec![
+                udaf("om_previous")
+                    .call(vec![col("t"), col("eid")])
+                    .alias("p"),
+            ],
+        )?
+        .unnest_columns(&["p"])?
         .select(vec![
-            col("t").alias("p_t"),
-            col("eid").alias("p_e"),
-            col("tprev"),
+            get_field(col("p"), "p_t").alias("p_t"),
+            get_field(col("p"), "p_e").alias("p_e"),
+            get_field(col("p"), "tprev").alias("tprev"),
         ])?;
     let answers = dated
         .filter(col("irt").is_not_null())?
