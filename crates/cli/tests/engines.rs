@@ -253,18 +253,21 @@ fn real_workspaces(dir: &Path) -> Vec<(&'static str, PathBuf)> {
     let mut out = Vec::new();
     for (name, people, people_map, events, events_map) in sets {
         let ws = dir.join(name);
-        let mut s = Session::init(&ws, "conformance", 1).unwrap();
+        let mut s = Session::init(&ws, "conformance", app::policy::DEFAULT_MIN_GROUP).unwrap();
         ingest(&mut s, Kind::People, people, Some(people_map));
         ingest(&mut s, Kind::Events, events, Some(events_map));
         out.push((name, ws));
     }
     // A real mail archive with reply ids (thread pairing on real data).
     let ws = dir.join("lkml");
-    let mut s = Session::init(&ws, "conformance", 1).unwrap();
+    let mut s = Session::init(&ws, "conformance", app::policy::DEFAULT_MIN_GROUP).unwrap();
     s.ingest_mail(
         &shared_data().join("formats/maildir/notmuch/lkml"),
         None,
-        app::ingest::MailOptions::default(),
+        app::ingest::MailOptions {
+            include_lists: true,
+            ..app::ingest::MailOptions::default()
+        },
         &IngestRequest {
             mapping: None,
             strict: false,
@@ -283,7 +286,7 @@ fn generated(dir: &Path, people: usize, events: u64) -> PathBuf {
     cfg.events = Some(events);
     app::ingest::generate(&cfg, &input, &app::Silent).unwrap();
     let ws = dir.join("s");
-    let mut s = Session::init(&ws, "conformance", 1).unwrap();
+    let mut s = Session::init(&ws, "conformance", app::policy::DEFAULT_MIN_GROUP).unwrap();
     s.ingest_generated(&input, &app::Silent).unwrap();
     ws
 }
