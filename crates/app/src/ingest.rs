@@ -44,6 +44,16 @@ pub struct AggregateRequest {
     pub reply_window_days: u32,
 }
 
+/// Another engine for the aggregation: from the segment files, the org chart (for relation
+/// classes) and the options, it writes the `pairs` and `latencies` tables at the two paths.
+pub type AggregateEngine<'a> = &'a dyn Fn(
+    &[PathBuf],
+    Option<&vocab::OrgChart>,
+    &aggregate::AggregateOptions,
+    &std::path::Path,
+    &std::path::Path,
+) -> Result<aggregate::AggregateSummary>;
+
 impl Default for AggregateRequest {
     fn default() -> AggregateRequest {
         AggregateRequest {
@@ -350,15 +360,36 @@ impl Session {
         req: &AggregateRequest,
         progress: &dyn Progress,
     ) -> Result<aggregate::AggregateSummary> {
+        self.aggregate_on(req, None, progress)
+    }
+
+    /// [`Session::aggregate`] on another engine: `engine` writes the pair and latency tables
+    /// from the segments (the same tables the streaming path writes; the CLI passes the
+    /// DataFusion or Ballista engine when built with them); `None` is the streaming path.
+    pub fn aggregate_on(
+        &mut self,
+        req: &AggregateRequest,
+        engine: Option<AggregateEngine>,
+        progress: &dyn Progress,
+    ) -> Result<aggregate::AggregateSummary> {
         self.policy.require_manager(&mut self.store, "aggregate")?;
         let opts = req.options()?;
         let _lock = self.store.lock("aggregate")?;
-        self.aggregate_with(&opts, progress)
+        self.aggregate_with_engine(&opts, engine, progress)
     }
 
     pub(crate) fn aggregate_with(
         &mut self,
         opts: &aggregate::AggregateOptions,
+        progress: &dyn Progress,
+    ) -> Result<aggregate::AggregateSummary> {
+        self.aggregate_with_engine(opts, None, progress)
+    }
+
+    fn aggregate_with_engine(
+        &mut self,
+        opts: &aggregate::AggregateOptions,
+        engine: Option<AggregateEngine>,
         progress: &dyn Progress,
     ) -> Result<aggregate::AggregateSummary> {
         let store = &mut self.store;
@@ -379,14 +410,21 @@ impl Session {
         let latencies_path = store.staging_path("latencies")?;
         let bar = progress.stage("aggregate", false);
         bar.set_length(reader.total_rows());
-        let result = aggregate::aggregate(
-            &mut reader,
-            org.as_ref(),
-            opts,
-            &pairs_path,
-            &latencies_path,
-            &|n| bar.set_position(n),
-        );
+        let result = match engine {
+            None => aggregate::aggregate(
+                &mut reader,
+                org.as_ref(),
+                opts,
+                &pairs_path,
+                &latencies_path,
+                &|n| bar.set_position(n),
+            )
+            .map_err(anyhow::Error::from),
+            Some(engine) => {
+                drop(reader);
+                engine(&paths, org.as_ref(), opts, &pairs_path, &latencies_path)
+            }
+        };
         bar.done();
         let summary = match result {
             Ok(s) => s,
@@ -395,7 +433,7 @@ impl Session {
                     let _ = std::fs::remove_file(p);
                     let _ = std::fs::remove_file(p.with_extension("parquet.partial"));
                 }
-                return Err(e.into());
+                return Err(e);
             }
         };
         store.commit_tables(TableCommit {

@@ -1,5 +1,6 @@
 //! What each subcommand does: open a session on the workspace, call the application, print.
 
+use crate::engine;
 use crate::progress::Bars;
 use crate::{Cli, Command, FileFormat, GenFormat, IngestWhat, PairingArg, RunsWhat, ShowWhat};
 use anyhow::{Context, Result, bail};
@@ -303,7 +304,9 @@ pub fn run(cli: Cli) -> Result<()> {
             pairing,
             max_meeting_size,
             reply_window_days,
+            engine,
         } => {
+            let engine = engine::parse(&engine)?;
             let mut s = open(&cli.workspace, &cli.view_as, &key)?;
             let req = app::ingest::AggregateRequest {
                 windows,
@@ -311,7 +314,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 max_meeting_size,
                 reply_window_days,
             };
-            let summary = s.aggregate(&req, &bars)?;
+            let summary = engine::aggregate(&mut s, &req, engine, &bars)?;
             print_aggregate(&mut out, &summary)?;
         }
         Command::Metrics(args) => {

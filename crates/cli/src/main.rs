@@ -3,6 +3,7 @@
 mod analyze;
 mod calibrate;
 mod commands;
+mod engine;
 mod metrics;
 pub(crate) mod progress;
 mod report;
@@ -244,6 +245,11 @@ pub enum Command {
         /// Days a reply may take; requests unanswered for longer count as ignored.
         #[arg(long, default_value_t = 30)]
         reply_window_days: u32,
+        /// Where the aggregation runs: local (the streaming pass), datafusion (in process), or
+        /// ballista://HOST:PORT (a cluster; docs/SCALE.md). The last two need orgmirror built
+        /// with `--features datafusion` or `--features ballista`; all three write the same tables.
+        #[arg(long, default_value = "local")]
+        engine: String,
     },
     /// What the workspace holds.
     Status,

@@ -1,0 +1,324 @@
+//! Conformance: the streaming path (`--engine local`), DataFusion in process and a Ballista
+//! cluster of one scheduler and two executor processes on loopback write the same `pairs` and
+//! `latencies` files, byte for byte, through `app::Session::aggregate_on` — on a generated S
+//! organization (1,000 people, 120 days, 1,000,000 events), on every real data set of
+//! ../shared/data that holds interactions, and with other windows and pairings.
+//!
+//! `cargo test -p cli --features ballista --test engines` (CI: .ci/run).
+
+use app::Session;
+use app::ingest::{AggregateRequest, IngestRequest, Kind, Pairing};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use store::Store;
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn shared_data() -> PathBuf {
+    let dir = repo_root().join("../shared/data");
+    assert!(
+        dir.exists(),
+        "{} is missing: the shared data sets must sit beside the repository",
+        dir.display()
+    );
+    dir
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_listening(port: u16, child: &mut Child, what: &str) {
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{what} exited with {status}");
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "{what} did not listen on {port} within 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// One scheduler and two executors on free loopback ports, killed when dropped.
+struct Cluster {
+    children: Vec<Child>,
+    port: u16,
+    _work: tempfile::TempDir,
+}
+
+impl Cluster {
+    fn start() -> Cluster {
+        let work = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let quiet = |c: &mut Command| {
+            c.stdout(Stdio::null()).stderr(Stdio::null());
+        };
+        let mut scheduler = Command::new(env!("CARGO_BIN_EXE_orgmirror-scheduler"));
+        scheduler.args(["--bind", &format!("127.0.0.1:{port}")]);
+        quiet(&mut scheduler);
+        let mut children = vec![scheduler.spawn().expect("orgmirror-scheduler starts")];
+        wait_listening(port, &mut children[0], "the scheduler");
+        for i in 0..2 {
+            let (flight, grpc) = (free_port(), free_port());
+            let dir = work.path().join(format!("executor-{i}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            let mut executor = Command::new(env!("CARGO_BIN_EXE_orgmirror-executor"));
+            executor.args([
+                "--bind",
+                &format!("127.0.0.1:{flight}"),
+                "--grpc-port",
+                &grpc.to_string(),
+                "--scheduler",
+                &format!("127.0.0.1:{port}"),
+                "--concurrent-tasks",
+                "1",
+                "--work-dir",
+                dir.to_str().unwrap(),
+            ]);
+            quiet(&mut executor);
+            children.push(executor.spawn().expect("orgmirror-executor starts"));
+            let n = children.len() - 1;
+            wait_listening(flight, &mut children[n], "an executor");
+        }
+        // Executors register with the scheduler on their first heartbeat.
+        std::thread::sleep(Duration::from_secs(2));
+        Cluster {
+            children,
+            port,
+            _work: work,
+        }
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// The committed pairs and latencies files' bytes after an aggregation on `engine`.
+fn aggregate(
+    ws: &Path,
+    req: &AggregateRequest,
+    engine: Option<&engines::Engine>,
+) -> (Vec<u8>, Vec<u8>, String) {
+    let mut s = Session::open(ws, "conformance").unwrap();
+    let summary = match engine {
+        None => s.aggregate(req, &app::Silent).unwrap(),
+        Some(e) => {
+            let run: app::ingest::AggregateEngine = &|segments, org, opts, pairs, latencies| {
+                engines::aggregate(e, segments, org, opts, pairs, latencies)
+                    .map_err(anyhow::Error::from)
+            };
+            s.aggregate_on(req, Some(run), &app::Silent)
+                .unwrap_or_else(|err| panic!("{engine:?}: {err:#}"))
+        }
+    };
+    let read = |name: &str| std::fs::read(s.store().table_path(name).unwrap().unwrap()).unwrap();
+    let shown = format!(
+        "{} rows, {} events, {} pair rows, windows {:?}, {} latencies, {:?}",
+        summary.rows,
+        summary.events,
+        summary.pair_rows,
+        summary.windows,
+        summary.latency_samples,
+        summary.pairing
+    );
+    (read("pairs"), read("latencies"), shown)
+}
+
+/// Where two files of the same table first differ, row by row.
+fn first_difference(a: &[u8], b: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let (pa, pb) = (dir.path().join("a.parquet"), dir.path().join("b.parquet"));
+    std::fs::write(&pa, a).unwrap();
+    std::fs::write(&pb, b).unwrap();
+    let ta = store::table::read_table(&pa).unwrap();
+    let tb = store::table::read_table(&pb).unwrap();
+    for ((name, ca), (_, cb)) in ta.iter().zip(&tb) {
+        if ca != cb {
+            let (la, lb) = (format!("{ca:?}"), format!("{cb:?}"));
+            let at = la
+                .bytes()
+                .zip(lb.bytes())
+                .position(|(x, y)| x != y)
+                .unwrap_or(0);
+            let lo = at.saturating_sub(80);
+            return format!(
+                "column `{name}` differs ({} vs {} values): …{}… vs …{}…",
+                ca.len(),
+                cb.len(),
+                &la[lo..(at + 80).min(la.len())],
+                &lb[lo..(at + 80).min(lb.len())]
+            );
+        }
+    }
+    "same values, different bytes".into()
+}
+
+fn check(name: &str, ws: &Path, req: &AggregateRequest, cluster: Option<&Cluster>) {
+    let (pairs, latencies, local) = aggregate(ws, req, None);
+    assert!(!pairs.is_empty());
+    let mut engines = vec![engines::Engine::DataFusion];
+    if let Some(c) = cluster {
+        engines.push(engines::Engine::Ballista {
+            host: "127.0.0.1".into(),
+            port: c.port,
+        });
+    }
+    for engine in engines {
+        let start = Instant::now();
+        let (p, l, shown) = aggregate(ws, req, Some(&engine));
+        eprintln!("{name}: {engine:?} in {:.1?}: {shown}", start.elapsed());
+        assert!(
+            p == pairs,
+            "{name}: {engine:?} pairs differ from local ({local}): {}",
+            first_difference(&pairs, &p)
+        );
+        assert!(
+            l == latencies,
+            "{name}: {engine:?} latencies differ from local: {}",
+            first_difference(&latencies, &l)
+        );
+        assert_eq!(shown, local, "{name}: {engine:?} summary");
+    }
+}
+
+fn ingest(s: &mut Session, kind: Kind, file: &str, mapping: Option<&str>) {
+    let req = IngestRequest {
+        mapping: mapping.map(|m| repo_root().join("examples").join(m)),
+        strict: false,
+        format: None,
+    };
+    s.ingest(kind, &shared_data().join(file), &req, &app::Silent)
+        .unwrap_or_else(|e| panic!("{file}: {e:#}"));
+}
+
+/// Workspaces of every real data set with interactions (through examples/ mappings).
+fn real_workspaces(dir: &Path) -> Vec<(&'static str, PathBuf)> {
+    let sets: [(&str, &str, &str, &str, &str); 5] = [
+        (
+            "enron",
+            "enron-igraphdata/people.csv",
+            "enron-people.toml",
+            "enron-igraphdata/emails.csv",
+            "enron-events.toml",
+        ),
+        (
+            "email-eu-core",
+            "email-eu-core/departments.txt",
+            "email-eu-core-people.toml",
+            "email-eu-core/edges.txt",
+            "email-eu-core-events.toml",
+        ),
+        (
+            "vivainsights-p2p",
+            "vivainsights-p2p/p2p_data.csv",
+            "viva-people.toml",
+            "vivainsights-p2p/p2p_data.csv",
+            "viva-events.toml",
+        ),
+        (
+            "kudu_reviews",
+            "kudu_reviews/people.csv",
+            "kudu-people.toml",
+            "kudu_reviews/reviews.csv",
+            "kudu-reviews.toml",
+        ),
+        (
+            "faculty_hiring_cs",
+            "faculty_hiring_cs/institutions.csv",
+            "faculty-hiring-people.toml",
+            "faculty_hiring_cs/hires.csv",
+            "faculty-hiring-events.toml",
+        ),
+    ];
+    let mut out = Vec::new();
+    for (name, people, people_map, events, events_map) in sets {
+        let ws = dir.join(name);
+        let mut s = Session::init(&ws, "conformance", app::policy::DEFAULT_MIN_GROUP).unwrap();
+        ingest(&mut s, Kind::People, people, Some(people_map));
+        ingest(&mut s, Kind::Events, events, Some(events_map));
+        out.push((name, ws));
+    }
+    // A real mail archive with reply ids (thread pairing on real data).
+    let ws = dir.join("lkml");
+    let mut s = Session::init(&ws, "conformance", app::policy::DEFAULT_MIN_GROUP).unwrap();
+    s.ingest_mail(
+        &shared_data().join("formats/maildir/notmuch/lkml"),
+        None,
+        app::ingest::MailOptions {
+            include_lists: true,
+            ..app::ingest::MailOptions::default()
+        },
+        &IngestRequest {
+            mapping: None,
+            strict: false,
+            format: None,
+        },
+        &app::Silent,
+    )
+    .unwrap();
+    out.push(("lkml maildir", ws));
+    out
+}
+
+fn generated(dir: &Path, people: usize, events: u64) -> PathBuf {
+    let input = dir.join("generated");
+    let mut cfg = app::ingest::GenerateConfig::new(people, 120, 1);
+    cfg.events = Some(events);
+    app::ingest::generate(&cfg, &input, &app::Silent).unwrap();
+    let ws = dir.join("s");
+    let mut s = Session::init(&ws, "conformance", app::policy::DEFAULT_MIN_GROUP).unwrap();
+    s.ingest_generated(&input, &app::Silent).unwrap();
+    ws
+}
+
+#[test]
+fn local_datafusion_and_ballista_write_the_same_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = Cluster::start();
+    let default = AggregateRequest::default();
+    let s = generated(dir.path(), 1_000, 1_000_000);
+    check("S organization", &s, &default, Some(&cluster));
+    for (name, ws) in real_workspaces(dir.path()) {
+        check(name, &ws, &default, Some(&cluster));
+    }
+    // Other windows and pairings, in process and on the cluster.
+    let variants = [
+        AggregateRequest {
+            windows: vec!["all".into(), "quarter".into(), "month".into()],
+            ..AggregateRequest::default()
+        },
+        AggregateRequest {
+            windows: vec!["month".into(), "2024-02-10..2024-03-20".into()],
+            pairing: Pairing::NextMessage,
+            reply_window_days: 7,
+            max_meeting_size: 6,
+        },
+        AggregateRequest {
+            windows: vec!["all".into()],
+            ..AggregateRequest::default()
+        },
+    ];
+    for req in &variants {
+        check(&format!("S organization, {req:?}"), &s, req, Some(&cluster));
+    }
+}
