@@ -33,6 +33,6 @@ mod sink;
 mod spill;
 
 pub use pairs::{
-    AggregateOptions, AggregateSummary, LATENCY_COLUMNS, PAIR_COLUMNS, Pairing, aggregate,
-    aggregate_with,
+    AggregateOptions, AggregateSummary, LATENCY_COLUMNS, PAIR_COLUMNS, Pairing, TABLE_OPTIONS,
+    aggregate, aggregate_with,
 };

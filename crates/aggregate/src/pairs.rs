@@ -104,6 +104,12 @@ pub static PAIR_COLUMNS: std::sync::LazyLock<Vec<ColumnDef>> = std::sync::LazyLo
     cols
 });
 
+/// How the `pairs` and `latencies` tables are written, by every engine (so that they write the
+/// same bytes): mostly small counts and people indices, a few bits each when delta-encoded.
+pub const TABLE_OPTIONS: TableOptions = TableOptions {
+    delta_integers: true,
+};
+
 /// Columns of the `latencies` table: one row per paired reply.
 pub const LATENCY_COLUMNS: &[ColumnDef] = &[
     ColumnDef::new("responder", ColumnType::I32),
@@ -567,10 +573,7 @@ pub fn aggregate_with(
         Pairing::Auto => Pairing::NextMessage,
         other => other,
     };
-    // Mostly small counts and people indices: a few bits each when delta-encoded.
-    let compact = TableOptions {
-        delta_integers: true,
-    };
+    let compact = TABLE_OPTIONS;
     let pairs = TableWriter::create_with(pairs_path, "pairs", &PAIR_COLUMNS, &[], &compact)?;
     let latencies =
         TableWriter::create_with(latencies_path, "latencies", LATENCY_COLUMNS, &[], &compact)?;

@@ -23,7 +23,8 @@ pub(crate) fn write_pairs(
     windows: Vec<(Window, Vec<(u32, u32, PairRow)>)>,
     org: Option<&OrgChart>,
 ) -> Result<Vec<(String, u64)>, StoreError> {
-    let mut writer = TableWriter::create(path, "pairs", &PAIR_COLUMNS, &[])?;
+    let mut writer =
+        TableWriter::create_with(path, "pairs", &PAIR_COLUMNS, &[], &aggregate::TABLE_OPTIONS)?;
     let mut out = Vec::new();
     for (window, mut rows) in windows {
         rows.sort_unstable_by_key(|(a, b, _)| (*a, *b));
@@ -114,7 +115,13 @@ fn pair_columns(
 pub(crate) type LatencyRow = (u32, u32, i64, i64, Kind, Kind, bool);
 
 pub(crate) fn write_latencies(path: &Path, rows: &[LatencyRow]) -> Result<u64, StoreError> {
-    let mut writer = TableWriter::create(path, "latencies", LATENCY_COLUMNS, &[])?;
+    let mut writer = TableWriter::create_with(
+        path,
+        "latencies",
+        LATENCY_COLUMNS,
+        &[],
+        &aggregate::TABLE_OPTIONS,
+    )?;
     let kinds: Arc<Vec<String>> =
         Arc::new(Kind::ALL.iter().map(|k| k.as_str().to_string()).collect());
     let pairings: Arc<Vec<String>> = Arc::new(vec!["thread".into(), "next_message".into()]);
