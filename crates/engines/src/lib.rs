@@ -245,9 +245,25 @@ async fn run(
     }
     let text = params.encode();
 
+    let events = collect(
+        plan::events(rows.clone(), opts.max_meeting_size).map_err(failed)?,
+        engine,
+    )
+    .await?;
+    let (n_events, large, n_meetings) = events
+        .iter()
+        .find(|b| b.num_rows() > 0)
+        .map(|b| {
+            (
+                i64_at(b, "events", 0).unwrap_or(0) as u64,
+                i64_at(b, "large", 0).unwrap_or(0) as u64,
+                i64_at(b, "meetings", 0).unwrap_or(0) as u64,
+            )
+        })
+        .unwrap_or((0, 0, 0));
     // Pairs, by window.
     let batches = collect(
-        plan::pairs(rows.clone(), thread, &text).map_err(failed)?,
+        plan::pairs(rows.clone(), thread, n_meetings > 0, &text).map_err(failed)?,
         engine,
     )
     .await?;
@@ -312,21 +328,6 @@ async fn run(
     drop(batches);
     let latency_samples = write::write_latencies(latencies_path, &latencies)?;
 
-    let events = collect(
-        plan::events(rows, opts.max_meeting_size).map_err(failed)?,
-        engine,
-    )
-    .await?;
-    let (n_events, large) = events
-        .iter()
-        .find(|b| b.num_rows() > 0)
-        .map(|b| {
-            (
-                i64_at(b, "events", 0).unwrap_or(0) as u64,
-                i64_at(b, "large", 0).unwrap_or(0) as u64,
-            )
-        })
-        .unwrap_or((0, 0));
     Ok(AggregateSummary {
         rows: n_rows,
         events: n_events,

@@ -319,10 +319,20 @@ pub(crate) fn pairing_deltas(rows: DataFrame, thread: bool, params: &str) -> Res
 }
 
 /// Pair rows: (win, a, b, row bytes).
-pub(crate) fn pairs(rows: DataFrame, thread: bool, params: &str) -> Result<DataFrame> {
-    let deltas = row_deltas(rows.clone())?
-        .union(meeting_deltas(rows.clone(), params)?)?
-        .union(pairing_deltas(rows, thread, params)?)?;
+///
+/// `meetings`: whether any event is a meeting (without, the meeting step is left out: a branch
+/// that is empty everywhere stalled a Ballista 55 job).
+pub(crate) fn pairs(
+    rows: DataFrame,
+    thread: bool,
+    meetings: bool,
+    params: &str,
+) -> Result<DataFrame> {
+    let mut deltas = row_deltas(rows.clone())?;
+    if meetings {
+        deltas = deltas.union(meeting_deltas(rows.clone(), params)?)?;
+    }
+    let deltas = deltas.union(pairing_deltas(rows, thread, params)?)?;
     let mut select = vec![
         udf("om_windows")
             .call(vec![col("wt"), col("at_t"), col("at_e"), lit(params)])
@@ -383,6 +393,7 @@ pub(crate) fn events(rows: DataFrame, max_meeting_size: usize) -> Result<DataFra
         vec![],
         vec![
             count(lit(1i32)).alias("events"),
+            count(when(col("meeting").eq(lit(1i32)), lit(1i32)).end()?).alias("meetings"),
             count(
                 when(
                     col("meeting").eq(lit(1i32)).and(

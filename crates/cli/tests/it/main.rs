@@ -1,5 +1,6 @@
 //! The command line as a user runs it.
 
+mod engine_flag;
 mod metadata_only;
 mod metrics;
 mod mirror;
