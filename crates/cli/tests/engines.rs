@@ -4,7 +4,7 @@
 //! organization (1,000 people, 120 days, 1,000,000 events), on every real data set of
 //! ../shared/data that holds interactions, and with other windows and pairings.
 //!
-//! `cargo test -p cli --features ballista --test engines` (CI: .ci/run).
+//! `cargo test --profile engines -p cli --features ballista --test engines` (CI: .ci/run).
 
 use app::Session;
 use app::ingest::{AggregateRequest, IngestRequest, Kind, Pairing};
@@ -332,8 +332,8 @@ fn variants() -> [AggregateRequest; 3] {
     ]
 }
 
-/// DataFusion in process on the S organization (default windows and three variants) and on
-/// every real data set; a Ballista cluster on the S organization (default and variants).
+/// DataFusion in process and a Ballista cluster, on the S organization (default windows and
+/// three variants) and on every real data set.
 #[test]
 fn local_datafusion_and_ballista_write_the_same_tables() {
     let dir = tempfile::tempdir().unwrap();
@@ -345,22 +345,6 @@ fn local_datafusion_and_ballista_write_the_same_tables() {
         check(&format!("S organization, {req:?}"), &s, req, Some(&cluster));
     }
     for (name, ws) in real_workspaces(dir.path()) {
-        check(name, &ws, &default, None);
-    }
-}
-
-/// The cluster on every real data set. Known to stall on them with Ballista 55 (the job never
-/// finishes; docs/SCALE.md), so it runs only when ORGMIRROR_TEST_BALLISTA_REAL=1, and then fails
-/// within ten minutes per run rather than hang.
-#[test]
-fn ballista_on_every_real_data_set() {
-    if std::env::var_os("ORGMIRROR_TEST_BALLISTA_REAL").is_none() {
-        eprintln!("ballista_on_every_real_data_set: set ORGMIRROR_TEST_BALLISTA_REAL=1 to run it");
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let cluster = Cluster::start();
-    for (name, ws) in real_workspaces(dir.path()) {
-        check(name, &ws, &AggregateRequest::default(), Some(&cluster));
+        check(name, &ws, &default, Some(&cluster));
     }
 }

@@ -245,8 +245,14 @@ impl PhysicalExtensionCodec for PhysicalCodec {
 }
 
 /// A session configuration with our codecs (the client's, the scheduler's and the executors').
+///
+/// Ballista 55's adaptive planner (on by default) replans a stage after each of its tasks
+/// completes; on the pair plan it keeps superseding stages and the job never ends (thousands
+/// of one-task stages on a 34,000-row Enron workspace). The static distributed planner runs
+/// the plan as written.
 pub fn session_config() -> SessionConfig {
     SessionConfig::new_with_ballista()
+        .with_ballista_adaptive_query_planner(false)
         .with_ballista_logical_extension_codec(Arc::new(LogicalCodec::default()))
         .with_ballista_physical_extension_codec(Arc::new(PhysicalCodec::default()))
 }
@@ -366,4 +372,39 @@ pub fn run_executor(opts: ExecutorOptions) -> Result<(), String> {
     runtime()?
         .block_on(start_executor_process(Arc::new(config)))
         .map_err(|e| e.to_string())
+}
+
+/// Ballista's own log lines (it logs through the `log` facade) on standard error, at the level
+/// named by `ORGMIRROR_LOG` (`error`, `warn`, `info`, `debug`, `trace`; default `warn`), each
+/// prefixed with the process name: what an operator reads when a job stalls or fails.
+pub fn init_logging(process: &'static str) {
+    struct Stderr {
+        process: &'static str,
+        level: log::LevelFilter,
+    }
+    impl log::Log for Stderr {
+        fn enabled(&self, meta: &log::Metadata) -> bool {
+            meta.level() <= self.level
+        }
+        fn log(&self, record: &log::Record) {
+            if self.enabled(record.metadata()) {
+                eprintln!(
+                    "{} {} {}: {}",
+                    self.process,
+                    record.level(),
+                    record.target(),
+                    record.args()
+                );
+            }
+        }
+        fn flush(&self) {}
+    }
+    let level = std::env::var("ORGMIRROR_LOG")
+        .ok()
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(log::LevelFilter::Warn);
+    let logger: &'static Stderr = Box::leak(Box::new(Stderr { process, level }));
+    if log::set_logger(logger).is_ok() {
+        log::set_max_level(level);
+    }
 }

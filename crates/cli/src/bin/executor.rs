@@ -23,6 +23,7 @@ fn host_port(text: &str, what: &str) -> (String, u16) {
 }
 
 fn main() {
+    engines::cluster::init_logging("orgmirror-executor");
     let mut opts = engines::cluster::ExecutorOptions {
         bind_host: "127.0.0.1".into(),
         port: 50051,

@@ -10,6 +10,7 @@ fn usage(problem: &str) -> ! {
 }
 
 fn main() {
+    engines::cluster::init_logging("orgmirror-scheduler");
     let mut bind = "127.0.0.1:50050".to_string();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {

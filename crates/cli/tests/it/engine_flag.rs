@@ -1,12 +1,19 @@
 //! `aggregate --engine` in the default build: the streaming pass only, and one line that says how
 //! to build the others (crates/cli/tests/engines.rs checks them when built with the feature).
 
+#![cfg(not(feature = "datafusion"))]
+
 use crate::fails;
 
 #[test]
-#[cfg(not(feature = "datafusion"))]
 fn other_engines_say_how_to_build_them() {
-    let err = fails(&["--workspace", "no-such-ws", "aggregate", "--engine", "datafusion"]);
+    let err = fails(&[
+        "--workspace",
+        "no-such-ws",
+        "aggregate",
+        "--engine",
+        "datafusion",
+    ]);
     assert!(err.contains("--features datafusion"), "{err}");
     let err = fails(&[
         "--workspace",
@@ -16,6 +23,12 @@ fn other_engines_say_how_to_build_them() {
         "ballista://127.0.0.1:50050",
     ]);
     assert!(err.contains("--features ballista"), "{err}");
-    let err = fails(&["--workspace", "no-such-ws", "aggregate", "--engine", "spark"]);
+    let err = fails(&[
+        "--workspace",
+        "no-such-ws",
+        "aggregate",
+        "--engine",
+        "spark",
+    ]);
     assert!(err.contains("unknown engine `spark`"), "{err}");
 }
