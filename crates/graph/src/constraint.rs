@@ -14,7 +14,8 @@
 //! the formula literally (and agrees with this module), its sparse-matrix path does not (on
 //! email-Eu-core, node 0: 32.0915 against 32.0070). The tests follow the literal formula.
 //!
-//! Time O(Σ_u Σ_{q ∈ N(u)} deg(q)), memory O(n + m) plus O(n) per thread; nodes in parallel.
+//! Time O(Σ_u Σ_{q ∈ N(u)} deg(q)) with O(1) work per step (contacts are flagged in per-thread
+//! scratch, not searched), memory O(n + m) plus O(n) per thread; nodes in parallel.
 
 use crate::{Graph, Scores};
 use rayon::prelude::*;
@@ -99,6 +100,8 @@ pub struct StructuralHoles {
 struct Scratch {
     p: Vec<f64>,
     indirect: Vec<f64>,
+    /// Whether a node is one of u's contacts (a contact with zero mutual strength has p = 0).
+    contact: Vec<bool>,
 }
 
 pub fn structural_holes(g: &Graph) -> StructuralHoles {
@@ -111,6 +114,7 @@ pub fn structural_holes(g: &Graph) -> StructuralHoles {
             || Scratch {
                 p: vec![0.0; n],
                 indirect: vec![0.0; n],
+                contact: vec![false; n],
             },
             |scratch, u| node(&ties, u, scratch),
         )
@@ -138,12 +142,12 @@ fn node(ties: &Ties, u: usize, scratch: &mut Scratch) -> [f64; 4] {
             0.0
         }
     };
-    // A contact with zero mutual strength has p = 0 like a stranger; for those rare ties
-    // membership is checked in the contact list itself.
+    // Membership is a flag, not p > 0: a contact with zero mutual strength has p = 0 like a
+    // stranger.
     for &(j, s) in contacts {
         scratch.p[j] = share(u, s);
+        scratch.contact[j] = true;
     }
-    let is_contact = |x: usize| contacts.binary_search_by_key(&x, |t| t.0).is_ok();
     let mut redundancy = 0.0;
     for &(q, s_uq) in contacts {
         let p_uq = share(u, s_uq);
@@ -151,7 +155,7 @@ fn node(ties: &Ties, u: usize, scratch: &mut Scratch) -> [f64; 4] {
             continue;
         }
         for &(j, s_qj) in ties.contacts(q) {
-            if j == u || (scratch.p[j] == 0.0 && !is_contact(j)) {
+            if j == u || !scratch.contact[j] {
                 continue;
             }
             scratch.indirect[j] += p_uq * share(q, s_qj);
@@ -167,6 +171,7 @@ fn node(ties: &Ties, u: usize, scratch: &mut Scratch) -> [f64; 4] {
     for &(j, _) in contacts {
         scratch.p[j] = 0.0;
         scratch.indirect[j] = 0.0;
+        scratch.contact[j] = false;
     }
     let c: f64 = locals.iter().sum();
     let k = contacts.len();
