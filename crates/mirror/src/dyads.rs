@@ -132,21 +132,43 @@ pub fn balance_from_votes(va: f64, vb: f64) -> (f64, f64, f64) {
 
 /// Every unordered pair with events either way or a survey answer, `a < b`, sorted.
 pub fn dyads(org: &Org, ev: &Evidence, status: &[f64], model: &StatusModel) -> Vec<Dyad> {
-    let mut keys: Vec<(u32, u32)> = ev
-        .pairs()
-        .map(|p| (p.a.min(p.b), p.a.max(p.b)))
-        .chain(ev.survey.keys().map(|&(r, c)| (r.min(c), r.max(c))))
-        .collect();
-    keys.sort_unstable();
-    keys.dedup();
     use rayon::prelude::*;
+    // Every unordered pair with behaviour or survey answers, a ≤ b, with the rows of a→b and
+    // b→a (NONE where there is none), each row found once.
+    const NONE: u32 = u32::MAX;
+    let row = |a: u32, b: u32| ev.index(a, b).map_or(NONE, |i| i as u32);
+    let mut keys: Vec<(u32, u32, u32, u32)> = (0..ev.len())
+        .into_par_iter()
+        .filter_map(|i| {
+            let (a, b) = ev.ends(i);
+            match a.cmp(&b) {
+                std::cmp::Ordering::Less => Some((a, b, i as u32, row(b, a))),
+                std::cmp::Ordering::Equal => Some((a, b, i as u32, i as u32)),
+                // b→a's own row carries the pair when there is one.
+                std::cmp::Ordering::Greater => (row(b, a) == NONE).then_some((b, a, NONE, i as u32)),
+            }
+        })
+        .collect();
+    keys.extend(ev.survey.keys().map(|&(r, c)| {
+        let (a, b) = (r.min(c), r.max(c));
+        (a, b, row(a, b), row(b, a))
+    }));
+    keys.par_sort_unstable();
+    keys.dedup_by_key(|k| (k.0, k.1));
+    let pair = |i: u32| {
+        if i == NONE {
+            Pair::default()
+        } else {
+            ev.pair(i as usize)
+        }
+    };
     // The votes of every pair first; then each distinct (votes, votes) posterior's interval
     // once (most pairs share a few small vote counts, and a quantile is 60 CDF evaluations).
     let votes: Vec<[f64; 4]> = keys
         .par_iter()
-        .map(|&(a, b)| {
-            let ab = &ev.get(a, b).unwrap_or_default();
-            let ba = &ev.get(b, a).unwrap_or_default();
+        .map(|&(a, b, i_ab, i_ba)| {
+            let ab = &pair(i_ab);
+            let ba = &pair(i_ba);
             [
                 votes_for(ev, a, b, ab, ba),
                 votes_for(ev, b, a, ba, ab),
@@ -178,9 +200,9 @@ pub fn dyads(org: &Org, ev: &Evidence, status: &[f64], model: &StatusModel) -> V
     let interval = |x: f64, y: f64| intervals[&(x.to_bits(), y.to_bits())];
     keys.par_iter()
         .zip(&votes)
-        .map(|(&(a, b), v)| {
-            let ab = &ev.get(a, b).unwrap_or_default();
-            let ba = &ev.get(b, a).unwrap_or_default();
+        .map(|(&(a, b, i_ab, i_ba), v)| {
+            let ab = &pair(i_ab);
+            let ba = &pair(i_ba);
             let (votes_a, votes_b) = (v[0], v[1]);
             let (balance, balance_lo, balance_hi) = interval(votes_a, votes_b);
             let strength = |p: u32| status.get(p as usize).copied().unwrap_or(0.0);

@@ -397,8 +397,16 @@ impl Evidence {
         (0..self.len()).map(|i| self.pair(i))
     }
 
-    /// What a did toward b, if anything.
-    pub fn get(&self, a: u32, b: u32) -> Option<Pair> {
+    /// The people of the i-th pair row (who did, toward whom), without unpacking the row.
+    pub fn ends(&self, i: usize) -> (u32, u32) {
+        match &self.pairs {
+            PairList::Plain(v) => (v[i].a, v[i].b),
+            PairList::Packed(v) => (v[i].a, v[i].b),
+        }
+    }
+
+    /// The row of what a did toward b, if any.
+    pub fn index(&self, a: u32, b: u32) -> Option<usize> {
         let a_ = a as usize;
         if a_ + 1 >= self.starts.len() {
             return None;
@@ -408,7 +416,12 @@ impl Evidence {
             PairList::Plain(v) => v[lo..hi].binary_search_by_key(&b, |p| p.b),
             PairList::Packed(v) => v[lo..hi].binary_search_by_key(&b, |p| p.b),
         };
-        i.ok().map(|i| self.pair(lo + i))
+        i.ok().map(|i| lo + i)
+    }
+
+    /// What a did toward b, if anything.
+    pub fn get(&self, a: u32, b: u32) -> Option<Pair> {
+        self.index(a, b).map(|i| self.pair(i))
     }
 
     /// Survey weight that `respondent` gave `colleague` on a question.
