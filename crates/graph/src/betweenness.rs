@@ -15,8 +15,11 @@
 //! ordered pair (u, v) and one shortest u→v path drawn uniformly among all of them; every inner
 //! node of the path gains 1/r. With probability at least 1 − δ, every node's estimate is within ε
 //! of its betweenness normalized by n(n−1) — the guarantee is reported in the units asked for.
-//! VD bounds the number of nodes on a shortest path: the size of the largest weakly connected
-//! component. With hop lengths each sample is a balanced bidirectional breadth-first search
+//! VD bounds the number of nodes on a shortest path. With hop lengths on a symmetric graph (an
+//! undirected graph as its directed projection), it is bounded per connected component as the
+//! paper does: one breadth-first search from any node s finds its eccentricity e, every shortest
+//! path has at most 2e hops, so VD ≤ 2e + 1 (and at most the component's size); otherwise VD is
+//! bounded by the size of the largest weakly connected component. With hop lengths each sample is a balanced bidirectional breadth-first search
 //! (Borassi & Natale 2016, "KADABRA is an ADaptive Algorithm for Betweenness via Random
 //! Approximation", ESA), which on small-world graphs scans far fewer than m edges; with weighted
 //! lengths, Dijkstra stopped at the target. Worst case O(r·(m + n log n)).
@@ -163,12 +166,7 @@ pub fn approximate_betweenness(
             error_bound: 0.0,
         });
     }
-    let labels = weak_components(g);
-    let mut sizes = vec![0usize; n];
-    for &c in &labels {
-        sizes[c as usize] += 1;
-    }
-    let vd = sizes.into_iter().max().unwrap_or(0);
+    let vd = vertex_diameter_bound(g, opts.length);
     let r = sample_size(vd, opts.epsilon, opts.delta);
     let per = r.div_ceil(BLOCKS);
     let parts: Vec<Vec<f64>> = (0..BLOCKS)
@@ -205,6 +203,55 @@ pub fn approximate_betweenness(
         scores: Scores(total.into_iter().map(|c| c * unit).collect()),
         samples: r,
         error_bound: opts.epsilon * scale,
+    })
+}
+
+/// An upper bound on the number of nodes on any shortest path (see the module's notes).
+pub fn vertex_diameter_bound(g: &Graph, length: Length) -> usize {
+    let n = g.n();
+    let labels = weak_components(g);
+    let mut sizes = vec![0usize; n];
+    for &c in &labels {
+        sizes[c as usize] += 1;
+    }
+    if length != Length::Hops || !is_symmetric(g) {
+        return sizes.into_iter().max().unwrap_or(0);
+    }
+    // One breadth-first search per component, from its first node.
+    let mut dist = vec![u32::MAX; n];
+    let mut queue = Vec::new();
+    let mut vd = 0;
+    for s in 0..n {
+        if dist[s] != u32::MAX {
+            continue;
+        }
+        dist[s] = 0;
+        queue.clear();
+        queue.push(s);
+        let mut head = 0;
+        let mut ecc = 0;
+        while head < queue.len() {
+            let u = queue[head];
+            head += 1;
+            ecc = ecc.max(dist[u]);
+            for (v, _) in g.out_edges(u) {
+                if dist[v] == u32::MAX {
+                    dist[v] = dist[u] + 1;
+                    queue.push(v);
+                }
+            }
+        }
+        let size = sizes[labels[s] as usize];
+        vd = vd.max(size.min(2 * ecc as usize + 1));
+    }
+    vd
+}
+
+/// Whether every edge u→v has its reverse v→u (weights aside).
+fn is_symmetric(g: &Graph) -> bool {
+    (0..g.n()).all(|u| {
+        g.out_degree(u) == g.in_degree(u)
+            && g.out_edges(u).map(|e| e.0).eq(g.in_edges(u).map(|e| e.0))
     })
 }
 
@@ -451,6 +498,58 @@ mod tests {
     }
 
     #[test]
+    fn the_vertex_diameter_bound_holds_and_is_tight_where_it_can_be() {
+        let both = |pairs: &[(u32, u32)]| -> Vec<(u32, u32)> {
+            pairs.iter().flat_map(|&(a, b)| [(a, b), (b, a)]).collect()
+        };
+        // A star: from the centre, eccentricity 1, so 3 nodes (exact).
+        let star: Vec<(u32, u32)> = (1..40).map(|leaf| (0, leaf)).collect();
+        let g = Graph::from_pairs(40, &both(&star)).unwrap();
+        assert_eq!(vertex_diameter_bound(&g, Length::Hops), 3);
+        // A path of 10 searched from an end: 2·9 + 1 capped by the component's 10 nodes.
+        let path: Vec<(u32, u32)> = (0..9).map(|i| (i, i + 1)).collect();
+        let g = Graph::from_pairs(10, &both(&path)).unwrap();
+        assert_eq!(vertex_diameter_bound(&g, Length::Hops), 10);
+        // A path of 21 searched from its middle (node 0 relabelled to the middle): 2·10 + 1.
+        let middle: Vec<(u32, u32)> = (0..20)
+            .map(|i| (i, i + 1))
+            .map(|(a, b)| ((a + 11) % 21, (b + 11) % 21))
+            .collect();
+        let g = Graph::from_pairs(21, &both(&middle)).unwrap();
+        assert_eq!(vertex_diameter_bound(&g, Length::Hops), 21);
+        // Two components: the larger bound wins (a triangle: 3; a 5-path from its end: 5).
+        let mut two = both(&[(0, 1), (1, 2), (2, 0)]);
+        two.extend(both(&[(3, 4), (4, 5), (5, 6), (6, 7)]));
+        let g = Graph::from_pairs(8, &two).unwrap();
+        assert_eq!(vertex_diameter_bound(&g, Length::Hops), 5);
+        // Directed, or weighted lengths: the component's size.
+        let g = Graph::from_pairs(10, &path).unwrap();
+        assert_eq!(vertex_diameter_bound(&g, Length::Hops), 10);
+        let g = Graph::from_pairs(40, &both(&star)).unwrap();
+        assert_eq!(vertex_diameter_bound(&g, Length::Weight), 40);
+        // The bound is never below the true number of nodes on a longest shortest path, on
+        // random symmetric graphs (checked against every source's breadth-first search).
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+        for _ in 0..30 {
+            let n = rng.random_range(2..40u32);
+            let m = rng.random_range(1..3 * n);
+            let edges: Vec<(u32, u32)> = (0..m)
+                .map(|_| (rng.random_range(0..n), rng.random_range(0..n)))
+                .filter(|(a, b)| a != b)
+                .collect();
+            let g = Graph::from_pairs(n as usize, &both(&edges)).unwrap();
+            let mut search = Search::new(n as usize);
+            let mut truth = 1;
+            for s in 0..n as usize {
+                search.run(&g, s, Length::Hops, Direction::Out);
+                let far = search.order.iter().map(|&v| search.dist[v]).fold(0.0, f64::max);
+                truth = truth.max(far as usize + 1);
+            }
+            assert!(vertex_diameter_bound(&g, Length::Hops) >= truth);
+        }
+    }
+
+    #[test]
     fn sampling_finds_the_centre_of_a_star_and_is_seeded() {
         let spokes: Vec<(u32, u32)> = (1..40).flat_map(|leaf| [(0, leaf), (leaf, 0)]).collect();
         let g = Graph::from_pairs(40, &spokes).unwrap();
@@ -465,7 +564,8 @@ mod tests {
         assert!((1..40).all(|leaf| a.scores.get(leaf) == 0.0));
         let b = approximate_betweenness(&g, &opts).unwrap();
         assert_eq!(a.scores, b.scores);
-        assert_eq!(a.samples, sample_size(40, 0.05, 0.1));
+        // The vertex diameter is bounded by the star's 3 nodes, not its 40.
+        assert_eq!(a.samples, sample_size(3, 0.05, 0.1));
     }
 
     #[test]
