@@ -283,6 +283,8 @@ pub struct Evidence {
     pairs: PairList,
     /// `pairs[starts[a]..starts[a + 1]]` are a's rows; a ≥ `starts.len() - 1` has none.
     starts: Vec<u32>,
+    /// Each row's b, apart: a lookup searches 4-byte keys, not 128-byte rows (4 bytes a row).
+    targets: Vec<u32>,
     /// Survey answers per (respondent, colleague): weight per question.
     pub survey: FxHashMap<(u32, u32), [f64; 9]>,
     /// The data had no request kinds but threads with reply ids (a real mail export): requests,
@@ -356,6 +358,10 @@ impl Evidence {
                 starts = run_starts(pairs.iter().map(|p| p.a));
             }
         }
+        let targets = match &pairs {
+            PairList::Plain(v) => v.iter().map(|p| p.b).collect(),
+            PairList::Packed(v) => v.iter().map(|p| p.b).collect(),
+        };
         let mut survey: FxHashMap<(u32, u32), [f64; 9]> = FxHashMap::default();
         for s in answers {
             if s.respondent == s.colleague {
@@ -367,6 +373,7 @@ impl Evidence {
         Evidence {
             pairs,
             starts,
+            targets,
             survey,
             requests_from_asks,
         }
@@ -412,11 +419,7 @@ impl Evidence {
             return None;
         }
         let (lo, hi) = (self.starts[a_] as usize, self.starts[a_ + 1] as usize);
-        let i = match &self.pairs {
-            PairList::Plain(v) => v[lo..hi].binary_search_by_key(&b, |p| p.b),
-            PairList::Packed(v) => v[lo..hi].binary_search_by_key(&b, |p| p.b),
-        };
-        i.ok().map(|i| lo + i)
+        self.targets[lo..hi].binary_search(&b).ok().map(|i| lo + i)
     }
 
     /// What a did toward b, if anything.
