@@ -119,32 +119,64 @@ pub fn analyze_window(
     let strengths: Vec<f64> = rows.iter().map(|r| r.status).collect();
     let dyads = dyads::dyads(org, &ev, &strengths, &opts.status);
     stages.lap("dyads");
-    let inferred_managers =
-        hierarchy::infer_managers(org.n(), &dyads, &network.undirected, &org.department);
-    stages.lap("inferred_managers");
-    let groups = groups::groups(org, &ev, &rows, &network, activity);
-    stages.lap("groups");
-    let leaders = leaders::leaders(org, &ev, &rows, &network.undirected, activity);
-    stages.lap("leaders");
-    let mirrors = mirrors::mirrors(&mirrors::MirrorInputs {
-        org,
-        ev: &ev,
-        rows: &rows,
-        dyads: &dyads,
-        leaders: &leaders,
-        undirected: &network.undirected,
-        min_group: opts.min_group,
-    });
-    stages.lap("mirrors");
-    let findings = findings::findings(&findings::FindingInputs {
-        rows: &rows,
-        dyads: &dyads,
-        groups: &groups,
-        leaders: &leaders,
-        min_group: opts.min_group,
-        previous,
-    });
-    stages.lap("findings");
+    // The inferred hierarchy's maximum branching is sequential and nothing after it reads its
+    // result, so it runs on a thread of its own beside groups, leaders, mirrors and findings
+    // (which use every core). Its stage is that thread's seconds, which overlap theirs; its
+    // peak is the process's peak over the stages it ran beside (they include its memory); the
+    // time the window then still waits for it is the stage `inferred_managers_wait`.
+    let first_beside = stages.stages.len();
+    let ((inferred_managers, managers_secs), (groups, leaders, mirrors, findings)) =
+        std::thread::scope(|scope| {
+            let branching = scope.spawn(|| {
+                let clock = std::time::Instant::now();
+                let managers = hierarchy::infer_managers(
+                    org.n(),
+                    &dyads,
+                    &network.undirected,
+                    &org.department,
+                );
+                (managers, clock.elapsed().as_secs_f64())
+            });
+            let groups = groups::groups(org, &ev, &rows, &network, activity);
+            stages.lap("groups");
+            let leaders = leaders::leaders(org, &ev, &rows, &network.undirected, activity);
+            stages.lap("leaders");
+            let mirrors = mirrors::mirrors(&mirrors::MirrorInputs {
+                org,
+                ev: &ev,
+                rows: &rows,
+                dyads: &dyads,
+                leaders: &leaders,
+                undirected: &network.undirected,
+                min_group: opts.min_group,
+            });
+            stages.lap("mirrors");
+            let findings = findings::findings(&findings::FindingInputs {
+                rows: &rows,
+                dyads: &dyads,
+                groups: &groups,
+                leaders: &leaders,
+                min_group: opts.min_group,
+                previous,
+            });
+            stages.lap("findings");
+            let managers = branching.join().expect("the branching thread does not panic");
+            stages.lap("inferred_managers_wait");
+            (managers, (groups, leaders, mirrors, findings))
+        });
+    let beside_peak = stages.stages[first_beside..]
+        .iter()
+        .map(|s| s.peak_bytes)
+        .max()
+        .unwrap_or(0);
+    stages.stages.insert(
+        first_beside,
+        profile::Stage {
+            name: "inferred_managers".into(),
+            secs: managers_secs,
+            peak_bytes: beside_peak,
+        },
+    );
     WindowResult {
         window: window.to_string(),
         people: rows,
