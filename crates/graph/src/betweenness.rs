@@ -542,7 +542,11 @@ mod tests {
             let mut truth = 1;
             for s in 0..n as usize {
                 search.run(&g, s, Length::Hops, Direction::Out);
-                let far = search.order.iter().map(|&v| search.dist[v]).fold(0.0, f64::max);
+                let far = search
+                    .order
+                    .iter()
+                    .map(|&v| search.dist[v])
+                    .fold(0.0, f64::max);
                 truth = truth.max(far as usize + 1);
             }
             assert!(vertex_diameter_bound(&g, Length::Hops) >= truth);

@@ -145,7 +145,9 @@ pub fn dyads(org: &Org, ev: &Evidence, status: &[f64], model: &StatusModel) -> V
                 std::cmp::Ordering::Less => Some((a, b, i as u32, row(b, a))),
                 std::cmp::Ordering::Equal => Some((a, b, i as u32, i as u32)),
                 // b→a's own row carries the pair when there is one.
-                std::cmp::Ordering::Greater => (row(b, a) == NONE).then_some((b, a, NONE, i as u32)),
+                std::cmp::Ordering::Greater => {
+                    (row(b, a) == NONE).then_some((b, a, NONE, i as u32))
+                }
             }
         })
         .collect();

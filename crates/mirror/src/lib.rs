@@ -160,7 +160,9 @@ pub fn analyze_window(
                 previous,
             });
             stages.lap("findings");
-            let managers = branching.join().expect("the branching thread does not panic");
+            let managers = branching
+                .join()
+                .expect("the branching thread does not panic");
             stages.lap("inferred_managers_wait");
             (managers, (groups, leaders, mirrors, findings))
         });
