@@ -36,3 +36,4 @@ pub use pairs::{
     AggregateOptions, AggregateSummary, LATENCY_COLUMNS, PAIR_COLUMNS, Pairing, TABLE_OPTIONS,
     aggregate, aggregate_with,
 };
+pub use sink::{LatencyRow, latency_columns};

@@ -45,7 +45,34 @@ pub(crate) enum ToReducer {
 }
 
 /// (responder, requester, asked time, answer time, asked kind, answer kind, paired by thread)
-pub(crate) type LatencyRow = (u32, u32, i64, i64, Kind, Kind, bool);
+pub type LatencyRow = (u32, u32, i64, i64, Kind, Kind, bool);
+
+/// One row group of the `latencies` table (`LATENCY_COLUMNS`), the one definition of its
+/// columns for every engine that writes it.
+pub fn latency_columns(b: &[LatencyRow]) -> Vec<ColumnData> {
+    let kinds: Arc<Vec<String>> =
+        Arc::new(Kind::ALL.iter().map(|k| k.as_str().to_string()).collect());
+    let pairings: Arc<Vec<String>> = Arc::new(vec!["thread".into(), "next_message".into()]);
+    vec![
+        ColumnData::I32(b.iter().map(|r| r.0 as i32).collect()),
+        ColumnData::I32(b.iter().map(|r| r.1 as i32).collect()),
+        ColumnData::I64(b.iter().map(|r| r.2).collect()),
+        ColumnData::I64(b.iter().map(|r| r.3).collect()),
+        ColumnData::F64(b.iter().map(|r| (r.3 - r.2) as f64 / 1000.0).collect()),
+        ColumnData::Dict {
+            values: kinds.clone(),
+            codes: b.iter().map(|r| r.4.code() as u32).collect(),
+        },
+        ColumnData::Dict {
+            values: kinds,
+            codes: b.iter().map(|r| r.5.code() as u32).collect(),
+        },
+        ColumnData::Dict {
+            values: pairings,
+            codes: b.iter().map(|r| u32::from(!r.6)).collect(),
+        },
+    ]
+}
 
 pub(crate) enum ToEncoder {
     Pairs(Vec<ColumnData>),
@@ -378,9 +405,6 @@ pub(crate) fn encode(
     mut pairs: TableWriter,
     mut latencies: TableWriter,
 ) -> Result<(u64, u64), StoreError> {
-    let kinds: Arc<Vec<String>> =
-        Arc::new(Kind::ALL.iter().map(|k| k.as_str().to_string()).collect());
-    let pairings: Arc<Vec<String>> = Arc::new(vec!["thread".into(), "next_message".into()]);
     let (mut pair_rows, mut latency_rows) = (0u64, 0u64);
     for message in incoming {
         match message {
@@ -389,25 +413,7 @@ pub(crate) fn encode(
                 pairs.write_row_group(&columns)?;
             }
             ToEncoder::Latencies(b) => {
-                latencies.write_row_group(&[
-                    ColumnData::I32(b.iter().map(|r| r.0 as i32).collect()),
-                    ColumnData::I32(b.iter().map(|r| r.1 as i32).collect()),
-                    ColumnData::I64(b.iter().map(|r| r.2).collect()),
-                    ColumnData::I64(b.iter().map(|r| r.3).collect()),
-                    ColumnData::F64(b.iter().map(|r| (r.3 - r.2) as f64 / 1000.0).collect()),
-                    ColumnData::Dict {
-                        values: kinds.clone(),
-                        codes: b.iter().map(|r| r.4.code() as u32).collect(),
-                    },
-                    ColumnData::Dict {
-                        values: kinds.clone(),
-                        codes: b.iter().map(|r| r.5.code() as u32).collect(),
-                    },
-                    ColumnData::Dict {
-                        values: pairings.clone(),
-                        codes: b.iter().map(|r| u32::from(!r.6)).collect(),
-                    },
-                ])?;
+                latencies.write_row_group(&latency_columns(&b))?;
                 latency_rows += b.len() as u64;
             }
         }

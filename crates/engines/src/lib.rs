@@ -321,7 +321,8 @@ async fn run(
                 i64_at(b, "ot", r).unwrap_or(0),
                 kind(i64_at(b, "lk", r).unwrap_or(0)),
                 kind(i64_at(b, "rk", r).unwrap_or(0)),
-                i64_at(b, "lp", r).unwrap_or(0) == 1,
+                // `lp` is 1 for a reply paired by next message; the row says whether by thread.
+                i64_at(b, "lp", r).unwrap_or(0) != 1,
             ));
         }
     }

@@ -5,7 +5,7 @@
 use crate::acc::{
     I_HELP, I_IGNORED, I_KIND, I_N, I_REQ, N_CHANNELS, N_INTS, N_KINDS, N_ROLES, PairRow,
 };
-use aggregate::{LATENCY_COLUMNS, PAIR_COLUMNS};
+use aggregate::{LATENCY_COLUMNS, LatencyRow, PAIR_COLUMNS};
 use std::path::Path;
 use std::sync::Arc;
 use store::StoreError;
@@ -111,9 +111,6 @@ fn pair_columns(
     columns
 }
 
-/// One paired reply: responder, requester, asked, answered, asked kind, answer kind, how.
-pub(crate) type LatencyRow = (u32, u32, i64, i64, Kind, Kind, bool);
-
 pub(crate) fn write_latencies(path: &Path, rows: &[LatencyRow]) -> Result<u64, StoreError> {
     let mut writer = TableWriter::create_with(
         path,
@@ -122,29 +119,8 @@ pub(crate) fn write_latencies(path: &Path, rows: &[LatencyRow]) -> Result<u64, S
         &[],
         &aggregate::TABLE_OPTIONS,
     )?;
-    let kinds: Arc<Vec<String>> =
-        Arc::new(Kind::ALL.iter().map(|k| k.as_str().to_string()).collect());
-    let pairings: Arc<Vec<String>> = Arc::new(vec!["thread".into(), "next_message".into()]);
     for b in rows.chunks(LATENCY_CHUNK) {
-        writer.write_row_group(&[
-            ColumnData::I32(b.iter().map(|r| r.0 as i32).collect()),
-            ColumnData::I32(b.iter().map(|r| r.1 as i32).collect()),
-            ColumnData::I64(b.iter().map(|r| r.2).collect()),
-            ColumnData::I64(b.iter().map(|r| r.3).collect()),
-            ColumnData::F64(b.iter().map(|r| (r.3 - r.2) as f64 / 1000.0).collect()),
-            ColumnData::Dict {
-                values: kinds.clone(),
-                codes: b.iter().map(|r| r.4.code() as u32).collect(),
-            },
-            ColumnData::Dict {
-                values: kinds.clone(),
-                codes: b.iter().map(|r| r.5.code() as u32).collect(),
-            },
-            ColumnData::Dict {
-                values: pairings.clone(),
-                codes: b.iter().map(|r| u32::from(r.6)).collect(),
-            },
-        ])?;
+        writer.write_row_group(&aggregate::latency_columns(b))?;
     }
     writer.finish()?;
     Ok(rows.len() as u64)
