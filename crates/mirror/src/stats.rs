@@ -79,19 +79,41 @@ fn beta_cdf_with(x: f64, a: f64, b: f64, ln_norm: f64) -> f64 {
     }
 }
 
-/// The q-quantile of Beta(a, b), by bisection on the CDF (60 halvings: exact to f64).
+/// The q-quantile of Beta(a, b): Newton's method on the CDF, kept inside a bracket that every
+/// step narrows (a step that would leave it bisects instead), until a step moves x by less than
+/// a few ulps. Typically 4–8 CDF evaluations where bisection to the same precision takes 60.
 pub fn beta_quantile(q: f64, a: f64, b: f64) -> f64 {
+    if q <= 0.0 {
+        return 0.0;
+    }
+    if q >= 1.0 {
+        return 1.0;
+    }
     let ln_norm = ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b);
     let (mut lo, mut hi) = (0.0f64, 1.0f64);
-    for _ in 0..60 {
-        let mid = 0.5 * (lo + hi);
-        if beta_cdf_with(mid, a, b, ln_norm) < q {
-            lo = mid;
-        } else {
-            hi = mid;
+    let mut x = a / (a + b);
+    for _ in 0..200 {
+        let f = beta_cdf_with(x, a, b, ln_norm) - q;
+        if f == 0.0 {
+            return x;
         }
+        if f < 0.0 {
+            lo = x;
+        } else {
+            hi = x;
+        }
+        let ln_density = ln_norm + (a - 1.0) * x.ln() + (b - 1.0) * (1.0 - x).ln();
+        let step = f / ln_density.exp();
+        let mut next = x - step;
+        if !next.is_finite() || next <= lo || next >= hi {
+            next = 0.5 * (lo + hi);
+        }
+        if (next - x).abs() <= 4.0 * f64::EPSILON * x.max(f64::MIN_POSITIVE) || hi - lo <= f64::EPSILON * hi {
+            return next;
+        }
+        x = next;
     }
-    0.5 * (lo + hi)
+    x
 }
 
 /// Percentile rank of every value in [0, 1]: the share of the other values strictly below it,
@@ -195,6 +217,46 @@ mod tests {
         let q = beta_quantile(0.05, 3.0, 9.0);
         assert!((beta_cdf(q, 3.0, 9.0) - 0.05).abs() < 1e-12);
         assert!((ln_gamma(10.0) - 362_880f64.ln()).abs() < 1e-12);
+    }
+
+    /// The q-quantile by 60 halvings of [0, 1]: slow, plainly right.
+    fn quantile_by_bisection(q: f64, a: f64, b: f64) -> f64 {
+        let (mut lo, mut hi) = (0.0f64, 1.0f64);
+        for _ in 0..60 {
+            let mid = 0.5 * (lo + hi);
+            if beta_cdf(mid, a, b) < q {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        0.5 * (lo + hi)
+    }
+
+    #[test]
+    fn newton_quantiles_match_bisection() {
+        // The shapes the model asks for: 1 + votes either way, votes from 0 to thousands with
+        // fractional parts (reply-time votes), and both tails.
+        let shapes = [0.0, 0.3, 1.0, 2.5, 7.0, 19.75, 64.0, 333.3, 4000.0];
+        let mut worst = 0.0f64;
+        for &va in &shapes {
+            for &vb in &shapes {
+                let (a, b) = (1.0 + va, 1.0 + vb);
+                for q in [0.001, 0.05, 0.5, 0.95, 0.999] {
+                    let newton = beta_quantile(q, a, b);
+                    let reference = quantile_by_bisection(q, a, b);
+                    assert!((0.0..=1.0).contains(&newton), "{q} {a} {b}: {newton}");
+                    worst = worst.max((newton - reference).abs());
+                    assert!(
+                        (newton - reference).abs() < 1e-12,
+                        "Beta({a}, {b}) q={q}: Newton {newton}, bisection {reference}"
+                    );
+                }
+            }
+        }
+        assert!(worst < 1e-12, "{worst}");
+        assert_eq!(beta_quantile(0.0, 2.0, 3.0), 0.0);
+        assert_eq!(beta_quantile(1.0, 2.0, 3.0), 1.0);
     }
 
     #[test]
