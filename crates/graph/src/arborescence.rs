@@ -5,9 +5,12 @@
 //! Edmonds (1967), "Optimum branchings" (cycle contraction); implemented as in Tarjan (1977),
 //! "Finding optimum branchings", Networks 7, with the correction of Camerini, Fratta and Maffioli
 //! (1979): each contracted node keeps its incoming arcs in a mergeable heap with a lazy weight
-//! offset (a leftist heap here), contractions live in a union–find with rollback, and the tree is
-//! read back by undoing the contractions newest first. Time O(m log n), memory O(n + m), for n
-//! nodes and m candidate arcs.
+//! offset, contractions live in a union–find with rollback, and the tree is read back by undoing
+//! the contractions newest first. The heap is a leftist heap of *runs*: each original node's
+//! arcs sorted best first in one array, so the heaps have n elements, not m, and popping an arc
+//! reads the next one of its run in order (at L, 100,000 people and tens of millions of arcs,
+//! a heap of single arcs spent its time on cache misses). Time O(m log n), memory O(n + m), for
+//! n nodes and m candidate arcs.
 //!
 //! Conventions. A virtual root n gets an arc n → v of weight `root_weight[v]` for every v, and the
 //! result is the maximum spanning arborescence rooted there (networkx's
@@ -59,24 +62,33 @@ impl Gain {
     }
 }
 
-/// A candidate arc as a node of the leftist heaps of incoming arcs.
+/// One node's incoming arcs, best first, as an element of the leftist heaps: a contracted node's
+/// heap holds the runs of its members, so a heap has at most n elements however many arcs there
+/// are. Popping an arc advances its run (the next arc of the same original node, read in order
+/// from one array) and puts the run back with its new head.
 #[derive(Debug, Clone, Copy)]
-struct HeapArc {
-    /// Reduced gain, once the `delta`s of the nodes above have been pushed down.
+struct Run {
+    /// The head arc (an index into the arc arrays) and the end of this run's arcs.
+    pos: u32,
+    end: u32,
+    /// The head arc's reduced gain: its own plus `shift`.
     gain: Gain,
-    /// Offset still to be added to this node and everything below it.
+    /// Every offset applied to this run so far (the next head's reduced gain is its own plus this).
+    shift: Gain,
+    /// Offset still to be added to this run and every run below it.
     delta: Gain,
     left: u32,
     right: u32,
     /// Length of the right spine (the leftist heap's s-value); 0 stands for an empty heap.
     rank: u32,
-    parent: u32,
-    child: u32,
 }
 
-/// Leftist max-heaps of arcs in one arena; a heap is named by the index of its top arc.
+/// Leftist max-heaps of runs in one arena; a heap is named by the index of its top run.
 struct Heaps {
-    arcs: Vec<HeapArc>,
+    runs: Vec<Run>,
+    /// Each arc's (parent, child) and own gain, grouped by child, best first within a child.
+    ends: Vec<(u32, u32)>,
+    gains: Vec<Gain>,
 }
 
 impl Heaps {
@@ -84,37 +96,44 @@ impl Heaps {
         if heap == NONE {
             0
         } else {
-            self.arcs[heap as usize].rank
+            self.runs[heap as usize].rank
         }
     }
 
     fn push_down(&mut self, heap: u32) {
-        let arc = self.arcs[heap as usize];
-        if arc.delta == Gain::ZERO {
+        let run = self.runs[heap as usize];
+        if run.delta == Gain::ZERO {
             return;
         }
-        for below in [arc.left, arc.right] {
+        for below in [run.left, run.right] {
             if below != NONE {
-                let b = &mut self.arcs[below as usize];
-                b.delta = b.delta.plus(arc.delta);
+                let b = &mut self.runs[below as usize];
+                b.delta = b.delta.plus(run.delta);
             }
         }
-        let a = &mut self.arcs[heap as usize];
-        a.gain = a.gain.plus(arc.delta);
-        a.delta = Gain::ZERO;
+        let r = &mut self.runs[heap as usize];
+        r.gain = r.gain.plus(run.delta);
+        r.shift = r.shift.plus(run.delta);
+        r.delta = Gain::ZERO;
     }
 
-    /// Whether arc `a` comes out before arc `b`; both pushed down. Ties go to the lower parent,
-    /// then the lower child, so the order is total.
+    /// The arc at the top of a heap (pushed down first).
+    fn top(&mut self, heap: u32) -> u32 {
+        self.push_down(heap);
+        self.runs[heap as usize].pos
+    }
+
+    /// Whether run `a`'s head comes out before run `b`'s; both pushed down. Ties go to the lower
+    /// parent, then the lower child, so the order is total.
     fn before(&self, a: u32, b: u32) -> bool {
-        let (x, y) = (&self.arcs[a as usize], &self.arcs[b as usize]);
+        let (x, y) = (&self.runs[a as usize], &self.runs[b as usize]);
         x.gain
             .cmp(y.gain)
-            .then((y.parent, y.child).cmp(&(x.parent, x.child)))
+            .then(self.ends[y.pos as usize].cmp(&self.ends[x.pos as usize]))
             .is_gt()
     }
 
-    /// Recursion follows right spines only, so its depth is at most 2 log₂ m.
+    /// Recursion follows right spines only, so its depth is at most 2 log₂ n.
     fn merge(&mut self, a: u32, b: u32) -> u32 {
         if a == NONE {
             return b;
@@ -125,26 +144,39 @@ impl Heaps {
         self.push_down(a);
         self.push_down(b);
         let (top, other) = if self.before(b, a) { (b, a) } else { (a, b) };
-        let right = self.merge(self.arcs[top as usize].right, other);
-        let left = self.arcs[top as usize].left;
+        let right = self.merge(self.runs[top as usize].right, other);
+        let left = self.runs[top as usize].left;
         let (left, right) = if self.rank(left) < self.rank(right) {
             (right, left)
         } else {
             (left, right)
         };
         let rank = self.rank(right) + 1;
-        let t = &mut self.arcs[top as usize];
+        let t = &mut self.runs[top as usize];
         t.left = left;
         t.right = right;
         t.rank = rank;
         top
     }
 
-    /// The heap without its top arc.
-    fn pop(&mut self, heap: u32) -> u32 {
+    /// The heap without its top arc, after adding `offset` to every arc in it: the top run
+    /// leaves, and comes back with its next arc as head unless it is spent.
+    fn pop(&mut self, heap: u32, offset: Gain) -> u32 {
+        self.runs[heap as usize].delta = self.runs[heap as usize].delta.plus(offset);
         self.push_down(heap);
-        let arc = self.arcs[heap as usize];
-        self.merge(arc.left, arc.right)
+        let run = self.runs[heap as usize];
+        let rest = self.merge(run.left, run.right);
+        let pos = run.pos + 1;
+        if pos == run.end {
+            return rest;
+        }
+        let r = &mut self.runs[heap as usize];
+        r.pos = pos;
+        r.gain = self.gains[pos as usize].plus(run.shift);
+        r.left = NONE;
+        r.right = NONE;
+        r.rank = 1;
+        self.merge(rest, heap)
     }
 }
 
@@ -241,12 +273,26 @@ pub fn maximum_branching(
     candidates.sort_unstable_by(|a, b| (a.1, a.0).cmp(&(b.1, b.0)).then(b.2.total_cmp(&a.2)));
     candidates.dedup_by_key(|a| (a.1, a.0));
 
-    let mut heaps = Heaps {
-        arcs: Vec::with_capacity(candidates.len() + n),
-    };
-    let mut heap = vec![NONE; n_all];
-    let root_arcs = root_weight.iter().enumerate().map(|(v, &w)| {
-        let gain = if w.is_finite() {
+    // Each node's arcs with its root arc, best first: its run. Arc ids index these arrays.
+    let mut ends: Vec<(u32, u32)> = Vec::with_capacity(candidates.len() + n);
+    let mut gains: Vec<Gain> = Vec::with_capacity(candidates.len() + n);
+    let mut runs: Vec<Run> = Vec::with_capacity(n);
+    let mut group: Vec<(Gain, u32)> = Vec::new();
+    let mut next = 0;
+    for (v, &w) in root_weight.iter().enumerate() {
+        group.clear();
+        while next < candidates.len() && candidates[next].1 as usize == v {
+            let (parent, _, weight) = candidates[next];
+            group.push((
+                Gain {
+                    forced_roots: 0,
+                    weight,
+                },
+                parent,
+            ));
+            next += 1;
+        }
+        let root_gain = if w.is_finite() {
             Gain {
                 forced_roots: 0,
                 weight: w + 0.0,
@@ -257,55 +303,28 @@ pub fn maximum_branching(
                 weight: 0.0,
             }
         };
-        (root, v as u32, gain)
-    });
-    let real_arcs = candidates.into_iter().map(|(parent, child, weight)| {
-        (
-            parent,
-            child,
-            Gain {
-                forced_roots: 0,
-                weight,
-            },
-        )
-    });
-    for (parent, child, gain) in real_arcs.chain(root_arcs) {
-        heaps.arcs.push(HeapArc {
-            gain,
+        group.push((root_gain, root));
+        // Best first; among equal gains the lower parent (one child: (parent, child) order).
+        group.sort_unstable_by(|x, y| y.0.cmp(x.0).then(x.1.cmp(&y.1)));
+        let pos = ends.len() as u32;
+        for &(gain, parent) in &group {
+            ends.push((parent, v as u32));
+            gains.push(gain);
+        }
+        runs.push(Run {
+            pos,
+            end: ends.len() as u32,
+            gain: group[0].0,
+            shift: Gain::ZERO,
             delta: Gain::ZERO,
             left: NONE,
             right: NONE,
             rank: 1,
-            parent,
-            child,
         });
     }
-    // Each node's first heap: its arcs in heap order, chained through `left`. A list sorted
-    // best first is a leftist heap (every right spine is empty), built without a merge per arc.
-    let real = heaps.arcs.len() - n;
-    let mut order: Vec<u32> = Vec::new();
-    let mut start = 0;
-    for (v, first) in heap.iter_mut().enumerate().take(n) {
-        let mut end = start;
-        while end < real && heaps.arcs[end].child as usize == v {
-            end += 1;
-        }
-        order.clear();
-        order.extend(start as u32..end as u32);
-        order.push((real + v) as u32);
-        order.sort_unstable_by(|&a, &b| {
-            if heaps.before(a, b) {
-                std::cmp::Ordering::Less
-            } else {
-                std::cmp::Ordering::Greater
-            }
-        });
-        for w in order.windows(2) {
-            heaps.arcs[w[0] as usize].left = w[1];
-        }
-        *first = order[0];
-        start = end;
-    }
+    drop(candidates);
+    let mut heaps = Heaps { runs, ends, gains };
+    let mut heap: Vec<u32> = (0..n as u32).chain([NONE]).collect();
 
     // Tarjan's walk: from each unattached node, follow best incoming arcs until the walk reaches
     // an attached node (or the root), contracting every cycle it closes into one node.
@@ -327,21 +346,21 @@ pub fn maximum_branching(
             let best = loop {
                 let top = heap[u as usize];
                 assert!(top != NONE, "every node keeps its virtual root arc");
-                if sets.find(heaps.arcs[top as usize].parent) == u {
-                    heap[u as usize] = heaps.pop(top);
+                let arc = heaps.top(top);
+                if sets.find(heaps.ends[arc as usize].0) == u {
+                    heap[u as usize] = heaps.pop(top, Gain::ZERO);
                 } else {
                     break top;
                 }
             };
-            heaps.push_down(best);
+            let arc = heaps.runs[best as usize].pos;
             // Every other arc into u is now worth its gain over the chosen one.
-            let chosen = heaps.arcs[best as usize].gain;
-            heaps.arcs[best as usize].delta = Gain::ZERO.minus(chosen);
-            heap[u as usize] = heaps.pop(best);
-            path_arcs.push(best);
+            let chosen = heaps.runs[best as usize].gain;
+            heap[u as usize] = heaps.pop(best, Gain::ZERO.minus(chosen));
+            path_arcs.push(arc);
             path_nodes.push(u);
             seen[u as usize] = start;
-            u = sets.find(heaps.arcs[best as usize].parent);
+            u = sets.find(heaps.ends[arc as usize].0);
             if seen[u as usize] == start {
                 let time = sets.time();
                 let mut merged = NONE;
@@ -361,7 +380,7 @@ pub fn maximum_branching(
             }
         }
         for &a in &path_arcs {
-            incoming[sets.find(heaps.arcs[a as usize].child) as usize] = a;
+            incoming[sets.find(heaps.ends[a as usize].1) as usize] = a;
         }
     }
 
@@ -371,15 +390,15 @@ pub fn maximum_branching(
         sets.rollback(time);
         let entering = incoming[u as usize];
         for &a in &cycle_arcs[arcs_of_cycle] {
-            incoming[sets.find(heaps.arcs[a as usize].child) as usize] = a;
+            incoming[sets.find(heaps.ends[a as usize].1) as usize] = a;
         }
-        incoming[sets.find(heaps.arcs[entering as usize].child) as usize] = entering;
+        incoming[sets.find(heaps.ends[entering as usize].1) as usize] = entering;
     }
 
     incoming[..n]
         .iter()
         .map(|&a| {
-            let parent = heaps.arcs[a as usize].parent;
+            let parent = heaps.ends[a as usize].0;
             (parent != root).then_some(parent)
         })
         .collect()
