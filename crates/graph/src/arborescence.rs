@@ -84,14 +84,18 @@ struct Run {
 }
 
 /// Leftist max-heaps of runs in one arena; a heap is named by the index of its top run.
-struct Heaps {
+struct Heaps<'a> {
     runs: Vec<Run>,
-    /// Each arc's (parent, child) and own gain, grouped by child, best first within a child.
-    ends: Vec<(u32, u32)>,
-    gains: Vec<Gain>,
+    /// The arcs this solve sees (ids into `arcs`), each node's run in one stretch, best first.
+    ids: Vec<u32>,
+    arcs: &'a Arcs,
 }
 
-impl Heaps {
+impl Heaps<'_> {
+    fn ends(&self, pos: u32) -> (u32, u32) {
+        self.arcs.ends[self.ids[pos as usize] as usize]
+    }
+
     fn rank(&self, heap: u32) -> u32 {
         if heap == NONE {
             0
@@ -120,7 +124,7 @@ impl Heaps {
     /// The arc at the top of a heap (pushed down first).
     fn top(&mut self, heap: u32) -> u32 {
         self.push_down(heap);
-        self.runs[heap as usize].pos
+        self.ids[self.runs[heap as usize].pos as usize]
     }
 
     /// Whether run `a`'s head comes out before run `b`'s; both pushed down. Ties go to the lower
@@ -129,7 +133,7 @@ impl Heaps {
         let (x, y) = (&self.runs[a as usize], &self.runs[b as usize]);
         x.gain
             .cmp(y.gain)
-            .then(self.ends[y.pos as usize].cmp(&self.ends[x.pos as usize]))
+            .then(self.ends(y.pos).cmp(&self.ends(x.pos)))
             .is_gt()
     }
 
@@ -172,7 +176,7 @@ impl Heaps {
         }
         let r = &mut self.runs[heap as usize];
         r.pos = pos;
-        r.gain = self.gains[pos as usize].plus(run.shift);
+        r.gain = self.arcs.gains[self.ids[pos as usize] as usize].plus(run.shift);
         r.left = NONE;
         r.right = NONE;
         r.rank = 1;
@@ -250,13 +254,30 @@ pub fn maximum_branching(
     arcs: &[(u32, u32, f64)],
     root_weight: &[f64],
 ) -> Vec<Option<u32>> {
+    maximum_branching_from_best(n, arcs, root_weight, FIRST_ARCS)
+}
+
+/// How many of each node's best arcs the first solve sees (the rest are checked against its
+/// dual, see [`maximum_branching_from_best`]).
+pub const FIRST_ARCS: usize = 16;
+
+/// [`maximum_branching`], solving first on each node's `first` best arcs only: the rest are
+/// checked against that solution's dual, and where one of them could improve it, its child's
+/// arcs are widened (four times as many) and the solve repeated. The result is optimal for all
+/// the arcs whatever `first` is; `first` only sets the work. Public so that tests can run the
+/// widening with small values.
+pub fn maximum_branching_from_best(
+    n: usize,
+    arcs: &[(u32, u32, f64)],
+    root_weight: &[f64],
+    first: usize,
+) -> Vec<Option<u32>> {
     assert_eq!(root_weight.len(), n, "one root weight per node");
     assert!(n < NONE as usize - 1, "too many nodes for u32 indices");
     if n == 0 {
         return Vec::new();
     }
     let root = n as u32;
-    let n_all = n + 1;
 
     // Candidates grouped by child, one per (parent, child): the heaviest.
     let mut candidates: Vec<(u32, u32, f64)> = Vec::with_capacity(arcs.len());
@@ -274,9 +295,12 @@ pub fn maximum_branching(
     candidates.dedup_by_key(|a| (a.1, a.0));
 
     // Each node's arcs with its root arc, best first: its run. Arc ids index these arrays.
-    let mut ends: Vec<(u32, u32)> = Vec::with_capacity(candidates.len() + n);
-    let mut gains: Vec<Gain> = Vec::with_capacity(candidates.len() + n);
-    let mut runs: Vec<Run> = Vec::with_capacity(n);
+    let mut all = Arcs {
+        ends: Vec::with_capacity(candidates.len() + n),
+        gains: Vec::with_capacity(candidates.len() + n),
+        starts: Vec::with_capacity(n + 1),
+        root_arc: Vec::with_capacity(n),
+    };
     let mut group: Vec<(Gain, u32)> = Vec::new();
     let mut next = 0;
     for (v, &w) in root_weight.iter().enumerate() {
@@ -306,15 +330,100 @@ pub fn maximum_branching(
         group.push((root_gain, root));
         // Best first; among equal gains the lower parent (one child: (parent, child) order).
         group.sort_unstable_by(|x, y| y.0.cmp(x.0).then(x.1.cmp(&y.1)));
-        let pos = ends.len() as u32;
+        all.starts.push(all.ends.len() as u32);
         for &(gain, parent) in &group {
-            ends.push((parent, v as u32));
-            gains.push(gain);
+            if parent == root {
+                all.root_arc.push(all.ends.len() as u32);
+            }
+            all.ends.push((parent, v as u32));
+            all.gains.push(gain);
+        }
+    }
+    all.starts.push(all.ends.len() as u32);
+    drop(candidates);
+
+    // Solve on each node's `first` best arcs, then check every arc left out against the
+    // solution's dual (Edmonds' duals: what each node and each contracted cycle paid for its
+    // chosen arc). An arc left out whose gain over what the sets it enters paid is not positive
+    // could not improve the branching (LP duality), so the solution is optimal for all the arcs.
+    // Where some arc could, its child's run is widened and the solve repeated.
+    let mut kept: Vec<u32> = (0..n)
+        .map(|v| (all.starts[v + 1] - all.starts[v]).min(first.max(1) as u32))
+        .collect();
+    loop {
+        let solution = solve(n, &all, &kept);
+        let mut widened = false;
+        if kept
+            .iter()
+            .enumerate()
+            .any(|(v, &k)| k < all.starts[v + 1] - all.starts[v])
+        {
+            let forest = DualForest::new(&solution.tree_parent, &solution.dual);
+            for (v, k) in kept.iter_mut().enumerate() {
+                let (start, end) = (all.starts[v], all.starts[v + 1]);
+                if *k == end - start {
+                    continue;
+                }
+                let left_out = (start + *k..end).filter(|&a| all.ends[a as usize].0 != root);
+                let violated = left_out
+                    .into_iter()
+                    .any(|a| forest.improves(all.ends[a as usize], all.gains[a as usize]));
+                if violated {
+                    *k = (*k).saturating_mul(4).min(end - start);
+                    widened = true;
+                }
+            }
+        }
+        if !widened {
+            return solution
+                .incoming
+                .iter()
+                .map(|&a| {
+                    let parent = all.ends[a as usize].0;
+                    (parent != root).then_some(parent)
+                })
+                .collect();
+        }
+    }
+}
+
+/// Every candidate arc, grouped by child, each child's run best first with its root arc in it.
+struct Arcs {
+    ends: Vec<(u32, u32)>,
+    gains: Vec<Gain>,
+    /// Where each node's run starts (n + 1 entries).
+    starts: Vec<u32>,
+    /// The id of each node's root arc.
+    root_arc: Vec<u32>,
+}
+
+/// A branching and its dual: the contraction forest (leaves 0..n are the nodes, node n + k the
+/// k-th contracted cycle) and what each of its nodes paid for the arc it chose.
+struct Solution {
+    /// The chosen arc into each node (an id into `Arcs`).
+    incoming: Vec<u32>,
+    tree_parent: Vec<u32>,
+    dual: Vec<Gain>,
+}
+
+/// Tarjan's walk over the first `kept[v]` arcs of each node's run (and its root arc).
+fn solve(n: usize, all: &Arcs, kept: &[u32]) -> Solution {
+    let root = n as u32;
+    let n_all = n + 1;
+    let mut ids: Vec<u32> = Vec::with_capacity(kept.iter().map(|&k| k as usize + 1).sum());
+    let mut runs: Vec<Run> = Vec::with_capacity(n);
+    for (v, &k) in kept.iter().enumerate() {
+        let start = all.starts[v];
+        let pos = ids.len() as u32;
+        ids.extend(start..start + k);
+        // The root arc keeps every node attachable; left out, it is the worst of the run.
+        if all.root_arc[v] >= start + k {
+            ids.push(all.root_arc[v]);
         }
         runs.push(Run {
             pos,
-            end: ends.len() as u32,
-            gain: group[0].0,
+            end: ids.len() as u32,
+            gain: all.gains[ids[pos as usize] as usize],
             shift: Gain::ZERO,
             delta: Gain::ZERO,
             left: NONE,
@@ -322,8 +431,11 @@ pub fn maximum_branching(
             rank: 1,
         });
     }
-    drop(candidates);
-    let mut heaps = Heaps { runs, ends, gains };
+    let mut heaps = Heaps {
+        runs,
+        ids,
+        arcs: all,
+    };
     let mut heap: Vec<u32> = (0..n as u32).chain([NONE]).collect();
 
     // Tarjan's walk: from each unattached node, follow best incoming arcs until the walk reaches
@@ -337,6 +449,10 @@ pub fn maximum_branching(
     // Per contraction: the contracted node, the union-find time before it, its cycle's arcs.
     let mut contractions: Vec<(u32, usize, std::ops::Range<usize>)> = Vec::new();
     let mut cycle_arcs: Vec<u32> = Vec::new();
+    // The dual: each set's node in the contraction forest, its parent there, what it paid.
+    let mut tree_of: Vec<u32> = (0..n_all as u32).collect();
+    let mut tree_parent: Vec<u32> = vec![NONE; n];
+    let mut dual: Vec<Gain> = vec![Gain::ZERO; n];
     for start in 0..n as u32 {
         let mut u = start;
         path_arcs.clear();
@@ -347,26 +463,31 @@ pub fn maximum_branching(
                 let top = heap[u as usize];
                 assert!(top != NONE, "every node keeps its virtual root arc");
                 let arc = heaps.top(top);
-                if sets.find(heaps.ends[arc as usize].0) == u {
+                if sets.find(all.ends[arc as usize].0) == u {
                     heap[u as usize] = heaps.pop(top, Gain::ZERO);
                 } else {
                     break top;
                 }
             };
-            let arc = heaps.runs[best as usize].pos;
+            let arc = heaps.ids[heaps.runs[best as usize].pos as usize];
             // Every other arc into u is now worth its gain over the chosen one.
             let chosen = heaps.runs[best as usize].gain;
+            dual[tree_of[u as usize] as usize] = chosen;
             heap[u as usize] = heaps.pop(best, Gain::ZERO.minus(chosen));
             path_arcs.push(arc);
             path_nodes.push(u);
             seen[u as usize] = start;
-            u = sets.find(heaps.ends[arc as usize].0);
+            u = sets.find(all.ends[arc as usize].0);
             if seen[u as usize] == start {
                 let time = sets.time();
+                let cycle = tree_parent.len() as u32;
+                tree_parent.push(NONE);
+                dual.push(Gain::ZERO);
                 let mut merged = NONE;
                 loop {
                     let w = path_nodes.pop().expect("the cycle is on the path");
                     merged = heaps.merge(merged, heap[w as usize]);
+                    tree_parent[tree_of[w as usize] as usize] = cycle;
                     if !sets.join(u, w) {
                         break;
                     }
@@ -374,13 +495,14 @@ pub fn maximum_branching(
                 let first = cycle_arcs.len();
                 cycle_arcs.extend(path_arcs.drain(path_nodes.len()..));
                 u = sets.find(u);
+                tree_of[u as usize] = cycle;
                 contractions.push((u, time, first..cycle_arcs.len()));
                 heap[u as usize] = merged;
                 seen[u as usize] = NONE;
             }
         }
         for &a in &path_arcs {
-            incoming[sets.find(heaps.ends[a as usize].1) as usize] = a;
+            incoming[sets.find(all.ends[a as usize].1) as usize] = a;
         }
     }
 
@@ -390,18 +512,112 @@ pub fn maximum_branching(
         sets.rollback(time);
         let entering = incoming[u as usize];
         for &a in &cycle_arcs[arcs_of_cycle] {
-            incoming[sets.find(heaps.ends[a as usize].1) as usize] = a;
+            incoming[sets.find(all.ends[a as usize].1) as usize] = a;
         }
-        incoming[sets.find(heaps.ends[entering as usize].1) as usize] = entering;
+        incoming[sets.find(all.ends[entering as usize].1) as usize] = entering;
+    }
+    incoming.truncate(n);
+    Solution {
+        incoming,
+        tree_parent,
+        dual,
+    }
+}
+
+/// The contraction forest under one extra top node (so that it is one tree) with, for each
+/// node, what it and every set above it paid; lowest common ancestors by a sparse table over an
+/// Euler tour (O(1) a query).
+struct DualForest {
+    /// Sum of the duals of a forest node and its ancestors.
+    paid: Vec<Gain>,
+    /// Each node's first place in the tour.
+    first: Vec<u32>,
+    /// `table[k][i]`: the shallowest node among tour places i .. i + 2^k, as (depth, node).
+    table: Vec<Vec<(u32, u32)>>,
+}
+
+impl DualForest {
+    fn new(tree_parent: &[u32], dual: &[Gain]) -> DualForest {
+        let t = tree_parent.len();
+        let top = t as u32;
+        let parent = |x: usize| match tree_parent[x] {
+            NONE => top,
+            p => p,
+        };
+        // A cycle's node comes after every node in it, so parents have higher ids.
+        let mut paid = dual.to_vec();
+        paid.push(Gain::ZERO);
+        let mut depth = vec![0u32; t + 1];
+        for x in (0..t).rev() {
+            let p = parent(x) as usize;
+            paid[x] = paid[x].plus(paid[p]);
+            depth[x] = depth[p] + 1;
+        }
+        // Children lists, then an iterative Euler tour from the top.
+        let mut child_start = vec![0u32; t + 2];
+        for x in 0..t {
+            child_start[parent(x) as usize + 1] += 1;
+        }
+        for i in 0..=t {
+            child_start[i + 1] += child_start[i];
+        }
+        let mut fill = child_start.clone();
+        let mut children = vec![0u32; t];
+        for x in 0..t {
+            let p = parent(x) as usize;
+            children[fill[p] as usize] = x as u32;
+            fill[p] += 1;
+        }
+        let mut first = vec![0u32; t + 1];
+        let mut tour: Vec<(u32, u32)> = Vec::with_capacity(2 * t + 1);
+        let mut stack: Vec<(u32, u32)> = vec![(top, child_start[t])];
+        tour.push((0, top));
+        while let Some(&mut (x, ref mut next)) = stack.last_mut() {
+            if *next < child_start[x as usize + 1] {
+                let c = children[*next as usize];
+                *next += 1;
+                first[c as usize] = tour.len() as u32;
+                tour.push((depth[c as usize], c));
+                stack.push((c, child_start[c as usize]));
+            } else {
+                stack.pop();
+                if let Some(&(p, _)) = stack.last() {
+                    tour.push((depth[p as usize], p));
+                }
+            }
+        }
+        let mut table = vec![tour];
+        let mut width = 1;
+        while 2 * width <= table[0].len() {
+            let below = table.last().expect("level 0 exists");
+            let level: Vec<(u32, u32)> = (0..below.len() - width)
+                .map(|i| below[i].min(below[i + width]))
+                .collect();
+            table.push(level);
+            width *= 2;
+        }
+        DualForest { paid, first, table }
     }
 
-    incoming[..n]
-        .iter()
-        .map(|&a| {
-            let parent = heaps.ends[a as usize].0;
-            (parent != root).then_some(parent)
-        })
-        .collect()
+    /// The lowest common ancestor of two nodes.
+    fn common(&self, a: u32, b: u32) -> u32 {
+        let (x, y) = (self.first[a as usize], self.first[b as usize]);
+        let (i, j) = (x.min(y) as usize, x.max(y) as usize);
+        let k = (usize::BITS - 1 - (j - i + 1).leading_zeros()) as usize;
+        self.table[k][i].min(self.table[k][j + 1 - (1 << k)]).1
+    }
+
+    /// Whether arc `(parent, child)` of gain `gain` has a positive reduced gain: more than what
+    /// the sets it enters (containing the child, not the parent) paid.
+    fn improves(&self, (parent, child): (u32, u32), gain: Gain) -> bool {
+        let common = self.common(parent, child);
+        debug_assert!(
+            common != child,
+            "an arc's child does not contain its parent"
+        );
+        let entered = self.paid[child as usize].minus(self.paid[common as usize]);
+        gain.minus(entered).cmp(Gain::ZERO).is_gt()
+    }
 }
 
 #[cfg(test)]
