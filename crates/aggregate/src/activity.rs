@@ -8,7 +8,7 @@
 
 use chrono::{Datelike, FixedOffset, TimeZone, Timelike, Utc, Weekday};
 use store::{EventReader, StoreError};
-use vocab::{Activity, Window};
+use vocab::{Activity, Interaction, Window, WindowSpec};
 
 pub const BROADCAST_AT: usize = 10;
 
@@ -62,43 +62,102 @@ fn local(zone: Option<Zone>, time_ms: i64) -> Option<(Weekday, u32)> {
 
 /// Counts per window (same order as `windows`), one entry per person who sent anything.
 /// `managers`: each person's manager by index (for team meetings), empty when no chart.
+/// A pass of its own over the stored interactions; `aggregate_counting` counts the same during
+/// the aggregation's pass instead.
 pub fn activity(
     mut reader: EventReader,
     time_zones: &[Option<String>],
     managers: &[Option<u32>],
     windows: &[Window],
 ) -> Result<Vec<Vec<Activity>>, StoreError> {
-    let n = time_zones.len();
-    let zones: Vec<Option<Zone>> = time_zones
-        .iter()
-        .map(|z| z.as_deref().and_then(parse_zone))
-        .collect();
-    let mut acc: Vec<Vec<Activity>> = windows
-        .iter()
-        .map(|_| {
-            (0..n)
-                .map(|p| Activity {
-                    person: p as u32,
-                    ..Default::default()
-                })
-                .collect()
-        })
-        .collect();
-    // The event being read.
-    struct Current {
-        id: u64,
-        time: Option<i64>,
-        actor: u32,
-        recipients: usize,
-        meeting: bool,
-        /// (person, speaking seconds) of the organizer and each attendee.
-        speakers: Vec<(u32, f64)>,
+    let specs: Vec<WindowSpec> = windows.iter().map(|w| WindowSpec::Fixed(*w)).collect();
+    let mut counter = Counter::new(time_zones, managers, &specs);
+    while let Some(row) = reader.next_row()? {
+        counter.row(&row);
     }
-    let flush = |e: &Current, acc: &mut Vec<Vec<Activity>>| {
+    Ok(counter.finish_for(windows))
+}
+
+/// The event being read.
+struct Current {
+    id: u64,
+    time: Option<i64>,
+    actor: u32,
+    recipients: usize,
+    meeting: bool,
+    /// (person, speaking seconds) of the organizer and each attendee.
+    speakers: Vec<(u32, f64)>,
+}
+
+/// Counts activity row by row (rows of one event next to each other, as stored) for the windows
+/// of some specs: every window a spec gives an event's time gets the event.
+pub struct Counter {
+    zones: Vec<Option<Zone>>,
+    managers: Vec<Option<u32>>,
+    specs: Vec<WindowSpec>,
+    /// Each window met so far, with one entry per person.
+    windows: Vec<(Window, Vec<Activity>)>,
+    /// Per spec, the index in `windows` of the window it gave last (events come in time order,
+    /// so it is nearly always the one again).
+    last: Vec<Option<usize>>,
+    current: Option<Current>,
+}
+
+impl Counter {
+    /// `time_zones`: one per person (IANA name or offset; UTC when unknown or unreadable);
+    /// `managers`: each person's manager by index, empty when there is no chart.
+    pub fn new(
+        time_zones: &[Option<String>],
+        managers: &[Option<u32>],
+        specs: &[WindowSpec],
+    ) -> Counter {
+        Counter {
+            zones: time_zones
+                .iter()
+                .map(|z| z.as_deref().and_then(parse_zone))
+                .collect(),
+            managers: managers.to_vec(),
+            specs: specs.to_vec(),
+            windows: Vec::new(),
+            last: vec![None; specs.len()],
+            current: None,
+        }
+    }
+
+    /// Takes the next stored row.
+    pub fn row(&mut self, row: &Interaction) {
+        if self.current.as_ref().is_none_or(|e| e.id != row.event_id) {
+            if let Some(e) = self.current.take() {
+                self.flush(&e);
+            }
+            self.current = Some(Current {
+                id: row.event_id,
+                time: row.time_ms,
+                actor: row.actor.0,
+                recipients: 0,
+                meeting: row.kind == vocab::Kind::Meeting,
+                speakers: Vec::new(),
+            });
+        }
+        let e = self.current.as_mut().expect("set above");
+        if row.role == vocab::Role::Organizer {
+            if let Some(s) = row.speaking_s {
+                e.speakers.push((row.actor.0, s as f64));
+            }
+        } else {
+            e.recipients += 1;
+            if let Some(s) = row.speaking_s.filter(|_| e.meeting) {
+                e.speakers.push((row.recipient.0, s as f64));
+            }
+        }
+    }
+
+    fn flush(&mut self, e: &Current) {
+        let n = self.zones.len();
         let (Some(t), true) = (e.time, (e.actor as usize) < n) else {
             return;
         };
-        let Some((day, hour)) = local(zones[e.actor as usize], t) else {
+        let Some((day, hour)) = local(self.zones[e.actor as usize], t) else {
             return;
         };
         let weekend = matches!(day, Weekday::Sat | Weekday::Sun);
@@ -108,7 +167,7 @@ pub fn activity(
         let airtime = if e.meeting && e.speakers.len() >= 3 {
             let attendees = e.speakers.iter().filter(|s| s.0 != e.actor);
             let (total, reports) = attendees.fold((0usize, 0usize), |(t, r), s| {
-                let report = managers.get(s.0 as usize).copied().flatten() == Some(e.actor);
+                let report = self.managers.get(s.0 as usize).copied().flatten() == Some(e.actor);
                 (t + 1, r + report as usize)
             });
             let talk: f64 = e.speakers.iter().map(|s| s.1).sum();
@@ -123,54 +182,62 @@ pub fn activity(
         } else {
             None
         };
-        for (w, window) in windows.iter().enumerate() {
-            if window.contains(Some(t)) {
-                let a = &mut acc[w][e.actor as usize];
-                a.sent += 1.0;
-                a.after_hours += after as u8 as f64;
-                a.weekend += weekend as u8 as f64;
-                a.broadcast += (e.recipients >= BROADCAST_AT) as u8 as f64;
-                if let Some(x) = airtime {
-                    a.team_meetings += 1.0;
-                    a.team_airtime_sum += x;
+        for k in 0..self.specs.len() {
+            let Some(window) = self.specs[k].window_of(Some(t)) else {
+                continue;
+            };
+            let at = match self.last[k].filter(|&i| self.windows[i].0 == window) {
+                Some(i) => i,
+                None => {
+                    let i = match self.windows.iter().position(|w| w.0 == window) {
+                        Some(i) => i,
+                        None => {
+                            let people = (0..n)
+                                .map(|p| Activity {
+                                    person: p as u32,
+                                    ..Default::default()
+                                })
+                                .collect();
+                            self.windows.push((window, people));
+                            self.windows.len() - 1
+                        }
+                    };
+                    self.last[k] = Some(i);
+                    i
                 }
-            }
-        }
-    };
-    let mut current: Option<Current> = None;
-    while let Some(row) = reader.next_row()? {
-        if current.as_ref().is_none_or(|e| e.id != row.event_id) {
-            if let Some(e) = current.take() {
-                flush(&e, &mut acc);
-            }
-            current = Some(Current {
-                id: row.event_id,
-                time: row.time_ms,
-                actor: row.actor.0,
-                recipients: 0,
-                meeting: row.kind == vocab::Kind::Meeting,
-                speakers: Vec::new(),
-            });
-        }
-        let e = current.as_mut().expect("set above");
-        if row.role == vocab::Role::Organizer {
-            if let Some(s) = row.speaking_s {
-                e.speakers.push((row.actor.0, s as f64));
-            }
-        } else {
-            e.recipients += 1;
-            if let Some(s) = row.speaking_s.filter(|_| e.meeting) {
-                e.speakers.push((row.recipient.0, s as f64));
+            };
+            let a = &mut self.windows[at].1[e.actor as usize];
+            a.sent += 1.0;
+            a.after_hours += after as u8 as f64;
+            a.weekend += weekend as u8 as f64;
+            a.broadcast += (e.recipients >= BROADCAST_AT) as u8 as f64;
+            if let Some(x) = airtime {
+                a.team_meetings += 1.0;
+                a.team_airtime_sum += x;
             }
         }
     }
-    if let Some(e) = current.take() {
-        flush(&e, &mut acc);
+
+    /// The counts of each of `windows` (in that order; a window no event fell in has none),
+    /// one entry per person who sent anything.
+    pub fn finish_for(mut self, windows: &[Window]) -> Vec<Vec<Activity>> {
+        if let Some(e) = self.current.take() {
+            self.flush(&e);
+        }
+        windows
+            .iter()
+            .map(|w| {
+                self.windows
+                    .iter_mut()
+                    .find(|x| x.0 == *w)
+                    .map(|x| std::mem::take(&mut x.1))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|a| a.sent > 0.0)
+                    .collect()
+            })
+            .collect()
     }
-    Ok(acc
-        .into_iter()
-        .map(|v| v.into_iter().filter(|a| a.sent > 0.0).collect())
-        .collect())
 }
 
 #[cfg(test)]

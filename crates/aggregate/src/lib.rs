@@ -34,6 +34,6 @@ mod spill;
 
 pub use pairs::{
     AggregateOptions, AggregateSummary, LATENCY_COLUMNS, PAIR_COLUMNS, Pairing, TABLE_OPTIONS,
-    aggregate, aggregate_with,
+    aggregate, aggregate_counting, aggregate_with,
 };
 pub use sink::{LatencyRow, latency_columns};

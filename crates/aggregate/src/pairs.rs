@@ -2,6 +2,7 @@
 //! handed to a reducer as soon as no later row can change them, and reply pairing.
 
 use crate::acc::{Count, Rec, channel_column, kind_column, pair_key, role_column};
+use crate::activity::Counter;
 use crate::reply::{Event, Expired, SentEvents};
 use crate::sink::{self, Fate, LatencyRow, ToEncoder, ToReducer};
 use rustc_hash::FxHashMap;
@@ -568,6 +569,43 @@ pub fn aggregate_with(
     progress: &dyn Fn(u64),
     part_records: usize,
 ) -> Result<AggregateSummary, StoreError> {
+    let paths = (pairs_path, latencies_path);
+    aggregate_in_one_pass(reader, org, opts, paths, progress, part_records, None)
+}
+
+/// [`aggregate`], counting activity ([`crate::activity::Counter`]) in the same pass: every
+/// decoded batch of rows goes to the pairing pass and to the counter, which runs on a thread of
+/// its own, so the interactions are read and decoded once for both.
+pub fn aggregate_counting(
+    reader: &mut EventReader,
+    org: Option<&OrgChart>,
+    opts: &AggregateOptions,
+    pairs_path: &Path,
+    latencies_path: &Path,
+    progress: &dyn Fn(u64),
+    counter: &mut Counter,
+) -> Result<AggregateSummary, StoreError> {
+    let paths = (pairs_path, latencies_path);
+    aggregate_in_one_pass(
+        reader,
+        org,
+        opts,
+        paths,
+        progress,
+        PART_RECORDS,
+        Some(counter),
+    )
+}
+
+fn aggregate_in_one_pass(
+    reader: &mut EventReader,
+    org: Option<&OrgChart>,
+    opts: &AggregateOptions,
+    (pairs_path, latencies_path): (&Path, &Path),
+    progress: &dyn Fn(u64),
+    part_records: usize,
+    counter: Option<&mut Counter>,
+) -> Result<AggregateSummary, StoreError> {
     let pairing = match opts.pairing {
         Pairing::Auto if reader.rows_with_reply_ids() > 0 => Pairing::Thread,
         Pairing::Auto => Pairing::NextMessage,
@@ -626,9 +664,20 @@ pub fn aggregate_with(
     };
     let total = reader.total_rows();
     let spill_base = pairs_path.to_path_buf();
-    let (tx, rx) = sync_channel::<Result<Vec<Interaction>, StoreError>>(4);
+    let (tx, rx) = sync_channel::<Result<Batch, StoreError>>(4);
+    let (to_counter, counter_in) = sync_channel::<Batch>(8);
+    let to_counter = counter.is_some().then_some(to_counter);
     let (passed, reduced, encoded) = std::thread::scope(|scope| {
-        scope.spawn(move || decode(reader, tx));
+        scope.spawn(move || decode(reader, tx, to_counter));
+        if let Some(counter) = counter {
+            scope.spawn(move || {
+                for batch in counter_in {
+                    for row in batch.iter() {
+                        counter.row(row);
+                    }
+                }
+            });
+        }
         let reducer =
             scope.spawn(move || sink::reduce(reducer_in, spare_out, to_encoder, org, spill_base));
         let encoder = scope.spawn(move || sink::encode(encoder_in, pairs, latencies));
@@ -652,8 +701,15 @@ pub fn aggregate_with(
     Ok(summary)
 }
 
-/// The decoding stage: batches of rows in order, then the end (the channel closes).
-fn decode(reader: &mut EventReader, tx: SyncSender<Result<Vec<Interaction>, StoreError>>) {
+/// Rows decoded together, shared by the pass and the activity counter.
+type Batch = std::sync::Arc<Vec<Interaction>>;
+
+/// The decoding stage: batches of rows in order, then the end (the channels close).
+fn decode(
+    reader: &mut EventReader,
+    tx: SyncSender<Result<Batch, StoreError>>,
+    counter: Option<SyncSender<Batch>>,
+) {
     loop {
         let mut batch = Vec::with_capacity(1 << 16);
         while batch.len() < 1 << 16 {
@@ -666,7 +722,15 @@ fn decode(reader: &mut EventReader, tx: SyncSender<Result<Vec<Interaction>, Stor
                 }
             }
         }
-        if batch.is_empty() || tx.send(Ok(batch)).is_err() {
+        if batch.is_empty() {
+            return;
+        }
+        let batch = Batch::new(batch);
+        if let Some(c) = &counter {
+            // A counter that stopped only loses its own counts; the pass goes on.
+            let _ = c.send(batch.clone());
+        }
+        if tx.send(Ok(batch)).is_err() {
             return;
         }
     }
@@ -675,7 +739,7 @@ fn decode(reader: &mut EventReader, tx: SyncSender<Result<Vec<Interaction>, Stor
 /// The pass over all rows: groups them into interactions and closes windows as time moves on.
 fn run_pass(
     mut pass: Pass,
-    rx: Receiver<Result<Vec<Interaction>, StoreError>>,
+    rx: Receiver<Result<Batch, StoreError>>,
     progress: &dyn Fn(u64),
 ) -> Result<AggregateSummary, StoreError> {
     let mut group: Vec<Interaction> = Vec::new();
@@ -683,7 +747,7 @@ fn run_pass(
     let mut since_progress = 0u64;
     let mut next_close_check = i64::MIN;
     for batch in rx {
-        for row in batch? {
+        for &row in batch?.iter() {
             pass.summary.rows += 1;
             if row.time_ms.is_some() {
                 last_seen = row.time_ms;

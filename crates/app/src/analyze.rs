@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use mirror::input::Org;
 use mirror::{WindowResult, analyze_window, org_from_people};
 use std::path::PathBuf;
-use store::{EventReader, SqliteStore, Store, TableCommit};
+use store::{SqliteStore, Store, TableCommit};
 use vocab::Window;
 
 /// Analysis settings as a front end gives them.
@@ -106,7 +106,19 @@ impl Session {
                 ..Default::default()
             }
             .options()?;
-            let summary = self.aggregate_with(&opts, progress)?;
+            // Activity (when and how people send) is counted in the aggregation's pass, for
+            // every window the requested specs give; the windows with pairs are kept below.
+            let managers: Vec<Option<u32>> = (0..org.n())
+                .map(|p| {
+                    org.chart
+                        .as_ref()
+                        .and_then(|c| c.manager(p))
+                        .map(|m| m as u32)
+                })
+                .collect();
+            let mut counter =
+                aggregate::activity::Counter::new(&org.time_zones, &managers, &opts.windows);
+            let summary = self.aggregate_counting(&opts, &mut counter, progress)?;
             app_stages.lap("aggregate");
             aggregated = Some((summary.events, summary.pair_rows, summary.windows.len()));
             empty_windows = empty_asked(&args.windows, &summary.windows);
@@ -119,23 +131,7 @@ impl Session {
                 .iter()
                 .map(|label| Window::parse(label).map_err(anyhow::Error::msg))
                 .collect::<Result<_>>()?;
-            let bar = progress.stage("activity", false);
-            let managers: Vec<Option<u32>> = (0..org.n())
-                .map(|p| {
-                    org.chart
-                        .as_ref()
-                        .and_then(|c| c.manager(p))
-                        .map(|m| m as u32)
-                })
-                .collect();
-            let activity = aggregate::activity::activity(
-                EventReader::open(&segments)?,
-                &org.time_zones,
-                &managers,
-                &parsed,
-            )?;
-            bar.done();
-            app_stages.lap("activity");
+            let activity = counter.finish_for(&parsed);
             (
                 labels,
                 Some(crate::tables::PairWindows::open(&pairs_path)?),

@@ -375,21 +375,24 @@ impl Session {
         self.policy.require_manager(&mut self.store, "aggregate")?;
         let opts = req.options()?;
         let _lock = self.store.lock("aggregate")?;
-        self.aggregate_with_engine(&opts, engine, progress)
+        self.aggregate_with_engine(&opts, engine, None, progress)
     }
 
-    pub(crate) fn aggregate_with(
+    /// Aggregates on the local path, counting activity for `counter` in the same pass.
+    pub(crate) fn aggregate_counting(
         &mut self,
         opts: &aggregate::AggregateOptions,
+        counter: &mut aggregate::activity::Counter,
         progress: &dyn Progress,
     ) -> Result<aggregate::AggregateSummary> {
-        self.aggregate_with_engine(opts, None, progress)
+        self.aggregate_with_engine(opts, None, Some(counter), progress)
     }
 
     fn aggregate_with_engine(
         &mut self,
         opts: &aggregate::AggregateOptions,
         engine: Option<AggregateEngine>,
+        counter: Option<&mut aggregate::activity::Counter>,
         progress: &dyn Progress,
     ) -> Result<aggregate::AggregateSummary> {
         let store = &mut self.store;
@@ -411,14 +414,25 @@ impl Session {
         let bar = progress.stage("aggregate", false);
         bar.set_length(reader.total_rows());
         let result = match engine {
-            None => aggregate::aggregate(
-                &mut reader,
-                org.as_ref(),
-                opts,
-                &pairs_path,
-                &latencies_path,
-                &|n| bar.set_position(n),
-            )
+            None => match counter {
+                Some(counter) => aggregate::aggregate_counting(
+                    &mut reader,
+                    org.as_ref(),
+                    opts,
+                    &pairs_path,
+                    &latencies_path,
+                    &|n| bar.set_position(n),
+                    counter,
+                ),
+                None => aggregate::aggregate(
+                    &mut reader,
+                    org.as_ref(),
+                    opts,
+                    &pairs_path,
+                    &latencies_path,
+                    &|n| bar.set_position(n),
+                ),
+            }
             .map_err(anyhow::Error::from),
             Some(engine) => {
                 drop(reader);

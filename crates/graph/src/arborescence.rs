@@ -22,6 +22,8 @@
 //! incoming arcs the one from the lower parent index is taken (the virtual root counts as index
 //! n), so the result depends only on the input, not on the order of `arcs`.
 
+use rayon::prelude::*;
+
 const NONE: u32 = u32::MAX;
 
 /// An arc's worth, compared lexicographically: fewer roots forced by a non-finite root weight
@@ -133,7 +135,7 @@ impl Heaps<'_> {
         let (x, y) = (&self.runs[a as usize], &self.runs[b as usize]);
         x.gain
             .cmp(y.gain)
-            .then(self.ends(y.pos).cmp(&self.ends(x.pos)))
+            .then_with(|| self.ends(y.pos).cmp(&self.ends(x.pos)))
             .is_gt()
     }
 
@@ -291,7 +293,7 @@ pub fn maximum_branching_from_best(
             candidates.push((parent, child, weight + 0.0));
         }
     }
-    candidates.sort_unstable_by(|a, b| (a.1, a.0).cmp(&(b.1, b.0)).then(b.2.total_cmp(&a.2)));
+    candidates.par_sort_unstable_by(|a, b| (a.1, a.0).cmp(&(b.1, b.0)).then(b.2.total_cmp(&a.2)));
     candidates.dedup_by_key(|a| (a.1, a.0));
 
     // Each node's arcs with its root arc, best first: its run. Arc ids index these arrays.
@@ -359,17 +361,22 @@ pub fn maximum_branching_from_best(
             .any(|(v, &k)| k < all.starts[v + 1] - all.starts[v])
         {
             let forest = DualForest::new(&solution.tree_parent, &solution.dual);
+            // Each node's arcs left out, checked in parallel (the check only reads).
+            let violated: Vec<bool> = kept
+                .par_iter()
+                .enumerate()
+                .map(|(v, &k)| {
+                    (all.starts[v] + k..all.starts[v + 1]).any(|a| {
+                        let ends = all.ends[a as usize];
+                        ends.0 != root && forest.improves(ends, all.gains[a as usize])
+                    })
+                })
+                .collect();
             for (v, k) in kept.iter_mut().enumerate() {
-                let (start, end) = (all.starts[v], all.starts[v + 1]);
-                if *k == end - start {
-                    continue;
-                }
-                let left_out = (start + *k..end).filter(|&a| all.ends[a as usize].0 != root);
-                let violated = left_out
-                    .into_iter()
-                    .any(|a| forest.improves(all.ends[a as usize], all.gains[a as usize]));
-                if violated {
-                    *k = (*k).saturating_mul(4).min(end - start);
+                if violated[v] {
+                    *k = (*k)
+                        .saturating_mul(4)
+                        .min(all.starts[v + 1] - all.starts[v]);
                     widened = true;
                 }
             }

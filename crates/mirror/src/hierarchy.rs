@@ -42,62 +42,113 @@ pub fn infer_managers(
     ties: &Graph,
     department: &[Option<u32>],
 ) -> Vec<InferredManager> {
-    // (candidate, P(candidate above person) · share) per person.
-    let mut cands: Vec<Vec<(u32, f64, f64)>> = vec![Vec::new(); n];
+    use rayon::prelude::*;
     let total: Vec<f64> = (0..n.min(ties.n()))
         .map(|v| ties.out_edges(v).map(|(_, w)| w).sum())
         .collect();
-    let share = |u: u32, v: u32| -> f64 {
+    // Tie strength is looked up once per pair where the ties are undirected.
+    let symmetric = ties.is_symmetric();
+    let weight = |v: u32, u: u32| -> f64 {
+        if (v as usize) < ties.n() && (u as usize) < ties.n() {
+            ties.weight(v as usize, u as usize).unwrap_or(0.0)
+        } else {
+            0.0
+        }
+    };
+    // u's share of v's ties, given the tie's strength w(v, u).
+    let share = |w: f64, u: u32, v: u32| -> f64 {
         let (u, v) = (u as usize, v as usize);
         if v >= total.len() || total[v] <= 0.0 {
             return 0.0;
         }
         let same = department.get(u).copied().flatten().is_some()
             && department.get(u) == department.get(v);
-        ties.weight(v, u).unwrap_or(0.0) / total[v] * if same { SAME_DEPARTMENT } else { 1.0 }
+        w / total[v] * if same { SAME_DEPARTMENT } else { 1.0 }
     };
-    for d in dyads {
-        if (d.a as usize) >= n || (d.b as usize) >= n {
+    let usable = |d: &Dyad| (d.a as usize) < n && (d.b as usize) < n;
+    // (a's share among b's ties, b's share among a's ties) of every dyad.
+    let shares: Vec<(f64, f64)> = dyads
+        .par_iter()
+        .map(|d| {
+            if !usable(d) {
+                return (0.0, 0.0);
+            }
+            let w_ba = weight(d.b, d.a);
+            let w_ab = if symmetric { w_ba } else { weight(d.a, d.b) };
+            (share(w_ba, d.a, d.b), share(w_ab, d.b, d.a))
+        })
+        .collect();
+    // Each person's candidates in dyad order: (person, candidate, P(candidate above), share).
+    let candidates = || {
+        dyads
+            .iter()
+            .zip(&shares)
+            .filter(|(d, _)| usable(d))
+            .flat_map(|(d, &(s_ab, s_ba))| {
+                let p = d.dominance_p;
+                [(d.b, d.a, p, s_ab), (d.a, d.b, 1.0 - p, s_ba)]
+            })
+            .filter(|c| c.3 > 0.0)
+    };
+    // P(no manager in the data) and the mass of P(above) · share, per person.
+    let mut p_top = vec![1.0f64; n];
+    let mut mass = vec![0.0f64; n];
+    for (v, _, p_above, s) in candidates() {
+        p_top[v as usize] *= 1.0 - p_above;
+        mass[v as usize] += p_above * s;
+    }
+    let root: Vec<f64> = p_top.iter().map(|p| p.max(FLOOR).ln()).collect();
+    let manager_p = |v: u32, p_above: f64, s: f64| {
+        let v = v as usize;
+        (1.0 - p_top[v]) * p_above * s / mass[v]
+    };
+    let mut arcs = Vec::new();
+    let mut counted = vec![0u32; n];
+    for (v, u, p_above, s) in candidates() {
+        if mass[v as usize] <= 0.0 {
             continue;
         }
-        let p = d.dominance_p;
-        cands[d.b as usize].push((d.a, p, share(d.a, d.b)));
-        cands[d.a as usize].push((d.b, 1.0 - p, share(d.b, d.a)));
-    }
-    let mut arcs = Vec::new();
-    let mut root = vec![0.0; n];
-    let mut prob: Vec<Vec<(u32, f64)>> = vec![Vec::new(); n];
-    for (v, list) in cands.iter().enumerate() {
-        let list: Vec<&(u32, f64, f64)> = list.iter().filter(|c| c.2 > 0.0).collect();
-        let p_top: f64 = list.iter().map(|c| 1.0 - c.1).product();
-        let mass: f64 = list.iter().map(|c| c.1 * c.2).sum();
-        root[v] = p_top.max(FLOOR).ln();
-        for &&(u, p_above, s) in &list {
-            if mass <= 0.0 {
-                continue;
-            }
-            let p = (1.0 - p_top) * p_above * s / mass;
-            prob[v].push((u, p));
-            // An arc lighter than v's root weight is in no best branching (making v a root
-            // instead gains), so it is left out: the same branching from fewer arcs.
-            let weight = p.max(FLOOR).ln();
-            if weight >= root[v] {
-                arcs.push((u, v as u32, weight));
-            }
+        let p = manager_p(v, p_above, s);
+        counted[v as usize] += (p > 0.0) as u32;
+        // An arc lighter than v's root weight is in no best branching (making v a root
+        // instead gains), so it is left out: the same branching from fewer arcs.
+        let weight = p.max(FLOOR).ln();
+        if weight >= root[v as usize] {
+            arcs.push((u, v, weight));
         }
     }
+    drop(shares);
     let parents = maximum_branching(n, &arcs, &root);
+    // The chosen manager's probability, from the pair's dyad (dyads are sorted by (a, b)).
+    let chosen_p = |v: u32, m: u32| -> f64 {
+        let key = (v.min(m), v.max(m));
+        let Ok(i) = dyads.binary_search_by(|d| (d.a, d.b).cmp(&key)) else {
+            return 0.0;
+        };
+        let d = &dyads[i];
+        let p_above = if d.a == m {
+            d.dominance_p
+        } else {
+            1.0 - d.dominance_p
+        };
+        let w = weight(v, m);
+        let s = share(w, m, v);
+        if s > 0.0 && mass[v as usize] > 0.0 {
+            manager_p(v, p_above, s)
+        } else {
+            0.0
+        }
+    };
     parents
         .iter()
         .enumerate()
         .filter_map(|(v, parent)| {
             let m = (*parent)?;
-            let p = prob[v].iter().find(|c| c.0 == m).map_or(0.0, |c| c.1);
             Some(InferredManager {
                 person: v as u32,
                 manager: m,
-                p,
-                candidates: prob[v].iter().filter(|c| c.1 > 0.0).count() as u32,
+                p: chosen_p(v as u32, m),
+                candidates: counted[v],
             })
         })
         .collect()

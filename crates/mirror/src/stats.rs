@@ -108,7 +108,9 @@ pub fn beta_quantile(q: f64, a: f64, b: f64) -> f64 {
         if !next.is_finite() || next <= lo || next >= hi {
             next = 0.5 * (lo + hi);
         }
-        if (next - x).abs() <= 4.0 * f64::EPSILON * x.max(f64::MIN_POSITIVE) || hi - lo <= f64::EPSILON * hi {
+        if (next - x).abs() <= 4.0 * f64::EPSILON * x.max(f64::MIN_POSITIVE)
+            || hi - lo <= f64::EPSILON * hi
+        {
             return next;
         }
         x = next;

@@ -680,3 +680,108 @@ fn records_absorbed_in_parts_give_the_same_tables() {
         }
     }
 }
+
+/// Activity counted in the aggregation's own pass (on its decoded batches, events running over
+/// a batch's end) is the activity a pass of its own counts, window by window: sends, after
+/// hours and weekends in each sender's time zone, broadcasts, and airtime in team meetings.
+#[test]
+fn activity_counted_in_the_aggregation_pass_is_its_own_pass() {
+    // More rows than one decoded batch (65,536), so that events straddle batches.
+    let mut rows = random_rows(8, 40_000);
+    // Speaking times: each meeting's organizer row, and its attendees'.
+    let mut organizers = Vec::new();
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(3);
+    for r in rows.iter_mut().filter(|r| r.kind == Kind::Meeting) {
+        r.speaking_s = Some(rng.random_range(0..900));
+        if !organizers
+            .iter()
+            .any(|o: &Interaction| o.event_id == r.event_id)
+        {
+            let mut o = *r;
+            o.role = Role::Organizer;
+            o.recipient = o.actor;
+            o.speaking_s = Some(rng.random_range(0..1800));
+            organizers.push(o);
+        }
+    }
+    rows.extend(organizers);
+    // Broadcasts: a few events To many.
+    for (k, id) in (10_000_000u64..10_000_050).enumerate() {
+        for b in 0..11 {
+            rows.push(row(
+                id,
+                T0 + k as i64 * DAY,
+                b % 12,
+                (b + 1) % 12,
+                Role::To,
+                Channel::Email,
+                Kind::Fyi,
+            ));
+        }
+    }
+    rows.sort_by_key(|r| {
+        (
+            r.time_ms.unwrap_or(i64::MIN),
+            r.event_id,
+            r.role != Role::Organizer,
+        )
+    });
+    assert!(rows.len() > 70_000, "{} rows", rows.len());
+    let dir = tempfile::tempdir().unwrap();
+    let seg = dir.path().join("seg.parquet");
+    let mut w = SegmentWriter::with_row_group(&seg, 4_099).unwrap();
+    for r in &rows {
+        w.push(*r).unwrap();
+    }
+    w.finish().unwrap();
+    let zones: Vec<Option<String>> = (0..12)
+        .map(|p| {
+            [
+                None,
+                Some("Asia/Kolkata"),
+                Some("UTC-8"),
+                Some("America/New_York"),
+            ][p % 4]
+                .map(String::from)
+        })
+        .collect();
+    // People 3.. report to 0, 1 or 2: meetings they attend with them are team meetings.
+    let managers: Vec<Option<u32>> = (0..12u32).map(|p| (p >= 3).then_some(p % 3)).collect();
+    let specs = vec![WindowSpec::All, WindowSpec::Months, WindowSpec::Quarters];
+    let opts = AggregateOptions {
+        windows: specs.clone(),
+        ..Default::default()
+    };
+    let mut counter = aggregate::activity::Counter::new(&zones, &managers, &specs);
+    let mut reader = store::EventReader::open(std::slice::from_ref(&seg)).unwrap();
+    let (pairs, lat) = (dir.path().join("p.parquet"), dir.path().join("l.parquet"));
+    let summary = aggregate::aggregate_counting(
+        &mut reader,
+        None,
+        &opts,
+        &pairs,
+        &lat,
+        &|_| {},
+        &mut counter,
+    )
+    .unwrap();
+    let windows: Vec<Window> = summary
+        .windows
+        .iter()
+        .map(|(label, _)| Window::parse(label).unwrap())
+        .collect();
+    assert!(windows.len() >= 5, "{windows:?}");
+    let counted = counter.finish_for(&windows);
+    let reader = store::EventReader::open(std::slice::from_ref(&seg)).unwrap();
+    let own = aggregate::activity::activity(reader, &zones, &managers, &windows).unwrap();
+    assert_eq!(counted, own);
+    // The counts are real: every kind of count is there in window `all`.
+    let all = &own[windows.iter().position(|w| *w == Window::All).unwrap()];
+    let total = |f: fn(&vocab::Activity) -> f64| all.iter().map(f).sum::<f64>();
+    assert!(total(|a| a.sent) > 10_000.0);
+    assert!(total(|a| a.after_hours) > 100.0);
+    assert!(total(|a| a.weekend) > 100.0);
+    assert!(total(|a| a.broadcast) >= 50.0);
+    assert!(total(|a| a.team_meetings) > 10.0);
+    assert!(total(|a| a.team_airtime_sum) > 0.0);
+}
