@@ -350,7 +350,7 @@ pub fn maximum_branching_from_best(
     // could not improve the branching (LP duality), so the solution is optimal for all the arcs.
     // Where some arc could, its child's run is widened and the solve repeated.
     let mut kept: Vec<u32> = (0..n)
-        .map(|v| (all.starts[v + 1] - all.starts[v]).min(first.max(1) as u32))
+        .map(|v| (all.starts[v + 1] - all.starts[v]).min(first.clamp(1, u32::MAX as usize) as u32))
         .collect();
     loop {
         let solution = solve(n, &all, &kept);
