@@ -1,13 +1,13 @@
-//! When and how people send: one pass over the stored interactions counting, per person and
-//! window, events sent, those sent after hours (before 08:00 or from 19:00 local time on a
-//! weekday), on a weekend (local Saturday or Sunday), and broadcasts (ten recipients or more).
+//! When and how people send, counted row by row as the aggregation's pass reads the stored
+//! interactions (`aggregate_counting`): per person and window, events sent, those sent after
+//! hours (before 08:00 or from 19:00 local time on a weekday), on a weekend (local Saturday or
+//! Sunday), and broadcasts (ten recipients or more).
 //! Local time comes from the person's time zone (IANA name or fixed offset; UTC when unknown).
 //! The same pass measures airtime in team meetings: in each meeting a manager organized with at
 //! least two of their reports and mostly their reports, the manager's share of the speaking time
 //! divided by an equal share.
 
 use chrono::{Datelike, FixedOffset, TimeZone, Timelike, Utc, Weekday};
-use store::{EventReader, StoreError};
 use vocab::{Activity, Interaction, Window, WindowSpec};
 
 pub const BROADCAST_AT: usize = 10;
@@ -58,24 +58,6 @@ fn local(zone: Option<Zone>, time_ms: i64) -> Option<(Weekday, u32)> {
         }
         None => (utc.weekday(), utc.hour()),
     })
-}
-
-/// Counts per window (same order as `windows`), one entry per person who sent anything.
-/// `managers`: each person's manager by index (for team meetings), empty when no chart.
-/// A pass of its own over the stored interactions; `aggregate_counting` counts the same during
-/// the aggregation's pass instead.
-pub fn activity(
-    mut reader: EventReader,
-    time_zones: &[Option<String>],
-    managers: &[Option<u32>],
-    windows: &[Window],
-) -> Result<Vec<Vec<Activity>>, StoreError> {
-    let specs: Vec<WindowSpec> = windows.iter().map(|w| WindowSpec::Fixed(*w)).collect();
-    let mut counter = Counter::new(time_zones, managers, &specs);
-    while let Some(row) = reader.next_row()? {
-        counter.row(&row);
-    }
-    Ok(counter.finish_for(windows))
 }
 
 /// The event being read.

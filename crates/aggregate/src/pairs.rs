@@ -573,9 +573,9 @@ pub fn aggregate_with(
     aggregate_in_one_pass(reader, org, opts, paths, progress, part_records, None)
 }
 
-/// [`aggregate`], counting activity ([`crate::activity::Counter`]) in the same pass: every
-/// decoded batch of rows goes to the pairing pass and to the counter, which runs on a thread of
-/// its own, so the interactions are read and decoded once for both.
+/// [`aggregate`], counting activity ([`crate::activity::Counter`]) in the same pass when a
+/// counter is given: every decoded batch of rows goes to the pairing pass and to the counter,
+/// which runs on a thread of its own, so the interactions are read and decoded once for both.
 pub fn aggregate_counting(
     reader: &mut EventReader,
     org: Option<&OrgChart>,
@@ -583,18 +583,10 @@ pub fn aggregate_counting(
     pairs_path: &Path,
     latencies_path: &Path,
     progress: &dyn Fn(u64),
-    counter: &mut Counter,
+    counter: Option<&mut Counter>,
 ) -> Result<AggregateSummary, StoreError> {
     let paths = (pairs_path, latencies_path);
-    aggregate_in_one_pass(
-        reader,
-        org,
-        opts,
-        paths,
-        progress,
-        PART_RECORDS,
-        Some(counter),
-    )
+    aggregate_in_one_pass(reader, org, opts, paths, progress, PART_RECORDS, counter)
 }
 
 fn aggregate_in_one_pass(

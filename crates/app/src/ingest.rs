@@ -414,25 +414,15 @@ impl Session {
         let bar = progress.stage("aggregate", false);
         bar.set_length(reader.total_rows());
         let result = match engine {
-            None => match counter {
-                Some(counter) => aggregate::aggregate_counting(
-                    &mut reader,
-                    org.as_ref(),
-                    opts,
-                    &pairs_path,
-                    &latencies_path,
-                    &|n| bar.set_position(n),
-                    counter,
-                ),
-                None => aggregate::aggregate(
-                    &mut reader,
-                    org.as_ref(),
-                    opts,
-                    &pairs_path,
-                    &latencies_path,
-                    &|n| bar.set_position(n),
-                ),
-            }
+            None => aggregate::aggregate_counting(
+                &mut reader,
+                org.as_ref(),
+                opts,
+                &pairs_path,
+                &latencies_path,
+                &|n| bar.set_position(n),
+                counter,
+            )
             .map_err(anyhow::Error::from),
             Some(engine) => {
                 drop(reader);

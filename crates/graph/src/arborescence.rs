@@ -9,8 +9,10 @@
 //! the contractions newest first. The heap is a leftist heap of *runs*: each original node's
 //! arcs sorted best first in one array, so the heaps have n elements, not m, and popping an arc
 //! reads the next one of its run in order (at L, 100,000 people and tens of millions of arcs,
-//! a heap of single arcs spent its time on cache misses). Time O(m log n), memory O(n + m), for
-//! n nodes and m candidate arcs.
+//! a heap of single arcs spent its time on cache misses). Each solve runs on each node's best
+//! arcs only; the arcs left out are checked against the solution's Edmonds duals and the solve
+//! repeated with more where one could improve it ([`maximum_branching_from_best`]). A solve is
+//! O(m log n) time, memory O(n + m), for n nodes and m candidate arcs.
 //!
 //! Conventions. A virtual root n gets an arc n → v of weight `root_weight[v]` for every v, and the
 //! result is the maximum spanning arborescence rooted there (networkx's

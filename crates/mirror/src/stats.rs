@@ -240,7 +240,6 @@ mod tests {
         // The shapes the model asks for: 1 + votes either way, votes from 0 to thousands with
         // fractional parts (reply-time votes), and both tails.
         let shapes = [0.0, 0.3, 1.0, 2.5, 7.0, 19.75, 64.0, 333.3, 4000.0];
-        let mut worst = 0.0f64;
         for &va in &shapes {
             for &vb in &shapes {
                 let (a, b) = (1.0 + va, 1.0 + vb);
@@ -248,7 +247,6 @@ mod tests {
                     let newton = beta_quantile(q, a, b);
                     let reference = quantile_by_bisection(q, a, b);
                     assert!((0.0..=1.0).contains(&newton), "{q} {a} {b}: {newton}");
-                    worst = worst.max((newton - reference).abs());
                     assert!(
                         (newton - reference).abs() < 1e-12,
                         "Beta({a}, {b}) q={q}: Newton {newton}, bisection {reference}"
@@ -256,7 +254,6 @@ mod tests {
                 }
             }
         }
-        assert!(worst < 1e-12, "{worst}");
         assert_eq!(beta_quantile(0.0, 2.0, 3.0), 0.0);
         assert_eq!(beta_quantile(1.0, 2.0, 3.0), 1.0);
     }
