@@ -42,4 +42,4 @@ step ingest_events "$bin" --workspace "$ws" -q ingest events "$data/events.parqu
 step analyze "$bin" --workspace "$ws" analyze -q --top 0
 step report "$bin" --workspace "$ws" -q report --out "$dir/reports"
 printf '%-14s %8.1f s\n' "end to end" "$total"
-grep -E "aggregated|per stage" "$dir/analyze.out" | sed 's/^ *//'
+grep -E "aggregated|per stage|by part" "$dir/analyze.out" | sed 's/^ *//'

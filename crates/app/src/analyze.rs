@@ -43,6 +43,8 @@ pub struct Analysis {
     /// Seconds and peak memory per stage (aggregation, reading and writing tables, and the
     /// model's stages), summed over windows; the peak is the largest.
     pub stages: Vec<mirror::profile::Stage>,
+    /// Seconds of the people stage's parts, summed over windows (no peaks).
+    pub people_parts: Vec<mirror::profile::Stage>,
     /// What the data could not show, per window ("WINDOW: note").
     pub notes: Vec<String>,
     /// Windows asked for that had no interactions (not analyzed).
@@ -162,6 +164,7 @@ impl Session {
         // The model's stages summed over windows, and this loop's own (reading a window, writing
         // its tables).
         let mut model_totals: Vec<mirror::profile::Stage> = Vec::new();
+        let mut people_parts: Vec<mirror::profile::Stage> = Vec::new();
         let mut io = mirror::profile::Stages::new(Some(MEMORY));
         let mut notes: Vec<String> = Vec::new();
         // The last window of each kind (month, quarter, …) with its people, for change.
@@ -215,6 +218,7 @@ impl Session {
             }
             io.lap("write_tables");
             mirror::profile::Stages::add_totals(&mut model_totals, &r.stages);
+            mirror::profile::Stages::add_totals(&mut people_parts, &r.network.parts);
             notes.extend(r.notes().iter().map(|n| format!("{}: {n}", r.window)));
             windows.push(r.window.clone());
             if let Some(k) = kind.filter(|_| label != "all") {
@@ -251,6 +255,7 @@ impl Session {
                 "min_group": min_group,
                 "seed": args.seed,
                 "stages": stage_totals,
+                "people_parts": people_parts,
                 "notes": notes,
             }),
         })?;
@@ -260,6 +265,7 @@ impl Session {
             windows,
             aggregated,
             stages: stage_totals,
+            people_parts,
             notes,
             empty_windows,
         })

@@ -73,6 +73,17 @@ pub fn print_analysis(out: &mut impl Write, a: &Analysis) -> Result<()> {
             .collect::<Vec<_>>()
             .join(", ")
     )?;
+    if !a.people_parts.is_empty() {
+        writeln!(
+            out,
+            "  people stage by part: {}",
+            a.people_parts
+                .iter()
+                .map(|s| format!("{} {:.2}s", s.name, s.secs))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
+    }
     for n in &a.notes {
         writeln!(out, "  note: {n}")?;
     }

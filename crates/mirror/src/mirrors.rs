@@ -40,7 +40,9 @@ pub const UNBALANCED_AT: f64 = 0.3;
 pub const ALLY_HELP_AT: f64 = 10.0;
 pub const ALLY_FEEDBACK_AT: f64 = 2.0;
 
-pub fn ally_strength(ev: &Evidence, x: u32, y: u32, reporting_line: bool) -> (f64, bool, String) {
+/// (strength, and for allies the evidence); the evidence is written only for allies (a person
+/// has as many dyads as contacts, and few of them are allies).
+pub fn ally_strength(ev: &Evidence, x: u32, y: u32, reporting_line: bool) -> (f64, Option<String>) {
     let xy = &ev.get(x, y).unwrap_or_default();
     let yx = &ev.get(y, x).unwrap_or_default();
     let help = xy.help.min(yx.help);
@@ -73,19 +75,20 @@ pub fn ally_strength(ev: &Evidence, x: u32, y: u32, reporting_line: bool) -> (f6
                 && even));
     (
         s,
-        allied,
-        format!(
-            "help both ways {:.0}/{:.0}, feedback both ways {:.0}/{:.0}{}",
-            xy.help,
-            yx.help,
-            xy.feedback_given + xy.praise,
-            yx.feedback_given + yx.praise,
-            match survey as u8 {
-                3 => ", both named each other as allies",
-                1 => ", one named the other as an ally",
-                _ => "",
-            }
-        ),
+        allied.then(|| {
+            format!(
+                "help both ways {:.0}/{:.0}, feedback both ways {:.0}/{:.0}{}",
+                xy.help,
+                yx.help,
+                xy.feedback_given + xy.praise,
+                yx.feedback_given + yx.praise,
+                match survey as u8 {
+                    3 => ", both named each other as allies",
+                    1 => ", one named the other as an ally",
+                    _ => "",
+                }
+            )
+        }),
     )
 }
 
@@ -325,15 +328,13 @@ fn one(x: &MirrorInputs, me: u32, mine: &[u32], leader: Option<&LeaderRow>) -> V
     // Allies and worthy adversaries.
     let mut allies: Vec<(f64, u32, String)> = mine
         .iter()
-        .map(|&i| {
+        .filter_map(|&i| {
             let d = &x.dyads[i as usize];
             let (other, ..) = from_side(d, me);
             let line = matches!(d.relation, Some("up" | "down"));
-            let (s, allied, e) = ally_strength(x.ev, me, other, line);
-            (s, allied, other, e)
+            let (s, evidence) = ally_strength(x.ev, me, other, line);
+            evidence.map(|e| (s, other, e))
         })
-        .filter(|a| a.1)
-        .map(|(s, _, other, e)| (s, other, e))
         .collect();
     allies.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     for (rank, (s, other, e)) in allies.iter().take(5).enumerate() {

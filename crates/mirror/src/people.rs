@@ -125,6 +125,9 @@ pub struct Network {
     pub communities: Vec<u32>,
     pub community_count: usize,
     pub notes: Vec<String>,
+    /// Seconds of the people stage's parts (graphs, influence, brokerage, reach, structural
+    /// holes, communities, flows and status, roles), for the stage profile; no peaks.
+    pub parts: Vec<crate::profile::Stage>,
 }
 
 pub fn build_graphs(org: &Org, ev: &Evidence) -> (Graph, Graph) {
@@ -185,8 +188,10 @@ pub fn people(org: &Org, ev: &Evidence, opts: &Options) -> (Vec<PersonRow>, Netw
             "the data carries neither request kinds nor reply ids: who asks whom and who turns whom down cannot be read, so relationships are judged only where reply times both ways or survey answers speak; status comes from how sought-after and central people are".to_string(),
         );
     }
+    let mut parts = crate::profile::Stages::new(None);
     let (contact, attention) = build_graphs(org, ev);
     let undirected = contact.to_undirected().without_self_loops();
+    parts.lap("graphs");
     let influence = page_rank(
         &attention,
         &PageRankOptions {
@@ -196,6 +201,7 @@ pub fn people(org: &Org, ev: &Evidence, opts: &Options) -> (Vec<PersonRow>, Netw
     )
     .map(|s| s.0)
     .unwrap_or_else(|_| vec![1.0 / n.max(1) as f64; n]);
+    parts.lap("influence");
     let between = if n <= opts.exact_betweenness_max {
         betweenness(&undirected, &BetweennessOptions::default()).0
     } else {
@@ -214,6 +220,7 @@ pub fn people(org: &Org, ev: &Evidence, opts: &Options) -> (Vec<PersonRow>, Netw
         ));
         a.scores.0
     };
+    parts.lap("brokerage");
     let reach: Vec<f64> = if n <= opts.exact_reach_max {
         harmonic(&undirected, Length::Hops).0
     } else {
@@ -224,7 +231,9 @@ pub fn people(org: &Org, ev: &Evidence, opts: &Options) -> (Vec<PersonRow>, Netw
         ));
         h.scores.0
     };
+    parts.lap("reach");
     let holes = structural_holes(&undirected);
+    parts.lap("holes");
     let partition = leiden(
         &undirected,
         &CommunityOptions {
@@ -233,6 +242,7 @@ pub fn people(org: &Org, ev: &Evidence, opts: &Options) -> (Vec<PersonRow>, Netw
         },
     )
     .expect("valid options");
+    parts.lap("communities");
 
     let mut rows: Vec<PersonRow> = (0..n)
         .map(|p| PersonRow {
@@ -353,15 +363,19 @@ pub fn people(org: &Org, ev: &Evidence, opts: &Options) -> (Vec<PersonRow>, Netw
             row.power_gap = Some(informal[p] - f[p]);
         }
     }
-    let network = Network {
+    parts.lap("flows_status");
+    let mut network = Network {
         contact,
         undirected,
         attention,
         communities: partition.labels,
         community_count: partition.count,
         notes,
+        parts: Vec::new(),
     };
     assign_roles(org, ev, &mut rows, &network);
+    parts.lap("roles");
+    network.parts = parts.stages;
     (rows, network)
 }
 
