@@ -1,5 +1,6 @@
 //! The orgmirror command line. The only crate that knows about argv, terminals and exit codes.
 
+mod alloc;
 mod analyze;
 mod calibrate;
 mod commands;
@@ -11,6 +12,9 @@ mod serve;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+
+#[global_allocator]
+static ALLOCATOR: alloc::HugePages = alloc::HugePages;
 
 #[derive(Parser)]
 #[command(

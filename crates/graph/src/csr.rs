@@ -1,6 +1,8 @@
-//! Compressed sparse rows in both directions. Building sorts the edge list once, merges
-//! parallel edges by adding their weights, and keeps self-loops (algorithms that ignore them say
-//! so). Memory: 2·(n+1) offsets and 2·m (target, weight) pairs.
+//! Compressed sparse rows in both directions. Building sorts the edge list once (the in-lists
+//! are a counting sort of the out-lists), merges parallel edges by adding their weights, and
+//! keeps self-loops (algorithms that ignore them say so). The undirected projection and the
+//! graph without self-loops are made from the rows in O(n + m), without sorting. Memory:
+//! 2·(n+1) offsets and 2·m (target, weight) pairs.
 
 /// Index of a node, 0..n.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -65,10 +67,43 @@ impl Graph {
         }
         let edges = normalize(edges);
         let (out_offsets, out_targets, out_weights) = csr(n, &edges);
-        let mut reversed: Vec<(u32, u32, f64)> = edges.iter().map(|&(u, v, w)| (v, u, w)).collect();
-        reversed.sort_unstable_by_key(|&(v, u, _)| (v, u));
-        let (in_offsets, in_sources, in_weights) = csr(n, &reversed);
-        Ok(Graph {
+        Ok(Graph::with_transpose(
+            n,
+            out_offsets,
+            out_targets,
+            out_weights,
+        ))
+    }
+
+    /// The graph of these out-lists (each row sorted, no parallel edges), its in-lists made by
+    /// a counting sort of the out-lists by target: O(n + m), and each in-list comes out in
+    /// increasing order because the rows are read in order of source.
+    fn with_transpose(
+        n: usize,
+        out_offsets: Vec<u32>,
+        out_targets: Vec<u32>,
+        out_weights: Vec<f64>,
+    ) -> Graph {
+        let mut in_offsets = vec![0u32; n + 1];
+        for &v in &out_targets {
+            in_offsets[v as usize + 1] += 1;
+        }
+        for i in 0..n {
+            in_offsets[i + 1] += in_offsets[i];
+        }
+        let mut next: Vec<u32> = in_offsets[..n].to_vec();
+        let mut in_sources = vec![0u32; out_targets.len()];
+        let mut in_weights = vec![0.0; out_targets.len()];
+        for u in 0..n {
+            for k in out_offsets[u] as usize..out_offsets[u + 1] as usize {
+                let v = out_targets[k] as usize;
+                let at = next[v] as usize;
+                in_sources[at] = u as u32;
+                in_weights[at] = out_weights[k];
+                next[v] += 1;
+            }
+        }
+        Graph {
             n,
             out_offsets,
             out_targets,
@@ -76,7 +111,20 @@ impl Graph {
             in_offsets,
             in_sources,
             in_weights,
-        })
+        }
+    }
+
+    /// A symmetric graph from its out-lists: the in-lists are the same lists.
+    fn symmetric(n: usize, offsets: Vec<u32>, targets: Vec<u32>, weights: Vec<f64>) -> Graph {
+        Graph {
+            n,
+            in_offsets: offsets.clone(),
+            in_sources: targets.clone(),
+            in_weights: weights.clone(),
+            out_offsets: offsets,
+            out_targets: targets,
+            out_weights: weights,
+        }
     }
 
     /// Unweighted convenience: every edge weighs 1.
@@ -192,26 +240,99 @@ impl Graph {
         (0..self.n).flat_map(move |u| self.out_edges(u).map(move |(v, w)| (u, v, w)))
     }
 
-    /// The undirected projection as a symmetric directed graph: u–v weighs w(u,v) + w(v,u).
+    /// The undirected projection as a symmetric directed graph: u–v weighs w(u,v) + w(v,u), a
+    /// self-loop its own weight. O(n + m): each node's out- and in-lists are merged (both are
+    /// sorted), and the in-lists of the result are its out-lists.
     pub fn to_undirected(&self) -> Graph {
-        let mut edges = Vec::with_capacity(2 * self.m());
-        for (u, v, w) in self.edges() {
-            edges.push((u as u32, v as u32, w));
-            if u != v {
-                edges.push((v as u32, u as u32, w));
+        let n = self.n;
+        let mut offsets = Vec::with_capacity(n + 1);
+        offsets.push(0u32);
+        let mut targets = Vec::with_capacity(2 * self.m());
+        let mut weights = Vec::with_capacity(2 * self.m());
+        for u in 0..n {
+            let (out, out_w) = self.out_row(u);
+            let (inn, in_w) = self.in_row(u);
+            let (mut i, mut j) = (0, 0);
+            while i < out.len() || j < inn.len() {
+                let (v, w) = match (out.get(i), inn.get(j)) {
+                    (Some(&a), Some(&b)) if a == b => {
+                        i += 1;
+                        j += 1;
+                        // A self-loop is in both lists once; a pair both ways adds its two.
+                        (
+                            a,
+                            if a as usize == u {
+                                out_w[i - 1]
+                            } else {
+                                out_w[i - 1] + in_w[j - 1]
+                            },
+                        )
+                    }
+                    (Some(&a), Some(&b)) if a < b => {
+                        i += 1;
+                        (a, out_w[i - 1])
+                    }
+                    (Some(&a), None) => {
+                        i += 1;
+                        (a, out_w[i - 1])
+                    }
+                    (_, Some(&b)) => {
+                        j += 1;
+                        (b, in_w[j - 1])
+                    }
+                    (None, None) => unreachable!("one list has more"),
+                };
+                targets.push(v);
+                weights.push(w);
             }
+            offsets.push(targets.len() as u32);
         }
-        Graph::from_edges(self.n, edges).expect("valid by construction")
+        Graph::symmetric(n, offsets, targets, weights)
     }
 
-    /// The same nodes without self-loops.
+    /// The same nodes without self-loops. O(n + m): each row filtered, nothing sorted.
     pub fn without_self_loops(&self) -> Graph {
-        let edges = self
-            .edges()
-            .filter(|(u, v, _)| u != v)
-            .map(|(u, v, w)| (u as u32, v as u32, w))
-            .collect();
-        Graph::from_edges(self.n, edges).expect("valid by construction")
+        let filter = |offsets: &[u32], ends: &[u32], weights: &[f64]| {
+            let mut o = Vec::with_capacity(self.n + 1);
+            o.push(0u32);
+            let (mut t, mut w) = (
+                Vec::with_capacity(ends.len()),
+                Vec::with_capacity(ends.len()),
+            );
+            for u in 0..self.n {
+                for k in offsets[u] as usize..offsets[u + 1] as usize {
+                    if ends[k] as usize != u {
+                        t.push(ends[k]);
+                        w.push(weights[k]);
+                    }
+                }
+                o.push(t.len() as u32);
+            }
+            (o, t, w)
+        };
+        let (out_offsets, out_targets, out_weights) =
+            filter(&self.out_offsets, &self.out_targets, &self.out_weights);
+        let (in_offsets, in_sources, in_weights) =
+            filter(&self.in_offsets, &self.in_sources, &self.in_weights);
+        Graph {
+            n: self.n,
+            out_offsets,
+            out_targets,
+            out_weights,
+            in_offsets,
+            in_sources,
+            in_weights,
+        }
+    }
+
+    fn out_row(&self, u: usize) -> (&[u32], &[f64]) {
+        let r = self.out_offsets[u] as usize..self.out_offsets[u + 1] as usize;
+        (&self.out_targets[r.clone()], &self.out_weights[r])
+    }
+
+    fn in_row(&self, v: usize) -> (&[u32], &[f64]) {
+        let r = self.in_offsets[v] as usize..self.in_offsets[v + 1] as usize;
+        (&self.in_sources[r.clone()], &self.in_weights[r])
     }
 }
 
@@ -295,6 +416,69 @@ mod tests {
         assert_eq!(g.without_self_loops().m(), 3);
         assert!(Graph::from_edges(2, vec![(0, 2, 1.0)]).is_err());
         assert!(Graph::from_edges(2, vec![(0, 1, f64::NAN)]).is_err());
+    }
+
+    /// The constructions as they were, by sorting edge lists: the references for the linear ones.
+    fn sorted_in_lists(g: &Graph) -> Vec<Vec<(usize, f64)>> {
+        let mut reversed: Vec<(u32, u32, f64)> =
+            g.edges().map(|(u, v, w)| (v as u32, u as u32, w)).collect();
+        reversed.sort_unstable_by_key(|&(v, u, _)| (v, u));
+        let mut lists = vec![Vec::new(); g.n()];
+        for (v, u, w) in reversed {
+            lists[v as usize].push((u as usize, w));
+        }
+        lists
+    }
+
+    fn undirected_by_sorting(g: &Graph) -> Graph {
+        let mut edges = Vec::new();
+        for (u, v, w) in g.edges() {
+            edges.push((u as u32, v as u32, w));
+            if u != v {
+                edges.push((v as u32, u as u32, w));
+            }
+        }
+        Graph::from_edges(g.n(), edges).unwrap()
+    }
+
+    #[test]
+    fn linear_constructions_equal_the_sorting_ones() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(7);
+        for round in 0..200 {
+            let n = rng.random_range(1..40);
+            let m = rng.random_range(0..4 * n);
+            let edges: Vec<(u32, u32, f64)> = (0..m)
+                .map(|_| {
+                    (
+                        rng.random_range(0..n as u32),
+                        rng.random_range(0..n as u32),
+                        rng.random::<f64>() * 3.0,
+                    )
+                })
+                .collect();
+            let g = Graph::from_edges(n, edges).unwrap();
+            let ins: Vec<Vec<(usize, f64)>> = (0..n).map(|v| g.in_edges(v).collect()).collect();
+            assert_eq!(ins, sorted_in_lists(&g), "round {round}: in-lists");
+            let u = g.to_undirected();
+            assert_eq!(u, undirected_by_sorting(&g), "round {round}: undirected");
+            assert!(u.is_symmetric());
+            let loopless: Vec<(u32, u32, f64)> = g
+                .edges()
+                .filter(|e| e.0 != e.1)
+                .map(|(a, b, w)| (a as u32, b as u32, w))
+                .collect();
+            assert_eq!(
+                g.without_self_loops(),
+                Graph::from_edges(n, loopless).unwrap(),
+                "round {round}: without self-loops"
+            );
+            assert_eq!(
+                u.without_self_loops(),
+                undirected_by_sorting(&g.without_self_loops()),
+                "round {round}: both"
+            );
+        }
     }
 
     #[test]
