@@ -20,13 +20,11 @@
 use crate::{Graph, Scores};
 use rayon::prelude::*;
 
-/// Per node: its contacts (in- or out-neighbours, itself excluded, in increasing order) and their
-/// mutual strengths, in two flat arrays (the two-step walk streams the 4-byte ids and reads a
-/// strength only for a contact it keeps); and each node's total and largest strength.
+/// Per node: its contacts (in- or out-neighbours, itself excluded, in increasing order) with
+/// mutual strengths, flat; and each node's total and largest strength.
 struct Ties {
     offsets: Vec<usize>,
-    ids: Vec<u32>,
-    strengths: Vec<f64>,
+    ties: Vec<(usize, f64)>,
     sum: Vec<f64>,
     max: Vec<f64>,
 }
@@ -36,14 +34,13 @@ impl Ties {
         let n = g.n();
         let mut offsets = Vec::with_capacity(n + 1);
         offsets.push(0);
-        let mut ids = Vec::with_capacity(2 * g.m());
-        let mut strengths = Vec::with_capacity(2 * g.m());
+        let mut ties = Vec::with_capacity(2 * g.m());
         let (mut sum, mut max) = (vec![0.0; n], vec![0.0; n]);
         for u in 0..n {
             // Merge the sorted out- and in-lists; a tie both ways has strength w(u,v) + w(v,u).
             let mut out = g.out_edges(u).filter(|&(v, _)| v != u).peekable();
             let mut inn = g.in_edges(u).filter(|&(v, _)| v != u).peekable();
-            let start = ids.len();
+            let start = ties.len();
             loop {
                 let next = match (out.peek().copied(), inn.peek().copied()) {
                     (None, None) => break,
@@ -69,27 +66,23 @@ impl Ties {
                         b
                     }
                 };
-                ids.push(next.0 as u32);
-                strengths.push(next.1);
+                ties.push(next);
             }
-            let mine = &strengths[start..];
-            sum[u] = mine.iter().sum();
-            max[u] = mine.iter().copied().fold(0.0, f64::max);
-            offsets.push(ids.len());
+            let mine = &ties[start..];
+            sum[u] = mine.iter().map(|t| t.1).sum();
+            max[u] = mine.iter().map(|t| t.1).fold(0.0, f64::max);
+            offsets.push(ties.len());
         }
         Ties {
             offsets,
-            ids,
-            strengths,
+            ties,
             sum,
             max,
         }
     }
 
-    /// u's contacts and the strengths of its ties to them.
-    fn contacts(&self, u: usize) -> (&[u32], &[f64]) {
-        let range = self.offsets[u]..self.offsets[u + 1];
-        (&self.ids[range.clone()], &self.strengths[range])
+    fn contacts(&self, u: usize) -> &[(usize, f64)] {
+        &self.ties[self.offsets[u]..self.offsets[u + 1]]
     }
 }
 
@@ -107,25 +100,8 @@ pub struct StructuralHoles {
 struct Scratch {
     p: Vec<f64>,
     indirect: Vec<f64>,
-    /// Whether a node is one of u's contacts (a contact with zero mutual strength has p = 0),
-    /// one bit per node: 12.5 KB at 100,000 nodes, so the test on every two-step path stays in
-    /// the first-level cache.
-    contact: Vec<u64>,
-}
-
-impl Scratch {
-    fn is_contact(&self, j: usize) -> bool {
-        self.contact[j >> 6] >> (j & 63) & 1 == 1
-    }
-
-    fn flag(&mut self, j: usize, on: bool) {
-        let bit = 1u64 << (j & 63);
-        if on {
-            self.contact[j >> 6] |= bit;
-        } else {
-            self.contact[j >> 6] &= !bit;
-        }
-    }
+    /// Whether a node is one of u's contacts (a contact with zero mutual strength has p = 0).
+    contact: Vec<bool>,
 }
 
 pub fn structural_holes(g: &Graph) -> StructuralHoles {
@@ -138,7 +114,7 @@ pub fn structural_holes(g: &Graph) -> StructuralHoles {
             || Scratch {
                 p: vec![0.0; n],
                 indirect: vec![0.0; n],
-                contact: vec![0; n.div_ceil(64)],
+                contact: vec![false; n],
             },
             |scratch, u| node(&ties, u, scratch),
         )
@@ -155,7 +131,7 @@ pub fn structural_holes(g: &Graph) -> StructuralHoles {
 /// [constraint, effective size, efficiency, hierarchy] of `u`, walking two steps out from u
 /// once: O(Σ_{q ∈ N(u)} deg(q)) with dense scratch instead of a lookup per pair.
 fn node(ties: &Ties, u: usize, scratch: &mut Scratch) -> [f64; 4] {
-    let (contacts, strengths) = ties.contacts(u);
+    let contacts = ties.contacts(u);
     if contacts.is_empty() {
         return [f64::NAN; 4];
     }
@@ -168,24 +144,20 @@ fn node(ties: &Ties, u: usize, scratch: &mut Scratch) -> [f64; 4] {
     };
     // Membership is a flag, not p > 0: a contact with zero mutual strength has p = 0 like a
     // stranger.
-    for (&j, &s) in contacts.iter().zip(strengths) {
-        scratch.p[j as usize] = share(u, s);
-        scratch.flag(j as usize, true);
+    for &(j, s) in contacts {
+        scratch.p[j] = share(u, s);
+        scratch.contact[j] = true;
     }
     let mut redundancy = 0.0;
-    for (&q, &s_uq) in contacts.iter().zip(strengths) {
+    for &(q, s_uq) in contacts {
         let p_uq = share(u, s_uq);
         if p_uq == 0.0 {
             continue;
         }
-        let q = q as usize;
-        let (theirs, their_strengths) = ties.contacts(q);
-        for (i, &j) in theirs.iter().enumerate() {
-            let j = j as usize;
-            if j == u || !scratch.is_contact(j) {
+        for &(j, s_qj) in ties.contacts(q) {
+            if j == u || !scratch.contact[j] {
                 continue;
             }
-            let s_qj = their_strengths[i];
             scratch.indirect[j] += p_uq * share(q, s_qj);
             if ties.max[j] > 0.0 {
                 redundancy += p_uq * s_qj / ties.max[j];
@@ -194,13 +166,12 @@ fn node(ties: &Ties, u: usize, scratch: &mut Scratch) -> [f64; 4] {
     }
     let locals: Vec<f64> = contacts
         .iter()
-        .map(|&j| (scratch.p[j as usize] + scratch.indirect[j as usize]).powi(2))
+        .map(|&(j, _)| (scratch.p[j] + scratch.indirect[j]).powi(2))
         .collect();
-    for &j in contacts {
-        let j = j as usize;
+    for &(j, _) in contacts {
         scratch.p[j] = 0.0;
         scratch.indirect[j] = 0.0;
-        scratch.flag(j, false);
+        scratch.contact[j] = false;
     }
     let c: f64 = locals.iter().sum();
     let k = contacts.len();
