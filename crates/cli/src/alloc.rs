@@ -84,7 +84,11 @@ mod tests {
         assert_eq!(start, 2 * HUGE_PAGE);
         assert_eq!(start + len, HUGE_PAGE + LARGE);
         assert!(start >= HUGE_PAGE + 16 && start + len <= HUGE_PAGE + 16 + LARGE);
-        assert_eq!(advised_range(usize::MAX - 16, LARGE), None, "past the address space");
+        assert_eq!(
+            advised_range(usize::MAX - 16, LARGE),
+            None,
+            "past the address space"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! Time O(iterations · (n + m)), memory O(n).
 
 use crate::{Graph, Scores};
+use rayon::prelude::*;
 
 #[derive(Debug, Clone)]
 pub struct PowerOptions {
@@ -75,13 +76,15 @@ pub fn hits(g: &Graph, opts: &PowerOptions) -> Result<(Scores, Scores), NotConve
         }
     };
     for _ in 0..opts.max_iterations {
-        // h = A a, then a = Aᵀ h.
-        for (u, slot) in h.iter_mut().enumerate() {
-            *slot = g.out_edges(u).map(|(v, w)| w * a[v]).sum();
-        }
-        for (v, slot) in next.iter_mut().enumerate() {
-            *slot = g.in_edges(v).map(|(u, w)| w * h[u]).sum();
-        }
+        // h = A a, then a = Aᵀ h; rows in parallel, each sum in the same order as one thread's.
+        h.par_iter_mut()
+            .enumerate()
+            .with_min_len(crate::page_rank::ROWS_PER_TASK)
+            .for_each(|(u, slot)| *slot = g.out_edges(u).map(|(v, w)| w * a[v]).sum());
+        next.par_iter_mut()
+            .enumerate()
+            .with_min_len(crate::page_rank::ROWS_PER_TASK)
+            .for_each(|(v, slot)| *slot = g.in_edges(v).map(|(u, w)| w * h[u]).sum());
         scale_sum(&mut next);
         let change = l1_change(&next, &a);
         std::mem::swap(&mut a, &mut next);

@@ -355,3 +355,52 @@ fn page_rank_is_a_fixed_point_and_sums_to_one() {
         }
     }
 }
+
+/// The power iterations' rows run in parallel; every row's sum keeps one thread's order, so the
+/// scores are the same bits on one thread and on many.
+#[test]
+fn power_iterations_give_the_same_bits_on_one_thread_and_on_many() {
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(11);
+    let n = 6000;
+    let edges: Vec<(u32, u32, f64)> = (0..60_000)
+        .map(|_| {
+            (
+                rng.random_range(0..n as u32),
+                rng.random_range(0..n as u32),
+                rng.random::<f64>() + 0.01,
+            )
+        })
+        .collect();
+    let g = Graph::from_edges(n, edges).unwrap();
+    let run = || {
+        let pr = page_rank(
+            &g,
+            &PageRankOptions {
+                tolerance: 1e-12,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let (h, a) = match hits(
+            &g,
+            &PowerOptions {
+                tolerance: 1e-12,
+                max_iterations: 1000,
+            },
+        ) {
+            Ok(x) => x,
+            Err(e) => panic!("hits did not settle: {e:?}"),
+        };
+        let bits = |s: &graph::Scores| s.0.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        (bits(&pr), bits(&h), bits(&a))
+    };
+    let pool = |threads| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+    };
+    let one = pool(1).install(run);
+    assert_eq!(one, pool(4).install(run));
+    assert_eq!(one, pool(3).install(run));
+}
