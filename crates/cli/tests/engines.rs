@@ -303,11 +303,11 @@ fn real_workspaces(dir: &Path) -> Vec<(&'static str, PathBuf)> {
 }
 
 fn generated(dir: &Path, people: usize, events: u64) -> PathBuf {
-    let input = dir.join("generated");
+    let input = dir.join(format!("generated-{people}-{events}"));
     let mut cfg = app::ingest::GenerateConfig::new(people, 120, 1);
     cfg.events = Some(events);
     app::ingest::generate(&cfg, &input, &app::Silent).unwrap();
-    let ws = dir.join("s");
+    let ws = dir.join(format!("ws-{people}-{events}"));
     let mut s = Session::init(&ws, "conformance", app::policy::DEFAULT_MIN_GROUP).unwrap();
     s.ingest_generated(&input, &app::Silent).unwrap();
     ws
@@ -347,4 +347,20 @@ fn local_datafusion_and_ballista_write_the_same_tables() {
     for (name, ws) in real_workspaces(dir.path()) {
         check(name, &ws, &default, Some(&cluster));
     }
+}
+
+/// Many people and few interactions each: in the first 100,000 rows of a partition nearly every
+/// (window, pair) group is new, the point where DataFusion would stop pre-aggregating and turn
+/// rows into states one by one, which the plan's aggregates cannot do (M failed so before
+/// `engines::plan::configure`). DataFusion in process must still write local's bytes.
+#[test]
+fn datafusion_matches_local_where_groups_are_nearly_as_many_as_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = generated(dir.path(), 8_000, 300_000);
+    check(
+        "sparse organization",
+        &ws,
+        &AggregateRequest::default(),
+        None,
+    );
 }

@@ -249,9 +249,9 @@ impl PhysicalExtensionCodec for PhysicalCodec {
 /// Ballista 55's adaptive planner (on by default) replans a stage after each of its tasks
 /// completes; on the pair plan it keeps superseding stages and the job never ends (thousands
 /// of one-task stages on a 34,000-row Enron workspace). The static distributed planner runs
-/// the plan as written.
+/// the plan as written. The plan's own options ([`crate::plan::configure`]) go with it.
 pub fn session_config() -> SessionConfig {
-    SessionConfig::new_with_ballista()
+    crate::plan::configure(SessionConfig::new_with_ballista())
         .with_ballista_adaptive_query_planner(false)
         .with_ballista_logical_extension_codec(Arc::new(LogicalCodec::default()))
         .with_ballista_physical_extension_codec(Arc::new(PhysicalCodec::default()))

@@ -112,7 +112,7 @@ async fn context(engine: &Engine) -> Result<SessionContext, EngineError> {
     match engine {
         Engine::DataFusion => {
             let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-            let config = SessionConfig::new().with_target_partitions(cores);
+            let config = plan::configure(SessionConfig::new().with_target_partitions(cores));
             let ctx = SessionContext::new_with_config(config);
             plan::register(&ctx);
             Ok(ctx)

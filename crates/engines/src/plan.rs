@@ -17,7 +17,7 @@ use datafusion::dataframe::DataFrame;
 use datafusion::functions::core::expr_fn::{get_field, greatest, least};
 use datafusion::functions_aggregate::expr_fn::{count, count_distinct, max, min};
 use datafusion::logical_expr::{AggregateUDF, Expr, ScalarUDF, col, lit, when};
-use datafusion::prelude::SessionContext;
+use datafusion::prelude::{SessionConfig, SessionContext};
 use std::ops::Not;
 use std::sync::Arc;
 use vocab::{Channel, Kind, Role};
@@ -35,6 +35,19 @@ pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
         Arc::new(StepAggregate::udaf(Step::NextMessage)),
         Arc::new(crate::functions::PreviousAggregate::udaf()),
     ]
+}
+
+/// The session options the plan needs wherever it runs. DataFusion stops pre-aggregating in a
+/// partition whose groups are nearly as many as its rows (after 100,000 rows, at M's size) and
+/// then turns each row into an aggregate state on its own; the plan's aggregates keep rows in
+/// stream order per group and have no such state, so that switch is turned off (a ratio of 1
+/// can never be exceeded).
+pub fn configure(mut config: SessionConfig) -> SessionConfig {
+    config
+        .options_mut()
+        .execution
+        .skip_partial_aggregation_probe_ratio_threshold = 1.0;
+    config
 }
 
 pub fn register(ctx: &SessionContext) {
