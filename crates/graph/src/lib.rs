@@ -21,3 +21,6 @@ pub mod spectral;
 
 pub use csr::{Graph, MultiLayer, NodeIdx};
 pub use scores::Scores;
+
+/// Rows a parallel task takes at least in the power iterations' row loops (PageRank, HITS).
+pub(crate) const ROWS_PER_TASK: usize = 1024;

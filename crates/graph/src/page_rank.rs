@@ -9,11 +9,9 @@
 //! is spread by the dangling distribution (by default the personalization); a share 1 − α is
 //! spread by the personalization (by default uniform). The scores sum to 1.
 
+use crate::ROWS_PER_TASK;
 use crate::{Graph, Scores};
 use rayon::prelude::*;
-
-/// Rows a parallel task takes at least (the power iterations' row loops).
-pub(crate) const ROWS_PER_TASK: usize = 1024;
 
 #[derive(Debug, Clone)]
 pub struct PageRankOptions {

@@ -79,11 +79,11 @@ pub fn hits(g: &Graph, opts: &PowerOptions) -> Result<(Scores, Scores), NotConve
         // h = A a, then a = Aᵀ h; rows in parallel, each sum in the same order as one thread's.
         h.par_iter_mut()
             .enumerate()
-            .with_min_len(crate::page_rank::ROWS_PER_TASK)
+            .with_min_len(crate::ROWS_PER_TASK)
             .for_each(|(u, slot)| *slot = g.out_edges(u).map(|(v, w)| w * a[v]).sum());
         next.par_iter_mut()
             .enumerate()
-            .with_min_len(crate::page_rank::ROWS_PER_TASK)
+            .with_min_len(crate::ROWS_PER_TASK)
             .for_each(|(v, slot)| *slot = g.in_edges(v).map(|(u, w)| w * h[u]).sum());
         scale_sum(&mut next);
         let change = l1_change(&next, &a);
