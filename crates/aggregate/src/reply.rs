@@ -1,8 +1,15 @@
 //! What thread pairing remembers about sent interactions until their reply window closes: when
 //! and by whom each was sent, and which of its To recipients still owe an answer to it as a
-//! request or as an ask. One hash-map entry per event, with the (at most three) recipients of
-//! an ask inline, so that an event costs one insertion and one removal however it is answered;
-//! longer lists, and the lists of an event id seen twice, live in side maps.
+//! request or as an ask.
+//!
+//! Events sit in a queue in the order they were sent (with the (at most three) recipients of an
+//! ask inline; longer lists, and the lists of an event id seen twice, live in side maps), so a
+//! closing reply window reads the front of the queue. An id finds its event through a map from
+//! id to queue position that is never removed from: ids go into the current generation, and
+//! when the queue's front passes the first position of the current generation, every event the
+//! previous generation points to has left the queue, so that generation is dropped whole and the
+//! current one becomes the previous. An event costs one map insertion, however it is answered;
+//! the maps hold at most two reply windows of ids, 16 bytes each.
 
 use crate::acc::Count;
 use rustc_hash::FxHashMap;
@@ -48,6 +55,20 @@ impl Sent {
     }
 }
 
+/// A place in the queue: an event, or (`record` false) a second sending of an id still
+/// remembered, whose window closing forgets that id's event as the first sending's does.
+#[derive(Clone, Copy)]
+struct Slot {
+    /// When this sending's reply window opened.
+    at: i64,
+    id: u64,
+    /// The event (when `record`; else unused).
+    sent: Sent,
+    record: bool,
+    /// The event is still remembered.
+    live: bool,
+}
+
 /// An interaction as thread pairing sees it.
 #[derive(Clone, Copy)]
 pub(crate) struct Event {
@@ -77,10 +98,17 @@ pub(crate) struct Expired {
 
 #[derive(Default)]
 pub(crate) struct SentEvents {
-    sent: FxHashMap<u64, Sent>,
+    /// Every sending whose reply window is open, in the order sent.
+    queue: VecDeque<Slot>,
+    /// The position of `queue[0]` (positions count every sending ever queued).
+    head: u64,
+    /// id → position of its latest event, for ids queued from `current_from` on.
+    current: FxHashMap<u64, u64>,
+    /// The same for ids queued before `current_from`.
+    previous: FxHashMap<u64, u64>,
+    current_from: u64,
     requests: FxHashMap<u64, Vec<u32>>,
     asks: FxHashMap<u64, Vec<u32>>,
-    expiry: VecDeque<(i64, u64)>,
 }
 
 fn take_from(list: Option<&mut Vec<u32>>, who: u32) -> bool {
@@ -97,13 +125,26 @@ fn take_from(list: Option<&mut Vec<u32>>, who: u32) -> bool {
 }
 
 impl SentEvents {
+    /// The queue index of the event `id` names, if it is still remembered.
+    fn find(&self, id: u64) -> Option<usize> {
+        let at = match self.current.get(&id) {
+            Some(&at) => at,
+            None => *self.previous.get(&id)?,
+        };
+        // A map's position is of the id's latest event; before the head, it has left.
+        let k = usize::try_from(at.checked_sub(self.head)?).ok()?;
+        let slot = &self.queue[k];
+        debug_assert!(slot.record && slot.id == id);
+        slot.live.then_some(k)
+    }
+
     /// Remembers `event`; `to` are its To recipients (other than the actor), open on it as a
     /// request when `request` and as an ask when `ask` (an ask has at most `MAX_ASK_TO` of
     /// them). An id remembered before is replaced, and of its open lists those the new event
-    /// does not have stay.
+    /// does not have stay; the first sending's window closing forgets it.
     pub(crate) fn remember(&mut self, event: Event, to: &[u32], request: bool, ask: bool) {
         let Event {
-            id: event,
+            id,
             time,
             actor,
             kind,
@@ -132,29 +173,41 @@ impl SentEvents {
         } else if request {
             s.side = true;
         }
-        match self.sent.insert(event, s) {
+        let mut slot = Slot {
+            at: time,
+            id,
+            sent: s,
+            record: true,
+            live: true,
+        };
+        match self.find(id) {
             None => {
                 if s.side {
-                    self.requests.insert(event, to.to_vec());
+                    self.requests.insert(id, to.to_vec());
                 }
+                let at = self.head + self.queue.len() as u64;
+                self.current.insert(id, at);
             }
-            Some(old) => {
+            Some(k) => {
                 // Seen before: the old lists, as they stand, unless this event brings its own.
-                let (mut old_requests, mut old_asks) = self.lists(event, &old);
+                let old = self.queue[k].sent;
+                let (mut old_requests, mut old_asks) = self.lists(id, &old);
                 if request {
                     old_requests = to.to_vec();
                 }
                 if ask {
                     old_asks = to.to_vec();
                 }
-                let s = self.sent.get_mut(&event).expect("just inserted");
                 s.side = true;
                 s.open = 0;
-                self.requests.insert(event, old_requests);
-                self.asks.insert(event, old_asks);
+                self.queue[k].sent = s;
+                self.requests.insert(id, old_requests);
+                self.asks.insert(id, old_asks);
+                slot.record = false;
+                slot.live = false;
             }
         }
-        self.expiry.push_back((time, event));
+        self.queue.push_back(slot);
     }
 
     /// The open lists of `event` (request, ask), taken out of the side maps.
@@ -181,7 +234,8 @@ impl SentEvents {
         to: u32,
         time: i64,
     ) -> Option<Answered> {
-        let s = self.sent.get_mut(&event)?;
+        let k = self.find(event)?;
+        let s = &mut self.queue[k].sent;
         if s.actor != to || s.time > time {
             return None;
         }
@@ -206,28 +260,45 @@ impl SentEvents {
     /// (recipient, actor)), an ask recipient left it unanswered (`n_unanswered` on
     /// (recipient, actor) and the ask decided, `n_ask` on (actor, recipient)).
     pub(crate) fn expire(&mut self, now: i64, reply_window_ms: i64, out: &mut Vec<Expired>) {
-        while let Some(&(t0, e)) = self.expiry.front() {
-            if now - t0 <= reply_window_ms {
+        while let Some(front) = self.queue.front() {
+            if now - front.at <= reply_window_ms {
                 break;
             }
-            self.expiry.pop_front();
-            self.forget(e, out);
+            let slot = self.queue.pop_front().expect("a front");
+            self.head += 1;
+            if slot.record && slot.live {
+                self.forget(slot.id, &slot.sent, out);
+            } else if let Some(k) = self.find(slot.id) {
+                // A second sending (or an event forgotten early by one): the id's event, wherever
+                // it is, is forgotten now.
+                self.queue[k].live = false;
+                let s = self.queue[k].sent;
+                self.forget(slot.id, &s, out);
+            }
+        }
+        if self.head >= self.current_from && !self.current.is_empty() {
+            // Every position the previous generation holds is before the head.
+            let mut spent = std::mem::take(&mut self.previous);
+            if spent.capacity() > 4 * self.current.len().max(1 << 10) {
+                spent = FxHashMap::default();
+            } else {
+                spent.clear();
+            }
+            self.previous = std::mem::replace(&mut self.current, spent);
+            self.current_from = self.head + self.queue.len() as u64;
         }
     }
 
     /// The time of the last event remembered.
     pub(crate) fn last_time(&self) -> Option<i64> {
-        self.expiry.back().map(|(t, _)| *t)
+        self.queue.back().map(|s| s.at)
     }
 
-    fn forget(&mut self, event: u64, out: &mut Vec<Expired>) {
-        let Some(s) = self.sent.remove(&event) else {
-            return;
-        };
+    fn forget(&mut self, event: u64, s: &Sent, out: &mut Vec<Expired>) {
         if s.open == 0 && !s.side {
             return;
         }
-        let (ignored, unanswered) = self.lists(event, &s);
+        let (ignored, unanswered) = self.lists(event, s);
         for recipient in ignored {
             out.push(Expired {
                 time: s.time,
@@ -309,22 +380,32 @@ mod tests {
         }
     }
 
-    /// Random events (ids reused now and then), replies and expiries: the same answers and the
-    /// same expired counts as with one map per list.
+    /// Random events (ids reused now and then, or often from a small pool), replies and
+    /// expiries, with busy stretches and quiet gaps (the queue's front catching up with its
+    /// back, map generations turning over): the same answers and the same expired counts as
+    /// with one map per id and per list.
     #[test]
-    fn inline_lists_behave_like_one_map_per_list() {
+    fn the_queue_behaves_like_one_map_per_list() {
         let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(3);
-        for case in 0..20 {
+        for case in 0..60 {
             let (mut ours, mut theirs) = (SentEvents::default(), Maps::default());
             let (mut got, mut want) = (Vec::new(), Vec::new());
             let mut t = 0i64;
             let people = 2 + case % 6;
+            let window = [40, 3, 400][case as usize % 3];
+            let (reuse, pool) =
+                [(0.05, None), (0.3, Some(12)), (0.6, Some(3))][case as usize / 3 % 3];
+            let gaps = case % 2 == 1;
             for step in 0..3000u64 {
-                t += rng.random_range(0..5);
-                let e = if rng.random_bool(0.05) {
-                    step / 2
+                t += if gaps && rng.random_bool(0.1) {
+                    rng.random_range(0..500)
                 } else {
-                    step
+                    rng.random_range(0..5)
+                };
+                let e = if rng.random_bool(reuse) {
+                    pool.map_or(step / 2, |k| rng.random_range(0..k))
+                } else {
+                    1000 + step
                 };
                 if rng.random_bool(0.5) {
                     let actor = rng.random_range(0..people);
@@ -348,9 +429,9 @@ mod tests {
                     assert_eq!(mine, theirs.answer(e, a, b, t), "case {case} step {step}");
                 }
                 let mut expired = Vec::new();
-                ours.expire(t, 40, &mut expired);
+                ours.expire(t, window, &mut expired);
                 got.extend(expired.into_iter().map(|x| (x.time, x.a, x.b, x.count)));
-                theirs.expire(t, 40, &mut want);
+                theirs.expire(t, window, &mut want);
             }
             ours.expire(i64::MAX, 0, &mut Vec::new());
             // Within one event the order of recipients may differ: compare as sorted lists.
