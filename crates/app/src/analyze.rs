@@ -88,14 +88,15 @@ impl Session {
         let survey = self.store.survey_answers()?;
         let segments: Vec<PathBuf> = self.store.segments()?.into_iter().map(|s| s.path).collect();
         // A survey-only workspace (a team's ONA survey) has no interactions: one window, all.
-        // Windows are read from the pairs table one at a time, so memory holds one window's pairs.
+        // Windows are read from the pairs table one at a time, the next while the current one is
+        // analyzed, so memory holds at most two windows' pairs.
         type Activities = Vec<Vec<vocab::Activity>>;
         let mut aggregated = None;
         let mut empty_windows = Vec::new();
 
         let (labels, mut stream, activity): (
             Vec<String>,
-            Option<crate::tables::PairWindows>,
+            Option<crate::tables::PairWindowsAhead>,
             Activities,
         ) = if segments.is_empty() {
             if survey.is_empty() {
@@ -136,7 +137,9 @@ impl Session {
             let activity = counter.finish_for(&parsed);
             (
                 labels,
-                Some(crate::tables::PairWindows::open(&pairs_path)?),
+                Some(crate::tables::PairWindowsAhead::start(
+                    crate::tables::PairWindows::open(&pairs_path)?,
+                )?),
                 activity,
             )
         };
@@ -149,8 +152,8 @@ impl Session {
             ..Default::default()
         };
         // Each window's tables are written as soon as it is analyzed, and its result dropped
-        // (only `all`'s, or the first window's, is kept for the caller): memory holds one window's pairs
-        // and results, not every window's.
+        // (only `all`'s, or the first window's, is kept for the caller): memory holds one window's
+        // results and pairs (and the next window's pairs, read meanwhile), not every window's.
         let mut writers: Vec<(
             &'static str,
             PathBuf,

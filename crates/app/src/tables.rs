@@ -235,3 +235,55 @@ impl PairWindows {
         Ok(out)
     }
 }
+
+/// What [`PairWindows::next_window`] gives.
+type NextWindow = Result<Option<(String, PairList)>, StoreError>;
+
+/// The windows of a [`PairWindows`], each read on a thread of its own while the caller works
+/// on the one before: the caller's wait for a window is only what that reading did not overlap.
+/// At most two windows are held, the caller's and the next (read, then waiting to be taken).
+pub struct PairWindowsAhead {
+    next: Option<std::sync::mpsc::Receiver<NextWindow>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl PairWindowsAhead {
+    pub fn start(mut windows: PairWindows) -> std::io::Result<PairWindowsAhead> {
+        // A channel without room: the reader holds the window it read until it is taken.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<NextWindow>(0);
+        let reader = std::thread::Builder::new()
+            .name("pairs reader".into())
+            .spawn(move || {
+                loop {
+                    let w = windows.next_window();
+                    let last = !matches!(w, Ok(Some(_)));
+                    if tx.send(w).is_err() || last {
+                        break;
+                    }
+                }
+            })?;
+        Ok(PairWindowsAhead {
+            next: Some(rx),
+            reader: Some(reader),
+        })
+    }
+
+    /// The next window, in table order; `None` after the last.
+    pub fn next_window(&mut self) -> NextWindow {
+        match self.next.as_ref().map(|rx| rx.recv()) {
+            Some(Ok(w)) => w,
+            // The reader stopped after the end or an error it already gave.
+            Some(Err(_)) | None => Ok(None),
+        }
+    }
+}
+
+impl Drop for PairWindowsAhead {
+    fn drop(&mut self) {
+        // Without a receiver the reader's next send fails and it stops.
+        self.next = None;
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+    }
+}
