@@ -272,8 +272,11 @@ impl PairWindowsAhead {
     pub fn next_window(&mut self) -> NextWindow {
         match self.next.as_ref().map(|rx| rx.recv()) {
             Some(Ok(w)) => w,
-            // The reader stopped after the end or an error it already gave.
-            Some(Err(_)) | None => Ok(None),
+            // The reader stopped: after the end or an error it already gave, or in a panic.
+            Some(Err(_)) | None => match self.reader.take().map(|r| r.join()) {
+                Some(Err(_)) => Err(StoreError::internal("the pairs table's reader panicked")),
+                _ => Ok(None),
+            },
         }
     }
 }
