@@ -138,13 +138,30 @@ async fn collect(df: DataFrame, engine: &Engine) -> Result<Vec<RecordBatch>, Eng
         engine: engine_name(engine),
         message: e.to_string().lines().next().unwrap_or_default().to_string(),
     };
-    if std::env::var_os("OM_TRACE").is_some() {
+    // `OM_TRACE`: each query's logical plan, then its physical plan with the operators'
+    // metrics (rows, compute time, memory) and the query's wall time, on standard error.
+    let trace = std::env::var_os("OM_TRACE").is_some();
+    if trace {
         eprintln!("query: {}", df.logical_plan().display_indent());
     }
-    let mut stream = df.execute_stream().await.map_err(failed)?;
+    let started = std::time::Instant::now();
+    let task = std::sync::Arc::new(df.task_ctx());
+    let physical = df.create_physical_plan().await.map_err(failed)?;
+    let mut stream =
+        datafusion::physical_plan::execute_stream(physical.clone(), task).map_err(failed)?;
     let mut out = Vec::new();
     while let Some(batch) = stream.next().await {
         out.push(batch.map_err(failed)?);
+    }
+    if trace {
+        eprintln!(
+            "ran in {:.2} s:\n{}",
+            started.elapsed().as_secs_f64(),
+            datafusion::physical_plan::display::DisplayableExecutionPlan::with_metrics(
+                physical.as_ref()
+            )
+            .indent(true)
+        );
     }
     Ok(out)
 }
