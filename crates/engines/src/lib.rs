@@ -278,9 +278,16 @@ async fn run(
             )
         })
         .unwrap_or((0, 0, 0));
+    // The pairing step's deltas feed both tables. In process they are computed once and held
+    // (at M, 9.6 M rows; the pairing is a fifth of the pair query's work); a cluster computes
+    // them in each query, where they are made.
+    let mut replies = plan::pairing_deltas(rows.clone(), thread, &text).map_err(failed)?;
+    if *engine == Engine::DataFusion {
+        replies = replies.cache().await.map_err(failed)?;
+    }
     // Pairs, by window.
     let batches = collect(
-        plan::pairs(rows.clone(), thread, n_meetings > 0, &text).map_err(failed)?,
+        plan::pairs(rows.clone(), replies.clone(), n_meetings > 0, &text).map_err(failed)?,
         engine,
     )
     .await?;
@@ -322,11 +329,7 @@ async fn run(
     let pair_rows = pair_windows.iter().map(|(_, n)| n).sum();
 
     // Paired replies, in stream order.
-    let batches = collect(
-        plan::latencies(rows.clone(), thread, &text).map_err(failed)?,
-        engine,
-    )
-    .await?;
+    let batches = collect(plan::latencies(replies).map_err(failed)?, engine).await?;
     let mut latencies = Vec::new();
     let kind = |code: i64| Kind::from_code(code as u8).unwrap_or(Kind::Message);
     for b in &batches {

@@ -335,17 +335,19 @@ pub(crate) fn pairing_deltas(rows: DataFrame, thread: bool, params: &str) -> Res
 ///
 /// `meetings`: whether any event is a meeting (without, the meeting step is left out: a branch
 /// that is empty everywhere stalled a Ballista 55 job).
+///
+/// `pairing`: [`pairing_deltas`] (the same deltas give [`latencies`]).
 pub(crate) fn pairs(
     rows: DataFrame,
-    thread: bool,
+    pairing: DataFrame,
     meetings: bool,
     params: &str,
 ) -> Result<DataFrame> {
     let mut deltas = row_deltas(rows.clone())?;
     if meetings {
-        deltas = deltas.union(meeting_deltas(rows.clone(), params)?)?;
+        deltas = deltas.union(meeting_deltas(rows, params)?)?;
     }
-    let deltas = deltas.union(pairing_deltas(rows, thread, params)?)?;
+    let deltas = deltas.union(pairing)?;
     let mut select = vec![
         udf("om_windows")
             .call(vec![col("wt"), col("at_t"), col("at_e"), lit(params)])
@@ -364,9 +366,9 @@ pub(crate) fn pairs(
     )
 }
 
-/// Paired replies in stream order: (a, b, la, ot, lk, rk, lp).
-pub(crate) fn latencies(rows: DataFrame, thread: bool, params: &str) -> Result<DataFrame> {
-    pairing_deltas(rows, thread, params)?
+/// Paired replies in stream order, (a, b, la, ot, lk, rk, lp), from [`pairing_deltas`].
+pub(crate) fn latencies(pairing: DataFrame) -> Result<DataFrame> {
+    pairing
         .filter(col("lat").is_not_null())?
         .sort(order(&["ot", "oe", "run", "pos"]))?
         .select(vec![
