@@ -788,7 +788,7 @@ mod tests {
                 "case {case}: {acc:?} came back as {back:?}"
             );
         }
-        // An empty accumulator's state is a few bytes, not the fixed-width record's 240.
+        // An empty accumulator's state is a few bytes, not the fixed-width record's 238.
         let mut bytes = Vec::new();
         Acc::default().encode(&mut bytes);
         assert!(bytes.len() <= 10, "{} bytes", bytes.len());
