@@ -31,6 +31,7 @@ mod pairs;
 mod reply;
 mod sink;
 mod spill;
+pub mod varint;
 
 pub use pairs::{
     AggregateOptions, AggregateSummary, LATENCY_COLUMNS, PAIR_COLUMNS, Pairing, TABLE_OPTIONS,

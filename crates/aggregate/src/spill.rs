@@ -10,6 +10,7 @@
 //! large blocks, and decoded from one.
 
 use crate::acc::PairAcc;
+use crate::varint::{VarintError, put as put_varint, unzigzag, zigzag};
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -20,23 +21,6 @@ use store::StoreError;
 const MAX_ENTRY: usize = 10 + 10 + PairAcc::N_INTS * 5 + 1 + 32 + 10 + 10 + 10;
 const BLOCK: usize = 1 << 20;
 const _: () = assert!(PairAcc::N_INTS <= 64);
-
-#[inline]
-fn put_varint(buf: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        buf.push(v as u8 | 0x80);
-        v >>= 7;
-    }
-    buf.push(v as u8);
-}
-
-fn zigzag(v: i64) -> u64 {
-    ((v << 1) ^ (v >> 63)) as u64
-}
-
-fn unzigzag(v: u64) -> i64 {
-    ((v >> 1) as i64) ^ -((v & 1) as i64)
-}
 
 pub struct SpillWriter {
     path: PathBuf,
@@ -155,23 +139,12 @@ impl SpillReader {
 
     #[inline]
     fn varint(&mut self) -> std::io::Result<u64> {
-        let mut v = 0u64;
-        let mut shift = 0;
-        loop {
-            let &b = self.buf.get(self.pos).ok_or_else(truncated)?;
-            self.pos += 1;
-            v |= ((b & 0x7F) as u64) << shift;
-            if b & 0x80 == 0 {
-                return Ok(v);
+        crate::varint::get(&self.buf, &mut self.pos).map_err(|e| match e {
+            VarintError::Truncated => truncated(),
+            VarintError::TooLong => {
+                std::io::Error::new(std::io::ErrorKind::InvalidData, "varint too long")
             }
-            shift += 7;
-            if shift > 63 {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    "varint too long",
-                ));
-            }
-        }
+        })
     }
 
     fn bytes<const N: usize>(&mut self) -> std::io::Result<[u8; N]> {

@@ -8,6 +8,7 @@
 //! weights 1/(k−1) are summed in the streaming path's order, (time, event) within a window and
 //! window by window for `all`.
 
+use aggregate::varint::{put as varint, unzigzag, zigzag};
 use vocab::{Window, WindowSpec};
 
 pub(crate) const N_KINDS: usize = 13;
@@ -255,7 +256,7 @@ impl Acc {
         let timed = self.first != i64::MAX || self.last != i64::MIN;
         out.push(u8::from(timed));
         if timed {
-            varint(out, ((self.first << 1) ^ (self.first >> 63)) as u64);
+            varint(out, zigzag(self.first));
             varint(out, self.last.wrapping_sub(self.first) as u64);
         }
         varint(out, self.meetings.len() as u64);
@@ -283,8 +284,7 @@ impl Acc {
         acc.communication = ExactSum::read(&mut r);
         acc.meeting_s = r.varint();
         if r.u8() != 0 {
-            let z = r.varint();
-            acc.first = (z >> 1) as i64 ^ -((z & 1) as i64);
+            acc.first = unzigzag(r.varint());
             acc.last = acc.first.wrapping_add(r.varint() as i64);
         }
         let n = r.varint() as usize;
@@ -465,25 +465,8 @@ impl Reader<'_> {
         u64::from_le_bytes(self.take())
     }
     fn varint(&mut self) -> u64 {
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.u8();
-            v |= ((b & 0x7f) as u64) << shift;
-            if b < 0x80 {
-                break;
-            }
-        }
-        v
+        aggregate::varint::get(self.bytes, &mut self.at).expect("a state this crate encoded")
     }
-}
-
-/// `v` in LEB128: seven bits a byte, low first, the high bit set on every byte but the last.
-fn varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push(v as u8 | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
 }
 
 /// When a window with bounds closed in the streaming path: after the group at (time, event)
