@@ -15,6 +15,7 @@ use crate::{
     IngestOptions, Progress, cell_id, file_listing, next_readable, split_list, with_diagnostics,
 };
 use chrono::FixedOffset;
+use std::borrow::Cow;
 use std::path::Path;
 use store::{IngestCommit, IngestKind, PeopleTable, SegmentWriter, Store, StoredPerson};
 use vocab::{Channel, Interaction, Kind, Person, PersonIdx, Role};
@@ -480,9 +481,19 @@ fn run(
             RowError::new(file, line, &field_name(i, default), reason, detail)
         };
 
-        let Some(actor_text) = slots[F_ACTOR].text(&row) else {
-            diag.reject(bad(F_ACTOR, "actor", "missing_value", "no actor".into()))?;
-            continue;
+        // A symbol resolved before is that person without reading its text (the text tables
+        // are rarely in cache); its text is read only to resolve it or to say what went wrong.
+        let actor_sym = slots[F_ACTOR].symbol(&row);
+        let known_actor = actor_sym.and_then(|s| actors.get(s));
+        let actor_text = match known_actor {
+            Some(_) => Cow::Borrowed(""),
+            None => match slots[F_ACTOR].text(&row) {
+                Some(t) => t,
+                None => {
+                    diag.reject(bad(F_ACTOR, "actor", "missing_value", "no actor".into()))?;
+                    continue;
+                }
+            },
         };
         // Time.
         let time_ms = if slots[F_TIME].is_present() {
@@ -630,13 +641,16 @@ fn run(
         }
         let thread_id = cell_id(&slots[F_THREAD].cell(&row));
         let in_reply_to = cell_id(&slots[F_REPLY].cell(&row));
-        // Recipients: one column, or a list; the one column's symbol, if any, goes first.
+        // Recipients: one column (borrowed from the row, with its symbol if any) first, then a
+        // list's.
         recipients.clear();
-        let mut recipient_sym = None;
-        if let Some(t) = slots[F_RECIPIENT].text(&row) {
-            recipients.push((t.into_owned(), None));
-            recipient_sym = slots[F_RECIPIENT].symbol(&row);
-        }
+        let recipient_sym = slots[F_RECIPIENT].symbol(&row);
+        let first = match recipient_sym.and_then(|s| recipient_people.get(s)) {
+            Some(known) => Some((Cow::Borrowed(""), recipient_sym, Some(known))),
+            None => slots[F_RECIPIENT]
+                .text(&row)
+                .map(|t| (t, recipient_sym, None)),
+        };
         if slots[F_RECIPIENTS].is_present() {
             match slots[F_RECIPIENTS].cell(&row).as_ref() {
                 Cell::List(items) => recipients.extend(items.iter().cloned()),
@@ -647,7 +661,7 @@ fn run(
                 }
             }
         }
-        if recipients.is_empty() {
+        if first.is_none() && recipients.is_empty() {
             diag.reject(bad(
                 F_RECIPIENT,
                 "recipient",
@@ -657,9 +671,11 @@ fn run(
             continue;
         }
         // People.
-        let actor_sym = slots[F_ACTOR].symbol(&row);
-        let Some((actor, actor_new)) = resolver.resolve_sym(&mut actors, actor_sym, &actor_text)
-        else {
+        let resolved = match known_actor {
+            Some(idx) => Some((idx, false)),
+            None => resolver.resolve_sym(&mut actors, actor_sym, &actor_text),
+        };
+        let Some((actor, actor_new)) = resolved else {
             diag.reject(bad(
                 F_ACTOR,
                 "actor",
@@ -688,7 +704,19 @@ fn run(
             group_key = Some(key);
             group_recipients.clear();
         }
-        for (k, (recipient_text, list_role)) in recipients.iter().enumerate() {
+        let all = (first
+            .iter()
+            .map(|(t, symbol, known)| (t.as_ref(), &None, *symbol, *known)))
+        .chain(recipients.iter().map(|(t, r)| (t.as_str(), r, None, None)));
+        for (recipient_text, list_role, symbol, known) in all {
+            // What a message names the recipient by (one found by symbol has no text here).
+            let shown = || match known {
+                Some(_) => slots[F_RECIPIENT]
+                    .text(&row)
+                    .map(Cow::into_owned)
+                    .unwrap_or_default(),
+                None => recipient_text.to_string(),
+            };
             let role = match list_role {
                 None => row_role,
                 Some(r) => match roles.get(r) {
@@ -704,10 +732,11 @@ fn run(
                     }
                 },
             };
-            let symbol = if k == 0 { recipient_sym } else { None };
-            let Some((recipient, new)) =
-                resolver.resolve_sym(&mut recipient_people, symbol, recipient_text)
-            else {
+            let resolved = match known {
+                Some(idx) => Some((idx, false)),
+                None => resolver.resolve_sym(&mut recipient_people, symbol, recipient_text),
+            };
+            let Some((recipient, new)) = resolved else {
                 diag.reject(bad(
                     F_RECIPIENT,
                     "recipient",
@@ -731,12 +760,12 @@ fn run(
                     F_RECIPIENT,
                     "recipient",
                     "self_loop",
-                    format!("`{recipient_text}` sent to themselves"),
+                    format!("`{}` sent to themselves", shown()),
                 ))?;
                 continue;
             }
             if group_recipients.contains(&recipient) {
-                diag.skip(bad(F_RECIPIENT, "recipient", "duplicate_recipient", format!("`{recipient_text}` already a recipient of this interaction (e.g. a bcc row repeating a cc row)")))?;
+                diag.skip(bad(F_RECIPIENT, "recipient", "duplicate_recipient", format!("`{}` already a recipient of this interaction (e.g. a bcc row repeating a cc row)", shown())))?;
                 continue;
             }
             if group_recipients.len() < 100_000 {
