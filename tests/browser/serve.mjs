@@ -491,12 +491,14 @@ async function webkitRun() {
         skipped.push('webkit: no $DISPLAY and no /usr/bin/Xvfb (apt-get install xvfb)');
         return;
       }
-      let n = 90;
-      while (existsSync(`/tmp/.X11-unix/X${n}`) || existsSync(`/tmp/.X${n}-lock`)) n++;
-      const x = spawn('/usr/bin/Xvfb', [`:${n}`, '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
+      // Xvfb picks a free display itself and writes its number once it accepts connections
+      // (-displayfd), so tests running side by side do not take the same one.
+      const x = spawn('/usr/bin/Xvfb', ['-displayfd', '1', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], { stdio: ['ignore', 'pipe', 'ignore'] });
       children.push(x);
-      env.DISPLAY = `:${n}`;
-      await waitFor(() => existsSync(`/tmp/.X11-unix/X${n}`), 10000, 'Xvfb');
+      let said = '';
+      x.stdout.on('data', (d) => { said += d; });
+      await waitFor(() => /^\d+\n/.test(said), 10000, 'Xvfb');
+      env.DISPLAY = `:${said.trim()}`;
     }
     const port = await freePort();
     const wd = spawn(driver, [`--port=${port}`], { env, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -7,7 +7,7 @@
 //! BiDi) and WebKitGTK's MiniBrowser (WebKitWebDriver, under Xvfb) sign in and open a mirror and
 //! the org mirror too; without them that part is skipped and says why.
 //!
-//! Screenshots go to target/server-screenshots/browser (CI keeps them). `scripts/test.sh` installs
+//! Screenshots go to target/server-screenshots/browser/{sqlite,postgres} (CI keeps them). `scripts/test.sh` installs
 //! Chromium and playwright-core; Firefox and WebKit are `apt-get install firefox-esr
 //! webkit2gtk-driver xvfb`. `ORGMIRROR_BROWSERS=chromium` runs Chromium only.
 
@@ -27,19 +27,24 @@ fn person_id_in(s: &str) -> Option<&str> {
         .map(|i| &s[i..i + 7])
 }
 
+// One test per database, so that the two run side by side (each has its own database, server,
+// browsers and screenshot folder).
 #[test]
-fn the_server_works_in_a_browser_for_every_role() {
+fn the_server_works_in_a_browser_for_every_role_on_sqlite() {
     browser_ready();
-    let bin = orgmirror();
-    for database in common::databases() {
-        if database.is_some() {
-            eprintln!("== again with the server's records in PostgreSQL");
-        }
-        in_browsers(&bin, database.as_deref());
-    }
+    in_browsers(&orgmirror(), None, "sqlite");
 }
 
-fn in_browsers(bin: &Path, database: Option<&str>) {
+#[test]
+fn the_server_works_in_a_browser_for_every_role_on_postgres() {
+    let Some(database) = common::postgres() else {
+        return;
+    };
+    browser_ready();
+    in_browsers(&orgmirror(), Some(&database), "postgres");
+}
+
+fn in_browsers(bin: &Path, database: Option<&str>, label: &str) {
     let dir = tempfile::tempdir().unwrap();
     let demo = dir.path().join("demo");
     let demo_s = demo.to_str().unwrap();
@@ -160,7 +165,7 @@ fn in_browsers(bin: &Path, database: Option<&str>) {
     std::fs::write(&upload, csv).unwrap();
 
     let server = Server::start(bin, database, &ws);
-    let shots = screenshot_dir("browser");
+    let shots = screenshot_dir(&format!("browser/{label}"));
     let browsers =
         std::env::var("ORGMIRROR_BROWSERS").unwrap_or_else(|_| "chromium,firefox,webkit".into());
     let config = serde_json::json!({

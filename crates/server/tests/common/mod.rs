@@ -84,6 +84,12 @@ pub fn databases() -> Vec<Option<String>> {
     v
 }
 
+/// A fresh PostgreSQL database when the environment names a server (CI does); `None`, said on
+/// stderr, when it does not.
+pub fn postgres() -> Option<String> {
+    databases().pop().flatten()
+}
+
 /// A new, empty database on the PostgreSQL server of `base`; returns its URL.
 pub fn fresh_postgres(base: &str) -> String {
     let name = format!("om_test_{}", &server::auth::token()[..16]);
