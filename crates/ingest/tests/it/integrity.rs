@@ -3,9 +3,9 @@
 
 use super::{Fixture, base, reasons, walk};
 use parquet::basic::{BrotliLevel, Compression, GzipLevel, ZstdLevel};
-use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
+use parquet::data_type::{ByteArray, ByteArrayType, DataType, DoubleType, Int64Type};
 use parquet::file::properties::WriterProperties;
-use parquet::file::writer::SerializedFileWriter;
+use parquet::file::writer::{SerializedFileWriter, SerializedRowGroupWriter};
 use parquet::schema::parser::parse_message_type;
 use std::sync::Arc;
 use store::Store;
@@ -25,6 +25,13 @@ fn stored_rows(f: &Fixture) -> Vec<vocab::Interaction> {
         rows.push(row);
     }
     rows
+}
+
+/// Writes the next column of a row group.
+fn column<T: DataType>(rg: &mut SerializedRowGroupWriter<'_, &mut Vec<u8>>, values: &[T::T]) {
+    let mut col = rg.next_column().unwrap().unwrap();
+    col.typed::<T>().write_batch(values, None, None).unwrap();
+    col.close().unwrap();
 }
 
 /// A small events file in Parquet, compressed with `codec`.
@@ -61,28 +68,12 @@ fn events_parquet(codec: Compression) -> Vec<u8> {
     );
     let weights: Vec<f64> = (0..n).map(|i| 1.0 + (i % 4) as f64 / 2.0).collect();
     let mut rg = writer.next_row_group().unwrap();
-    let mut col = rg.next_column().unwrap().unwrap();
-    col.typed::<Int64Type>()
-        .write_batch(&ids, None, None)
-        .unwrap();
-    col.close().unwrap();
-    let mut col = rg.next_column().unwrap().unwrap();
-    col.typed::<Int64Type>()
-        .write_batch(&times, None, None)
-        .unwrap();
-    col.close().unwrap();
+    column::<Int64Type>(&mut rg, &ids);
+    column::<Int64Type>(&mut rg, &times);
     for values in [&actors, &recipients, &kinds] {
-        let mut col = rg.next_column().unwrap().unwrap();
-        col.typed::<ByteArrayType>()
-            .write_batch(values, None, None)
-            .unwrap();
-        col.close().unwrap();
+        column::<ByteArrayType>(&mut rg, values);
     }
-    let mut col = rg.next_column().unwrap().unwrap();
-    col.typed::<DoubleType>()
-        .write_batch(&weights, None, None)
-        .unwrap();
-    col.close().unwrap();
+    column::<DoubleType>(&mut rg, &weights);
     rg.close().unwrap();
     writer.close().unwrap();
     out
@@ -489,20 +480,10 @@ fn mixed_parquet(rows: &[(i64, i64, String, String)], dictionary: bool) -> Vec<u
             .map(|r| ByteArray::from(r.3.as_str()))
             .collect();
         let mut rg = writer.next_row_group().unwrap();
-        for values in [&ids, &times] {
-            let mut col = rg.next_column().unwrap().unwrap();
-            col.typed::<Int64Type>()
-                .write_batch(values, None, None)
-                .unwrap();
-            col.close().unwrap();
-        }
-        for values in [&actors, &recipients] {
-            let mut col = rg.next_column().unwrap().unwrap();
-            col.typed::<ByteArrayType>()
-                .write_batch(values, None, None)
-                .unwrap();
-            col.close().unwrap();
-        }
+        column::<Int64Type>(&mut rg, &ids);
+        column::<Int64Type>(&mut rg, &times);
+        column::<ByteArrayType>(&mut rg, &actors);
+        column::<ByteArrayType>(&mut rg, &recipients);
         rg.close().unwrap();
     }
     writer.close().unwrap();
