@@ -2,11 +2,13 @@
 //! line and field, unmapped people columns are dropped and listed, and event ids are stable.
 
 use super::{Fixture, base, reasons, walk};
-use parquet::basic::{BrotliLevel, Compression, GzipLevel, ZstdLevel};
+use parquet::basic::{BrotliLevel, Compression, Encoding, GzipLevel, PageType, ZstdLevel};
 use parquet::data_type::{ByteArray, ByteArrayType, DataType, DoubleType, Int64Type};
 use parquet::file::properties::WriterProperties;
+use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::file::writer::{SerializedFileWriter, SerializedRowGroupWriter};
 use parquet::schema::parser::parse_message_type;
+use std::io::Write;
 use std::sync::Arc;
 use store::Store;
 
@@ -461,7 +463,7 @@ fn mixed_parquet(rows: &[(i64, i64, String, String)], dictionary: bool) -> Vec<u
     .unwrap();
     let props = WriterProperties::builder()
         .set_dictionary_enabled(dictionary)
-        .set_dictionary_page_size_limit(512)
+        .set_dictionary_page_size_limit(128)
         .set_data_page_row_count_limit(100)
         .set_write_batch_size(100)
         .build();
@@ -490,6 +492,28 @@ fn mixed_parquet(rows: &[(i64, i64, String, String)], dictionary: bool) -> Vec<u
     out
 }
 
+/// The encodings of the data pages of `column` in every row group of a Parquet file.
+fn data_page_encodings(bytes: &[u8], column: usize) -> Vec<Encoding> {
+    let file = tempfile::tempfile().unwrap();
+    (&file).write_all(bytes).unwrap();
+    let reader = SerializedFileReader::new(file).unwrap();
+    let mut seen = Vec::new();
+    for g in 0..reader.num_row_groups() {
+        let pages = reader
+            .get_row_group(g)
+            .unwrap()
+            .get_column_page_reader(column)
+            .unwrap();
+        for page in pages {
+            let page = page.unwrap();
+            if page.page_type() != PageType::DICTIONARY_PAGE && !seen.contains(&page.encoding()) {
+                seen.push(page.encoding());
+            }
+        }
+    }
+    seen
+}
+
 /// Parquet text is read as symbols: a dictionary's values are remembered by their address, and a
 /// row whose people were resolved before does not read their text. Neither may change a thing:
 /// the same rows as CSV, as dictionary-encoded Parquet (with row groups and a fallback to plain
@@ -509,6 +533,16 @@ fn dictionary_encoded_parquet_reads_like_csv() {
         ("events.parquet", mixed_parquet(&rows, true)),
         ("events.parquet", mixed_parquet(&rows, false)),
     ];
+    // The dictionary file has dictionary pages and pages that fell back to plain; the other,
+    // plain pages only (actor and recipient, columns 2 and 3).
+    for column in [2, 3] {
+        let dictionary = data_page_encodings(&inputs[1].1, column);
+        assert!(
+            dictionary.contains(&Encoding::RLE_DICTIONARY) && dictionary.contains(&Encoding::PLAIN),
+            "column {column}: {dictionary:?}"
+        );
+        assert_eq!(data_page_encodings(&inputs[2].1, column), [Encoding::PLAIN]);
+    }
     let mut first = None;
     for (k, (name, bytes)) in inputs.iter().enumerate() {
         let mut f = base();
