@@ -486,6 +486,7 @@ fn run(
         let actor_sym = slots[F_ACTOR].symbol(&row);
         let known_actor = actor_sym.and_then(|s| actors.get(s));
         let actor_text = match known_actor {
+            // Unused for a known actor: only resolving a new one and its messages read it.
             Some(_) => Cow::Borrowed(""),
             None => match slots[F_ACTOR].text(&row) {
                 Some(t) => t,
