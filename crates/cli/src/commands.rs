@@ -305,8 +305,9 @@ pub fn run(cli: Cli) -> Result<()> {
             max_meeting_size,
             reply_window_days,
             engine,
+            segments,
         } => {
-            let engine = engine::parse(&engine)?;
+            let engine = engine::parse(&engine, segments)?;
             let mut s = open(&cli.workspace, &cli.view_as, &key)?;
             let req = app::ingest::AggregateRequest {
                 windows,

@@ -3,22 +3,33 @@
 
 use anyhow::{Result, bail};
 
-/// Where `aggregate` runs, as typed.
+/// Where `aggregate` runs, as typed: the engine, and for the others an object store's URL that
+/// holds the segments (`--segments`).
 pub enum Engine {
     Local,
     #[cfg(feature = "datafusion")]
-    Other(engines::Engine),
+    Other(engines::Engine, Option<String>),
 }
 
-pub fn parse(text: &str) -> Result<Engine> {
+pub fn parse(text: &str, segments: Option<String>) -> Result<Engine> {
     let t = text.trim();
     if t.eq_ignore_ascii_case("local") {
+        if let Some(url) = segments {
+            bail!(
+                "--segments {url}: the local engine reads the workspace's own segments; use --engine datafusion or ballista://HOST:PORT"
+            );
+        }
         return Ok(Engine::Local);
     }
     #[cfg(feature = "datafusion")]
     {
+        if let Some(url) = &segments
+            && let Err(e) = engines::objects::check_url(url)
+        {
+            bail!("--segments: {e}");
+        }
         match t.parse::<engines::Engine>() {
-            Ok(e) => Ok(Engine::Other(e)),
+            Ok(e) => Ok(Engine::Other(e, segments)),
             Err(e) => bail!("--engine: {e}"),
         }
     }
@@ -47,10 +58,18 @@ pub fn aggregate(
     match engine {
         Engine::Local => session.aggregate(req, progress),
         #[cfg(feature = "datafusion")]
-        Engine::Other(engine) => {
+        Engine::Other(engine, at) => {
             let run: app::ingest::AggregateEngine = &|segments, org, opts, pairs, latencies| {
-                engines::aggregate(&engine, segments, org, opts, pairs, latencies)
-                    .map_err(anyhow::Error::from)
+                engines::aggregate(
+                    &engine,
+                    segments,
+                    at.as_deref(),
+                    org,
+                    opts,
+                    pairs,
+                    latencies,
+                )
+                .map_err(anyhow::Error::from)
             };
             session.aggregate_on(req, Some(run), progress)
         }

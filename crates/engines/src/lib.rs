@@ -10,6 +10,7 @@ mod acc;
 #[cfg(feature = "ballista")]
 pub mod cluster;
 mod functions;
+pub mod objects;
 pub mod plan;
 pub mod segments;
 mod write;
@@ -91,10 +92,13 @@ pub enum EngineError {
 }
 
 /// Runs the aggregation of `segments` on `engine` and writes `pairs_path` and
-/// `latencies_path` as `aggregate::aggregate` does.
+/// `latencies_path` as `aggregate::aggregate` does. With `at` (an object store's URL: `s3://…`,
+/// `file://…`), the segments are read there, each by its file name, where the plan runs; the
+/// store must hold each with the workspace's file's size.
 pub fn aggregate(
     engine: &Engine,
     segments: &[PathBuf],
+    at: Option<&str>,
     org: Option<&OrgChart>,
     opts: &AggregateOptions,
     pairs_path: &Path,
@@ -104,7 +108,15 @@ pub fn aggregate(
         .enable_all()
         .build()
         .map_err(|e| EngineError::Cluster(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(run(engine, segments, org, opts, pairs_path, latencies_path))
+    runtime.block_on(run(
+        engine,
+        segments,
+        at,
+        org,
+        opts,
+        pairs_path,
+        latencies_path,
+    ))
 }
 
 /// The context that runs the plan: in process, or a Ballista client.
@@ -185,15 +197,19 @@ fn i64_at(b: &RecordBatch, name: &str, row: usize) -> Option<i64> {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn run(
     engine: &Engine,
     paths: &[PathBuf],
+    at: Option<&str>,
     org: Option<&OrgChart>,
     opts: &AggregateOptions,
     pairs_path: &Path,
     latencies_path: &Path,
 ) -> Result<AggregateSummary, EngineError> {
-    let segments = segments::Segments::open(paths).map_err(EngineError::Segments)?;
+    let segments = segments::Segments::open(paths, at)
+        .await
+        .map_err(EngineError::Segments)?;
     let pairing = match opts.pairing {
         Pairing::Auto if segments.reply_ids > 0 => Pairing::Thread,
         Pairing::Auto => Pairing::NextMessage,

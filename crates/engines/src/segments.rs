@@ -3,6 +3,7 @@
 //! position, so that the plan can order rows exactly as `store::EventReader` yields them (and
 //! drop a dated event that an overlapping export repeats in a later run, as the reader does).
 
+use crate::objects;
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Int32Array, Int64Array, RecordBatch, UInt64Array,
 };
@@ -15,6 +16,7 @@ use datafusion::datasource::TableType;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::logical_expr::Expr;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use datafusion::parquet::file::metadata::ParquetMetaData;
 use datafusion::parquet::file::reader::{FileReader, SerializedFileReader};
 use datafusion::parquet::file::statistics::Statistics;
 use datafusion::physical_expr::EquivalenceProperties;
@@ -23,6 +25,7 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
 };
+use futures::StreamExt;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -62,42 +65,43 @@ const SEGMENT_COLUMNS: [&str; 12] = [
 impl Segments {
     /// Reads the segments' footers: runs in the order `store::EventReader` merges them (by
     /// their (min, max) time, undated first), whether they overlap, and how many rows carry a
-    /// reply id.
-    pub(crate) fn open(paths: &[PathBuf]) -> Result<Segments, String> {
+    /// reply id. With `at` (an object store's URL, `--segments`), each segment is read there by
+    /// its file name instead, and must have the workspace's file's size.
+    pub(crate) async fn open(paths: &[PathBuf], at: Option<&str>) -> Result<Segments, String> {
         let mut spans = Vec::new();
         let mut reply_ids = 0u64;
         for path in paths {
-            let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let reader =
-                SerializedFileReader::new(file).map_err(|e| format!("{}: {e}", path.display()))?;
-            let schema = reader.metadata().file_metadata().schema_descr();
-            let names: Vec<&str> = schema.columns().iter().map(|c| c.name()).collect();
-            if names != SEGMENT_COLUMNS {
-                return Err(format!(
-                    "{}: not an orgmirror interaction segment",
-                    path.display()
-                ));
-            }
-            for rg in 0..reader.num_row_groups() {
-                let meta = reader.metadata().row_group(rg);
-                let rows = meta.num_rows() as u64;
-                if let Some(stats) = meta.column(8).statistics() {
-                    let nulls = stats.null_count_opt().unwrap_or(rows);
-                    reply_ids += rows.saturating_sub(nulls);
+            match at {
+                None => {
+                    let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+                    let reader = SerializedFileReader::new(file)
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                    let location = path.to_string_lossy().into_owned();
+                    footer(reader.metadata(), &location, &mut spans, &mut reply_ids)?;
                 }
-                let (min, max) = match meta.column(1).statistics() {
-                    Some(Statistics::Int64(s)) => {
-                        let has_nulls = s.null_count_opt().unwrap_or(1) > 0;
-                        let lo = if has_nulls {
-                            i64::MIN
-                        } else {
-                            s.min_opt().copied().unwrap_or(i64::MIN)
-                        };
-                        (lo, s.max_opt().copied().unwrap_or(i64::MIN))
+                Some(base) => {
+                    let name = path
+                        .file_name()
+                        .ok_or_else(|| format!("{}: not a segment file", path.display()))?
+                        .to_string_lossy();
+                    let location = objects::join(base, &name);
+                    let want = std::fs::metadata(path)
+                        .map_err(|e| format!("{}: {e}", path.display()))?
+                        .len();
+                    let size = objects::size(&location).await?.ok_or_else(|| {
+                        format!(
+                            "{location}: no such object; copy the workspace's segments there (its folder events/, {} files)",
+                            paths.len()
+                        )
+                    })?;
+                    if size != want {
+                        return Err(format!(
+                            "{location}: {size} bytes, where the workspace's {name} has {want}: not the same segment; copy the workspace's segments there again"
+                        ));
                     }
-                    _ => (i64::MIN, i64::MAX),
-                };
-                spans.push((min, max, path.to_string_lossy().into_owned(), rg));
+                    let meta = objects::metadata(&location, size).await?;
+                    footer(&meta, &location, &mut spans, &mut reply_ids)?;
+                }
             }
         }
         spans.sort_by_key(|s| (s.0, s.1));
@@ -116,6 +120,43 @@ impl Segments {
             reply_ids,
         })
     }
+}
+
+/// One segment's row groups as (min time, max time, location, row group), and its rows with a
+/// reply id counted.
+fn footer(
+    meta: &ParquetMetaData,
+    location: &str,
+    spans: &mut Vec<(i64, i64, String, usize)>,
+    reply_ids: &mut u64,
+) -> Result<(), String> {
+    let schema = meta.file_metadata().schema_descr();
+    let names: Vec<&str> = schema.columns().iter().map(|c| c.name()).collect();
+    if names != SEGMENT_COLUMNS {
+        return Err(format!("{location}: not an orgmirror interaction segment"));
+    }
+    for rg in 0..meta.num_row_groups() {
+        let meta = meta.row_group(rg);
+        let rows = meta.num_rows() as u64;
+        if let Some(stats) = meta.column(8).statistics() {
+            let nulls = stats.null_count_opt().unwrap_or(rows);
+            *reply_ids += rows.saturating_sub(nulls);
+        }
+        let (min, max) = match meta.column(1).statistics() {
+            Some(Statistics::Int64(s)) => {
+                let has_nulls = s.null_count_opt().unwrap_or(1) > 0;
+                let lo = if has_nulls {
+                    i64::MIN
+                } else {
+                    s.min_opt().copied().unwrap_or(i64::MIN)
+                };
+                (lo, s.max_opt().copied().unwrap_or(i64::MIN))
+            }
+            _ => (i64::MIN, i64::MAX),
+        };
+        spans.push((min, max, location.to_string(), rg));
+    }
+    Ok(())
 }
 
 /// Columns of the segment table.
@@ -262,40 +303,50 @@ impl ExecutionPlan for SegmentScan {
     ) -> Result<SendableRecordBatchStream> {
         let runs = self.runs_of(partition);
         let projection = self.projection.clone();
-        let batches = runs.into_iter().flat_map(move |run| {
-            let projection = projection.clone();
-            match read_run(&run) {
-                Ok(batches) => batches
-                    .into_iter()
-                    .map(move |b| match &projection {
-                        Some(p) => b.project(p).map_err(DataFusionError::from),
-                        None => Ok(b),
-                    })
-                    .collect::<Vec<_>>(),
-                Err(e) => vec![Err(e)],
-            }
-        });
+        let batches = futures::stream::iter(runs)
+            .then(|run| async move { read_run(&run).await })
+            .flat_map(move |read| {
+                let projection = projection.clone();
+                let batches = match read {
+                    Ok(batches) => batches
+                        .into_iter()
+                        .map(move |b| match &projection {
+                            Some(p) => b.project(p).map_err(DataFusionError::from),
+                            None => Ok(b),
+                        })
+                        .collect::<Vec<_>>(),
+                    Err(e) => vec![Err(e)],
+                };
+                futures::stream::iter(batches)
+            });
         Ok(Box::pin(RecordBatchStreamAdapter::new(
             self.schema.clone(),
-            futures::stream::iter(batches),
+            batches,
         )))
     }
 }
 
-/// One run's rows, in stored order, as batches of the segment table.
-fn read_run(run: &Run) -> Result<Vec<RecordBatch>> {
-    let path = Path::new(&run.path);
-    let file = File::open(path).map_err(|e| {
-        DataFusionError::Execution(format!("cannot open segment {}: {e}", path.display()))
-    })?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)?
-        .with_row_groups(vec![run.row_group])
-        .with_batch_size(65_536)
-        .build()?;
+/// One run's rows, in stored order, as batches of the segment table: from its file, or from its
+/// object store.
+async fn read_run(run: &Run) -> Result<Vec<RecordBatch>> {
+    let stored = if objects::is_url(&run.path) {
+        objects::row_group(&run.path, run.row_group, 65_536)
+            .await
+            .map_err(|e| DataFusionError::Execution(format!("cannot read segment {e}")))?
+    } else {
+        let path = Path::new(&run.path);
+        let file = File::open(path).map_err(|e| {
+            DataFusionError::Execution(format!("cannot open segment {}: {e}", path.display()))
+        })?;
+        ParquetRecordBatchReaderBuilder::try_new(file)?
+            .with_row_groups(vec![run.row_group])
+            .with_batch_size(65_536)
+            .build()?
+            .collect::<std::result::Result<Vec<_>, _>>()?
+    };
     let mut pos = 0i32;
     let mut out = Vec::new();
-    for batch in reader {
-        let batch = batch?;
+    for batch in stored {
         let n = batch.num_rows();
         let time = batch.column(1).as_primitive::<TimestampMillisecondType>();
         let t: Int64Array = (0..n)

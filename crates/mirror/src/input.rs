@@ -197,6 +197,7 @@ impl PackedPair {
         })
     }
 
+    #[inline]
     pub fn unpack(&self) -> Pair {
         let c = self.counts.map(f64::from);
         Pair {
@@ -392,6 +393,7 @@ impl Evidence {
     }
 
     /// The i-th pair row in (a, b) order.
+    #[inline]
     pub fn pair(&self, i: usize) -> Pair {
         match &self.pairs {
             PairList::Plain(v) => v[i].clone(),
@@ -405,6 +407,7 @@ impl Evidence {
     }
 
     /// The people of the i-th pair row (who did, toward whom), without unpacking the row.
+    #[inline]
     pub fn ends(&self, i: usize) -> (u32, u32) {
         match &self.pairs {
             PairList::Plain(v) => (v[i].a, v[i].b),
@@ -413,6 +416,7 @@ impl Evidence {
     }
 
     /// The row of what a did toward b, if any.
+    #[inline]
     pub fn index(&self, a: u32, b: u32) -> Option<usize> {
         let a_ = a as usize;
         if a_ + 1 >= self.starts.len() {
@@ -423,6 +427,7 @@ impl Evidence {
     }
 
     /// What a did toward b, if anything.
+    #[inline]
     pub fn get(&self, a: u32, b: u32) -> Option<Pair> {
         self.index(a, b).map(|i| self.pair(i))
     }
