@@ -571,17 +571,20 @@ fn datafusion_and_ballista_read_segments_from_an_s3_store() {
     }
     let url = "s3://orgmirror/team-a/segments";
     let env = s3.env();
+    let from_store = |env: &[(&str, String)], engine: &str| {
+        orgmirror(
+            &ws,
+            env,
+            &["-q", "aggregate", "--engine", engine, "--segments", url],
+        )
+    };
     let cluster = Cluster::start_with(&env);
     let engines = [
         "datafusion".to_string(),
         format!("ballista://127.0.0.1:{}", cluster.port),
     ];
     for engine in &engines {
-        let (ok, err) = orgmirror(
-            &ws,
-            &env,
-            &["-q", "aggregate", "--engine", engine, "--segments", url],
-        );
+        let (ok, err) = from_store(&env, engine);
         assert!(ok, "{engine} from {url}: {err}");
         let (pairs, latencies) = tables(&ws);
         assert!(
