@@ -460,22 +460,26 @@ impl S3 {
         use std::io::{Read, Write};
         let start = Instant::now();
         loop {
-            let mut conn = std::net::TcpStream::connect(("127.0.0.1", self.filer)).unwrap();
-            write!(
-                conn,
-                "{method} /buckets/{key} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            )
-            .unwrap();
-            conn.write_all(body).unwrap();
-            let mut response = String::new();
-            let _ = conn.read_to_string(&mut response);
-            let status: u16 = response
-                .split_whitespace()
-                .nth(1)
-                .and_then(|s| s.parse().ok())
+            let status = std::net::TcpStream::connect(("127.0.0.1", self.filer))
+                .and_then(|mut conn| {
+                    conn.set_read_timeout(Some(Duration::from_secs(30)))?;
+                    write!(
+                        conn,
+                        "{method} /buckets/{key} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    )?;
+                    conn.write_all(body)?;
+                    let mut response = String::new();
+                    conn.read_to_string(&mut response)?;
+                    Ok(response
+                        .split_whitespace()
+                        .nth(1)
+                        .and_then(|s| s.parse().ok())
+                        .unwrap_or(0))
+                })
                 .unwrap_or(0);
-            if status < 500 || start.elapsed() > Duration::from_secs(60) {
+            // 0: no answer (refused, reset, timed out); 5xx: not ready yet.
+            if (1..500).contains(&status) || start.elapsed() > Duration::from_secs(60) {
                 return status;
             }
             std::thread::sleep(Duration::from_millis(500));
@@ -599,47 +603,37 @@ fn datafusion_and_ballista_read_segments_from_an_s3_store() {
         );
     }
 
-    // Another segment under the first one's name, then none: each refused in one line naming the
-    // object, and the stored tables are left as they were.
+    // Another file under the first segment's name, the segment with one footer byte changed
+    // (the same size), the segment deleted: each refused in one line naming the object, and the
+    // stored tables are left as they were.
     let name = segments[0].file_name().unwrap().to_str().unwrap();
+    let object = format!("{url}/{name}");
+    let original = std::fs::read(&segments[0]).unwrap();
     s3.put(
         &key(&segments[0]),
         b"PAR1 not this workspace's segment PAR1",
     );
-    let (ok, err) = orgmirror(
-        &ws,
-        &env,
-        &[
-            "-q",
-            "aggregate",
-            "--engine",
-            "datafusion",
-            "--segments",
-            url,
-        ],
-    );
+    let (ok, err) = from_store(&env, "datafusion");
     assert!(!ok);
     assert!(
-        err.contains(&format!("{url}/{name}")) && err.contains("not the same segment"),
+        err.contains(&object) && err.contains("not the same segment"),
         "{err}"
     );
-    assert_eq!(err.trim().lines().count(), 1, "{err}");
-    s3.delete(&key(&segments[0]));
-    let (ok, err) = orgmirror(
-        &ws,
-        &env,
-        &[
-            "-q",
-            "aggregate",
-            "--engine",
-            "datafusion",
-            "--segments",
-            url,
-        ],
-    );
+    let mut changed = original.clone();
+    let at = changed.len() - 20;
+    changed[at] ^= 1;
+    s3.put(&key(&segments[0]), &changed);
+    let (ok, err) = from_store(&env, "datafusion");
     assert!(!ok);
     assert!(
-        err.contains(&format!("{url}/{name}")) && err.contains("no such object"),
+        err.contains(&object) && err.contains("another footer"),
+        "{err}"
+    );
+    s3.delete(&key(&segments[0]));
+    let (ok, err) = from_store(&env, "datafusion");
+    assert!(!ok);
+    assert!(
+        err.contains(&object) && err.contains("no such object"),
         "{err}"
     );
     assert_eq!(
@@ -647,22 +641,19 @@ fn datafusion_and_ballista_read_segments_from_an_s3_store() {
         local,
         "a refused run changed the stored tables"
     );
-    // Wrong credentials: the store's refusal, not a panic or a partial write.
+    // With the segment back, a wrong secret: the store's refusal (HTTP 403), not a missing
+    // object, a panic or a partial write.
+    s3.put(&key(&segments[0]), &original);
     let mut wrong = env.clone();
     wrong[1].1 = "not-the-secret".into();
-    let (ok, err) = orgmirror(
-        &ws,
-        &wrong,
-        &[
-            "-q",
-            "aggregate",
-            "--engine",
-            "datafusion",
-            "--segments",
-            url,
-        ],
-    );
+    let (ok, err) = from_store(&wrong, "datafusion");
     assert!(!ok, "a wrong secret was accepted");
-    assert!(err.contains(url), "{err}");
+    assert!(
+        err.contains(&object) && !err.contains("no such object") && err.contains("403"),
+        "{err}"
+    );
+    assert_eq!(tables(&ws), local);
+    let (ok, err) = from_store(&env, "datafusion");
+    assert!(ok, "the segment put back: {err}");
     assert_eq!(tables(&ws), local);
 }

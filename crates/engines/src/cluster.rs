@@ -23,27 +23,31 @@ use datafusion_proto::physical_plan::{PhysicalExtensionCodec, PhysicalProtoConve
 use std::sync::Arc;
 use std::time::Duration;
 
-const TABLE_MAGIC: &[u8] = b"orgmirror-segments-v1\n";
-const SCAN_MAGIC: &[u8] = b"orgmirror-scan-v1\n";
+const TABLE_MAGIC: &[u8] = b"orgmirror-segments-v2\n";
+const SCAN_MAGIC: &[u8] = b"orgmirror-scan-v2\n";
 
 fn encode_runs(runs: &[Run], out: &mut Vec<u8>) {
     for r in runs {
-        out.extend_from_slice(format!("{}\t{}\t{}\n", r.run, r.row_group, r.path).as_bytes());
+        out.extend_from_slice(
+            format!("{}\t{}\t{}\t{}\n", r.run, r.row_group, r.size, r.path).as_bytes(),
+        );
     }
 }
 
 fn decode_runs(text: &str) -> Result<Vec<Run>> {
     let mut runs = Vec::new();
     for line in text.lines().filter(|l| !l.is_empty()) {
-        let mut parts = line.splitn(3, '\t');
+        let mut parts = line.splitn(4, '\t');
         let bad = || DataFusionError::Internal(format!("bad segment run `{line}`"));
         let run = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
         let row_group = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+        let size = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
         let path = parts.next().ok_or_else(bad)?.to_string();
         runs.push(Run {
             path,
             row_group,
             run,
+            size,
         });
     }
     Ok(runs)

@@ -34,6 +34,20 @@ pub(crate) fn join(base: &str, file_name: &str) -> String {
 /// Checks a store URL as typed (`--segments`): its scheme and that it names a bucket or path.
 pub fn check_url(text: &str) -> Result<(), String> {
     let url = url::Url::parse(text).map_err(|e| format!("`{text}` is not a URL: {e}"))?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "`{text}`: a store URL names a folder, without `?` or `#`"
+        ));
+    }
+    if url.scheme() == "file"
+        && url
+            .host_str()
+            .is_some_and(|h| !h.is_empty() && h != "localhost")
+    {
+        return Err(format!(
+            "`{text}`: a file URL has no host (file:///PATH, three slashes)"
+        ));
+    }
     match url.scheme() {
         "s3" | "s3a" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(()),
         "s3" | "s3a" => Err(format!(
@@ -64,7 +78,7 @@ fn open(location: &str) -> Result<(Arc<dyn ObjectStore>, ObjectPath), String> {
         "file" => Arc::new(object_store::local::LocalFileSystem::new()),
         _ => Arc::new(
             object_store::aws::AmazonS3Builder::from_env()
-                .with_url(key.replace("s3a://", "s3://"))
+                .with_url(key.clone())
                 .build()
                 .map_err(|e| format!("{key}: cannot open the store: {e}"))?,
         ),
@@ -150,15 +164,53 @@ pub(crate) async fn metadata(location: &str, size: u64) -> Result<Arc<ParquetMet
     Ok(builder(location, size).await?.metadata().clone())
 }
 
-/// One row group of the object, every column, in batches of up to `batch_size` rows.
+/// Whether the object's Parquet footer (its metadata and the 8 bytes after it) is byte for byte
+/// the local file's, both `size` bytes long.
+pub(crate) async fn same_footer(
+    location: &str,
+    size: u64,
+    file: &std::path::Path,
+) -> Result<bool, String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let local = |len: u64| -> Result<Vec<u8>, String> {
+        let mut f = std::fs::File::open(file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let mut buf = vec![0u8; len as usize];
+        f.seek(SeekFrom::Start(size - len))
+            .and_then(|_| f.read_exact(&mut buf))
+            .map_err(|e| format!("{}: {e}", file.display()))?;
+        Ok(buf)
+    };
+    if size < 12 {
+        return Ok(false);
+    }
+    let tail = local(8)?;
+    let meta_len = u64::from(u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]));
+    let len = (meta_len + 8).min(size);
+    let (store, path) = open(location)?;
+    let theirs = store
+        .get_range(&path, size - len..size)
+        .await
+        .map_err(|e| format!("{location}: {e}"))?;
+    Ok(theirs.as_ref() == local(len)?.as_slice())
+}
+
+/// One row group of the object, every column, in batches of up to `batch_size` rows. The
+/// object must still be `size` bytes long, as when the client checked it.
 pub(crate) async fn row_group(
     location: &str,
+    size: u64,
     row_group: usize,
     batch_size: usize,
 ) -> Result<Vec<RecordBatch>, String> {
-    let size = size(location)
-        .await?
-        .ok_or_else(|| format!("{location}: no such object"))?;
+    match self::size(location).await? {
+        None => return Err(format!("{location}: no such object")),
+        Some(now) if now != size => {
+            return Err(format!(
+                "{location}: {now} bytes, {size} when the run began: the segment changed"
+            ));
+        }
+        Some(_) => {}
+    }
     builder(location, size)
         .await?
         .with_row_groups(vec![row_group])
@@ -185,6 +237,11 @@ mod tests {
         assert!(e.contains("`gs` are not supported"), "{e}");
         let e = check_url("segments").unwrap_err();
         assert!(e.contains("is not a URL"), "{e}");
+        let e = check_url("file://srv/ws/segments").unwrap_err();
+        assert!(e.contains("three slashes"), "{e}");
+        assert!(check_url("file://localhost/srv/ws/segments").is_ok());
+        let e = check_url("s3://bucket/segments?versionId=1").unwrap_err();
+        assert!(e.contains("without `?`"), "{e}");
         assert_eq!(join("s3://b/p/", "x.parquet"), "s3://b/p/x.parquet");
         assert_eq!(join("s3://b/p", "x.parquet"), "s3://b/p/x.parquet");
     }
@@ -231,7 +288,7 @@ mod tests {
             assert_eq!(size(&missing).await.unwrap(), None);
             let meta = metadata(&url, n).await.unwrap();
             assert_eq!(meta.num_row_groups(), 3);
-            let batches = row_group(&url, 1, 3).await.unwrap();
+            let batches = row_group(&url, n, 1, 3).await.unwrap();
             let values: Vec<i64> = batches
                 .iter()
                 .flat_map(|b| {
@@ -244,7 +301,16 @@ mod tests {
                 })
                 .collect();
             assert_eq!(values, vec![4, 5, 6, 7]);
-            assert!(row_group(&missing, 0, 3).await.is_err());
+            assert!(row_group(&missing, n, 0, 3).await.is_err());
+            let e = row_group(&url, n + 1, 0, 3).await.unwrap_err();
+            assert!(e.contains("the segment changed"), "{e}");
+            assert!(same_footer(&url, n, &file).await.unwrap());
+            let other = dir.join("other.parquet");
+            let mut bytes = std::fs::read(&file).unwrap();
+            let at = bytes.len() - 20;
+            bytes[at] ^= 1;
+            std::fs::write(&other, bytes).unwrap();
+            assert!(!same_footer(&url, n, &other).await.unwrap());
         });
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -36,6 +36,9 @@ pub(crate) struct Run {
     pub(crate) path: String,
     pub(crate) row_group: usize,
     pub(crate) run: i32,
+    /// For an object in a store, its size when the client checked it (the executors read only
+    /// an object of that size); 0 for a file.
+    pub(crate) size: u64,
 }
 
 /// What the files' metadata tells before any row is read.
@@ -77,7 +80,7 @@ impl Segments {
                     let reader = SerializedFileReader::new(file)
                         .map_err(|e| format!("{}: {e}", path.display()))?;
                     let location = path.to_string_lossy().into_owned();
-                    footer(reader.metadata(), &location, &mut spans, &mut reply_ids)?;
+                    footer(reader.metadata(), &location, 0, &mut spans, &mut reply_ids)?;
                 }
                 Some(base) => {
                     let name = path
@@ -94,13 +97,19 @@ impl Segments {
                             paths.len()
                         )
                     })?;
-                    if size != want {
+                    let same = size == want && objects::same_footer(&location, size, path).await?;
+                    if !same {
                         return Err(format!(
-                            "{location}: {size} bytes, where the workspace's {name} has {want}: not the same segment; copy the workspace's segments there again"
+                            "{location}: {size} bytes, where the workspace's {name} has {want}{}: not the same segment; copy the workspace's segments there again",
+                            if size == want {
+                                ", and another footer"
+                            } else {
+                                ""
+                            }
                         ));
                     }
                     let meta = objects::metadata(&location, size).await?;
-                    footer(&meta, &location, &mut spans, &mut reply_ids)?;
+                    footer(&meta, &location, size, &mut spans, &mut reply_ids)?;
                 }
             }
         }
@@ -110,10 +119,11 @@ impl Segments {
             runs: spans
                 .into_iter()
                 .enumerate()
-                .map(|(i, (_, _, path, row_group))| Run {
+                .map(|(i, (_, _, path, size, row_group))| Run {
                     path,
                     row_group,
                     run: i as i32,
+                    size,
                 })
                 .collect(),
             overlapping: !disjoint,
@@ -122,12 +132,13 @@ impl Segments {
     }
 }
 
-/// One segment's row groups as (min time, max time, location, row group), and its rows with a
-/// reply id counted.
+/// One segment's row groups as (min time, max time, location, object size or 0, row group), and
+/// its rows with a reply id counted.
 fn footer(
     meta: &ParquetMetaData,
     location: &str,
-    spans: &mut Vec<(i64, i64, String, usize)>,
+    size: u64,
+    spans: &mut Vec<(i64, i64, String, u64, usize)>,
     reply_ids: &mut u64,
 ) -> Result<(), String> {
     let schema = meta.file_metadata().schema_descr();
@@ -154,7 +165,7 @@ fn footer(
             }
             _ => (i64::MIN, i64::MAX),
         };
-        spans.push((min, max, location.to_string(), rg));
+        spans.push((min, max, location.to_string(), size, rg));
     }
     Ok(())
 }
@@ -330,7 +341,7 @@ impl ExecutionPlan for SegmentScan {
 /// object store.
 async fn read_run(run: &Run) -> Result<Vec<RecordBatch>> {
     let stored = if objects::is_url(&run.path) {
-        objects::row_group(&run.path, run.row_group, 65_536)
+        objects::row_group(&run.path, run.size, run.row_group, 65_536)
             .await
             .map_err(|e| DataFusionError::Execution(format!("cannot read segment {e}")))?
     } else {
