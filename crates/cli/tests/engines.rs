@@ -530,23 +530,41 @@ impl Drop for S3 {
 
 /// Runs the `orgmirror` binary on `ws` with `env`; its status and standard error.
 fn orgmirror(ws: &Path, env: &[(&str, String)], args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_orgmirror"))
+    use std::io::{Read, Seek};
+    // Standard error to a file, read once the process has ended.
+    let mut err = tempfile::tempfile().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_orgmirror"))
         .arg("--workspace")
         .arg(ws)
         .args(args)
         .envs(env.iter().map(|(k, v)| (k, v)))
-        .output()
+        .stdout(Stdio::null())
+        .stderr(err.try_clone().unwrap())
+        .spawn()
         .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    // A stalled cluster job would otherwise hang the test: ten minutes at most.
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(600) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("orgmirror {args:?} did not finish within 10 minutes");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut text = String::new();
+    err.seek(std::io::SeekFrom::Start(0)).unwrap();
+    err.read_to_string(&mut text).unwrap();
+    (status.success(), text)
 }
 
 /// `aggregate --segments s3://…`: DataFusion in process and a Ballista cluster read the
-/// workspace's segments from an S3 store (SeaweedFS's gateway) and write local's bytes; a store that lacks a
-/// segment, or holds another one under its name, stops the run with one line naming the object,
-/// and the workspace's tables stay as they were.
+/// workspace's segments from an S3 store (SeaweedFS's gateway) and write local's bytes; a store
+/// that lacks a segment, holds another file under its name or refuses the key stops the run with
+/// an error naming the object, and the workspace's tables stay as they were.
 #[test]
 fn datafusion_and_ballista_read_segments_from_an_s3_store() {
     let dir = tempfile::tempdir().unwrap();
