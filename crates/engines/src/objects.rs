@@ -1,5 +1,5 @@
-//! Segments in an object store: `s3://BUCKET/PREFIX` (Amazon S3 or any S3-compatible store:
-//! MinIO, Ceph, Cloudflare R2, `rclone serve s3`) or `file:///PATH`, for a cluster whose executors
+//! Segments in an object store: `s3://BUCKET/PREFIX` (Amazon S3 or an S3-compatible store that
+//! answers range requests with 206: MinIO, Ceph, Cloudflare R2, SeaweedFS) or `file:///PATH`, for a cluster whose executors
 //! do not share the workspace's file system.
 //!
 //! A store is opened from its URL and the process's environment (`AWS_ACCESS_KEY_ID`,
@@ -97,7 +97,7 @@ pub(crate) async fn size(location: &str) -> Result<Option<u64>, String> {
     }
 }
 
-/// A Parquet object of known size, read by bounded range requests.
+/// A Parquet object of known size, read by bounded range requests (the footer once per reader).
 struct ObjectReader {
     store: Arc<dyn ObjectStore>,
     path: ObjectPath,
@@ -159,18 +159,13 @@ async fn builder(
         .map_err(|e| format!("{location}: {e}"))
 }
 
-/// The object's Parquet footer.
-pub(crate) async fn metadata(location: &str, size: u64) -> Result<Arc<ParquetMetaData>, String> {
-    Ok(builder(location, size).await?.metadata().clone())
-}
-
-/// Whether the object's Parquet footer (its metadata and the 8 bytes after it) is byte for byte
-/// the local file's, both `size` bytes long.
-pub(crate) async fn same_footer(
+/// The object's Parquet footer, decoded, when it is byte for byte the local file's (both `size`
+/// bytes long: the metadata and the 8 bytes after it); `None` when it is not.
+pub(crate) async fn checked_footer(
     location: &str,
     size: u64,
     file: &std::path::Path,
-) -> Result<bool, String> {
+) -> Result<Option<ParquetMetaData>, String> {
     use std::io::{Read, Seek, SeekFrom};
     let local = |len: u64| -> Result<Vec<u8>, String> {
         let mut f = std::fs::File::open(file).map_err(|e| format!("{}: {e}", file.display()))?;
@@ -181,7 +176,7 @@ pub(crate) async fn same_footer(
         Ok(buf)
     };
     if size < 12 {
-        return Ok(false);
+        return Ok(None);
     }
     let tail = local(8)?;
     let meta_len = u64::from(u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]));
@@ -191,7 +186,12 @@ pub(crate) async fn same_footer(
         .get_range(&path, size - len..size)
         .await
         .map_err(|e| format!("{location}: {e}"))?;
-    Ok(theirs.as_ref() == local(len)?.as_slice())
+    if theirs.as_ref() != local(len)?.as_slice() {
+        return Ok(None);
+    }
+    ParquetMetaDataReader::decode_metadata(&theirs[..theirs.len() - 8])
+        .map(Some)
+        .map_err(|e| format!("{location}: {e}"))
 }
 
 /// One row group of the object, every column, in batches of up to `batch_size` rows. The
@@ -286,7 +286,7 @@ mod tests {
             let n = size(&url).await.unwrap().unwrap();
             assert_eq!(n, std::fs::metadata(&file).unwrap().len());
             assert_eq!(size(&missing).await.unwrap(), None);
-            let meta = metadata(&url, n).await.unwrap();
+            let meta = checked_footer(&url, n, &file).await.unwrap().unwrap();
             assert_eq!(meta.num_row_groups(), 3);
             let batches = row_group(&url, n, 1, 3).await.unwrap();
             let values: Vec<i64> = batches
@@ -304,13 +304,12 @@ mod tests {
             assert!(row_group(&missing, n, 0, 3).await.is_err());
             let e = row_group(&url, n + 1, 0, 3).await.unwrap_err();
             assert!(e.contains("the segment changed"), "{e}");
-            assert!(same_footer(&url, n, &file).await.unwrap());
             let other = dir.join("other.parquet");
             let mut bytes = std::fs::read(&file).unwrap();
             let at = bytes.len() - 20;
             bytes[at] ^= 1;
             std::fs::write(&other, bytes).unwrap();
-            assert!(!same_footer(&url, n, &other).await.unwrap());
+            assert!(checked_footer(&url, n, &other).await.unwrap().is_none());
         });
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -97,8 +97,12 @@ impl Segments {
                             paths.len()
                         )
                     })?;
-                    let same = size == want && objects::same_footer(&location, size, path).await?;
-                    if !same {
+                    let checked = if size == want {
+                        objects::checked_footer(&location, size, path).await?
+                    } else {
+                        None
+                    };
+                    let Some(meta) = checked else {
                         return Err(format!(
                             "{location}: {size} bytes, where the workspace's {name} has {want}{}: not the same segment; copy the workspace's segments there again",
                             if size == want {
@@ -107,8 +111,7 @@ impl Segments {
                                 ""
                             }
                         ));
-                    }
-                    let meta = objects::metadata(&location, size).await?;
+                    };
                     footer(&meta, &location, size, &mut spans, &mut reply_ids)?;
                 }
             }
