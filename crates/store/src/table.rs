@@ -4,12 +4,20 @@
 
 use crate::StoreError;
 use parquet::basic::{Compression, Encoding};
-use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, FloatType, Int32Type, Int64Type};
+use bytes::Bytes;
+use parquet::column::writer::{
+    ColumnCloseResult, ColumnWriter, get_column_writer, get_typed_column_writer,
+};
+use parquet::data_type::{
+    ByteArray, ByteArrayType, DataType, DoubleType, FloatType, Int32Type, Int64Type,
+};
 use parquet::file::metadata::KeyValue;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{WriterProperties, WriterPropertiesPtr};
 use parquet::file::reader::{FileReader, SerializedFileReader};
-use parquet::file::writer::SerializedFileWriter;
+use parquet::file::writer::{SerializedFileWriter, SerializedPageWriter, TrackedWrite};
 use parquet::schema::parser::parse_message_type;
+use parquet::schema::types::ColumnDescPtr;
+use rayon::prelude::*;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -227,58 +235,24 @@ impl TableWriter {
         }
         assert!(columns.iter().all(|c| c.len() == n), "ragged row group");
         let err = |e| StoreError::parquet(&self.partial, e);
+        // Columns are encoded and compressed side by side, as many at once as there are threads,
+        // each into its own buffer, then appended to the row group in schema order: the file's
+        // bytes are those of writing them one after the other, and memory holds at most one
+        // encoded column chunk per thread.
+        let descriptors = self.writer.schema_descr().columns().to_vec();
+        let props = self.writer.properties().clone();
         let mut rg = self.writer.next_row_group().map_err(err)?;
-        for data in columns {
-            let mut col = rg
-                .next_column()
-                .map_err(err)?
-                .ok_or_else(|| StoreError::internal("fewer columns than data"))?;
-            let written = match data {
-                ColumnData::I32(v) => col.typed::<Int32Type>().write_batch(v, None, None),
-                ColumnData::I64(v) => col.typed::<Int64Type>().write_batch(v, None, None),
-                ColumnData::F32(v) => col.typed::<FloatType>().write_batch(v, None, None),
-                ColumnData::F64(v) => col.typed::<DoubleType>().write_batch(v, None, None),
-                ColumnData::Str(v) => {
-                    let bytes: Vec<ByteArray> =
-                        v.iter().map(|s| ByteArray::from(s.as_str())).collect();
-                    col.typed::<ByteArrayType>().write_batch(&bytes, None, None)
-                }
-                ColumnData::Dict { values, codes } => {
-                    let dict: Vec<ByteArray> =
-                        values.iter().map(|s| ByteArray::from(s.as_str())).collect();
-                    let bytes: Vec<ByteArray> =
-                        codes.iter().map(|&c| dict[c as usize].clone()).collect();
-                    col.typed::<ByteArrayType>().write_batch(&bytes, None, None)
-                }
-                ColumnData::OptI32(v) => {
-                    let (vals, defs) = split_optional(v.iter().copied());
-                    col.typed::<Int32Type>()
-                        .write_batch(&vals, Some(&defs), None)
-                }
-                ColumnData::OptI64(v) => {
-                    let (vals, defs) = split_optional(v.iter().copied());
-                    col.typed::<Int64Type>()
-                        .write_batch(&vals, Some(&defs), None)
-                }
-                ColumnData::OptF32(v) => {
-                    let (vals, defs) = split_optional(v.iter().copied());
-                    col.typed::<FloatType>()
-                        .write_batch(&vals, Some(&defs), None)
-                }
-                ColumnData::OptF64(v) => {
-                    let (vals, defs) = split_optional(v.iter().copied());
-                    col.typed::<DoubleType>()
-                        .write_batch(&vals, Some(&defs), None)
-                }
-                ColumnData::OptStr(v) => {
-                    let (vals, defs) =
-                        split_optional(v.iter().map(|s| s.as_deref().map(ByteArray::from)));
-                    col.typed::<ByteArrayType>()
-                        .write_batch(&vals, Some(&defs), None)
-                }
-            };
-            written.map_err(err)?;
-            col.close().map_err(err)?;
+        let width = rayon::current_num_threads().max(1);
+        for (data, descr) in columns.chunks(width).zip(descriptors.chunks(width)) {
+            let encoded: Vec<_> = data
+                .par_iter()
+                .zip(descr)
+                .map(|(data, descr)| encode_column(data, descr.clone(), &props))
+                .collect();
+            for chunk in encoded {
+                let (bytes, close) = chunk.map_err(err)?;
+                rg.append_column(&bytes, close).map_err(err)?;
+            }
         }
         rg.close().map_err(err)?;
         self.rows += n as u64;
@@ -294,6 +268,65 @@ impl TableWriter {
         std::fs::rename(&partial, &self.path).map_err(|e| StoreError::io(&self.path, e))?;
         Ok(self.rows)
     }
+}
+
+/// One column chunk encoded and compressed into memory, with what closing its writer recorded.
+fn encode_column(
+    data: &ColumnData,
+    descr: ColumnDescPtr,
+    props: &WriterPropertiesPtr,
+) -> parquet::errors::Result<(Bytes, ColumnCloseResult)> {
+    let mut buf = TrackedWrite::new(Vec::new());
+    let writer = get_column_writer(
+        descr,
+        props.clone(),
+        Box::new(SerializedPageWriter::new(&mut buf)),
+    );
+    fn put<T: DataType>(
+        writer: ColumnWriter<'_>,
+        values: &[T::T],
+        defs: Option<&[i16]>,
+    ) -> parquet::errors::Result<ColumnCloseResult> {
+        let mut w = get_typed_column_writer::<T>(writer);
+        w.write_batch(values, defs, None)?;
+        w.close()
+    }
+    let close = match data {
+        ColumnData::I32(v) => put::<Int32Type>(writer, v, None),
+        ColumnData::I64(v) => put::<Int64Type>(writer, v, None),
+        ColumnData::F32(v) => put::<FloatType>(writer, v, None),
+        ColumnData::F64(v) => put::<DoubleType>(writer, v, None),
+        ColumnData::Str(v) => {
+            let bytes: Vec<ByteArray> = v.iter().map(|s| ByteArray::from(s.as_str())).collect();
+            put::<ByteArrayType>(writer, &bytes, None)
+        }
+        ColumnData::Dict { values, codes } => {
+            let dict: Vec<ByteArray> = values.iter().map(|s| ByteArray::from(s.as_str())).collect();
+            let bytes: Vec<ByteArray> = codes.iter().map(|&c| dict[c as usize].clone()).collect();
+            put::<ByteArrayType>(writer, &bytes, None)
+        }
+        ColumnData::OptI32(v) => {
+            let (vals, defs) = split_optional(v.iter().copied());
+            put::<Int32Type>(writer, &vals, Some(&defs))
+        }
+        ColumnData::OptI64(v) => {
+            let (vals, defs) = split_optional(v.iter().copied());
+            put::<Int64Type>(writer, &vals, Some(&defs))
+        }
+        ColumnData::OptF32(v) => {
+            let (vals, defs) = split_optional(v.iter().copied());
+            put::<FloatType>(writer, &vals, Some(&defs))
+        }
+        ColumnData::OptF64(v) => {
+            let (vals, defs) = split_optional(v.iter().copied());
+            put::<DoubleType>(writer, &vals, Some(&defs))
+        }
+        ColumnData::OptStr(v) => {
+            let (vals, defs) = split_optional(v.iter().map(|s| s.as_deref().map(ByteArray::from)));
+            put::<ByteArrayType>(writer, &vals, Some(&defs))
+        }
+    }?;
+    Ok((Bytes::from(buf.into_inner()?), close))
 }
 
 fn split_optional<T>(values: impl Iterator<Item = Option<T>>) -> (Vec<T>, Vec<i16>) {
